@@ -1,0 +1,32 @@
+package lab
+
+import (
+	"errors"
+	"io"
+	"net"
+)
+
+// Discard (RFC 863), port 9: everything sent is read and thrown away; nothing is ever sent
+// back. A TCP connection stays open until the client closes it or goes quiet for longer than
+// IdleTimeout. There is no byte limit: discard is the sink for measuring how fast a client
+// can send.
+
+func (n *Network) serveDiscard(c net.Conn) {
+	defer c.Close()
+	_, err := io.Copy(io.Discard, n.idleConn(c))
+	if err != nil {
+		n.logf("lab: discard.lab: %v: %v", c.RemoteAddr(), err)
+	}
+}
+
+func (n *Network) discardPackets(pc net.PacketConn) {
+	buf := make([]byte, 64<<10)
+	for {
+		if _, _, err := pc.ReadFrom(buf); err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			n.logf("lab: discard.lab udp: %v", err)
+		}
+	}
+}
