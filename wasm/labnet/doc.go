@@ -1,0 +1,14 @@
+// Package labnet is the lab runtime linked into every learner program. It keeps one
+// WebSocket session to the socketlab gateway and carries the program's sockets over it with
+// the wire protocol: TCP streams with credit flow control and half-close, listeners, UDP
+// sockets and name lookups.
+//
+// In a js/wasm build the package's init installs a driver into the standard library's net
+// package (see wasm/overlay), so net.Dial, http.Get and every other user of net go through
+// the gateway unmodified. The gateway URL comes from the Web Worker that runs the program
+// (globalThis.socketlab.gateway). Each socket event is reported to the page for the wire view
+// (globalThis.socketlab.event).
+//
+// Deadlines are kept here, not at the gateway: a read deadline that fires leaves the stream
+// usable, as on Linux.
+package labnet

@@ -1,0 +1,65 @@
+package labnet
+
+import (
+	"context"
+	"syscall"
+
+	"socketlab/wire"
+)
+
+// driver is what the runtime installs into package net. Its methods match the interfaces in
+// wasm/overlay/net/socketlab.go.
+type driver struct{}
+
+// Dial opens a TCP connection to raddr through the gateway.
+func (driver) Dial(ctx context.Context, network, laddr, raddr string) (any, string, string, error) {
+	s, err := getSession(ctx)
+	if err != nil {
+		return nil, "", "", err
+	}
+	st := newStream(s, s.newID())
+	st.addr = s.name(raddr)
+	s.add(st)
+	s.emit(Event{Stream: st.id, Kind: "dial", Addr: st.addr, Remote: raddr})
+	msg := wire.ConnectMsg{Kind: wire.KindDial, Window: window, Network: network, Local: laddr, Remote: raddr}
+	if err := s.send(wire.Connect, st.id, msg.Append(nil)); err != nil {
+		s.remove(st.id)
+		return nil, "", "", err
+	}
+	if err := st.awaitOpen(ctx); err != nil {
+		return nil, "", "", err
+	}
+	return st, st.local, st.remote, nil
+}
+
+// awaitOpen waits for the gateway's answer to a Connect.
+func (st *stream) awaitOpen(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() {
+		st.mu.Lock()
+		st.broadcast()
+		st.mu.Unlock()
+	})
+	defer stop()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for !st.ready && st.openErr == nil {
+		if ctx.Err() != nil {
+			st.mu.Unlock()
+			st.s.remove(st.id)
+			st.s.send(wire.Close, st.id, wire.CloseMsg{Code: wire.CodeClosed, Reason: "the program gave up"}.Append(nil))
+			st.mu.Lock()
+			return ctx.Err()
+		}
+		st.wait(noDeadline)
+	}
+	return st.openErr
+}
+
+// Listen and ListenPacket are not carried yet; they answer as a system without the feature.
+func (driver) Listen(ctx context.Context, network, laddr string) (any, string, error) {
+	return nil, "", errnoErr(syscall.EOPNOTSUPP, "listening sockets are not available in the lab yet")
+}
+
+func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (any, string, string, error) {
+	return nil, "", "", errnoErr(syscall.EOPNOTSUPP, "UDP sockets are not available in the lab yet")
+}

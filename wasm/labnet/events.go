@@ -1,0 +1,39 @@
+package labnet
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event is one socket event, reported to the page for the wire view.
+type Event struct {
+	T      float64  `json:"t"` // milliseconds since the session started
+	Stream uint32   `json:"stream"`
+	Kind   string   `json:"kind"` // lookup, answer, dial, connected, send, recv, fin-sent, fin-recv, close, reset, reset-sent, error
+	Addr   string   `json:"addr,omitempty"`
+	Local  string   `json:"local,omitempty"`
+	Remote string   `json:"remote,omitempty"`
+	N      int      `json:"n,omitempty"`
+	Data   []byte   `json:"data,omitempty"` // base64 in JSON
+	Addrs  []string `json:"addrs,omitempty"`
+	Micros int      `json:"micros,omitempty"`
+	Code   string   `json:"code,omitempty"`
+	Error  string   `json:"error,omitempty"`
+}
+
+// observer receives events as JSON; nil drops them. Set per platform.
+var observer func(json []byte)
+
+var noDeadline time.Time
+
+func (s *session) emit(e Event) {
+	if observer == nil {
+		return
+	}
+	e.T = float64(time.Since(s.started).Microseconds()) / 1000
+	b, err := json.Marshal(e)
+	if err != nil {
+		return
+	}
+	observer(b)
+}

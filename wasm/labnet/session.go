@@ -1,0 +1,252 @@
+package labnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"socketlab/wire"
+)
+
+// window is how many bytes of one stream the runtime buffers for the program: the credit it
+// grants the gateway.
+const window = 256 << 10
+
+// transport carries whole wire frames to and from the gateway.
+type transport interface {
+	ReadMessage(ctx context.Context) ([]byte, error)
+	WriteMessage(ctx context.Context, msg []byte) error
+	Close() error
+}
+
+// session is the program's one connection to the gateway.
+type session struct {
+	tr      transport
+	started time.Time
+	learner string // the program's own address in the lab
+
+	wmu sync.Mutex // serialises writes
+
+	mu      sync.Mutex
+	next    uint32
+	streams map[uint32]*stream
+	lookups map[uint32]chan lookupResult
+	names   map[string]string // address → name, from lookups, for the wire view
+	err     error             // set when the session is gone
+	done    chan struct{}
+}
+
+var (
+	sessionMu   sync.Mutex
+	current     *session
+	gatewayURL  func() string // set per platform
+	dialGateway func(ctx context.Context, url string) (transport, error)
+)
+
+// getSession returns the live session, connecting on first use.
+func getSession(ctx context.Context) (*session, error) {
+	sessionMu.Lock()
+	defer sessionMu.Unlock()
+	if current != nil {
+		select {
+		case <-current.done:
+		default:
+			return current, nil
+		}
+	}
+	url := gatewayURL()
+	if url == "" {
+		return nil, errnoErr(syscall.ENETUNREACH, "the lab gateway is not configured for this program")
+	}
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	tr, err := dialGateway(cctx, url)
+	if err != nil {
+		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot reach the lab gateway at %s: %v", url, err))
+	}
+	s := &session{
+		tr:      tr,
+		started: time.Now(),
+		next:    1,
+		streams: map[uint32]*stream{},
+		lookups: map[uint32]chan lookupResult{},
+		names:   map[string]string{},
+		done:    make(chan struct{}),
+	}
+	if err := s.hello(cctx); err != nil {
+		tr.Close()
+		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("the lab gateway at %s did not answer: %v", url, err))
+	}
+	go s.readLoop()
+	current = s
+	return s, nil
+}
+
+func (s *session) hello(ctx context.Context) error {
+	msg := wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "labnet"}.Append(nil))
+	if err := s.tr.WriteMessage(ctx, msg); err != nil {
+		return err
+	}
+	reply, err := s.tr.ReadMessage(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := wire.Decode(reply)
+	if err != nil {
+		return err
+	}
+	switch f.Type {
+	case wire.Hello:
+		var h wire.HelloMsg
+		if err := h.Unmarshal(f.Payload); err != nil {
+			return err
+		}
+		if h.Version != wire.Version {
+			return fmt.Errorf("it speaks protocol version %d, this program version %d", h.Version, wire.Version)
+		}
+		s.learner = h.Info
+		return nil
+	case wire.Close:
+		var c wire.CloseMsg
+		c.Unmarshal(f.Payload)
+		return errors.New(c.Reason)
+	}
+	return fmt.Errorf("unexpected %v frame", f.Type)
+}
+
+func (s *session) send(t wire.Type, id uint32, payload []byte) error {
+	msg := wire.Append(make([]byte, 0, wire.HeaderSize+len(payload)), t, id, payload)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	select {
+	case <-s.done:
+		return s.err
+	default:
+	}
+	if err := s.tr.WriteMessage(context.Background(), msg); err != nil {
+		s.fail(err)
+		return s.err
+	}
+	return nil
+}
+
+// newID allocates an odd stream id.
+func (s *session) newID() uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.next
+	s.next += 2
+	return id
+}
+
+func (s *session) readLoop() {
+	for {
+		msg, err := s.tr.ReadMessage(context.Background())
+		if err != nil {
+			s.fail(err)
+			return
+		}
+		f, err := wire.Decode(msg)
+		if err != nil {
+			s.fail(fmt.Errorf("the gateway sent a bad frame: %w", err))
+			return
+		}
+		if err := s.dispatch(f); err != nil {
+			s.fail(err)
+			return
+		}
+	}
+}
+
+func (s *session) dispatch(f wire.Frame) error {
+	if f.Stream == 0 {
+		if f.Type == wire.Close {
+			var c wire.CloseMsg
+			if c.Unmarshal(f.Payload) == nil {
+				return fmt.Errorf("the gateway ended the session: %s", c.Reason)
+			}
+		}
+		return nil
+	}
+	s.mu.Lock()
+	st := s.streams[f.Stream]
+	lk := s.lookups[f.Stream]
+	s.mu.Unlock()
+	if lk != nil {
+		s.answer(f, lk)
+		return nil
+	}
+	if st == nil {
+		return nil // a stream the program already closed
+	}
+	return st.handle(f)
+}
+
+// fail ends the session: every socket sees the error.
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	if s.err != nil {
+		s.mu.Unlock()
+		return
+	}
+	s.err = errnoErr(syscall.ECONNRESET, "the connection to the lab gateway was lost: "+err.Error())
+	close(s.done)
+	streams := s.streams
+	s.streams = map[uint32]*stream{}
+	lookups := s.lookups
+	s.lookups = map[uint32]chan lookupResult{}
+	s.mu.Unlock()
+	s.tr.Close()
+	for _, st := range streams {
+		st.fail(s.err)
+	}
+	for _, lk := range lookups {
+		lk <- lookupResult{err: s.err}
+	}
+}
+
+func (s *session) add(st *stream) {
+	s.mu.Lock()
+	s.streams[st.id] = st
+	s.mu.Unlock()
+}
+
+func (s *session) remove(id uint32) {
+	s.mu.Lock()
+	delete(s.streams, id)
+	s.mu.Unlock()
+}
+
+// name returns "time.lab:37" for "10.10.0.37:37" when the program looked the name up.
+func (s *session) name(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	s.mu.Lock()
+	n, ok := s.names[host]
+	s.mu.Unlock()
+	if !ok {
+		return addr
+	}
+	return net.JoinHostPort(n, port)
+}
+
+// closeError turns a Close frame into the error the program sees.
+func closeError(c wire.CloseMsg) error {
+	errno := c.Code.Errno()
+	switch c.Code {
+	case wire.CodeRefused, wire.CodeReset, wire.CodeTimeout, wire.CodeAddrInUse,
+		wire.CodeHostUnreach, wire.CodeNetUnreach, wire.CodeAddrNotAvail:
+		// Exactly what Linux says; the gateway's explanation goes to the wire view.
+		return errno
+	}
+	if errno == 0 {
+		errno = syscall.EIO
+	}
+	return errnoErr(errno, c.Reason)
+}

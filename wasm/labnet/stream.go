@@ -1,0 +1,311 @@
+package labnet
+
+import (
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"socketlab/wire"
+)
+
+// stream is one TCP connection carried over the session.
+type stream struct {
+	s      *session
+	id     uint32
+	addr   string // what the program dialed, as the wire view names it
+	local  string
+	remote string
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced whenever the state below changes
+
+	ready   bool  // Connected (or Accept) arrived
+	openErr error // the dial failed
+
+	buf     []byte // received, not yet read by the program
+	unacked int    // bytes read by the program and not yet credited back
+	rfin    bool   // the peer finished sending
+	rshut   bool   // the program shut its reading side
+	err     error  // the stream failed (reset, session lost)
+
+	credit int  // bytes the program may still send
+	wfin   bool // the program finished sending
+	closed bool // the program closed the socket
+	linger int  // -1: default; 0: reset on close
+
+	rdl, wdl time.Time
+}
+
+func newStream(s *session, id uint32) *stream {
+	return &stream{s: s, id: id, changed: make(chan struct{}), linger: -1}
+}
+
+// broadcast wakes every waiter; call with mu held.
+func (st *stream) broadcast() {
+	close(st.changed)
+	st.changed = make(chan struct{})
+}
+
+// wait releases mu until the state changes or deadline passes; it reports whether the
+// deadline has passed. Call with mu held.
+func (st *stream) wait(deadline time.Time) (expired bool) {
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		return true
+	}
+	ch := st.changed
+	st.mu.Unlock()
+	if deadline.IsZero() {
+		<-ch
+	} else {
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	st.mu.Lock()
+	return false
+}
+
+// handle applies one frame from the gateway.
+func (st *stream) handle(f wire.Frame) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch f.Type {
+	case wire.Connected:
+		var m wire.ConnectedMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return err
+		}
+		st.ready = true
+		st.credit = int(m.Window)
+		st.local, st.remote = m.Local, m.Remote
+		st.s.emit(Event{Stream: st.id, Kind: "connected", Addr: st.addr, Local: m.Local, Remote: m.Remote, Micros: int(m.Micros)})
+	case wire.Data:
+		if st.closed || st.rshut {
+			// Nobody will read these bytes; keep the gateway's credit flowing.
+			go st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(f.Payload))))
+			return nil
+		}
+		if len(st.buf)+len(f.Payload) > window {
+			return errnoErr(syscall.EPROTO, "the gateway sent more than the stream's window")
+		}
+		if len(st.buf) == 0 {
+			st.buf = nil // start afresh rather than grow a drained slice
+		}
+		st.buf = append(st.buf, f.Payload...)
+		st.s.emit(Event{Stream: st.id, Kind: "recv", Addr: st.addr, N: len(f.Payload), Data: f.Payload})
+	case wire.Continue:
+		n, err := wire.ParseCredit(f.Payload)
+		if err != nil {
+			return err
+		}
+		st.credit += int(n)
+	case wire.Fin:
+		st.rfin = true
+		st.s.emit(Event{Stream: st.id, Kind: "fin-recv", Addr: st.addr})
+	case wire.Close:
+		var m wire.CloseMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return err
+		}
+		st.s.remove(st.id)
+		if !st.ready {
+			st.openErr = closeError(m)
+			st.s.emit(Event{Stream: st.id, Kind: "error", Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
+			break
+		}
+		if m.Code == wire.CodeClosed {
+			st.rfin = true
+			if st.err == nil {
+				st.err = syscall.EPIPE // writing to a connection the gateway has closed
+			}
+			st.s.emit(Event{Stream: st.id, Kind: "close", Addr: st.addr})
+		} else {
+			st.err = closeError(m)
+			st.s.emit(Event{Stream: st.id, Kind: "reset", Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
+		}
+	default:
+		return errnoErr(syscall.EPROTO, "unexpected "+f.Type.String()+" frame for a stream")
+	}
+	st.broadcast()
+	return nil
+}
+
+// fail ends the stream with err (the session is gone).
+func (st *stream) fail(err error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.err == nil || st.err == syscall.EPIPE {
+		st.err = err
+	}
+	if !st.ready && st.openErr == nil {
+		st.openErr = err
+	}
+	st.broadcast()
+}
+
+func (st *stream) Read(p []byte) (int, error) {
+	st.mu.Lock()
+	for {
+		switch {
+		case st.closed:
+			st.mu.Unlock()
+			return 0, net.ErrClosed
+		case len(st.buf) > 0:
+			n := copy(p, st.buf)
+			st.buf = st.buf[n:]
+			st.unacked += n
+			var credit int
+			if st.unacked >= window/4 || (len(st.buf) == 0 && st.unacked >= window/16) {
+				credit, st.unacked = st.unacked, 0
+			}
+			st.mu.Unlock()
+			if credit > 0 {
+				st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(credit)))
+			}
+			return n, nil
+		case st.rfin || st.rshut:
+			st.mu.Unlock()
+			return 0, io.EOF
+		case st.err != nil && st.err != syscall.EPIPE:
+			err := st.err
+			st.mu.Unlock()
+			return 0, err
+		case len(p) == 0:
+			st.mu.Unlock()
+			return 0, nil
+		}
+		if st.wait(st.rdl) {
+			st.mu.Unlock()
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
+}
+
+func (st *stream) Write(p []byte) (int, error) {
+	written := 0
+	for written < len(p) {
+		st.mu.Lock()
+		for {
+			if err := st.writeErr(); err != nil {
+				st.mu.Unlock()
+				return written, err
+			}
+			if st.credit > 0 {
+				break
+			}
+			if st.wait(st.wdl) {
+				st.mu.Unlock()
+				return written, os.ErrDeadlineExceeded
+			}
+		}
+		n := min(len(p)-written, st.credit, wire.MaxData)
+		st.credit -= n
+		st.mu.Unlock()
+		chunk := p[written : written+n]
+		if err := st.s.send(wire.Data, st.id, chunk); err != nil {
+			return written, err
+		}
+		st.s.emit(Event{Stream: st.id, Kind: "send", Addr: st.addr, N: n, Data: chunk})
+		written += n
+	}
+	return written, nil
+}
+
+// writeErr says why the program cannot write now, if it cannot. Call with mu held.
+func (st *stream) writeErr() error {
+	switch {
+	case st.closed:
+		return net.ErrClosed
+	case st.wfin:
+		return syscall.EPIPE
+	case st.err != nil:
+		return st.err
+	}
+	return nil
+}
+
+func (st *stream) CloseWrite() error {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return net.ErrClosed
+	}
+	if st.wfin || st.err != nil {
+		st.mu.Unlock()
+		return nil
+	}
+	st.wfin = true
+	st.broadcast()
+	st.mu.Unlock()
+	st.s.emit(Event{Stream: st.id, Kind: "fin-sent", Addr: st.addr})
+	return st.s.send(wire.Fin, st.id, nil)
+}
+
+func (st *stream) CloseRead() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.closed {
+		return net.ErrClosed
+	}
+	st.rshut = true
+	if n := len(st.buf) + st.unacked; n > 0 {
+		st.buf, st.unacked = nil, 0
+		go st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(n)))
+	}
+	st.broadcast()
+	return nil
+}
+
+func (st *stream) Close() error {
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		return net.ErrClosed
+	}
+	st.closed = true
+	gone := st.err != nil && st.err != syscall.EPIPE
+	code, kind := wire.CodeClosed, "close"
+	if st.linger == 0 {
+		code, kind = wire.CodeReset, "reset-sent"
+	}
+	st.buf = nil
+	st.broadcast()
+	st.mu.Unlock()
+	st.s.remove(st.id)
+	if gone {
+		return nil
+	}
+	st.s.emit(Event{Stream: st.id, Kind: kind, Addr: st.addr})
+	st.s.send(wire.Close, st.id, wire.CloseMsg{Code: code}.Append(nil))
+	return nil
+}
+
+// SetLinger with 0 makes Close reset the connection, as SO_LINGER does on Linux.
+func (st *stream) SetLinger(sec int) error {
+	st.mu.Lock()
+	st.linger = sec
+	st.mu.Unlock()
+	return nil
+}
+
+func (st *stream) SetReadDeadline(t time.Time) error {
+	st.mu.Lock()
+	st.rdl = t
+	st.broadcast()
+	st.mu.Unlock()
+	return nil
+}
+
+func (st *stream) SetWriteDeadline(t time.Time) error {
+	st.mu.Lock()
+	st.wdl = t
+	st.broadcast()
+	st.mu.Unlock()
+	return nil
+}
