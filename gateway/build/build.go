@@ -1,0 +1,380 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a [Service]. A nil *Options means all defaults.
+type Options struct {
+	// GoCmd is the go command. Defaults to "go" from PATH, else $GOROOT/bin/go.
+	GoCmd string
+	// CacheDir holds the workspace and the compiled programs.
+	// Defaults to os.UserCacheDir()/socketlab/build.
+	CacheDir string
+	// Runtime holds files laid out at the root of the build module, whose path is "socketlab":
+	// for example "wire/frame.go" or "wasm/labnet/net.go". A go.mod at its root is ignored (the
+	// service writes its own), as are _test.go files. It is read once, by New.
+	Runtime fs.FS
+	// Modules makes third-party modules available without downloading anything: each module
+	// path maps to a directory inside Runtime that holds the module (with its own go.mod). The
+	// build module requires it at v0.0.0 and replaces it with that directory, and learners may
+	// import its packages by default. Dependencies of these modules must be listed too.
+	Modules map[string]string
+	// Overlay maps a path relative to $GOROOT/src ("net/net_fake.go") to the content that
+	// replaces, or adds, that file in learner builds (go build -overlay).
+	Overlay map[string][]byte
+	// Prelude is Go source added as a second file of the learner's main package, for example
+	// `package main; import _ "socketlab/wasm/labnet"`. Empty means none.
+	Prelude []byte
+	// Timeout bounds one run of the compiler. Defaults to 60s.
+	Timeout time.Duration
+	// MaxSource is the largest accepted source, in bytes. Defaults to 256 KiB.
+	MaxSource int
+	// MaxOutput is the largest accepted wasm file, in bytes. Defaults to 64 MiB.
+	MaxOutput int64
+	// Concurrency is how many compilers may run at once. Defaults to 2.
+	Concurrency int
+	// Allowed reports whether a learner may import path. Defaults to the standard library
+	// minus a deny list (unsafe, syscall, syscall/js, os/exec, plugin, runtime/cgo, "C",
+	// internal and vendor packages), plus the packages of Modules. The runtime's own packages
+	// (socketlab/...) are refused by the default. Whatever Allowed says, "C" and the
+	// workspace's program directories are always refused.
+	Allowed func(path string) bool
+	// Logf reports what the service does (slow builds, failures while warming).
+	// Defaults to log.Printf.
+	Logf func(format string, args ...any)
+}
+
+// Diagnostic is one compile error, positioned in the learner's file (1-based; 0 when the
+// error has no position).
+type Diagnostic struct {
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Msg  string `json:"msg"`
+}
+
+// Result is the outcome of one build. A program that does not compile is a Result with OK
+// false, not an error.
+type Result struct {
+	Hash        string       // content hash of everything that determines the output
+	OK          bool         // the program compiled; WasmPath(Hash) holds it
+	Diagnostics []Diagnostic // compile errors, positions in the learner's file
+	Output      string       // the compiler's text, paths cleaned to "main.go:LINE:COL: ..."
+	Size        int64        // wasm bytes
+	Cached      bool         // answered from the cache without running the compiler
+	Elapsed     time.Duration
+}
+
+// Errors for builds that could not be attempted or finished. They are wrapped with details.
+var (
+	ErrSourceTooBig = errors.New("source too big")
+	ErrOutputTooBig = errors.New("compiled program too big")
+	ErrTimeout      = errors.New("build timed out")
+)
+
+// Service compiles learner programs. It is safe for concurrent use.
+type Service struct {
+	goCmd     string
+	env       []string
+	goroot    string
+	goVersion string // as go env GOVERSION says, e.g. go1.26.8
+	goLine    string // the version for go.mod, e.g. 1.26.8
+	cacheDir  string
+	outDir    string
+
+	runtime   map[string][]byte
+	modules   map[string]string
+	overlay   map[string][]byte
+	prelude   []byte
+	base      []byte // hash of everything but the source
+	timeout   time.Duration
+	maxSource int
+	maxOutput int64
+	allowed   func(string) bool
+	logf      func(string, ...any)
+	sem       chan struct{}
+
+	wsMu sync.Mutex
+	ws   *workspace
+
+	stdMu sync.Mutex
+	std   map[string]bool // import path → is a standard-library package
+
+	mu      sync.Mutex
+	flights map[string]*flight
+
+	compiles atomic.Int64   // compiler runs, for tests
+	running  sync.WaitGroup // builds in flight, for tests
+}
+
+// flight is one build in progress, shared by every caller that asked for its hash. The build
+// is cancelled when the last caller gives up.
+type flight struct {
+	done    chan struct{}
+	res     *Result
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// New checks the Go toolchain and prepares the workspace.
+func New(opts *Options) (*Service, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.MaxSource <= 0 {
+		o.MaxSource = 256 << 10
+	}
+	if o.MaxOutput <= 0 {
+		o.MaxOutput = 64 << 20
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 2
+	}
+	if o.Logf == nil {
+		o.Logf = log.Printf
+	}
+	if o.CacheDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("build: no cache directory: %w (set Options.CacheDir)", err)
+		}
+		o.CacheDir = filepath.Join(dir, "socketlab", "build")
+	}
+	cacheDir, err := filepath.Abs(o.CacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("build: cache directory %q: %w", o.CacheDir, err)
+	}
+	s := &Service{
+		cacheDir:  cacheDir,
+		outDir:    filepath.Join(cacheDir, "out"),
+		modules:   maps.Clone(o.Modules),
+		prelude:   bytes.Clone(o.Prelude),
+		timeout:   o.Timeout,
+		maxSource: o.MaxSource,
+		maxOutput: o.MaxOutput,
+		logf:      o.Logf,
+		sem:       make(chan struct{}, o.Concurrency),
+		std:       make(map[string]bool),
+		flights:   make(map[string]*flight),
+	}
+	if err := os.MkdirAll(s.outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("build: cache directory: %w (set Options.CacheDir to a writable place)", err)
+	}
+	if err := s.findToolchain(o.GoCmd); err != nil {
+		return nil, err
+	}
+	if s.runtime, err = readRuntime(o.Runtime); err != nil {
+		return nil, err
+	}
+	if s.overlay, err = checkOverlay(o.Overlay); err != nil {
+		return nil, err
+	}
+	for mod, dir := range o.Modules {
+		if !validModulePath(mod) || !fs.ValidPath(dir) || dir == "." {
+			return nil, fmt.Errorf("build: Options.Modules: %q => %q: want a module path and a directory inside Runtime", mod, dir)
+		}
+		if _, ok := s.runtime[dir+"/go.mod"]; !ok {
+			return nil, fmt.Errorf("build: Options.Modules: %s: Runtime has no %s/go.mod", mod, dir)
+		}
+	}
+	s.allowed = s.defaultAllowed
+	if o.Allowed != nil {
+		s.allowed = o.Allowed
+	}
+	s.base = s.baseHash()
+	if _, err := s.workspace(); err != nil {
+		return nil, err
+	}
+	s.sweep()
+	return s, nil
+}
+
+// Build compiles src. The error is only for failures of the service (the toolchain is
+// missing, the build timed out, the source or the output is too big, ctx ended); a program
+// that does not compile is a Result with OK false and its Diagnostics.
+func (s *Service) Build(ctx context.Context, src []byte) (*Result, error) {
+	start := time.Now()
+	if len(src) > s.maxSource {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d; make the program shorter", ErrSourceTooBig, len(src), s.maxSource)
+	}
+	hash := s.hash(src)
+	if diags := s.checkSource(src); len(diags) > 0 {
+		return &Result{Hash: hash, Diagnostics: diags, Output: formatDiagnostics(diags), Elapsed: time.Since(start)}, nil
+	}
+	r, err := s.cached(hash)
+	if err == nil {
+		r.Cached = true
+	} else {
+		r, err = s.shared(ctx, hash, src)
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.Elapsed = time.Since(start)
+	return r, nil
+}
+
+// shared joins the build in flight for hash or starts one, and returns a copy of its result.
+func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result, error) {
+	s.mu.Lock()
+	f := s.flights[hash]
+	if f == nil {
+		bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		s.flights[hash] = f
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			f.res, f.err = s.compile(bctx, hash, src)
+			cancel()
+			s.mu.Lock()
+			if s.flights[hash] == f {
+				delete(s.flights, hash)
+			}
+			s.mu.Unlock()
+			close(f.done)
+		}()
+	}
+	f.waiters++
+	s.mu.Unlock()
+
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return nil, f.err
+		}
+		r := *f.res
+		r.Diagnostics = append([]Diagnostic(nil), f.res.Diagnostics...)
+		return &r, nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+			if s.flights[hash] == f {
+				delete(s.flights, hash)
+			}
+		}
+		s.mu.Unlock()
+		return nil, fmt.Errorf("build abandoned: %w", context.Cause(ctx))
+	}
+}
+
+// WasmPath returns the compiled file for hash, if there is one.
+func (s *Service) WasmPath(hash string) (string, bool) {
+	if !validHash(hash) {
+		return "", false
+	}
+	p := s.wasmFile(hash)
+	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+		return "", false
+	}
+	return p, true
+}
+
+// Warm compiles sources one at a time, so that interactive builds still find a free slot,
+// and logs every failure. It returns when all are built or ctx ends; run it in a goroutine to
+// warm in the background.
+func (s *Service) Warm(ctx context.Context, sources [][]byte) {
+	start := time.Now()
+	var cached, failed int
+	for i, src := range sources {
+		if ctx.Err() != nil {
+			s.logf("build: warming stopped after %d of %d programs: %v", i, len(sources), context.Cause(ctx))
+			return
+		}
+		r, err := s.Build(ctx, src)
+		switch {
+		case err != nil:
+			failed++
+			s.logf("build: warming program %d of %d: %v", i+1, len(sources), err)
+		case !r.OK:
+			failed++
+			s.logf("build: warming program %d of %d (%.12s): does not compile:\n%s", i+1, len(sources), r.Hash, r.Output)
+		case r.Cached:
+			cached++
+		}
+	}
+	s.logf("build: warmed %d programs in %v (%d from cache, %d failed)", len(sources), time.Since(start).Round(time.Millisecond), cached, failed)
+}
+
+// meta is what the cache keeps beside a compiled program (or instead of one, for a program
+// that does not compile).
+type meta struct {
+	OK          bool         `json:"ok"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+	Output      string       `json:"output,omitempty"`
+	Size        int64        `json:"size,omitempty"`
+}
+
+func (s *Service) wasmFile(hash string) string { return filepath.Join(s.outDir, hash+".wasm") }
+func (s *Service) metaFile(hash string) string { return filepath.Join(s.outDir, hash+".json") }
+
+// cached returns the stored result for hash. The result file is written last, so its presence
+// means the build finished; a wasm file that disappeared or changed size is a miss.
+func (s *Service) cached(hash string) (*Result, error) {
+	b, err := os.ReadFile(s.metaFile(hash))
+	if err != nil {
+		return nil, err
+	}
+	var m meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("cached result %s: %w", hash, err)
+	}
+	if m.OK {
+		fi, err := os.Stat(s.wasmFile(hash))
+		if err != nil {
+			return nil, err
+		}
+		if fi.Size() != m.Size {
+			return nil, fmt.Errorf("cached wasm %s: %d bytes, expected %d", hash, fi.Size(), m.Size)
+		}
+	}
+	return &Result{Hash: hash, OK: m.OK, Diagnostics: m.Diagnostics, Output: m.Output, Size: m.Size}, nil
+}
+
+// validHash reports whether h looks like a hash this service makes: 64 lowercase hex digits.
+func validHash(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	for _, c := range []byte(h) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// findToolchain resolves the go command and asks it about itself.
+func (s *Service) findToolchain(goCmd string) error {
+	if goCmd == "" {
+		if p, err := exec.LookPath("go"); err == nil {
+			goCmd = p
+		} else if root := os.Getenv("GOROOT"); root != "" {
+			goCmd = filepath.Join(root, "bin", "go")
+		} else {
+			return errors.New("build: no Go toolchain: go is not in PATH and GOROOT is not set; install Go or set Options.GoCmd")
+		}
+	}
+	s.goCmd = goCmd
+	return s.readGoEnv()
+}

@@ -1,0 +1,295 @@
+package build
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxCompilerText bounds how much of the compiler's output is kept.
+const maxCompilerText = 256 << 10
+
+// compile runs the compiler for one program and stores the outcome in the cache.
+func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result, error) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("build abandoned while waiting for a free slot: %w", context.Cause(ctx))
+	}
+	defer func() { <-s.sem }()
+	if r, err := s.cached(hash); err == nil { // built meanwhile, perhaps by another process
+		r.Cached = true
+		return r, nil
+	}
+
+	ws, err := s.workspace()
+	if err != nil {
+		return nil, err
+	}
+	cell, err := os.MkdirTemp(filepath.Join(ws.mod, "cell"), hash[:16]+"-")
+	if err != nil {
+		return nil, fmt.Errorf("build: program directory: %w", err)
+	}
+	defer os.RemoveAll(cell)
+	if err := os.WriteFile(filepath.Join(cell, "main.go"), src, 0o644); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if len(s.prelude) > 0 {
+		if err := os.WriteFile(filepath.Join(cell, "prelude.go"), s.prelude, 0o644); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
+	tmp := filepath.Join(s.outDir, ".tmp-"+filepath.Base(cell)+".wasm")
+	defer os.Remove(tmp)
+
+	args := append([]string{"build"}, buildFlags...)
+	if ws.overlayJSON != "" {
+		args = append(args, "-overlay", ws.overlayJSON)
+	}
+	// Naming the files, rather than the directory, makes the package "command-line-arguments"
+	// wherever it sits, so a panic's trace says ./main.go:LINE and the output does not depend
+	// on the directory's name. Build constraints in named files are ignored, as with go run.
+	args = append(args, "-o", tmp, "main.go")
+	if len(s.prelude) > 0 {
+		args = append(args, "prelude.go")
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	cmd := exec.CommandContext(tctx, s.goCmd, args...)
+	cmd.Dir = cell
+	cmd.Env = s.env
+	out := &capped{max: maxCompilerText}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = 5 * time.Second
+	ownGroup(cmd)
+	start := time.Now()
+	s.compiles.Add(1)
+	err = cmd.Run()
+	took := time.Since(start)
+
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, fmt.Errorf("build abandoned: %w", context.Cause(ctx))
+	case tctx.Err() != nil:
+		return nil, fmt.Errorf("%w after %v and was stopped; try again (a first build with an empty Go cache compiles the standard library and can take a minute) or make the program smaller", ErrTimeout, s.timeout)
+	case errors.As(err, &exit) && exit.Exited():
+		return s.failed(hash, out.text(), cell, ws), nil
+	default:
+		return nil, fmt.Errorf("build: running %s: %v: %s", s.goCmd, err, strings.TrimSpace(out.text()))
+	}
+	if took > 10*time.Second {
+		s.logf("build: %.12s took %v (the first build after a toolchain, overlay or cache change compiles the standard library)", hash, took.Round(time.Millisecond))
+	}
+	return s.store(hash, tmp, cleanOutput(out.text(), cell, ws))
+}
+
+// store moves a compiled program into the cache with its gzip twin and its result file.
+func (s *Service) store(hash, tmp, output string) (*Result, error) {
+	fi, err := os.Stat(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("build: the compiler reported success but wrote no program: %w", err)
+	}
+	if fi.Size() > s.maxOutput {
+		return nil, fmt.Errorf("%w: %d MiB, the limit is %d MiB; leave out large data or packages the program does not need",
+			ErrOutputTooBig, fi.Size()>>20, s.maxOutput>>20)
+	}
+	// The gzip file is written after the wasm file, so its modification time is never
+	// older; the handler trusts a .gz only when that holds.
+	if err := gzipFile(tmp, tmp+".gz"); err != nil {
+		os.Remove(tmp + ".gz")
+		return nil, fmt.Errorf("build: compressing: %w", err)
+	}
+	wasm := s.wasmFile(hash)
+	if err := os.Rename(tmp, wasm); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	if err := os.Rename(tmp+".gz", wasm+".gz"); err != nil {
+		os.Remove(tmp + ".gz")
+		s.logf("build: %v (the wasm file will be compressed on the fly)", err)
+	}
+	r := &Result{Hash: hash, OK: true, Output: output, Size: fi.Size()}
+	if err := s.writeMeta(hash, r); err != nil {
+		s.logf("build: saving the result of %.12s: %v", hash, err)
+	}
+	return r, nil
+}
+
+// failed turns the compiler's output into a result. It is cached only when the errors are
+// in the learner's file; anything else points at the service (a broken runtime, a full disk)
+// and is logged.
+func (s *Service) failed(hash, text, cell string, ws *workspace) *Result {
+	output := cleanOutput(text, cell, ws)
+	r := &Result{Hash: hash, Output: output, Diagnostics: diagnostics(output)}
+	if len(r.Diagnostics) == 0 && strings.Contains(output, "function main is undeclared in the main package") {
+		r.Diagnostics = []Diagnostic{{Msg: "function main is undeclared in the main package; a program starts at func main() { ... }"}}
+		r.Output = formatDiagnostics(r.Diagnostics)
+	}
+	if len(r.Diagnostics) == 0 {
+		s.logf("build: %.12s failed without an error in main.go:\n%s", hash, output)
+		first, _, _ := strings.Cut(strings.TrimSpace(output), "\n")
+		if first == "" {
+			first = "the build failed without saying why"
+		}
+		r.Diagnostics = []Diagnostic{{Msg: first}}
+		return r
+	}
+	if err := s.writeMeta(hash, r); err != nil {
+		s.logf("build: saving the result of %.12s: %v", hash, err)
+	}
+	return r
+}
+
+func (s *Service) writeMeta(hash string, r *Result) error {
+	b, err := json.Marshal(meta{OK: r.OK, Diagnostics: r.Diagnostics, Output: r.Output, Size: r.Size})
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.outDir, ".tmp-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(b)
+	if err2 := f.Close(); err == nil {
+		err = err2
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), s.metaFile(hash))
+}
+
+func gzipFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	// The default level: the best one saves under 1% more and takes about three times as long.
+	zw, _ := gzip.NewWriterLevel(out, gzip.DefaultCompression)
+	_, err = io.Copy(zw, in)
+	for _, c := range []io.Closer{zw, out} {
+		if err2 := c.Close(); err == nil {
+			err = err2
+		}
+	}
+	return err
+}
+
+// cleanOutput rewrites the compiler's text for the learner: the package header goes, the
+// program's files are called main.go and prelude.go, and other paths lose the service's
+// directories. Errors in the prelude are left out, except one that points into main.go (a
+// name the learner declared that the prelude declares too), which is moved there.
+func cleanOutput(text, cell string, ws *workspace) string {
+	rel, _ := filepath.Rel(ws.mod, cell)
+	replacer := strings.NewReplacer(
+		cell+string(filepath.Separator), "",
+		cell, ".",
+		"socketlab/"+filepath.ToSlash(rel)+"/", "",
+		"socketlab/"+filepath.ToSlash(rel), "main",
+		"command-line-arguments", "main",
+		filepath.Join(ws.dir, "overlay")+string(filepath.Separator), "$GOROOT/src/",
+		ws.mod+string(filepath.Separator), "socketlab/",
+	)
+	var b strings.Builder
+	preludeMsg := "" // the message of the prelude error being skipped
+	inPrelude := false
+	for line := range strings.Lines(text) {
+		line = replacer.Replace(strings.TrimRight(line, "\r\n"))
+		if rest, ok := strings.CutPrefix(line, "\t"); ok {
+			rest = strings.TrimPrefix(rest, "./")
+			if inPrelude {
+				if m := diagRE.FindStringSubmatch(rest); m != nil && preludeMsg != "" {
+					pos, _, _ := strings.Cut(rest, ": ")
+					fmt.Fprintf(&b, "%s: %s (the lab adds code to every program that already uses this name; choose another)\n", pos, preludeMsg)
+					preludeMsg = ""
+				}
+				continue
+			}
+			line = "\t" + rest
+		} else {
+			line = strings.TrimPrefix(line, "./")
+			if strings.HasPrefix(line, "# ") {
+				continue
+			}
+			rest, ok := strings.CutPrefix(line, "prelude.go:")
+			inPrelude = ok
+			if inPrelude {
+				// prelude.go:LINE:COL: MSG
+				parts := strings.SplitN(rest, ": ", 2)
+				preludeMsg = parts[len(parts)-1]
+				continue
+			}
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+var diagRE = regexp.MustCompile(`^main\.go:(\d+)(?::(\d+))?: (.*)$`)
+
+// diagnostics picks the errors in main.go out of cleaned compiler output. Indented lines that
+// follow an error (have/want pairs, candidates) belong to it.
+func diagnostics(output string) []Diagnostic {
+	var diags []Diagnostic
+	last := false
+	for line := range strings.Lines(output) {
+		line = strings.TrimRight(line, "\n")
+		if m := diagRE.FindStringSubmatch(line); m != nil {
+			d := Diagnostic{Msg: m[3]}
+			d.Line, _ = strconv.Atoi(m[1])
+			d.Col, _ = strconv.Atoi(m[2])
+			diags = append(diags, d)
+			last = true
+			continue
+		}
+		if last && strings.HasPrefix(line, "\t") {
+			diags[len(diags)-1].Msg += "\n" + line
+			continue
+		}
+		last = false
+	}
+	return diags
+}
+
+// capped keeps the first max bytes written to it.
+type capped struct {
+	buf       bytes.Buffer
+	max       int
+	truncated bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.buf.Len(); room < len(p) {
+		c.buf.Write(p[:max(room, 0)])
+		c.truncated = true
+	} else {
+		c.buf.Write(p)
+	}
+	return len(p), nil
+}
+
+func (c *capped) text() string {
+	if c.truncated {
+		return c.buf.String() + "\n[the rest of the compiler's output was left out]\n"
+	}
+	return c.buf.String()
+}

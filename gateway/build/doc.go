@@ -1,0 +1,30 @@
+// Package build compiles a learner's single-file Go program to js/wasm with the local Go
+// toolchain and serves the result.
+//
+// The entry points are [New], which checks the toolchain and lays out a build workspace,
+// [Service.Build], which turns source into a wasm file (or compile diagnostics), and
+// [Service.Handler], which serves POST /api/build and GET /wasm/HASH.wasm.
+//
+// # How a build runs
+//
+// All builds of one service share a workspace module named "socketlab": a go.mod written by
+// the service, the runtime files from [Options.Runtime], and the replacement standard-library
+// files from [Options.Overlay], passed to the compiler with go build -overlay. Each program gets
+// its own directory below cell/ holding main.go (the learner's file) and prelude.go
+// ([Options.Prelude]); nothing else is there, and the directory is removed after the build.
+// The compiler runs with GOOS=js GOARCH=wasm, cgo off, GOPROXY=off, GOTOOLCHAIN=local and the
+// user's GOCACHE, so the standard library compiled with the overlay is reused between builds.
+//
+// Results are cached by a SHA-256 over everything that decides the output: the source, the
+// runtime files, the overlay, the prelude, the toolchain version and the target. Identical
+// source is answered from the cache without running the compiler, and identical requests in
+// flight share one build.
+//
+// # Caveats
+//
+// Imports are checked before compiling: by default only the standard library is allowed, minus
+// packages that reach past the lab (unsafe, syscall, os/exec, ...). Nothing in the learner's
+// file runs at build time: cgo is off, go generate is never run and modules are not downloaded.
+// The build is bounded in time (the compiler's whole process group is killed) but its memory
+// is bounded only by the machine.
+package build

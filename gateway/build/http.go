@@ -1,0 +1,202 @@
+package build
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Handler serves the build API. Mount it at the root paths it answers:
+//
+//	POST /api/build       {"source": "..."} → {ok, hash, wasm, diagnostics, output, cached, elapsed_ms}
+//	GET  /wasm/HASH.wasm  the compiled program (application/wasm, gzip when accepted)
+//
+// Failures are JSON {"error": "..."} with a 4xx or 5xx status.
+func (s *Service) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/api/build":
+			s.serveBuild(w, r)
+		case strings.HasPrefix(r.URL.Path, "/wasm/"):
+			s.serveWasm(w, r)
+		default:
+			jsonError(w, http.StatusNotFound, fmt.Sprintf("nothing at %s; the build service answers POST /api/build and GET /wasm/HASH.wasm", r.URL.Path))
+		}
+	})
+}
+
+type buildRequest struct {
+	Source *string `json:"source"`
+}
+
+type buildResponse struct {
+	OK          bool         `json:"ok"`
+	Hash        string       `json:"hash"`
+	Wasm        string       `json:"wasm,omitempty"`
+	Size        int64        `json:"size,omitempty"`
+	Diagnostics []Diagnostic `json:"diagnostics"`
+	Output      string       `json:"output"`
+	Cached      bool         `json:"cached"`
+	ElapsedMS   int64        `json:"elapsed_ms"`
+}
+
+func (s *Service) serveBuild(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		jsonError(w, http.StatusMethodNotAllowed, `use POST with a JSON body {"source": "package main ..."}`)
+		return
+	}
+	// JSON escaping can make a source up to six times longer.
+	body := http.MaxBytesReader(w, r.Body, int64(6*s.maxSource+4096))
+	var req buildRequest
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			jsonError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is too big; a program may have at most %d bytes", s.maxSource))
+			return
+		}
+		jsonError(w, http.StatusBadRequest, fmt.Sprintf(`the request is not valid JSON (%v); send {"source": "package main ..."}`, err))
+		return
+	}
+	if req.Source == nil {
+		jsonError(w, http.StatusBadRequest, `the request has no "source"; send {"source": "package main ..."}`)
+		return
+	}
+	res, err := s.Build(r.Context(), []byte(*req.Source))
+	if err != nil {
+		status := http.StatusInternalServerError
+		msg := err.Error() + "; the gateway log may say more"
+		switch {
+		case errors.Is(err, ErrSourceTooBig):
+			status, msg = http.StatusRequestEntityTooLarge, err.Error()
+		case errors.Is(err, ErrOutputTooBig):
+			status, msg = http.StatusUnprocessableEntity, err.Error()
+		case errors.Is(err, ErrTimeout):
+			status, msg = http.StatusServiceUnavailable, err.Error()
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			status, msg = http.StatusServiceUnavailable, err.Error()+"; send the request again"
+		}
+		jsonError(w, status, msg)
+		return
+	}
+	resp := buildResponse{
+		OK:          res.OK,
+		Hash:        res.Hash,
+		Diagnostics: res.Diagnostics,
+		Output:      res.Output,
+		Cached:      res.Cached,
+		ElapsedMS:   res.Elapsed.Milliseconds(),
+	}
+	if resp.Diagnostics == nil {
+		resp.Diagnostics = []Diagnostic{}
+	}
+	if res.OK {
+		resp.Wasm = "/wasm/" + res.Hash + ".wasm"
+		resp.Size = res.Size
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		jsonError(w, http.StatusMethodNotAllowed, "use GET for a compiled program")
+		return
+	}
+	hash, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/wasm/"), ".wasm")
+	path, found := "", false
+	if ok && validHash(hash) {
+		path, found = s.WasmPath(hash)
+	}
+	if !found {
+		jsonError(w, http.StatusNotFound, "no compiled program at "+r.URL.Path+"; build it with POST /api/build and use the wasm path it returns")
+		return
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		jsonError(w, http.StatusNotFound, "the compiled program is gone; build it again with POST /api/build")
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		jsonError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/wasm")
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		h.Set("ETag", `"`+hash+`"`)
+		http.ServeContent(w, r, "", fi.ModTime(), f)
+		return
+	}
+	h.Set("Content-Encoding", "gzip")
+	h.Set("ETag", `"`+hash+`.gz"`)
+	// The .gz file is trusted only if it is not older than the wasm file: a rebuilt wasm
+	// file with an old .gz beside it is compressed on the fly instead.
+	if gz, err := os.Open(path + ".gz"); err == nil {
+		defer gz.Close()
+		if gi, err := gz.Stat(); err == nil && !gi.ModTime().Before(fi.ModTime()) {
+			http.ServeContent(w, r, "", gi.ModTime(), gz)
+			return
+		}
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, h.Get("ETag")) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if r.Method == http.MethodHead {
+		return
+	}
+	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	if _, err := io.Copy(zw, f); err == nil {
+		zw.Close()
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header admits gzip (and does not refuse it
+// with q=0).
+func acceptsGzip(header string) bool {
+	for part := range strings.SplitSeq(header, ",") {
+		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		coding = strings.ToLower(strings.TrimSpace(coding))
+		if coding != "gzip" && coding != "*" {
+			continue
+		}
+		q := 1.0
+		for p := range strings.SplitSeq(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
+				q, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		if coding == "gzip" {
+			return q > 0
+		}
+		if q > 0 && !strings.Contains(strings.ToLower(header), "gzip") {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func jsonError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, map[string]string{"error": msg})
+}

@@ -1,0 +1,195 @@
+package build
+
+import (
+	"errors"
+	"fmt"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// checkSource reads the package clause and the imports of a learner's file and returns what
+// stops it from being built: a syntax error there, a package other than main, or an import
+// the lab does not offer. Nothing is returned for a file that may go to the compiler.
+func (s *Service) checkSource(src []byte) []Diagnostic {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "main.go", src, parser.ImportsOnly)
+	if err != nil {
+		var list scanner.ErrorList
+		if errors.As(err, &list) {
+			var diags []Diagnostic
+			for _, e := range list {
+				diags = append(diags, Diagnostic{Line: e.Pos.Line, Col: e.Pos.Column, Msg: e.Msg})
+			}
+			return diags
+		}
+		return []Diagnostic{{Msg: err.Error()}}
+	}
+	var diags []Diagnostic
+	if f.Name.Name != "main" {
+		p := fset.Position(f.Name.Pos())
+		diags = append(diags, Diagnostic{Line: p.Line, Col: p.Column,
+			Msg: fmt.Sprintf("package %s: a program in the lab must be package main (change the first line to \"package main\" and add func main)", f.Name.Name)})
+	}
+	for _, imp := range f.Imports {
+		path, err := strconv.Unquote(imp.Path.Value)
+		if err != nil {
+			continue // the parser already rejects malformed import paths
+		}
+		if hint, ok := s.refuse(path); !ok {
+			p := fset.Position(imp.Path.Pos())
+			diags = append(diags, Diagnostic{Line: p.Line, Col: p.Column,
+				Msg: fmt.Sprintf("import %q is not available in the lab (%s)", path, hint)})
+		}
+	}
+	return diags
+}
+
+// refuse reports whether a learner may import path and, if not, a hint about what to do.
+func (s *Service) refuse(path string) (hint string, ok bool) {
+	switch {
+	case path == "C":
+		return "cgo is off: the program is compiled to WebAssembly, where there is no C", false
+	case path == "socketlab/cell" || strings.HasPrefix(path, "socketlab/cell/"):
+		return "each program is built on its own", false
+	case s.allowed(path):
+		return "", true
+	}
+	return s.refusalHint(path), false
+}
+
+// refusalHint explains why path is refused.
+func (s *Service) refusalHint(path string) string {
+	first, _, _ := strings.Cut(path, "/")
+	switch {
+	case path == "unsafe":
+		return "programs here stay memory-safe; use the ordinary types and encoding/binary instead"
+	case path == "syscall/js":
+		return "sockets go through the lab's gateway; use the net package, which works unmodified"
+	case path == "os/exec":
+		return "the program runs in the browser and cannot start other programs"
+	case path == "plugin":
+		return "plugins cannot be loaded in WebAssembly"
+	case path == "runtime/cgo":
+		return "cgo is off: the program is compiled to WebAssembly"
+	case path == "socketlab" || strings.HasPrefix(path, "socketlab/"):
+		return "the lab runtime is linked into every program already; import net or net/http instead"
+	case first == "internal" || first == "vendor" || first == "cmd" || hasElem(path, "internal"):
+		return "it belongs to the Go toolchain itself; use the public standard-library packages"
+	case strings.Contains(first, "."):
+		return "only the standard library can be imported here; modules are not downloaded"
+	case validImportPath(path) && s.isStd(path):
+		return "this lab leaves it out"
+	}
+	return "it is not a package of the standard library; check the spelling"
+}
+
+func hasElem(path, elem string) bool {
+	for e := range strings.SplitSeq(path, "/") {
+		if e == elem {
+			return true
+		}
+	}
+	return false
+}
+
+// denied are the standard-library packages learners may not import by default. syscall is
+// allowed: lessons compare errors with its errno values (errors.Is(err,
+// syscall.ECONNREFUSED)), and in the browser it reaches nothing but the page's stub file
+// system.
+var denied = map[string]bool{
+	"unsafe": true, "syscall/js": true, "os/exec": true,
+	"plugin": true, "runtime/cgo": true, "C": true,
+}
+
+// defaultAllowed admits the standard library minus the deny list, and the packages of
+// Options.Modules.
+func (s *Service) defaultAllowed(path string) bool {
+	if denied[path] || !validImportPath(path) {
+		return false
+	}
+	first, _, _ := strings.Cut(path, "/")
+	if first == "internal" || first == "vendor" || first == "cmd" || hasElem(path, "internal") {
+		return false
+	}
+	for mod := range s.modules {
+		if path == mod || strings.HasPrefix(path, mod+"/") {
+			return true
+		}
+	}
+	if strings.Contains(first, ".") || first == "socketlab" {
+		return false
+	}
+	return s.isStd(path)
+}
+
+// isStd reports whether $GOROOT/src/path holds Go files, counting files the overlay adds.
+func (s *Service) isStd(path string) bool {
+	s.stdMu.Lock()
+	defer s.stdMu.Unlock()
+	if ok, seen := s.std[path]; seen {
+		return ok
+	}
+	ok := false
+	for p := range s.overlay {
+		if strings.HasSuffix(p, ".go") && filepath.ToSlash(filepath.Dir(filepath.FromSlash(p))) == path {
+			ok = true
+		}
+	}
+	if !ok {
+		entries, _ := os.ReadDir(filepath.Join(s.goroot, "src", filepath.FromSlash(path)))
+		for _, e := range entries {
+			if n := e.Name(); !e.IsDir() && strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") {
+				ok = true
+				break
+			}
+		}
+	}
+	s.std[path] = ok
+	return ok
+}
+
+// validImportPath accepts slash-separated paths of plain elements: no leading slash, no "."
+// or ".." elements, no backslashes or other characters that could reach outside GOROOT.
+func validImportPath(path string) bool {
+	if path == "" || len(path) > 256 {
+		return false
+	}
+	for e := range strings.SplitSeq(path, "/") {
+		if e == "" || e == "." || e == ".." || strings.HasPrefix(e, ".") {
+			return false
+		}
+		for _, c := range e {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._~+", c)) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validModulePath is validImportPath for a module: its first element names a host.
+func validModulePath(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return validImportPath(path) && strings.Contains(first, ".")
+}
+
+// formatDiagnostics renders diagnostics as the compiler would.
+func formatDiagnostics(diags []Diagnostic) string {
+	var b strings.Builder
+	for _, d := range diags {
+		switch {
+		case d.Line > 0 && d.Col > 0:
+			fmt.Fprintf(&b, "main.go:%d:%d: %s\n", d.Line, d.Col, d.Msg)
+		case d.Line > 0:
+			fmt.Fprintf(&b, "main.go:%d: %s\n", d.Line, d.Msg)
+		default:
+			fmt.Fprintf(&b, "%s\n", d.Msg)
+		}
+	}
+	return b.String()
+}
