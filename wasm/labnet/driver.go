@@ -55,11 +55,7 @@ func (st *stream) awaitOpen(ctx context.Context) error {
 	return st.openErr
 }
 
-// Listen and ListenPacket are not carried yet; they answer as a system without the feature.
-func (driver) Listen(ctx context.Context, network, laddr string) (any, string, error) {
-	return nil, "", errnoErr(syscall.EOPNOTSUPP, "listening sockets are not available in the lab yet")
-}
-
+// ListenPacket is not carried yet; it answers as a system without the feature.
 func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (any, string, string, error) {
 	return nil, "", "", errnoErr(syscall.EOPNOTSUPP, "UDP sockets are not available in the lab yet")
 }

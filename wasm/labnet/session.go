@@ -33,8 +33,9 @@ type session struct {
 
 	mu      sync.Mutex
 	next    uint32
-	streams map[uint32]*stream
-	lookups map[uint32]chan lookupResult
+	streams   map[uint32]*stream
+	listeners map[uint32]*listener
+	lookups   map[uint32]chan lookupResult
 	names   map[string]string // address → name, from lookups, for the wire view
 	err     error             // set when the session is gone
 	done    chan struct{}
@@ -72,8 +73,9 @@ func getSession(ctx context.Context) (*session, error) {
 		tr:      tr,
 		started: time.Now(),
 		next:    1,
-		streams: map[uint32]*stream{},
-		lookups: map[uint32]chan lookupResult{},
+		streams:   map[uint32]*stream{},
+		listeners: map[uint32]*listener{},
+		lookups:   map[uint32]chan lookupResult{},
 		names:   map[string]string{},
 		done:    make(chan struct{}),
 	}
@@ -175,10 +177,14 @@ func (s *session) dispatch(f wire.Frame) error {
 	s.mu.Lock()
 	st := s.streams[f.Stream]
 	lk := s.lookups[f.Stream]
+	ln := s.listeners[f.Stream]
 	s.mu.Unlock()
 	if lk != nil {
 		s.answer(f, lk)
 		return nil
+	}
+	if ln != nil {
+		return ln.handle(f)
 	}
 	if st == nil {
 		return nil // a stream the program already closed
@@ -199,10 +205,15 @@ func (s *session) fail(err error) {
 	s.streams = map[uint32]*stream{}
 	lookups := s.lookups
 	s.lookups = map[uint32]chan lookupResult{}
+	listeners := s.listeners
+	s.listeners = map[uint32]*listener{}
 	s.mu.Unlock()
 	s.tr.Close()
 	for _, st := range streams {
 		st.fail(s.err)
+	}
+	for _, ln := range listeners {
+		ln.fail(s.err)
 	}
 	for _, lk := range lookups {
 		lk <- lookupResult{err: s.err}
@@ -212,6 +223,12 @@ func (s *session) fail(err error) {
 func (s *session) add(st *stream) {
 	s.mu.Lock()
 	s.streams[st.id] = st
+	s.mu.Unlock()
+}
+
+func (s *session) removeListener(id uint32) {
+	s.mu.Lock()
+	delete(s.listeners, id)
 	s.mu.Unlock()
 }
 

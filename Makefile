@@ -1,0 +1,41 @@
+# socketlab: `make run` starts the lab on 127.0.0.1:8080, `make test` runs every test.
+
+ADDR ?= 127.0.0.1:8080
+GO   ?= go
+BIN  := bin/socketlab
+
+.PHONY: run build test test-short bench fuzz vet clean
+
+run: build
+	@echo "Starting socketlab on $(ADDR) (Ctrl-C stops it)..."
+	./$(BIN) --addr $(ADDR)
+
+build:
+	@echo "Building socketlab..."
+	$(GO) build -o $(BIN) ./cmd/socketlab
+
+# Every test, browser tests included (they need Chromium: apt-get install chromium).
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+# Without the slow tests (browser, toolchain builds).
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# A few minutes of fuzzing for each fuzz target.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzzing $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s $$pkg || exit 1; \
+	  done; \
+	done
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,308 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"socketlab/wire"
+)
+
+// stream is one TCP connection the gateway holds for a program.
+type stream struct {
+	s      *session
+	id     uint32
+	window uint32 // credit granted to the program
+
+	mu      sync.Mutex
+	changed chan struct{}
+	conn    *net.TCPConn
+	credit  int    // bytes the gateway may still send to the program
+	pending []byte // bytes from the program, not yet written to the socket
+	fin     bool   // the program finished sending
+	sawEOF  bool   // the peer finished sending (FIN passed to the program)
+	wrote   bool   // CloseWrite done on the socket
+	done    bool
+}
+
+func newStream(s *session, id, credit uint32) *stream {
+	return &stream{s: s, id: id, window: s.relay.window(), credit: int(credit), changed: make(chan struct{})}
+}
+
+func (st *stream) broadcast() {
+	close(st.changed)
+	st.changed = make(chan struct{})
+}
+
+// waitLocked releases mu until the state changes. Call with mu held.
+func (st *stream) waitLocked() {
+	ch := st.changed
+	st.mu.Unlock()
+	select {
+	case <-ch:
+	case <-st.s.ctx.Done():
+	}
+	st.mu.Lock()
+}
+
+// dial resolves the target by the lab's rules, connects and runs the stream.
+func (st *stream) dial(m wire.ConnectMsg) {
+	target, code, reason := st.s.route("tcp", m.Remote)
+	if code != wire.CodeClosed {
+		st.finish(code, reason)
+		return
+	}
+	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
+	defer cancel()
+	start := time.Now()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", target)
+	if err != nil {
+		code := wire.CodeOf(err)
+		if ctx.Err() != nil && st.s.ctx.Err() == nil {
+			code = wire.CodeTimeout
+		}
+		st.finish(code, fmt.Sprintf("cannot connect to %s: %v", m.Remote, errors.Unwrap(err)))
+		return
+	}
+	conn := c.(*net.TCPConn)
+	st.mu.Lock()
+	if st.done { // the program gave up while we connected
+		st.mu.Unlock()
+		conn.Close()
+		return
+	}
+	st.conn = conn
+	st.mu.Unlock()
+
+	_, port, _ := net.SplitHostPort(conn.LocalAddr().String())
+	local := net.JoinHostPort(st.s.learner.addr.String(), port)
+	elapsed := time.Since(start).Microseconds()
+	msg := wire.ConnectedMsg{Window: st.window, Local: local, Remote: m.Remote, Micros: uint32(min(elapsed, 1<<32-1))}
+	if err := st.s.send(wire.Connected, st.id, msg.Append(nil)); err != nil {
+		st.abort()
+		return
+	}
+	st.run()
+}
+
+// run carries the connected stream both ways until it ends.
+func (st *stream) run() {
+	st.s.wg.Add(1)
+	go func() {
+		defer st.s.wg.Done()
+		st.writeLoop()
+	}()
+	st.readLoop()
+}
+
+// readLoop copies the peer's bytes to the program, never more than the program's credit.
+func (st *stream) readLoop() {
+	buf := make([]byte, 32<<10)
+	for {
+		st.mu.Lock()
+		for st.credit == 0 && !st.done {
+			st.waitLocked()
+			if st.s.ctx.Err() != nil {
+				st.mu.Unlock()
+				return
+			}
+		}
+		if st.done {
+			st.mu.Unlock()
+			return
+		}
+		n := min(len(buf), st.credit)
+		conn := st.conn
+		st.mu.Unlock()
+
+		k, err := conn.Read(buf[:n])
+		if k > 0 {
+			st.mu.Lock()
+			st.credit -= k
+			st.mu.Unlock()
+			if st.s.send(wire.Data, st.id, buf[:k]) != nil {
+				st.abort()
+				return
+			}
+		}
+		if err == io.EOF {
+			// Half-close: the peer is done sending, the program may still write.
+			st.s.send(wire.Fin, st.id, nil)
+			st.mu.Lock()
+			st.sawEOF = true
+			both := st.wrote
+			st.mu.Unlock()
+			if both {
+				st.finish(wire.CodeClosed, "")
+			}
+			return
+		}
+		if err != nil {
+			st.mu.Lock()
+			done := st.done
+			st.mu.Unlock()
+			if !done {
+				st.finish(wire.CodeOf(err), fmt.Sprintf("the connection failed: %v", errors.Unwrap(err)))
+			}
+			return
+		}
+	}
+}
+
+// writeLoop writes the program's bytes to the socket and returns credit as they go out.
+func (st *stream) writeLoop() {
+	var out []byte
+	for {
+		st.mu.Lock()
+		for len(st.pending) == 0 && !st.fin && !st.done {
+			st.waitLocked()
+			if st.s.ctx.Err() != nil {
+				st.mu.Unlock()
+				return
+			}
+		}
+		if st.done {
+			st.mu.Unlock()
+			return
+		}
+		out, st.pending = st.pending, out[:0]
+		fin := st.fin && len(out) == 0
+		conn := st.conn
+		st.mu.Unlock()
+
+		if fin {
+			conn.CloseWrite()
+			st.mu.Lock()
+			st.wrote = true
+			both := st.sawEOF
+			st.mu.Unlock()
+			if both {
+				st.finish(wire.CodeClosed, "")
+			}
+			return
+		}
+		if _, err := conn.Write(out); err != nil {
+			st.mu.Lock()
+			done := st.done
+			st.mu.Unlock()
+			if !done {
+				st.finish(wire.CodeOf(err), fmt.Sprintf("the connection failed: %v", errors.Unwrap(err)))
+			}
+			return
+		}
+		if st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(out)))) != nil {
+			st.abort()
+			return
+		}
+	}
+}
+
+// fromProgram applies a frame the program sent for this stream.
+func (st *stream) fromProgram(f wire.Frame) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	switch f.Type {
+	case wire.Data:
+		if st.fin {
+			return protocolError{fmt.Sprintf("stream %d: DATA after FIN", st.id)}
+		}
+		if len(st.pending)+len(f.Payload) > int(st.window) {
+			return protocolError{fmt.Sprintf("stream %d: the program sent past its window of %d bytes", st.id, st.window)}
+		}
+		st.pending = append(st.pending, f.Payload...)
+	case wire.Continue:
+		n, err := wire.ParseCredit(f.Payload)
+		if err != nil {
+			return protocolError{err.Error()}
+		}
+		if st.credit+int(n) > 1<<30 {
+			return protocolError{fmt.Sprintf("stream %d: credit beyond 1 GiB", st.id)}
+		}
+		st.credit += int(n)
+	case wire.Fin:
+		st.fin = true
+	case wire.Close:
+		var m wire.CloseMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return protocolError{err.Error()}
+		}
+		st.closeLocked(m.Code == wire.CodeReset)
+		st.s.remove(st.id)
+		return nil
+	}
+	st.broadcast()
+	return nil
+}
+
+// closeLocked closes the socket; with reset the peer sees a RST. Call with mu held.
+func (st *stream) closeLocked(reset bool) {
+	if st.done {
+		return
+	}
+	st.done = true
+	if st.conn != nil {
+		if reset {
+			st.conn.SetLinger(0)
+		}
+		st.conn.Close()
+	}
+	st.broadcast()
+}
+
+// finish ends the stream from the gateway's side and tells the program why.
+func (st *stream) finish(code wire.Code, reason string) {
+	st.mu.Lock()
+	already := st.done
+	st.closeLocked(false)
+	st.mu.Unlock()
+	st.s.remove(st.id)
+	if !already {
+		st.s.sendClose(st.id, code, reason)
+	}
+}
+
+// abort closes the socket without a word to the program (the session is going away).
+func (st *stream) abort() {
+	st.mu.Lock()
+	st.closeLocked(false)
+	st.mu.Unlock()
+}
+
+// route decides where a program's destination really is: a lab server, one of the learner's
+// own listeners, or nowhere. It returns the address to dial, or a code and a reason for the
+// program.
+func (s *session) route(proto, hostport string) (string, wire.Code, string) {
+	r := s.relay
+	host, portStr, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return "", wire.CodeInvalid, fmt.Sprintf("%q is not a host:port address", hostport)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 1 || port > 65535 {
+		return "", wire.CodeInvalid, fmt.Sprintf("%q is not a port number from 1 to 65535", portStr)
+	}
+	if r.Lab != nil {
+		if listen, known, ok := r.Lab.Resolve(proto, host, port); known {
+			if ok {
+				return listen, wire.CodeClosed, ""
+			}
+			return "", wire.CodeRefused, r.Lab.RefusedReason(proto, host, port)
+		}
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && (ip.Unmap().IsLoopback() || ip.Unmap() == s.learner.addr) || host == "localhost" {
+		if proto == "tcp" {
+			if real, ok := s.learner.lookupListener(port); ok {
+				return real, wire.CodeClosed, ""
+			}
+		}
+		return "", wire.CodeRefused, fmt.Sprintf("nothing of yours is listening on port %d: start a server in another cell first", port)
+	}
+	return "", wire.CodePolicy, fmt.Sprintf("blocked by lab policy: %s is outside the lab network, and the operator has not allowed outside hosts", host)
+}

@@ -1,0 +1,84 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"net/netip"
+	"sync"
+)
+
+// learner is one person at the lab. Every program they run (each cell, each tab) shares their
+// lab address and their listeners: a server in one cell is "localhost" to the others.
+type learner struct {
+	id   string
+	addr netip.Addr
+
+	mu  sync.Mutex
+	tcp map[int]*listener // lab port → the listener on it
+}
+
+// learners is the gateway's table of learners, by id.
+type learners struct {
+	mu   sync.Mutex
+	byID map[string]*learnerRef
+}
+
+type learnerRef struct {
+	l        *learner
+	sessions int
+}
+
+// validLearnerID accepts the ids pages make: 8 to 64 letters, digits, '-' and '_'.
+func validLearnerID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// join returns the learner for id (a fresh anonymous one when id is not valid) and counts a
+// session; leave undoes it.
+func (ls *learners) join(id string) *learner {
+	if !validLearnerID(id) {
+		var b [12]byte
+		rand.Read(b[:])
+		id = "anon-" + hex.EncodeToString(b[:])
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.byID == nil {
+		ls.byID = map[string]*learnerRef{}
+	}
+	r := ls.byID[id]
+	if r == nil {
+		r = &learnerRef{l: &learner{id: id, addr: learnerAddr(id), tcp: map[int]*listener{}}}
+		ls.byID[id] = r
+	}
+	r.sessions++
+	return r.l
+}
+
+func (ls *learners) leave(l *learner) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if r := ls.byID[l.id]; r != nil {
+		if r.sessions--; r.sessions <= 0 {
+			delete(ls.byID, l.id)
+		}
+	}
+}
+
+// learnerAddr gives a learner a stable address in 10.10.1.0 – 10.10.254.255, derived from
+// their id so it survives reloads.
+func learnerAddr(id string) netip.Addr {
+	sum := sha256.Sum256([]byte(id))
+	n := binary.BigEndian.Uint32(sum[:4]) % (254 * 253)
+	return netip.AddrFrom4([4]byte{10, 10, byte(1 + n/253), byte(2 + n%253)})
+}

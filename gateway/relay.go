@@ -1,0 +1,264 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"socketlab/gateway/lab"
+	"socketlab/wire"
+)
+
+// Relay serves the wire protocol on WebSocket connections: each connection is one learner
+// program's session, and every stream in it is a real socket opened by the gateway.
+type Relay struct {
+	Lab  *lab.Network
+	Logf func(format string, args ...any)
+	// Window is the credit granted to a program for each stream it writes to. Defaults to 256 KiB.
+	Window uint32
+	// DialTimeout bounds a TCP connect. Defaults to 10s.
+	DialTimeout time.Duration
+
+	learners learners
+	nextID   atomic.Uint32 // ids of streams the gateway opens
+	sessions sync.WaitGroup
+}
+
+func (r *Relay) window() uint32 {
+	if r.Window == 0 {
+		return 256 << 10
+	}
+	return r.Window
+}
+
+func (r *Relay) dialTimeout() time.Duration {
+	if r.DialTimeout == 0 {
+		return 10 * time.Second
+	}
+	return r.DialTimeout
+}
+
+func (r *Relay) logf(format string, args ...any) {
+	if r.Logf != nil {
+		r.Logf(format, args...)
+	}
+}
+
+// ServeHTTP upgrades the request to a WebSocket and runs a session on it. Only pages of the
+// gateway's own origin may connect. The query parameter "learner" names the learner the
+// program belongs to, so that all of one learner's programs share an address and listeners.
+func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	c, err := websocket.Accept(w, req, nil)
+	if err != nil {
+		return // Accept has answered the request
+	}
+	c.SetReadLimit(wire.MaxFrame)
+	r.sessions.Add(1)
+	defer r.sessions.Done()
+	l := r.learners.join(req.URL.Query().Get("learner"))
+	defer r.learners.leave(l)
+	s := &session{
+		relay:     r,
+		ws:        c,
+		streams:   map[uint32]*stream{},
+		listeners: map[uint32]*listener{},
+		learner:   l,
+	}
+	s.ctx, s.cancel = context.WithCancel(req.Context())
+	err = s.run()
+	s.shutdown()
+	var ce websocket.CloseError
+	if err != nil && !errors.As(err, &ce) && !errors.Is(err, context.Canceled) {
+		r.logf("session %s ended: %v", s.learner, err)
+	}
+}
+
+// session is one program's connection.
+type session struct {
+	relay   *Relay
+	ws      *websocket.Conn
+	learner *learner
+	ctx     context.Context
+	cancel  context.CancelFunc
+
+	mu        sync.Mutex
+	streams   map[uint32]*stream
+	listeners map[uint32]*listener
+	wg        sync.WaitGroup // stream goroutines
+}
+
+// protocolError ends the session: the page broke the protocol.
+type protocolError struct{ reason string }
+
+func (e protocolError) Error() string { return e.reason }
+
+func (s *session) run() error {
+	if err := s.hello(); err != nil {
+		return err
+	}
+	for {
+		_, msg, err := s.ws.Read(s.ctx)
+		if err != nil {
+			return err
+		}
+		f, err := wire.Decode(msg)
+		if err != nil {
+			return s.fail(err.Error())
+		}
+		if err := s.dispatch(f); err != nil {
+			var pe protocolError
+			if errors.As(err, &pe) {
+				return s.fail(pe.reason)
+			}
+			return err
+		}
+	}
+}
+
+func (s *session) hello() error {
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	_, msg, err := s.ws.Read(ctx)
+	if err != nil {
+		return err
+	}
+	f, err := wire.Decode(msg)
+	if err != nil {
+		return s.fail(err.Error())
+	}
+	var h wire.HelloMsg
+	if f.Type != wire.Hello || f.Stream != 0 {
+		return s.fail(fmt.Sprintf("the session must start with HELLO on stream 0, not %v on stream %d", f.Type, f.Stream))
+	}
+	if err := h.Unmarshal(f.Payload); err != nil {
+		return s.fail(err.Error())
+	}
+	if h.Version < wire.Version {
+		return s.fail(fmt.Sprintf("protocol version %d is not supported; this gateway speaks version %d", h.Version, wire.Version))
+	}
+	return s.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: s.learner.addr.String()}.Append(nil))
+}
+
+// fail tells the page why the session ends and closes it.
+func (s *session) fail(reason string) error {
+	s.send(wire.Close, 0, wire.CloseMsg{Code: wire.CodeProtocol, Reason: reason}.Append(nil))
+	s.ws.Close(websocket.StatusPolicyViolation, truncate(reason, 120))
+	return protocolError{reason}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func (s *session) send(t wire.Type, id uint32, payload []byte) error {
+	msg := wire.Append(make([]byte, 0, wire.HeaderSize+len(payload)), t, id, payload)
+	return s.ws.Write(s.ctx, websocket.MessageBinary, msg)
+}
+
+func (s *session) sendClose(id uint32, code wire.Code, reason string) {
+	s.send(wire.Close, id, wire.CloseMsg{Code: code, Reason: reason}.Append(nil))
+}
+
+func (s *session) dispatch(f wire.Frame) error {
+	if f.Stream == 0 {
+		if f.Type == wire.Close {
+			return context.Canceled // the program said goodbye
+		}
+		return protocolError{fmt.Sprintf("%v is not allowed on stream 0", f.Type)}
+	}
+	switch f.Type {
+	case wire.Connect:
+		var m wire.ConnectMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return protocolError{err.Error()}
+		}
+		if f.Stream&wire.GatewayStream != 0 {
+			return protocolError{fmt.Sprintf("stream %d is in the gateway's range; programs open streams below %d", f.Stream, uint32(wire.GatewayStream))}
+		}
+		return s.open(f.Stream, m)
+	case wire.Lookup:
+		var m wire.LookupMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return protocolError{err.Error()}
+		}
+		s.lookup(f.Stream, m)
+		return nil
+	case wire.Data, wire.Continue, wire.Fin, wire.Close:
+		s.mu.Lock()
+		st := s.streams[f.Stream]
+		ln := s.listeners[f.Stream]
+		s.mu.Unlock()
+		if ln != nil && f.Type == wire.Close {
+			ln.close()
+			return nil
+		}
+		if st == nil {
+			// The stream may have ended at the gateway while the frame was in flight.
+			return nil
+		}
+		return st.fromProgram(f)
+	}
+	return protocolError{fmt.Sprintf("a program may not send %v", f.Type)}
+}
+
+func (s *session) open(id uint32, m wire.ConnectMsg) error {
+	s.mu.Lock()
+	_, dup := s.streams[id]
+	_, dupL := s.listeners[id]
+	dup = dup || dupL
+	s.mu.Unlock()
+	if dup {
+		return protocolError{fmt.Sprintf("stream %d is already open", id)}
+	}
+	switch m.Kind {
+	case wire.KindDial:
+		st := newStream(s, id, m.Window)
+		s.mu.Lock()
+		s.streams[id] = st
+		s.mu.Unlock()
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			st.dial(m)
+		}()
+	case wire.KindListen:
+		s.listen(id, m)
+	default:
+		s.sendClose(id, wire.CodeInvalid, "this gateway does not offer UDP sockets yet")
+	}
+	return nil
+}
+
+func (s *session) remove(id uint32) {
+	s.mu.Lock()
+	delete(s.streams, id)
+	s.mu.Unlock()
+}
+
+// shutdown closes every socket of the session and waits for their goroutines.
+func (s *session) shutdown() {
+	s.cancel()
+	s.mu.Lock()
+	streams := s.streams
+	s.streams = map[uint32]*stream{}
+	listeners := s.listeners
+	s.listeners = map[uint32]*listener{}
+	s.mu.Unlock()
+	for _, ln := range listeners {
+		ln.close()
+	}
+	for _, st := range streams {
+		st.abort()
+	}
+	s.wg.Wait()
+	s.ws.CloseNow()
+}

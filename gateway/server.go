@@ -1,0 +1,229 @@
+// Package gateway is the socketlab server: lesson pages and assets, the build service, the
+// lab network and the WebSocket relay that carries learner programs' sockets. Main is the
+// command's entry point; New assembles a Server for tests and embedding.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"socketlab"
+	"socketlab/gateway/build"
+	"socketlab/gateway/lab"
+	"socketlab/lessons"
+	"socketlab/static"
+	"socketlab/wasm/overlay"
+)
+
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	// LabPortBase pins the lab servers to host ports (see lab.Options.PortBase). Defaults to 0:
+	// ephemeral ports.
+	LabPortBase int
+	// CacheDir is where compiled programs are kept. Defaults to the build service's default.
+	CacheDir string
+	// Logf reports what the server does. Defaults to discarding.
+	Logf func(format string, args ...any)
+}
+
+// Server is a running socketlab gateway minus its listener.
+type Server struct {
+	Lab     *lab.Network
+	Build   *build.Service
+	Relay   *Relay
+	Lessons []*lessons.Lesson
+
+	logf    func(string, ...any)
+	handler http.Handler
+	assets  map[string]asset
+}
+
+type asset struct {
+	body    []byte
+	version string
+}
+
+// New starts the lab network and prepares the build service and pages.
+func New(opts *Options) (*Server, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	ls, err := lessons.Default()
+	if err != nil {
+		return nil, fmt.Errorf("loading lessons: %w", err)
+	}
+	goroot, err := goEnv("GOROOT")
+	if err != nil {
+		return nil, fmt.Errorf("finding the Go toolchain (the build service needs it to compile learner programs): %w", err)
+	}
+	files, err := overlay.Files(goroot)
+	if err != nil {
+		return nil, err
+	}
+	bs, err := build.New(&build.Options{
+		CacheDir: opts.CacheDir,
+		Runtime:  socketlab.Runtime,
+		Overlay:  files,
+		Prelude:  []byte("package main\n\nimport _ \"socketlab/wasm/labnet\"\n"),
+		Logf:     logf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	wasmExec, err := os.ReadFile(filepath.Join(goroot, "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the toolchain's wasm_exec.js: %w", err)
+	}
+	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logf: logf})
+	if err != nil {
+		return nil, fmt.Errorf("starting the lab network: %w", err)
+	}
+	s := &Server{
+		Lab:     ln,
+		Build:   bs,
+		Relay:   &Relay{Lab: ln, Logf: logf},
+		Lessons: ls,
+		logf:    logf,
+		assets:  map[string]asset{},
+	}
+	if err := s.loadAssets(wasmExec); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func goEnv(key string) (string, error) {
+	out, err := exec.Command("go", "env", key).Output()
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func (s *Server) loadAssets(wasmExec []byte) error {
+	add := func(name string, body []byte) {
+		sum := sha256.Sum256(body)
+		s.assets[name] = asset{body: body, version: hex.EncodeToString(sum[:6])}
+	}
+	err := fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static.FS, p)
+		if err != nil {
+			return err
+		}
+		add(p, b)
+		return nil
+	})
+	add("wasm_exec.js", wasmExec)
+	return err
+}
+
+// assetURL gives a static file's URL with a version, so browsers fetch it anew after a change.
+func (s *Server) assetURL(name string) string {
+	if a, ok := s.assets[strings.TrimPrefix(name, "/static/")]; ok {
+		return name + "?v=" + a.version
+	}
+	return name
+}
+
+const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; " +
+	"style-src 'self'; img-src 'self' data:; worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+
+func (s *Server) routes() http.Handler {
+	var labs []lessons.LabInfo
+	for _, h := range s.Lab.Services() {
+		labs = append(labs, lessons.LabInfo{Name: h.Name, Proto: h.Proto, Port: h.Port, Addr: h.Addr.String(), About: h.About})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL}))
+	mux.Handle("/api/build", s.Build.Handler())
+	mux.Handle("/wasm/", s.Build.Handler())
+	mux.Handle("/ws", s.Relay)
+	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	a, ok := s.assets[name]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.URL.Query().Get("v") == a.version {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		w.Header().Set("Cache-Control", "no-cache")
+	}
+	w.Header().Set("ETag", `"`+a.version+`"`)
+	http.ServeContent(w, r, path.Base(name), time.Time{}, bytes.NewReader(a.body))
+}
+
+// ServeHTTP serves every route of the gateway.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Cells returns the sources of every lesson cell.
+func (s *Server) Cells() [][]byte {
+	var out [][]byte
+	for _, l := range s.Lessons {
+		for _, c := range l.Cells {
+			out = append(out, []byte(c.Source))
+		}
+	}
+	return out
+}
+
+// Warm compiles every lesson cell so Run starts at once. progress is called after each cell.
+func (s *Server) Warm(ctx context.Context, progress func(done, total int, err error)) {
+	cells := s.Cells()
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for _, src := range cells {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := s.Build.Build(ctx, src)
+			if err == nil && !res.OK {
+				err = fmt.Errorf("a lesson cell does not compile: %s", res.Output)
+			}
+			mu.Lock()
+			done++
+			if progress != nil {
+				progress(done, len(cells), err)
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// Close stops the lab network.
+func (s *Server) Close() error { return s.Lab.Close() }

@@ -1,0 +1,185 @@
+package lessons
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"strconv"
+)
+
+// Page is what the pages need from the server around them.
+type Page struct {
+	// Title names the site in the header and the browser tab.
+	// Defaults to "socketlab".
+	Title string
+	// Labs lists the lab network's servers for the index page.
+	Labs []LabInfo
+	// AssetURL maps a static file's path to the URL the page links to,
+	// for example "/static/lesson.js" to "/static/lesson.js?v=HASH" so that
+	// browsers fetch a new copy after a change. Defaults to the path itself.
+	AssetURL func(name string) string
+}
+
+// LabInfo describes one server of the lab network.
+type LabInfo struct {
+	Name  string // host name, such as "time.lab"
+	Proto string // "tcp", "udp" or "tcp, udp"
+	Addr  string // the host's stable address, usable instead of the name
+	About string // what answers, in a few words
+	Port  int
+}
+
+// Handler serves the index at "/" and each lesson at "/lessons/SLUG".
+// Anything else is a 404. Only GET and HEAD are allowed.
+//
+// The pages load their script and styles from /static/ (through
+// page.AssetURL) and carry no inline script or style, so they work under
+// the gateway's Content Security Policy; headers are left to the caller.
+func Handler(ls []*Lesson, page Page) http.Handler {
+	if page.Title == "" {
+		page.Title = "socketlab"
+	}
+	if page.AssetURL == nil {
+		page.AssetURL = func(name string) string { return name }
+	}
+	h := &handler{lessons: ls, page: page, bySlug: map[string]int{}}
+	for i, l := range ls {
+		h.bySlug[l.Slug] = i
+	}
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL}).Parse(pageTemplates))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", h.index)
+	mux.HandleFunc("GET /lessons/{slug}", h.lesson)
+	mux.HandleFunc("/", h.notFound)
+	return mux
+}
+
+type handler struct {
+	lessons []*Lesson
+	bySlug  map[string]int
+	page    Page
+	tmpl    *template.Template
+}
+
+func (h *handler) index(w http.ResponseWriter, r *http.Request) {
+	h.render(w, http.StatusOK, "index", map[string]any{
+		"Site":    h.page.Title,
+		"Lessons": h.lessons,
+		"Labs":    h.page.Labs,
+	})
+}
+
+func (h *handler) lesson(w http.ResponseWriter, r *http.Request) {
+	i, ok := h.bySlug[r.PathValue("slug")]
+	if !ok {
+		h.notFound(w, r)
+		return
+	}
+	data := map[string]any{
+		"Site":   h.page.Title,
+		"Lesson": h.lessons[i],
+		"Number": i + 1,
+		"Count":  len(h.lessons),
+	}
+	if i > 0 {
+		data["Prev"] = h.lessons[i-1]
+	}
+	if i+1 < len(h.lessons) {
+		data["Next"] = h.lessons[i+1]
+	}
+	h.render(w, http.StatusOK, "lesson", data)
+}
+
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed: lesson pages are read with GET", http.StatusMethodNotAllowed)
+		return
+	}
+	h.render(w, http.StatusNotFound, "notfound", map[string]any{
+		"Site": h.page.Title,
+		"Path": r.URL.Path,
+	})
+}
+
+func (h *handler) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := h.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		http.Error(w, "rendering the page failed: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// pageTemplates are the whole pages. No inline scripts, styles or event
+// handler attributes: see Handler.
+const pageTemplates = `
+{{define "head"}}<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.}}</title>
+<link rel="stylesheet" href="{{asset "/static/style.css"}}">
+</head>
+{{end}}
+
+{{define "header"}}<header class="site"><a class="home" href="/">{{.}}</a></header>
+{{end}}
+
+{{define "index"}}{{template "head" .Site}}<body class="index-page">
+{{template "header" .Site}}<main>
+<h1>{{.Site}}</h1>
+<p class="lead">Learn socket programming by running real Go programs against a small lab network.
+Each lesson explains one idea and lets you edit and run the code in the page.</p>
+<section class="lessons">
+<h2>Lessons</h2>
+{{if .Lessons}}<ol class="lesson-list">
+{{range .Lessons}}<li><a href="/lessons/{{.Slug}}">{{.Title}}</a>{{if .Summary}}<p class="summary">{{.Summary}}</p>{{end}}</li>
+{{end}}</ol>
+{{else}}<p>No lessons are installed.</p>
+{{end}}</section>
+<section class="labs" id="lab-network">
+<h2>Lab network</h2>
+{{if .Labs}}<p>These servers answer inside the lab. Your programs reach them by name (or by address) on the ports below.</p>
+<table class="lab-table">
+<thead><tr><th>Host</th><th>Port</th><th>Protocol</th><th>Address</th><th>What answers</th></tr></thead>
+<tbody>
+{{range .Labs}}<tr><td><code>{{.Name}}</code></td><td>{{if .Port}}{{.Port}}{{else}}any{{end}}</td><td>{{.Proto}}</td><td>{{if .Addr}}<code>{{.Addr}}</code>{{end}}</td><td>{{.About}}</td></tr>
+{{end}}</tbody>
+</table>
+{{else}}<p>No lab servers are running.</p>
+{{end}}</section>
+</main>
+</body>
+</html>
+{{end}}
+
+{{define "lesson"}}{{template "head" (printf "%s · %s" .Lesson.Title .Site)}}<body class="lesson-page" data-worker="{{asset "/static/worker.js"}}">
+{{template "header" .Site}}<main class="lesson" data-lesson="{{.Lesson.Slug}}">
+<p class="lesson-number">Lesson {{.Number}} of {{.Count}}</p>
+<h1>{{.Lesson.Title}}</h1>
+{{.Lesson.HTML}}
+<nav class="pager">{{with .Prev}}<a class="prev" rel="prev" href="/lessons/{{.Slug}}">← {{.Title}}</a>{{end}}
+<a class="up" href="/">All lessons</a>
+{{with .Next}}<a class="next" rel="next" href="/lessons/{{.Slug}}">{{.Title}} →</a>{{end}}</nav>
+</main>
+<script src="{{asset "/static/format.js"}}"></script>
+<script src="{{asset "/static/lesson.js"}}"></script>
+</body>
+</html>
+{{end}}
+
+{{define "notfound"}}{{template "head" (printf "Not found · %s" .Site)}}<body class="notfound-page">
+{{template "header" .Site}}<main>
+<h1>Not found</h1>
+<p>There is no page at <code>{{.Path}}</code>. The <a href="/">list of lessons</a> has everything the lab offers.</p>
+</main>
+</body>
+</html>
+{{end}}
+`

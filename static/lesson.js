@@ -1,0 +1,418 @@
+// The lesson page: turns every <section class="cell"> that the server
+// rendered into an editor with Run and Stop, a console and a bytes panel.
+//
+// Run: POST /api/build {source} → {ok, wasm} or {ok:false, diagnostics}
+// → a Web Worker (static/worker.js) runs the program and posts back
+// stdout, stderr, socket events and the exit status.
+//
+// Each cell also gets data-state: idle, compiling, running, exited,
+// compile-error, error or stopped (handy for styles and browser tests), and
+// its .bytes panel keeps data-received and data-sent byte totals.
+//
+// No framework, no build step, no inline code: the page works under a
+// strict Content Security Policy. Everything shown is set as text, never as
+// HTML. Needs format.js loaded first.
+(function () {
+  "use strict";
+
+  const F = self.socketlabFormat;
+  const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
+  const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
+  const BLOCK_LIMIT = 4096; // bytes dumped per send/recv block
+  const EVENT_LIMIT = 2000; // events shown in a bytes panel
+
+  function gatewayURL() {
+    return (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/ws";
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    if (className) e.className = className;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  // Editor: a textarea with a line-number gutter beside it.
+  function makeEditor(code, gutter) {
+    let tabLeaves = false; // after Escape, Tab moves focus as usual
+
+    function lineCount() {
+      return code.value.split("\n").length;
+    }
+
+    function renderGutter() {
+      const n = lineCount();
+      while (gutter.children.length > n) gutter.lastChild.remove();
+      while (gutter.children.length < n) {
+        gutter.appendChild(el("div", "line", String(gutter.children.length + 1)));
+      }
+      code.rows = Math.min(Math.max(n, 3), 40);
+      gutter.scrollTop = code.scrollTop;
+    }
+
+    function clearMarks() {
+      for (const line of gutter.querySelectorAll(".line.error")) {
+        line.classList.remove("error");
+        line.removeAttribute("title");
+      }
+    }
+
+    // mark flags lines as wrong; several messages on a line share its title.
+    function mark(diags) {
+      for (const d of diags) {
+        const line = gutter.children[d.line - 1];
+        if (!line) continue;
+        line.classList.add("error");
+        const msg = F.formatDiagnostic(d);
+        line.title = line.title ? line.title + "\n" + msg : msg;
+      }
+    }
+
+    function insertTab() {
+      // execCommand keeps the browser's undo history; setRangeText is the fallback.
+      if (!document.execCommand || !document.execCommand("insertText", false, "\t")) {
+        code.setRangeText("\t", code.selectionStart, code.selectionEnd, "end");
+        code.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    }
+
+    code.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        tabLeaves = true;
+        return;
+      }
+      if (e.key === "Tab" && !tabLeaves && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
+        e.preventDefault();
+        insertTab();
+      }
+      tabLeaves = false;
+    });
+    code.addEventListener("blur", () => { tabLeaves = false; });
+    code.addEventListener("input", () => {
+      clearMarks();
+      renderGutter();
+    });
+    code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; });
+    renderGutter();
+
+    return { mark, clearMarks };
+  }
+
+  // Console: program output, build messages and the exit status.
+  function makeConsole(pre) {
+    let size = 0;
+    let truncated = false;
+    let last = null; // { cls, node } of the last run of text, to extend it
+    let endsWithNewline = true;
+
+    // append adds program output; past the limit it is dropped, unless
+    // force is set (for the page's own lines, such as the exit status).
+    function append(text, cls, force) {
+      if (!text) return;
+      if (truncated && !force) return;
+      if (!force && size + text.length > CONSOLE_LIMIT) {
+        text = text.slice(0, Math.max(0, CONSOLE_LIMIT - size));
+        truncated = true;
+      }
+      const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
+      size += text.length;
+      if (last && last.cls === cls) {
+        last.node.appendData(text);
+      } else {
+        const node = document.createTextNode(text);
+        if (cls) {
+          const span = el("span", cls);
+          span.appendChild(node);
+          pre.appendChild(span);
+        } else {
+          pre.appendChild(node);
+        }
+        last = { cls, node };
+      }
+      endsWithNewline = text.endsWith("\n");
+      if (truncated && !force) {
+        pre.appendChild(el("span", "note", "\n[output cut short: the console keeps 1 MiB]\n"));
+        last = null;
+        endsWithNewline = true;
+      }
+      if (atBottom) pre.scrollTop = pre.scrollHeight;
+    }
+
+    // line writes a whole line of its own, starting one if needed.
+    function line(text, cls) {
+      if (!endsWithNewline) append("\n", cls, true);
+      append(text + "\n", cls, true);
+    }
+
+    function clear() {
+      pre.textContent = "";
+      size = 0;
+      truncated = false;
+      last = null;
+      endsWithNewline = true;
+    }
+
+    return { append, line, clear };
+  }
+
+  // Bytes panel: one block per send or recv, hex and text side by side,
+  // short lines for the other socket events, running totals in
+  // data-received and data-sent.
+  function makeBytesView(panel) {
+    let received = 0;
+    let sent = 0;
+    let shown = 0;
+    let peers = new Map(); // stream → what to call the other end
+
+    function totals() {
+      panel.dataset.received = String(received);
+      panel.dataset.sent = String(sent);
+    }
+
+    function reset() {
+      panel.textContent = "";
+      received = 0;
+      sent = 0;
+      shown = 0;
+      peers = new Map();
+      totals();
+    }
+
+    function peerOf(ev) {
+      if (ev.addr) return ev.addr;
+      if (peers.has(ev.stream)) return peers.get(ev.stream);
+      if (ev.remote) return ev.remote;
+      return ev.stream !== undefined ? `stream ${ev.stream}` : "the network";
+    }
+
+    function stamp(ev) {
+      return el("span", "time", F.formatMillis(ev.t));
+    }
+
+    function dataBlock(ev, kind, peer) {
+      const bytes = F.base64ToBytes(ev.data);
+      const n = typeof ev.n === "number" ? ev.n : bytes.length;
+      const block = el("div", "block " + kind);
+      const head = el("div", "head");
+      head.append(stamp(ev), el("span", "what", F.dataHeader(kind, n, peer)));
+      block.appendChild(head);
+      const dump = el("pre", "dump");
+      for (const row of F.hexRows(bytes.subarray(0, BLOCK_LIMIT))) {
+        dump.append(
+          el("span", "off", row.offset), "  ",
+          el("span", "hex", row.hex), "  ",
+          el("span", "txt", row.text), "\n");
+      }
+      if (bytes.length > BLOCK_LIMIT) {
+        dump.append(el("span", "note", `… ${bytes.length - BLOCK_LIMIT} more bytes not shown\n`));
+      }
+      if (bytes.length > 0) block.appendChild(dump);
+      return { block, n };
+    }
+
+    function add(ev) {
+      if (!ev || typeof ev !== "object") return;
+      const kind = ev.kind;
+      if ((kind === "dial" || kind === "connected") && ev.stream !== undefined && ev.addr) {
+        peers.set(ev.stream, ev.addr);
+      }
+      const peer = peerOf(ev);
+      let node;
+      if (kind === "send" || kind === "recv") {
+        const { block, n } = dataBlock(ev, kind, peer);
+        if (kind === "send") sent += n;
+        else received += n;
+        node = block;
+      } else {
+        node = el("div", "event " + (kind === "error" ? "error" : "info"));
+        node.append(stamp(ev), el("span", "what", F.eventLine(ev, peer)));
+      }
+      totals();
+      if (shown < EVENT_LIMIT) {
+        panel.appendChild(node);
+      } else if (shown === EVENT_LIMIT) {
+        panel.appendChild(el("div", "event note", "later events are not shown; the totals still count them"));
+      }
+      shown++;
+    }
+
+    reset();
+    return { add, reset };
+  }
+
+  function setupCell(cell) {
+    const q = (sel) => cell.querySelector(sel);
+    const code = q("textarea.code");
+    const runBtn = q("button.run");
+    const stopBtn = q("button.stop");
+    const argsInput = q("input.args");
+    const status = q(".status");
+    const out = makeConsole(q("pre.console"));
+    const editor = makeEditor(code, q(".gutter"));
+    const bytes = makeBytesView(q(".bytes"));
+
+    status.setAttribute("role", "status");
+    let run = 0; // counts runs, so that answers for an old run are ignored
+    let worker = null;
+    let abort = null;
+    let timer = null;
+
+    function setState(state, text) {
+      cell.dataset.state = state;
+      status.textContent = text;
+    }
+
+    function stopTimer() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    }
+
+    // finish ends the current run, whatever stage it is in.
+    function finish(state, text) {
+      run++;
+      stopTimer();
+      if (abort) abort.abort();
+      abort = null;
+      if (worker) worker.terminate();
+      worker = null;
+      runBtn.disabled = false;
+      stopBtn.disabled = true;
+      setState(state, text);
+    }
+
+    async function start() {
+      if (runBtn.disabled) return; // already running
+      const me = ++run;
+      runBtn.disabled = true;
+      stopBtn.disabled = false;
+      out.clear();
+      bytes.reset();
+      editor.clearMarks();
+      status.removeAttribute("title");
+
+      const began = Date.now();
+      setState("compiling", "compiling\u2026");
+      timer = setInterval(() => {
+        const s = Math.floor((Date.now() - began) / 1000);
+        if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
+      }, 250);
+
+      abort = new AbortController();
+      let resp;
+      let body = null;
+      try {
+        resp = await fetch("/api/build", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ source: code.value }),
+          signal: abort.signal,
+        });
+        body = await resp.json().catch(() => null);
+      } catch (err) {
+        if (me !== run) return; // stopped meanwhile
+        out.line(`could not reach the build service: ${err.message || err}`, "error");
+        finish("error", "build failed");
+        return;
+      }
+      if (me !== run) return;
+      stopTimer();
+      abort = null;
+
+      if (!resp.ok || !body || typeof body !== "object") {
+        const why = body && body.error ? body.error : `the build service answered ${resp.status} ${resp.statusText}`.trim();
+        out.line(why, "error");
+        finish("error", "build failed");
+        return;
+      }
+      if (!body.ok) {
+        const diags = body.diagnostics || body.errors || [];
+        for (const d of diags) out.line(F.formatDiagnostic(d), "stderr");
+        if (diags.length === 0 && body.output) out.append(body.output, "stderr");
+        if (diags.length === 0 && !body.output) out.line("the build failed without saying why", "stderr");
+        editor.mark(diags);
+        finish("compile-error", "compile error");
+        return;
+      }
+      if (typeof body.elapsed_ms === "number") {
+        status.title = body.cached ? "compiled earlier, taken from the cache" : `compiled in ${body.elapsed_ms} ms`;
+      }
+      launch(me, body.wasm);
+    }
+
+    function launch(me, wasm) {
+      setState("running", "running");
+      let w;
+      try {
+        w = new Worker(WORKER_URL);
+      } catch (err) {
+        out.line(`could not start the program: ${err.message || err}`, "error");
+        finish("error", "error");
+        return;
+      }
+      worker = w;
+      w.onmessage = (e) => {
+        if (me !== run) return;
+        const m = e.data || {};
+        switch (m.type) {
+          case "stdout":
+            out.append(String(m.text ?? ""), null);
+            break;
+          case "stderr":
+            out.append(String(m.text ?? ""), "stderr");
+            break;
+          case "event":
+            bytes.add(m.event);
+            break;
+          case "exit": {
+            const code = Number.isInteger(m.code) ? m.code : 0;
+            out.line(`exit status ${code}`, "exit");
+            finish("exited", `exited (${code})`);
+            break;
+          }
+          case "error":
+            out.line(String(m.message ?? "the program failed"), "error");
+            finish("error", "error");
+            break;
+        }
+      };
+      w.onerror = (e) => {
+        e.preventDefault();
+        if (me !== run) return;
+        out.line(`the program's worker failed: ${e.message || "could not load " + WORKER_URL}`, "error");
+        finish("error", "error");
+      };
+      w.onmessageerror = () => {
+        if (me !== run) return;
+        out.line("a message from the program could not be read", "error");
+        finish("error", "error");
+      };
+      w.postMessage({ type: "run", wasm, args: F.splitArgs(argsInput.value), gateway: gatewayURL() });
+    }
+
+    function stop() {
+      if (!runBtn.disabled) return; // nothing to stop
+      out.line("stopped", "exit");
+      finish("stopped", "stopped");
+    }
+
+    runBtn.addEventListener("click", start);
+    stopBtn.addEventListener("click", stop);
+    argsInput.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        if (!runBtn.disabled) start();
+      }
+    });
+    code.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        if (!runBtn.disabled) start();
+      }
+    });
+    runBtn.disabled = false;
+    stopBtn.disabled = true;
+    setState("idle", "");
+  }
+
+  for (const cell of document.querySelectorAll("section.cell")) setupCell(cell);
+})();

@@ -1,0 +1,108 @@
+// worker.js runs one learner program: a Go program compiled to js/wasm. The page starts a
+// fresh Worker per run and terminate()s it to stop, which works even inside `for {}`.
+//
+// Page → worker: {type: "run", wasm: URL, args: [...], gateway: "ws://host/ws"}
+// Worker → page: {type: "stdout"|"stderr", text}, {type: "event", event},
+//                {type: "exit", code}, {type: "error", message}
+"use strict";
+
+const decoders = { 1: new TextDecoder("utf-8"), 2: new TextDecoder("utf-8") };
+const streams = { 1: "stdout", 2: "stderr" };
+// Output goes to the page at once: a program that then spins in `for {}` never gives the
+// worker's event loop another turn, so nothing may wait for a timer.
+function output(fd, buf) {
+  const text = decoders[fd].decode(buf, { stream: true });
+  if (text) postMessage({ type: streams[fd], text });
+}
+
+function enosys() {
+  const err = new Error("not implemented");
+  err.code = "ENOSYS";
+  return err;
+}
+
+// The file system that wasm_exec.js expects. Only standard output and error exist.
+globalThis.fs = {
+  constants: { O_WRONLY: -1, O_RDWR: -1, O_CREAT: -1, O_TRUNC: -1, O_APPEND: -1, O_EXCL: -1, O_DIRECTORY: -1 },
+  writeSync(fd, buf) {
+    if (!streams[fd]) throw enosys();
+    output(fd, buf);
+    return buf.length;
+  },
+  write(fd, buf, offset, length, position, callback) {
+    if (offset !== 0 || length !== buf.length || position !== null || !streams[fd]) {
+      callback(enosys());
+      return;
+    }
+    output(fd, buf);
+    callback(null, length);
+  },
+  chmod(path, mode, callback) { callback(enosys()); },
+  chown(path, uid, gid, callback) { callback(enosys()); },
+  close(fd, callback) { callback(enosys()); },
+  fchmod(fd, mode, callback) { callback(enosys()); },
+  fchown(fd, uid, gid, callback) { callback(enosys()); },
+  fstat(fd, callback) { callback(enosys()); },
+  fsync(fd, callback) { callback(null); },
+  ftruncate(fd, length, callback) { callback(enosys()); },
+  lchown(path, uid, gid, callback) { callback(enosys()); },
+  link(path, link, callback) { callback(enosys()); },
+  lstat(path, callback) { callback(enosys()); },
+  mkdir(path, perm, callback) { callback(enosys()); },
+  open(path, flags, mode, callback) { callback(enosys()); },
+  read(fd, buffer, offset, length, position, callback) { callback(enosys()); },
+  readdir(path, callback) { callback(enosys()); },
+  readlink(path, callback) { callback(enosys()); },
+  rename(from, to, callback) { callback(enosys()); },
+  rmdir(path, callback) { callback(enosys()); },
+  stat(path, callback) { callback(enosys()); },
+  symlink(path, link, callback) { callback(enosys()); },
+  truncate(path, length, callback) { callback(enosys()); },
+  unlink(path, callback) { callback(enosys()); },
+  utimes(path, atime, mtime, callback) { callback(enosys()); },
+};
+
+importScripts("/static/wasm_exec.js");
+
+async function run(msg) {
+  globalThis.socketlab = {
+    gateway: msg.gateway,
+    event(json) {
+      postMessage({ type: "event", event: JSON.parse(json) });
+    },
+  };
+  let response;
+  try {
+    response = await fetch(msg.wasm);
+  } catch (err) {
+    postMessage({ type: "error", message: "could not download the program: " + err.message });
+    return;
+  }
+  if (!response.ok) {
+    postMessage({ type: "error", message: "could not download the program: HTTP " + response.status });
+    return;
+  }
+  const go = new Go();
+  let exitCode = 0;
+  go.exit = (code) => { exitCode = code; };
+  go.argv = ["main"].concat(msg.args || []);
+  go.env = { HOME: "/home/learner", USER: "learner" };
+  let instance;
+  try {
+    ({ instance } = await WebAssembly.instantiateStreaming(response, go.importObject));
+  } catch (err) {
+    postMessage({ type: "error", message: "could not start the program: " + err.message });
+    return;
+  }
+  try {
+    await go.run(instance);
+  } catch (err) {
+    postMessage({ type: "error", message: "the program crashed: " + err.message });
+    return;
+  }
+  postMessage({ type: "exit", code: exitCode });
+}
+
+onmessage = (e) => {
+  if (e.data && e.data.type === "run") run(e.data);
+};
