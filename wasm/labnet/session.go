@@ -31,14 +31,14 @@ type session struct {
 
 	wmu sync.Mutex // serialises writes
 
-	mu      sync.Mutex
-	next    uint32
+	mu        sync.Mutex
+	next      uint32
 	streams   map[uint32]*stream
 	listeners map[uint32]*listener
 	lookups   map[uint32]chan lookupResult
-	names   map[string]string // address → name, from lookups, for the wire view
-	err     error             // set when the session is gone
-	done    chan struct{}
+	names     map[string]string // address → name, from lookups, for the wire view
+	err       error             // set when the session is gone
+	done      chan struct{}
 }
 
 var (
@@ -70,14 +70,14 @@ func getSession(ctx context.Context) (*session, error) {
 		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot reach the lab gateway at %s: %v", url, err))
 	}
 	s := &session{
-		tr:      tr,
-		started: time.Now(),
-		next:    1,
+		tr:        tr,
+		started:   time.Now(),
+		next:      1,
 		streams:   map[uint32]*stream{},
 		listeners: map[uint32]*listener{},
 		lookups:   map[uint32]chan lookupResult{},
-		names:   map[string]string{},
-		done:    make(chan struct{}),
+		names:     map[string]string{},
+		done:      make(chan struct{}),
 	}
 	if err := s.hello(cctx); err != nil {
 		tr.Close()
