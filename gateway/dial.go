@@ -26,6 +26,7 @@ type stream struct {
 	credit  int    // bytes the gateway may still send to the program
 	pending []byte // bytes from the program, not yet written to the socket
 	fin     bool   // the program finished sending
+	closing bool   // the program closed the stream: write what is pending, then close
 	sawEOF  bool   // the peer finished sending (FIN passed to the program)
 	wrote   bool   // CloseWrite done on the socket
 	done    bool
@@ -174,9 +175,15 @@ func (st *stream) writeLoop() {
 		}
 		out, st.pending = st.pending, out[:0]
 		fin := st.fin && len(out) == 0
+		closing := st.closing
 		conn := st.conn
 		st.mu.Unlock()
 
+		if fin && closing {
+			// Everything the program wrote before Close is out: now close, as close(2) does.
+			st.abort()
+			return
+		}
 		if fin {
 			conn.CloseWrite()
 			st.mu.Lock()
@@ -197,7 +204,7 @@ func (st *stream) writeLoop() {
 			}
 			return
 		}
-		if st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(out)))) != nil {
+		if !closing && st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(out)))) != nil {
 			st.abort()
 			return
 		}
@@ -233,9 +240,12 @@ func (st *stream) fromProgram(f wire.Frame) error {
 		if err := m.Unmarshal(f.Payload); err != nil {
 			return protocolError{err.Error()}
 		}
-		st.closeLocked(m.Code == wire.CodeReset)
 		st.s.remove(st.id)
-		return nil
+		if m.Code == wire.CodeReset || st.conn == nil {
+			st.closeLocked(m.Code == wire.CodeReset)
+			return nil
+		}
+		st.fin, st.closing = true, true
 	}
 	st.broadcast()
 	return nil

@@ -156,3 +156,97 @@ func TestBulkEcho(t *testing.T) {
 		t.Error("echoed bytes differ")
 	}
 }
+
+func listen(t *testing.T, laddr string) *listener {
+	t.Helper()
+	l, local, err := driver{}.Listen(context.Background(), "tcp", laddr)
+	if err != nil {
+		t.Fatalf("Listen %q: %v", laddr, err)
+	}
+	ln := l.(*listener)
+	t.Cleanup(func() { ln.Close() })
+	if local != ln.local {
+		t.Errorf("Listen returned %s, listener says %s", local, ln.local)
+	}
+	return ln
+}
+
+// TestListenAccept serves in one "program" and dials it from another, and from a plain
+// native client on the gateway host, as nc or curl would.
+func TestListenAccept(t *testing.T) {
+	ln := listen(t, ":8123")
+	if ln.local != "[::]:8123" {
+		t.Errorf("listener address = %s, want [::]:8123", ln.local)
+	}
+	serve := func() {
+		c, _, remote, err := ln.Accept()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		st := c.(*stream)
+		defer st.Close()
+		line, err := io.ReadAll(st)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		st.Write([]byte("hello " + remote + ", you sent " + string(line)))
+	}
+
+	// A client in the lab: localhost means the learner's own listeners.
+	go serve()
+	st := dial(t, "127.0.0.1:8123")
+	st.Write([]byte("ping"))
+	st.CloseWrite()
+	got, err := io.ReadAll(st)
+	if err != nil || !strings.Contains(string(got), "you sent ping") {
+		t.Fatalf("lab client got %q, %v", got, err)
+	}
+
+	// A native client on the gateway host, at the address the listener reported.
+	go serve()
+	c, err := net.Dial("tcp", ln.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("pong"))
+	c.(*net.TCPConn).CloseWrite()
+	got, err = io.ReadAll(c)
+	if err != nil || !strings.Contains(string(got), "you sent pong") {
+		t.Fatalf("native client got %q, %v", got, err)
+	}
+}
+
+func TestListenErrors(t *testing.T) {
+	listen(t, "127.0.0.1:8124")
+	_, _, err := driver{}.Listen(context.Background(), "tcp", ":8124")
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("second listener on 8124: err = %v, want EADDRINUSE", err)
+	}
+	_, _, err = driver{}.Listen(context.Background(), "tcp", ":37")
+	if !errors.Is(err, syscall.EACCES) {
+		t.Errorf("listener on 37: err = %v, want EACCES", err)
+	}
+	ln := listen(t, ":0")
+	if _, p, _ := net.SplitHostPort(ln.local); p < "32768" || len(p) != 5 {
+		t.Errorf("listener on :0 got %s, want a port from 32768 up, as Linux picks", ln.local)
+	}
+	ln.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
+	if _, _, _, err := ln.Accept(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Accept past deadline: err = %v", err)
+	}
+	ln.Close()
+	if _, _, _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept after Close: err = %v", err)
+	}
+}
+
+func TestListenPortFreedOnClose(t *testing.T) {
+	ln := listen(t, ":8126")
+	ln.Close()
+	// The gateway frees the port when the Close frame arrives; a new Listen follows it on the
+	// same session, so it sees the port free.
+	listen(t, ":8126")
+}
