@@ -307,10 +307,8 @@ func (s *session) route(proto, hostport string) (string, wire.Code, string) {
 		}
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && (ip.Unmap().IsLoopback() || ip.Unmap() == s.learner.addr) || host == "localhost" {
-		if proto == "tcp" {
-			if real, ok := s.learner.lookupListener(port); ok {
-				return real, wire.CodeClosed, ""
-			}
+		if real, ok := s.learner.lookupPort(proto, port); ok {
+			return real, wire.CodeClosed, ""
 		}
 		return "", wire.CodeRefused, fmt.Sprintf("nothing of yours is listening on port %d: start a server in another cell first", port)
 	}

@@ -17,6 +17,7 @@ type learner struct {
 
 	mu  sync.Mutex
 	tcp map[int]*listener // lab port → the listener on it
+	udp map[int]*udpSock  // lab port → the UDP socket bound to it
 }
 
 // learners is the gateway's table of learners, by id.
@@ -58,7 +59,7 @@ func (ls *learners) join(id string) *learner {
 	}
 	r := ls.byID[id]
 	if r == nil {
-		r = &learnerRef{l: &learner{id: id, addr: learnerAddr(id), tcp: map[int]*listener{}}}
+		r = &learnerRef{l: &learner{id: id, addr: learnerAddr(id), tcp: map[int]*listener{}, udp: map[int]*udpSock{}}}
 		ls.byID[id] = r
 	}
 	r.sessions++

@@ -85,8 +85,7 @@ func (s *session) listen(id uint32, m wire.ConnectMsg) {
 	s.mu.Lock()
 	s.listeners[id] = ln
 	s.mu.Unlock()
-	// For a listener, Remote is where it can be reached on the gateway host.
-	msg := wire.ConnectedMsg{Window: 0, Local: shown, Remote: real.Addr().String()}
+	msg := wire.ConnectedMsg{Local: shown, Host: real.Addr().String()}
 	if err := s.send(wire.Connected, id, msg.Append(nil)); err != nil {
 		ln.close()
 		return
@@ -176,13 +175,18 @@ func (ln *listener) close() {
 	})
 }
 
-// lookupListener finds the real address of one of the learner's listeners.
-func (l *learner) lookupListener(port int) (string, bool) {
+// lookupPort finds the real address of the learner's socket on a lab port.
+func (l *learner) lookupPort(proto string, port int) (string, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ln := l.tcp[port]
-	if ln == nil {
+	if proto == "udp" {
+		if u := l.udp[port]; u != nil {
+			return u.pc.LocalAddr().String(), true
+		}
 		return "", false
 	}
-	return ln.ln.Addr().String(), true
+	if ln := l.tcp[port]; ln != nil {
+		return ln.ln.Addr().String(), true
+	}
+	return "", false
 }

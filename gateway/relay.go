@@ -25,9 +25,10 @@ type Relay struct {
 	// DialTimeout bounds a TCP connect. Defaults to 10s.
 	DialTimeout time.Duration
 
-	learners learners
-	nextID   atomic.Uint32 // ids of streams the gateway opens
-	sessions sync.WaitGroup
+	learners  learners
+	nextID    atomic.Uint32 // ids of streams the gateway opens
+	udpByReal sync.Map      // real address → *udpSock, to name senders
+	sessions  sync.WaitGroup
 }
 
 func (r *Relay) window() uint32 {
@@ -68,6 +69,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		ws:        c,
 		streams:   map[uint32]*stream{},
 		listeners: map[uint32]*listener{},
+		sockets:   map[uint32]*udpSock{},
 		learner:   l,
 	}
 	s.ctx, s.cancel = context.WithCancel(req.Context())
@@ -90,6 +92,7 @@ type session struct {
 	mu        sync.Mutex
 	streams   map[uint32]*stream
 	listeners map[uint32]*listener
+	sockets   map[uint32]*udpSock
 	wg        sync.WaitGroup // stream goroutines
 }
 
@@ -192,11 +195,15 @@ func (s *session) dispatch(f wire.Frame) error {
 		}
 		s.lookup(f.Stream, m)
 		return nil
-	case wire.Data, wire.Continue, wire.Fin, wire.Close:
+	case wire.Data, wire.Continue, wire.Fin, wire.Close, wire.Datagram:
 		s.mu.Lock()
 		st := s.streams[f.Stream]
 		ln := s.listeners[f.Stream]
+		u := s.sockets[f.Stream]
 		s.mu.Unlock()
+		if u != nil {
+			return u.fromProgram(f)
+		}
 		if ln != nil && f.Type == wire.Close {
 			ln.close()
 			return nil
@@ -204,6 +211,9 @@ func (s *session) dispatch(f wire.Frame) error {
 		if st == nil {
 			// The stream may have ended at the gateway while the frame was in flight.
 			return nil
+		}
+		if f.Type == wire.Datagram {
+			return protocolError{fmt.Sprintf("stream %d is not a UDP socket", f.Stream)}
 		}
 		return st.fromProgram(f)
 	}
@@ -214,7 +224,8 @@ func (s *session) open(id uint32, m wire.ConnectMsg) error {
 	s.mu.Lock()
 	_, dup := s.streams[id]
 	_, dupL := s.listeners[id]
-	dup = dup || dupL
+	_, dupU := s.sockets[id]
+	dup = dup || dupL || dupU
 	s.mu.Unlock()
 	if dup {
 		return protocolError{fmt.Sprintf("stream %d is already open", id)}
@@ -232,8 +243,8 @@ func (s *session) open(id uint32, m wire.ConnectMsg) error {
 		}()
 	case wire.KindListen:
 		s.listen(id, m)
-	default:
-		s.sendClose(id, wire.CodeInvalid, "this gateway does not offer UDP sockets yet")
+	case wire.KindUDP:
+		s.openUDP(id, m)
 	}
 	return nil
 }
@@ -252,9 +263,14 @@ func (s *session) shutdown() {
 	s.streams = map[uint32]*stream{}
 	listeners := s.listeners
 	s.listeners = map[uint32]*listener{}
+	sockets := s.sockets
+	s.sockets = map[uint32]*udpSock{}
 	s.mu.Unlock()
 	for _, ln := range listeners {
 		ln.close()
+	}
+	for _, u := range sockets {
+		u.close()
 	}
 	for _, st := range streams {
 		st.abort()

@@ -31,6 +31,7 @@ type ConnectedMsg struct {
 	Local  string // the socket's own address, as the program should see it
 	Remote string // the peer's address ("" for listeners and unconnected UDP)
 	Micros uint32 // how long the connect took at the gateway
+	Host   string // listeners and UDP sockets: where they can be reached on the gateway host
 }
 
 // AcceptMsg announces a connection accepted by the listener on the frame's stream.
@@ -41,7 +42,8 @@ type AcceptMsg struct {
 	Remote string
 }
 
-// CloseMsg ends a stream (or, on stream 0, the session).
+// CloseMsg ends a stream (or, on stream 0, the session). An Error frame carries the same
+// payload.
 type CloseMsg struct {
 	Code   Code
 	Reason string // for people: what happened and what to try
@@ -257,7 +259,8 @@ func (m ConnectedMsg) Append(b []byte) []byte {
 	b = binary.BigEndian.AppendUint32(b, m.Window)
 	b = appendString(b, m.Local)
 	b = appendString(b, m.Remote)
-	return binary.BigEndian.AppendUint32(b, m.Micros)
+	b = binary.BigEndian.AppendUint32(b, m.Micros)
+	return appendString(b, m.Host)
 }
 
 func (m *ConnectedMsg) Unmarshal(p []byte) error {
@@ -266,6 +269,7 @@ func (m *ConnectedMsg) Unmarshal(p []byte) error {
 	m.Local = r.str("local address")
 	m.Remote = r.str("remote address")
 	m.Micros = r.u32("connect time")
+	m.Host = r.str("host address")
 	return r.done(Connected)
 }
 

@@ -34,6 +34,7 @@ const (
 	Datagram  Type = 0x09 // one UDP datagram with its peer address, either way
 	Lookup    Type = 0x0A // program → gateway: resolve a name
 	Answer    Type = 0x0B // gateway → program: the addresses of a name
+	Error     Type = 0x0C // gateway → program: a UDP socket's asynchronous error; it stays open
 )
 
 func (t Type) String() string {
@@ -60,6 +61,8 @@ func (t Type) String() string {
 		return "LOOKUP"
 	case Answer:
 		return "ANSWER"
+	case Error:
+		return "ERROR"
 	}
 	return fmt.Sprintf("Type(%#x)", uint8(t))
 }
@@ -112,7 +115,7 @@ func Decode(msg []byte) (Frame, error) {
 		return Frame{}, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrMalformed, len(msg), MaxFrame)
 	}
 	t := Type(msg[0])
-	if t < Hello || t > Answer {
+	if t < Hello || t > Error {
 		return Frame{}, fmt.Errorf("%w: unknown type %#x", ErrMalformed, msg[0])
 	}
 	return Frame{Type: t, Stream: binary.BigEndian.Uint32(msg[1:5]), Payload: msg[HeaderSize:]}, nil

@@ -22,6 +22,7 @@ func TestRoundTrip(t *testing.T) {
 		{"connect", ConnectMsg{Kind: KindDial, Window: 1 << 18, Network: "tcp", Remote: "10.10.0.37:37"}, &ConnectMsg{}},
 		{"connect udp", ConnectMsg{Kind: KindUDP, Window: 7, Network: "udp6", Local: "[::]:0"}, &ConnectMsg{}},
 		{"connected", ConnectedMsg{Window: 65536, Local: "10.10.1.2:40000", Remote: "10.10.0.37:37", Micros: 120}, &ConnectedMsg{}},
+		{"connected listener", ConnectedMsg{Local: "[::]:8000", Host: "127.0.0.1:8000"}, &ConnectedMsg{}},
 		{"accept", AcceptMsg{Stream: GatewayStream | 4, Window: 10, Local: "127.0.0.1:8000", Remote: "127.0.0.1:5555"}, &AcceptMsg{}},
 		{"close", CloseMsg{Code: CodeRefused, Reason: "nothing is listening"}, &CloseMsg{}},
 		{"datagram", DatagramMsg{Addr: "10.10.0.7:7", Data: []byte("hi\x00")}, &DatagramMsg{}},

@@ -2,7 +2,6 @@ package labnet
 
 import (
 	"context"
-	"syscall"
 
 	"socketlab/wire"
 )
@@ -53,9 +52,4 @@ func (st *stream) awaitOpen(ctx context.Context) error {
 		st.wait(noDeadline)
 	}
 	return st.openErr
-}
-
-// ListenPacket is not carried yet; it answers as a system without the feature.
-func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (any, string, string, error) {
-	return nil, "", "", errnoErr(syscall.EOPNOTSUPP, "UDP sockets are not available in the lab yet")
 }

@@ -9,7 +9,7 @@ import (
 type Event struct {
 	T      float64  `json:"t"` // milliseconds since the session started
 	Stream uint32   `json:"stream"`
-	Kind   string   `json:"kind"` // lookup, answer, dial, connected, send, recv, fin-sent, fin-recv, close, reset, reset-sent, error
+	Kind   string   `json:"kind"` // lookup, answer, dial, connected, send, recv, fin-sent, fin-recv, close, reset, reset-sent, error, listen, accept, bind, sendto, recvfrom
 	Addr   string   `json:"addr,omitempty"`
 	Local  string   `json:"local,omitempty"`
 	Remote string   `json:"remote,omitempty"`
@@ -17,6 +17,7 @@ type Event struct {
 	Data   []byte   `json:"data,omitempty"` // base64 in JSON
 	Addrs  []string `json:"addrs,omitempty"`
 	Micros int      `json:"micros,omitempty"`
+	Host   string   `json:"host,omitempty"` // listen: where the gateway host reaches the socket
 	Code   string   `json:"code,omitempty"`
 	Error  string   `json:"error,omitempty"`
 }

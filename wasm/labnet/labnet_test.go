@@ -250,3 +250,103 @@ func TestListenPortFreedOnClose(t *testing.T) {
 	// same session, so it sees the port free.
 	listen(t, ":8126")
 }
+
+func udp(t *testing.T, laddr, raddr string) *packetConn {
+	t.Helper()
+	c, _, _, err := driver{}.ListenPacket(context.Background(), "udp", laddr, raddr)
+	if err != nil {
+		t.Fatalf("ListenPacket %q %q: %v", laddr, raddr, err)
+	}
+	pc := c.(*packetConn)
+	t.Cleanup(func() { pc.Close() })
+	return pc
+}
+
+func TestUDP(t *testing.T) {
+	pc := udp(t, "", "")
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+
+	// Boundaries kept: two datagrams to echo come back as two.
+	for _, msg := range []string{"first", "second datagram"} {
+		if _, err := pc.WriteTo([]byte(msg), "10.10.0.7:7"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"first", "second datagram"} {
+		buf := make([]byte, 100)
+		n, from, err := pc.ReadFrom(buf)
+		if err != nil || string(buf[:n]) != want || from != "10.10.0.7:7" {
+			t.Errorf("ReadFrom = %q from %s, %v; want %q from 10.10.0.7:7", buf[:n], from, err, want)
+		}
+	}
+
+	// A datagram larger than the buffer is cut, and the rest is gone, as on Linux.
+	pc.WriteTo([]byte("0123456789"), "10.10.0.7:7")
+	pc.WriteTo([]byte("next"), "10.10.0.7:7")
+	small := make([]byte, 4)
+	if n, _, err := pc.ReadFrom(small); n != 4 || string(small) != "0123" || err != nil {
+		t.Errorf("truncated read = %q, %v", small[:n], err)
+	}
+	if n, _, err := pc.ReadFrom(small); string(small[:n]) != "next" || err != nil {
+		t.Errorf("after truncation read = %q, %v; want the next datagram", small[:n], err)
+	}
+
+	// The time server answers any datagram with 4 bytes.
+	pc.WriteTo(nil, "10.10.0.37:37")
+	buf := make([]byte, 16)
+	if n, from, err := pc.ReadFrom(buf); n != 4 || from != "10.10.0.37:37" || err != nil {
+		t.Errorf("time over UDP: %d bytes from %s, %v", n, from, err)
+	}
+}
+
+// TestUDPBetweenPrograms binds a UDP server on a lab port and reaches it at localhost.
+func TestUDPBetweenPrograms(t *testing.T) {
+	server := udp(t, ":9999", "")
+	client := udp(t, "", "127.0.0.1:9999")
+	if client.remote != "127.0.0.1:9999" {
+		t.Errorf("connected socket's peer = %q", client.remote)
+	}
+	client.WriteTo([]byte("hi"), client.remote)
+	server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 16)
+	n, from, err := server.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "hi" {
+		t.Fatalf("server got %q, %v", buf[:n], err)
+	}
+	if from != client.local && !strings.HasSuffix(from, client.local[strings.LastIndex(client.local, ":"):]) {
+		t.Errorf("server sees the client as %s, client is %s", from, client.local)
+	}
+	server.WriteTo([]byte("ho"), from)
+	client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, _, err = client.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "ho" {
+		t.Fatalf("client got %q, %v", buf[:n], err)
+	}
+
+	// A native client on the gateway host reaches the server at its host address.
+	c, err := net.Dial("udp", server.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("from the host"))
+	n, _, err = server.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "from the host" {
+		t.Errorf("server got %q, %v from a native client", buf[:n], err)
+	}
+
+	if _, _, _, err := (driver{}).ListenPacket(context.Background(), "udp", ":9999", ""); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("second bind to 9999: err = %v, want EADDRINUSE", err)
+	}
+}
+
+// TestUDPRefused: a connected socket to a port where nothing listens sees ECONNREFUSED on its
+// next call, as Linux reports the ICMP error.
+func TestUDPRefused(t *testing.T) {
+	pc := udp(t, "", "10.10.0.37:38")
+	pc.WriteTo([]byte("anyone?"), pc.remote)
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := pc.ReadFrom(make([]byte, 8)); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("read after sending to a closed port: err = %v, want ECONNREFUSED", err)
+	}
+}

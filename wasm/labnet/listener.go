@@ -56,7 +56,7 @@ func (driver) Listen(ctx context.Context, network, laddr string) (any, string, e
 		s.removeListener(ln.id)
 		return nil, "", err
 	}
-	s.emit(Event{Stream: ln.id, Kind: "listen", Local: ln.local, Remote: ln.host})
+	s.emit(Event{Stream: ln.id, Kind: "listen", Local: ln.local, Host: ln.host})
 	return ln, ln.local, nil
 }
 
@@ -81,7 +81,7 @@ func (ln *listener) handle(f wire.Frame) error {
 			return err
 		}
 		ln.mu.Lock()
-		ln.ready, ln.local, ln.host = true, m.Local, m.Remote
+		ln.ready, ln.local, ln.host = true, m.Local, m.Host
 	case wire.Accept:
 		var m wire.AcceptMsg
 		if err := m.Unmarshal(f.Payload); err != nil {

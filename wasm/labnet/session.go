@@ -35,6 +35,7 @@ type session struct {
 	next      uint32
 	streams   map[uint32]*stream
 	listeners map[uint32]*listener
+	packets   map[uint32]*packetConn
 	lookups   map[uint32]chan lookupResult
 	names     map[string]string // address → name, from lookups, for the wire view
 	err       error             // set when the session is gone
@@ -75,6 +76,7 @@ func getSession(ctx context.Context) (*session, error) {
 		next:      1,
 		streams:   map[uint32]*stream{},
 		listeners: map[uint32]*listener{},
+		packets:   map[uint32]*packetConn{},
 		lookups:   map[uint32]chan lookupResult{},
 		names:     map[string]string{},
 		done:      make(chan struct{}),
@@ -178,7 +180,11 @@ func (s *session) dispatch(f wire.Frame) error {
 	st := s.streams[f.Stream]
 	lk := s.lookups[f.Stream]
 	ln := s.listeners[f.Stream]
+	pc := s.packets[f.Stream]
 	s.mu.Unlock()
+	if pc != nil {
+		return pc.handle(f)
+	}
 	if lk != nil {
 		s.answer(f, lk)
 		return nil
@@ -207,7 +213,12 @@ func (s *session) fail(err error) {
 	s.lookups = map[uint32]chan lookupResult{}
 	listeners := s.listeners
 	s.listeners = map[uint32]*listener{}
+	packets := s.packets
+	s.packets = map[uint32]*packetConn{}
 	s.mu.Unlock()
+	for _, pc := range packets {
+		pc.fail(s.err)
+	}
 	s.tr.Close()
 	for _, st := range streams {
 		st.fail(s.err)
@@ -223,6 +234,12 @@ func (s *session) fail(err error) {
 func (s *session) add(st *stream) {
 	s.mu.Lock()
 	s.streams[st.id] = st
+	s.mu.Unlock()
+}
+
+func (s *session) removePacket(id uint32) {
+	s.mu.Lock()
+	delete(s.packets, id)
 	s.mu.Unlock()
 }
 

@@ -1,0 +1,216 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+
+	"socketlab/wire"
+)
+
+// maxDatagram is the largest UDP payload over IPv4.
+const maxDatagram = 65507
+
+// udpSock is a learner's UDP socket: a real UDP socket on the gateway's loopback, bound to a
+// lab port of the learner's (so other programs of theirs reach it at localhost:PORT).
+type udpSock struct {
+	s      *session
+	id     uint32
+	port   int
+	local  string       // as the program sees it
+	remote string       // the connected peer as the program named it, or ""
+	target *net.UDPAddr // where datagrams to remote really go
+	pc     *net.UDPConn
+	once   sync.Once
+}
+
+func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
+	host, port, err := splitPort(m.Local)
+	if err != nil {
+		s.sendClose(id, wire.CodeInvalid, err.Error())
+		return
+	}
+	if host != "" {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || !(ip.IsUnspecified() || ip.Unmap().IsLoopback() || ip.Unmap() == s.learner.addr) {
+			s.sendClose(id, wire.CodeAddrNotAvail, fmt.Sprintf("cannot bind to %s: it is not an address of your machine in the lab", host))
+			return
+		}
+	}
+	if port != 0 && port < 1024 {
+		s.sendClose(id, wire.CodePolicy, fmt.Sprintf("port %d is privileged: on Linux only root may bind below 1024; pick a port above 1024", port))
+		return
+	}
+	u := &udpSock{s: s, id: id}
+	if m.Remote != "" {
+		// Connecting a UDP socket sends nothing, so a port where nobody listens is no error
+		// yet: the first datagram finds out.
+		target, code, reason := s.route("udp", m.Remote)
+		if code != wire.CodeClosed && code != wire.CodeRefused {
+			s.sendClose(id, code, reason)
+			return
+		}
+		u.remote = m.Remote
+		if code == wire.CodeClosed {
+			u.target, _ = net.ResolveUDPAddr("udp", target)
+		}
+	}
+
+	l := s.learner
+	l.mu.Lock()
+	if port == 0 {
+		for p := firstEphemeral; p < 61000; p++ {
+			if l.udp[p] == nil {
+				port = p
+				break
+			}
+		}
+	}
+	if l.udp[port] != nil {
+		l.mu.Unlock()
+		s.sendClose(id, wire.CodeAddrInUse, fmt.Sprintf("UDP port %d is already in use by another of your programs", port))
+		return
+	}
+	pc, err := listenUDPReal(port)
+	if err != nil {
+		l.mu.Unlock()
+		s.sendClose(id, wire.CodeLimit, "the gateway could not open a UDP socket: "+err.Error())
+		return
+	}
+	u.pc, u.port = pc, port
+	if host == "" {
+		host = "::"
+		if m.Network == "udp4" {
+			host = "0.0.0.0"
+		}
+	}
+	u.local = net.JoinHostPort(host, strconv.Itoa(port))
+	l.udp[port] = u
+	l.mu.Unlock()
+	s.relay.udpByReal.Store(pc.LocalAddr().String(), u)
+
+	s.mu.Lock()
+	s.sockets[id] = u
+	s.mu.Unlock()
+	msg := wire.ConnectedMsg{Local: u.local, Remote: u.remote, Host: pc.LocalAddr().String()}
+	if err := s.send(wire.Connected, id, msg.Append(nil)); err != nil {
+		u.close()
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		u.readLoop()
+	}()
+}
+
+func listenUDPReal(port int) (*net.UDPConn, error) {
+	if pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}); err == nil {
+		return pc, nil
+	}
+	return net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+}
+
+// fromProgram handles DATAGRAM and CLOSE from the program.
+func (u *udpSock) fromProgram(f wire.Frame) error {
+	switch f.Type {
+	case wire.Close:
+		u.close()
+		return nil
+	case wire.Datagram:
+	default:
+		return protocolError{fmt.Sprintf("stream %d is a UDP socket: %v is not allowed on it", u.id, f.Type)}
+	}
+	var m wire.DatagramMsg
+	if err := m.Unmarshal(f.Payload); err != nil {
+		return protocolError{err.Error()}
+	}
+	if len(m.Data) > maxDatagram {
+		u.s.sendError(u.id, wire.CodeMessageTooLong, fmt.Sprintf("a datagram of %d bytes is over the %d-byte limit", len(m.Data), maxDatagram))
+		return nil
+	}
+	to := u.target
+	if m.Addr != "" && (m.Addr != u.remote || to == nil) {
+		target, code, reason := u.s.route("udp", m.Addr)
+		if code != wire.CodeClosed {
+			// A connected socket's next call returns it; an unconnected one only shows it.
+			u.s.sendError(u.id, code, reason)
+			return nil
+		}
+		to, _ = net.ResolveUDPAddr("udp", target)
+	}
+	if to == nil {
+		u.s.sendError(u.id, wire.CodeInvalid, "this socket is not connected: give each datagram an address (WriteTo)")
+		return nil
+	}
+	if _, err := u.pc.WriteToUDP(m.Data, to); err != nil {
+		u.s.sendError(u.id, wire.CodeOf(err), err.Error())
+	}
+	return nil
+}
+
+// readLoop passes every datagram the socket receives to the program, with its source as a lab
+// address.
+func (u *udpSock) readLoop() {
+	buf := make([]byte, maxDatagram+1)
+	for {
+		n, from, err := u.pc.ReadFromUDP(buf)
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				u.s.sendClose(u.id, wire.CodeOf(err), "the UDP socket failed: "+err.Error())
+				u.close()
+			}
+			return
+		}
+		msg := wire.DatagramMsg{Addr: u.s.labAddr(from), Data: buf[:n]}
+		if u.s.send(wire.Datagram, u.id, msg.Append(nil)) != nil {
+			return
+		}
+	}
+}
+
+// labAddr names a real sender the way the program should see it: a lab server by its lab
+// address, the learner's own socket as localhost, another learner's by their lab address,
+// anything else (a client on the gateway host) as it is.
+func (s *session) labAddr(from *net.UDPAddr) string {
+	real := from.String()
+	if v, ok := s.relay.udpByReal.Load(real); ok {
+		u := v.(*udpSock)
+		host := u.s.learner.addr.String()
+		if u.s.learner == s.learner {
+			host = "127.0.0.1"
+		}
+		return net.JoinHostPort(host, strconv.Itoa(u.port))
+	}
+	if s.relay.Lab != nil {
+		for _, svc := range s.relay.Lab.Services() {
+			if svc.Proto == "udp" && svc.Listen == real {
+				return net.JoinHostPort(svc.Addr.String(), strconv.Itoa(svc.Port))
+			}
+		}
+	}
+	return real
+}
+
+func (u *udpSock) close() {
+	u.once.Do(func() {
+		u.s.relay.udpByReal.Delete(u.pc.LocalAddr().String())
+		u.pc.Close()
+		l := u.s.learner
+		l.mu.Lock()
+		if l.udp[u.port] == u {
+			delete(l.udp, u.port)
+		}
+		l.mu.Unlock()
+		u.s.mu.Lock()
+		delete(u.s.sockets, u.id)
+		u.s.mu.Unlock()
+	})
+}
+
+func (s *session) sendError(id uint32, code wire.Code, reason string) {
+	s.send(wire.Error, id, wire.CloseMsg{Code: code, Reason: reason}.Append(nil))
+}

@@ -1,0 +1,234 @@
+package labnet
+
+import (
+	"context"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"socketlab/wire"
+)
+
+// packetConn is a UDP socket carried over the session.
+type packetConn struct {
+	s      *session
+	id     uint32
+	local  string
+	remote string // the connected peer, or ""
+	host   string
+
+	mu      sync.Mutex
+	changed chan struct{}
+	ready   bool
+	openErr error
+	queue   []datagram
+	queued  int   // bytes in queue
+	err     error // an asynchronous error for the next call (connected sockets)
+	failed  error // the session is gone
+	closed  bool
+	rdl     time.Time
+}
+
+type datagram struct {
+	from string
+	data []byte
+}
+
+// The runtime keeps at most this much unread, like a socket's receive buffer; more is dropped.
+const (
+	maxDatagrams   = 256
+	maxQueuedBytes = 1 << 20
+	maxDatagram    = 65507
+)
+
+// ListenPacket opens a UDP socket at the gateway, bound to laddr and, when raddr is set,
+// connected to it.
+func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (any, string, string, error) {
+	s, err := getSession(ctx)
+	if err != nil {
+		return nil, "", "", err
+	}
+	pc := &packetConn{s: s, id: s.newID(), changed: make(chan struct{})}
+	s.mu.Lock()
+	s.packets[pc.id] = pc
+	s.mu.Unlock()
+	msg := wire.ConnectMsg{Kind: wire.KindUDP, Network: network, Local: laddr, Remote: raddr}
+	if err := s.send(wire.Connect, pc.id, msg.Append(nil)); err != nil {
+		return nil, "", "", err
+	}
+	pc.mu.Lock()
+	for !pc.ready && pc.openErr == nil {
+		ch := pc.changed
+		pc.mu.Unlock()
+		<-ch
+		pc.mu.Lock()
+	}
+	err = pc.openErr
+	pc.mu.Unlock()
+	if err != nil {
+		s.removePacket(pc.id)
+		return nil, "", "", err
+	}
+	s.emit(Event{Stream: pc.id, Kind: "bind", Local: pc.local, Remote: pc.remote, Addr: s.name(pc.remote), Host: pc.host})
+	return pc, pc.local, pc.remote, nil
+}
+
+func (pc *packetConn) broadcast() {
+	close(pc.changed)
+	pc.changed = make(chan struct{})
+}
+
+func (pc *packetConn) handle(f wire.Frame) error {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	switch f.Type {
+	case wire.Connected:
+		var m wire.ConnectedMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return err
+		}
+		pc.ready, pc.local, pc.remote, pc.host = true, m.Local, m.Remote, m.Host
+	case wire.Datagram:
+		var m wire.DatagramMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return err
+		}
+		pc.s.emit(Event{Stream: pc.id, Kind: "recvfrom", Addr: pc.s.name(m.Addr), Remote: m.Addr, N: len(m.Data), Data: m.Data})
+		if pc.closed || (pc.remote != "" && m.Addr != pc.remote) {
+			return nil // a connected socket takes datagrams from its peer only
+		}
+		if len(pc.queue) >= maxDatagrams || pc.queued+len(m.Data) > maxQueuedBytes {
+			pc.s.emit(Event{Stream: pc.id, Kind: "drop", Addr: pc.s.name(m.Addr), N: len(m.Data)})
+			return nil
+		}
+		pc.queue = append(pc.queue, datagram{m.Addr, append([]byte(nil), m.Data...)})
+		pc.queued += len(m.Data)
+	case wire.Error, wire.Close:
+		var m wire.CloseMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return err
+		}
+		err := closeError(m)
+		pc.s.emit(Event{Stream: pc.id, Kind: "error", Addr: pc.s.name(pc.remote), Error: m.Reason, Code: m.Code.String()})
+		switch {
+		case !pc.ready:
+			pc.openErr = err
+			pc.s.removePacket(pc.id)
+		case f.Type == wire.Close:
+			pc.failed = err
+			pc.s.removePacket(pc.id)
+		case pc.remote != "":
+			pc.err = err
+		}
+	default:
+		return errnoErr(syscall.EPROTO, "unexpected "+f.Type.String()+" frame for a UDP socket")
+	}
+	pc.broadcast()
+	return nil
+}
+
+func (pc *packetConn) fail(err error) {
+	pc.mu.Lock()
+	if !pc.ready && pc.openErr == nil {
+		pc.openErr = err
+	}
+	pc.failed = err
+	pc.broadcast()
+	pc.mu.Unlock()
+}
+
+// ReadFrom returns the next datagram. A buffer shorter than the datagram gets its first
+// bytes and the rest is lost, as with recvfrom on Linux.
+func (pc *packetConn) ReadFrom(p []byte) (int, string, error) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	for {
+		switch {
+		case pc.closed:
+			return 0, "", net.ErrClosed
+		case pc.err != nil:
+			err := pc.err
+			pc.err = nil
+			return 0, "", err
+		case len(pc.queue) > 0:
+			d := pc.queue[0]
+			pc.queue[0] = datagram{}
+			pc.queue = pc.queue[1:]
+			pc.queued -= len(d.data)
+			return copy(p, d.data), d.from, nil
+		case pc.failed != nil:
+			return 0, "", pc.failed
+		}
+		if !pc.rdl.IsZero() && !time.Now().Before(pc.rdl) {
+			return 0, "", os.ErrDeadlineExceeded
+		}
+		ch := pc.changed
+		pc.mu.Unlock()
+		if pc.rdl.IsZero() {
+			<-ch
+		} else {
+			t := time.NewTimer(time.Until(pc.rdl))
+			select {
+			case <-ch:
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		pc.mu.Lock()
+	}
+}
+
+// WriteTo sends one datagram. Like UDP itself it does not wait for delivery.
+func (pc *packetConn) WriteTo(p []byte, to string) (int, error) {
+	if len(p) > maxDatagram {
+		return 0, syscall.EMSGSIZE
+	}
+	pc.mu.Lock()
+	switch {
+	case pc.closed:
+		pc.mu.Unlock()
+		return 0, net.ErrClosed
+	case pc.failed != nil:
+		pc.mu.Unlock()
+		return 0, pc.failed
+	case pc.err != nil:
+		err := pc.err
+		pc.err = nil
+		pc.mu.Unlock()
+		return 0, err
+	}
+	pc.mu.Unlock()
+	if err := pc.s.send(wire.Datagram, pc.id, wire.DatagramMsg{Addr: to, Data: p}.Append(nil)); err != nil {
+		return 0, err
+	}
+	pc.s.emit(Event{Stream: pc.id, Kind: "sendto", Addr: pc.s.name(to), Remote: to, N: len(p), Data: p})
+	return len(p), nil
+}
+
+func (pc *packetConn) Close() error {
+	pc.mu.Lock()
+	if pc.closed {
+		pc.mu.Unlock()
+		return net.ErrClosed
+	}
+	pc.closed = true
+	pc.queue = nil
+	pc.broadcast()
+	pc.mu.Unlock()
+	pc.s.removePacket(pc.id)
+	pc.s.emit(Event{Stream: pc.id, Kind: "close", Addr: pc.local})
+	return pc.s.send(wire.Close, pc.id, wire.CloseMsg{}.Append(nil))
+}
+
+func (pc *packetConn) SetReadDeadline(t time.Time) error {
+	pc.mu.Lock()
+	pc.rdl = t
+	pc.broadcast()
+	pc.mu.Unlock()
+	return nil
+}
+
+// SetWriteDeadline is accepted: sending a datagram never waits.
+func (pc *packetConn) SetWriteDeadline(time.Time) error { return nil }
