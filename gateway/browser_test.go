@@ -175,3 +175,108 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		t.Logf("screenshot: %s", p)
 	}
 }
+
+// cellN evaluates to the n-th cell of the page (from 0).
+func cellN(n int) string { return `document.querySelectorAll('.cell')[` + strconv.Itoa(n) + `]` }
+
+// TestCellsTogetherInBrowser runs a server in one cell and its client in another (the
+// learner's programs share "localhost"), and feeds the server's standard input from the
+// console.
+func TestCellsTogetherInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	_, url := startGateway(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/01-time"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
+		t.Fatal(err)
+	}
+	server := `package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+)
+
+func main() {
+	ln, err := net.Listen("tcp", ":8500")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	fmt.Println("listening on", ln.Addr())
+	c, err := ln.Accept()
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	fmt.Print("client says: ", line)
+	fmt.Println("what shall I answer?")
+	in := bufio.NewScanner(os.Stdin)
+	in.Scan()
+	fmt.Fprintln(c, strings.ToUpper(in.Text()))
+	c.Close()
+}
+`
+	client := `package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+)
+
+func main() {
+	c, err := net.Dial("tcp", "localhost:8500")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	fmt.Fprintln(c, "hello from the other cell")
+	reply, err := bufio.NewReader(c).ReadString('\n')
+	fmt.Printf("server answers: %q %v\n", reply, err)
+}
+`
+	set := func(n int, code string) {
+		js := `(() => { const ta = ` + cellN(n) + `.querySelector('textarea.code'); ta.value = ` + strconv.Quote(code) +
+			`; ta.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	console := func(n int) string {
+		s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](cellN(n)+`.querySelector('.console').textContent`))
+		return s
+	}
+	wait := func(what string, cond string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(0))); err != nil {
+			t.Fatalf("waiting for %s: %v\nserver console: %s\nclient console: %s", what, err, console(1), console(0))
+		}
+	}
+	set(1, server)
+	set(0, client)
+	chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](cellN(1)+`.querySelector('.run').click()`))
+	wait("the server to listen", cellN(1)+`.querySelector('.console').textContent.includes('listening on')`)
+	chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](cellN(0)+`.querySelector('.run').click()`))
+	wait("the server to ask", cellN(1)+`.querySelector('.console').textContent.includes('what shall I answer?')`)
+	if !strings.Contains(console(1), "client says: hello from the other cell") {
+		t.Errorf("server console:\n%s", console(1))
+	}
+	// Type the answer into the server's console.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#cell-01-time-2 input.stdin"), "fine, thanks\r")); err != nil {
+		t.Fatal(err)
+	}
+	wait("the client to exit", cellN(0)+`.querySelector('.console').textContent.includes('exit status')`)
+	if out := console(0); !strings.Contains(out, `server answers: "FINE, THANKS\n" <nil>`) {
+		t.Errorf("client console:\n%s", out)
+	}
+	wait("the server to exit", cellN(1)+`.querySelector('.console').textContent.includes('exit status 0')`)
+	if out := console(1); !strings.Contains(out, "listening on [::]:8500") || !strings.Contains(out, "fine, thanks") {
+		t.Errorf("server console:\n%s", out)
+	}
+}

@@ -21,8 +21,34 @@
   const BLOCK_LIMIT = 4096; // bytes dumped per send/recv block
   const EVENT_LIMIT = 2000; // events shown in a bytes panel
 
+  // Every program of this browser belongs to one learner, so a server running in one cell is
+  // "localhost" to the others (and to other tabs). The id stays in localStorage.
+  let pageLearner = "";
+  function learnerID() {
+    const valid = (id) => /^[A-Za-z0-9_-]{8,64}$/.test(id || "");
+    try {
+      const stored = localStorage.getItem("socketlab.learner");
+      if (valid(stored)) return stored;
+    } catch (e) {
+      // No storage (private mode): the page keeps its own id below.
+    }
+    if (!pageLearner) {
+      const bytes = new Uint8Array(12);
+      crypto.getRandomValues(bytes);
+      pageLearner = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      try {
+        localStorage.setItem("socketlab.learner", pageLearner);
+      } catch (e) {
+        // The id lasts as long as the page.
+      }
+    }
+    return pageLearner;
+  }
+
   function gatewayURL() {
-    return (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/ws";
+    const id = learnerID();
+    return (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/ws?learner=" +
+      encodeURIComponent(id);
   }
 
   function el(tag, className, text) {
@@ -275,6 +301,8 @@
       abort = null;
       if (worker) worker.terminate();
       worker = null;
+      input.hidden = true;
+      input.classList.remove("waiting");
       runBtn.disabled = false;
       stopBtn.disabled = true;
       setState(state, text);
@@ -350,6 +378,7 @@
         return;
       }
       worker = w;
+      input.hidden = false;
       w.onmessage = (e) => {
         if (me !== run) return;
         const m = e.data || {};
@@ -362,6 +391,9 @@
             break;
           case "event":
             bytes.add(m.event);
+            break;
+          case "reading":
+            input.classList.add("waiting");
             break;
           case "exit": {
             const code = Number.isInteger(m.code) ? m.code : 0;
@@ -394,6 +426,34 @@
       out.line("stopped", "exit");
       finish("stopped", "stopped");
     }
+
+    // Standard input: a line under the console while the program runs. Enter sends the line
+    // (echoed in the console, as a terminal would), Ctrl-D ends the input.
+    const input = document.createElement("input");
+    input.className = "stdin";
+    input.type = "text";
+    input.hidden = true;
+    input.setAttribute("aria-label", "Standard input for the program");
+    input.placeholder = "type a line for the program, Enter to send, Ctrl-D to end input";
+    cell.querySelector(".console").after(input);
+    input.addEventListener("keydown", (e) => {
+      if (!worker) return;
+      if (e.key === "Enter") {
+        e.preventDefault();
+        const text = input.value + "\n";
+        input.value = "";
+        input.classList.remove("waiting");
+        out.append(text, "stdin");
+        worker.postMessage({ type: "stdin", text });
+      } else if (e.key === "d" && e.ctrlKey) {
+        e.preventDefault();
+        if (input.value) out.append(input.value, "stdin");
+        worker.postMessage({ type: "stdin", text: input.value, eof: true });
+        input.value = "";
+        input.classList.remove("waiting");
+        out.line("(end of input)", "exit");
+      }
+    });
 
     runBtn.addEventListener("click", start);
     stopBtn.addEventListener("click", stop);

@@ -15,6 +15,30 @@ function output(fd, buf) {
   if (text) postMessage({ type: streams[fd], text });
 }
 
+// Standard input: lines the learner types in the console arrive as {type: "stdin", text} and
+// {type: "stdin", eof: true} for Ctrl-D. A read waits until there is something to give.
+const stdin = { chunks: [], eof: false, waiting: null };
+const encoder = new TextEncoder();
+
+function serveStdin() {
+  const w = stdin.waiting;
+  if (!w) return;
+  if (stdin.chunks.length > 0) {
+    const chunk = stdin.chunks[0];
+    const n = Math.min(w.length, chunk.length);
+    w.buffer.set(chunk.subarray(0, n), w.offset);
+    if (n === chunk.length) stdin.chunks.shift();
+    else stdin.chunks[0] = chunk.subarray(n);
+    stdin.waiting = null;
+    w.callback(null, n);
+  } else if (stdin.eof) {
+    stdin.waiting = null;
+    w.callback(null, 0);
+  } else {
+    postMessage({ type: "reading" });
+  }
+}
+
 function enosys() {
   const err = new Error("not implemented");
   err.code = "ENOSYS";
@@ -50,7 +74,14 @@ globalThis.fs = {
   lstat(path, callback) { callback(enosys()); },
   mkdir(path, perm, callback) { callback(enosys()); },
   open(path, flags, mode, callback) { callback(enosys()); },
-  read(fd, buffer, offset, length, position, callback) { callback(enosys()); },
+  read(fd, buffer, offset, length, position, callback) {
+    if (fd !== 0) {
+      callback(enosys());
+      return;
+    }
+    stdin.waiting = { buffer, offset, length, callback };
+    serveStdin();
+  },
   readdir(path, callback) { callback(enosys()); },
   readlink(path, callback) { callback(enosys()); },
   rename(from, to, callback) { callback(enosys()); },
@@ -104,5 +135,11 @@ async function run(msg) {
 }
 
 onmessage = (e) => {
-  if (e.data && e.data.type === "run") run(e.data);
+  const m = e.data || {};
+  if (m.type === "run") run(m);
+  if (m.type === "stdin") {
+    if (typeof m.text === "string" && m.text) stdin.chunks.push(encoder.encode(m.text));
+    if (m.eof) stdin.eof = true;
+    serveStdin();
+  }
 };
