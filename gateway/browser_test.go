@@ -280,3 +280,67 @@ func main() {
 		t.Errorf("server console:\n%s", out)
 	}
 }
+
+// TestStepModeWorker drives the worker directly: in step mode the program stops before each
+// socket operation, says what it is about to do, and goes on only when told.
+func TestStepModeWorker(t *testing.T) {
+	ctx := browser.New(t)
+	_, url := startGateway(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/01-time"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
+		t.Fatal(err)
+	}
+	// The page's own script is not involved: this is the worker's contract.
+	js := `(async () => {
+		const src = document.querySelector('.cell textarea.code').value;
+		const b = await (await fetch('/api/build', {method: 'POST', body: JSON.stringify({source: src})})).json();
+		const w = new Worker('/static/worker.js');
+		const log = [];
+		let stdout = '';
+		const done = new Promise((resolve) => {
+			let pauses = 0;
+			w.onmessage = (e) => {
+				const m = e.data;
+				if (m.type === 'pause') {
+					pauses++;
+					pausedEvents = 0;
+					log.push('pause: ' + m.about.text);
+					// Look around for a moment: nothing may happen while paused.
+					setTimeout(() => {
+						log.push('events while paused: ' + pausedEvents);
+						pausedEvents = 0;
+						w.postMessage({type: pauses < 2 ? 'step' : 'continue'});
+					}, 200);
+				} else if (m.type === 'event') {
+					pausedEvents++;
+					log.push('event: ' + m.event.kind);
+				} else if (m.type === 'stdout') {
+					stdout += m.text;
+				} else if (m.type === 'exit' || m.type === 'error') {
+					resolve();
+				}
+			};
+		});
+		let pausedEvents = 0;
+		w.postMessage({type: 'run', wasm: b.wasm, args: [], gateway: 'ws://' + location.host + '/ws?learner=steptest1', step: true});
+		await done;
+		w.terminate();
+		return log.join('\n') + '\nstdout: ' + stdout;
+	})()`
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"pause: about to look up time.lab\nevents while paused: 0\nevent: lookup",
+		"pause: about to connect to time.lab:37\nevents while paused: 0\nevent: dial",
+		"stdout: server time is",
+	}
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("step-mode log lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Count(out, "pause:") != 2 {
+		t.Errorf("after Continue the program should run on without pausing:\n%s", out)
+	}
+}

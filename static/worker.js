@@ -1,8 +1,10 @@
 // worker.js runs one learner program: a Go program compiled to js/wasm. The page starts a
 // fresh Worker per run and terminate()s it to stop, which works even inside `for {}`.
 //
-// Page → worker: {type: "run", wasm: URL, args: [...], gateway: "ws://host/ws"}
+// Page → worker: {type: "run", wasm: URL, args: [...], gateway: "ws://host/ws", step: bool},
+//                {type: "stdin", text, eof}, {type: "step"}, {type: "continue"}
 // Worker → page: {type: "stdout"|"stderr", text}, {type: "event", event},
+//                {type: "pause", about: event with text}, {type: "reading"},
 //                {type: "exit", code}, {type: "error", message}
 "use strict";
 
@@ -98,8 +100,14 @@ importScripts("/static/wasm_exec.js");
 async function run(msg) {
   globalThis.socketlab = {
     gateway: msg.gateway,
+    // Step mode: the runtime calls pause before each socket operation and waits for resume.
+    stepping: !!msg.step,
     event(json) {
       postMessage({ type: "event", event: JSON.parse(json) });
+    },
+    pause(json, resume) {
+      paused = resume;
+      postMessage({ type: "pause", about: JSON.parse(json) });
     },
   };
   let response;
@@ -134,9 +142,22 @@ async function run(msg) {
   postMessage({ type: "exit", code: exitCode });
 }
 
+let paused = null; // the runtime's resume function while it waits in step mode
+
+function resume() {
+  const r = paused;
+  paused = null;
+  if (r) r();
+}
+
 onmessage = (e) => {
   const m = e.data || {};
   if (m.type === "run") run(m);
+  if (m.type === "step") resume();
+  if (m.type === "continue") {
+    if (globalThis.socketlab) globalThis.socketlab.stepping = false;
+    resume();
+  }
   if (m.type === "stdin") {
     if (typeof m.text === "string" && m.text) stdin.chunks.push(encoder.encode(m.text));
     if (m.eof) stdin.eof = true;

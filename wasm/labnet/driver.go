@@ -19,6 +19,7 @@ func (driver) Dial(ctx context.Context, network, laddr, raddr string) (any, stri
 	st := newStream(s, s.newID())
 	st.addr = s.name(raddr)
 	s.add(st)
+	s.pause(Event{Stream: st.id, Kind: "dial", Addr: st.addr}, "about to connect to "+st.addr)
 	s.emit(Event{Stream: st.id, Kind: "dial", Addr: st.addr, Remote: raddr})
 	msg := wire.ConnectMsg{Kind: wire.KindDial, Window: window, Network: network, Local: laddr, Remote: raddr}
 	if err := s.send(wire.Connect, st.id, msg.Append(nil)); err != nil {

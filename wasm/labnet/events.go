@@ -20,10 +20,26 @@ type Event struct {
 	Host   string   `json:"host,omitempty"` // listen: where the gateway host reaches the socket
 	Code   string   `json:"code,omitempty"`
 	Error  string   `json:"error,omitempty"`
+	Text   string   `json:"text,omitempty"` // pause: what is about to happen, in words
 }
 
 // observer receives events as JSON; nil drops them. Set per platform.
 var observer func(json []byte)
+
+// stepper, when set, is called before each socket operation with what is about to happen and
+// returns when the learner lets the program go on (step mode). Set per platform.
+var stepper func(about Event)
+
+// pause stops before a socket operation in step mode. Text says what is about to happen in
+// words: "about to send 18 bytes to web.lab:80".
+func (s *session) pause(e Event, text string) {
+	if stepper == nil {
+		return
+	}
+	e.T = float64(time.Since(s.started).Microseconds()) / 1000
+	e.Text = text
+	stepper(e)
+}
 
 var noDeadline time.Time
 

@@ -4,6 +4,7 @@ package labnet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"syscall"
@@ -35,6 +36,26 @@ func init() {
 		if cfg.Type() == js.TypeObject && cfg.Get("event").Type() == js.TypeFunction {
 			cfg.Call("event", string(b))
 		}
+	}
+	stepper = func(e Event) {
+		cfg := js.Global().Get("socketlab")
+		if cfg.Type() != js.TypeObject || !cfg.Get("stepping").Truthy() || cfg.Get("pause").Type() != js.TypeFunction {
+			return
+		}
+		b, err := json.Marshal(e)
+		if err != nil {
+			return
+		}
+		// The page calls resume when the learner presses Step or Continue.
+		done := make(chan struct{})
+		var once sync.Once
+		resume := js.FuncOf(func(js.Value, []js.Value) any {
+			once.Do(func() { close(done) })
+			return nil
+		})
+		cfg.Call("pause", string(b), resume)
+		<-done
+		resume.Release()
 	}
 	dialGateway = dialWebSocket
 	netInstall(driver{})

@@ -39,6 +39,7 @@ func (driver) Listen(ctx context.Context, network, laddr string) (any, string, e
 		return nil, "", err
 	}
 	ln := &listener{s: s, id: s.newID(), changed: make(chan struct{})}
+	s.pause(Event{Stream: ln.id, Kind: "listen", Local: laddr}, "about to listen on "+listenName(laddr))
 	s.mu.Lock()
 	s.listeners[ln.id] = ln
 	s.mu.Unlock()
@@ -58,6 +59,13 @@ func (driver) Listen(ctx context.Context, network, laddr string) (any, string, e
 	}
 	s.emit(Event{Stream: ln.id, Kind: "listen", Local: ln.local, Host: ln.host})
 	return ln, ln.local, nil
+}
+
+func listenName(laddr string) string {
+	if laddr == "" {
+		return "any port"
+	}
+	return laddr
 }
 
 func (ln *listener) broadcast() {
@@ -133,6 +141,7 @@ func (ln *listener) fail(err error) {
 
 // Accept returns the next connection: the stream, its local and remote addresses.
 func (ln *listener) Accept() (any, string, string, error) {
+	ln.s.pause(Event{Stream: ln.id, Kind: "accept", Local: ln.local}, "about to wait for a connection on "+ln.local)
 	ln.mu.Lock()
 	defer ln.mu.Unlock()
 	for {

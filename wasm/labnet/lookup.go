@@ -23,6 +23,7 @@ func (driver) Lookup(ctx context.Context, network, host string) ([]string, error
 	s.mu.Lock()
 	s.lookups[id] = ch
 	s.mu.Unlock()
+	s.pause(Event{Stream: id, Kind: "lookup", Addr: host}, "about to look up "+host)
 	s.emit(Event{Stream: id, Kind: "lookup", Addr: host})
 	if err := s.send(wire.Lookup, id, wire.LookupMsg{Network: network, Host: host}.Append(nil)); err != nil {
 		return nil, &net.DNSError{Err: err.Error(), Name: host, IsTemporary: true}

@@ -2,6 +2,7 @@ package labnet
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"sync"
@@ -200,6 +201,7 @@ func (pc *packetConn) WriteTo(p []byte, to string) (int, error) {
 		return 0, err
 	}
 	pc.mu.Unlock()
+	pc.s.pause(Event{Stream: pc.id, Kind: "sendto", Addr: pc.s.name(to), N: len(p)}, fmt.Sprintf("about to send a datagram of %s to %s", plural(len(p), "byte"), pc.s.name(to)))
 	if err := pc.s.send(wire.Datagram, pc.id, wire.DatagramMsg{Addr: to, Data: p}.Append(nil)); err != nil {
 		return 0, err
 	}

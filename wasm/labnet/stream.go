@@ -1,6 +1,7 @@
 package labnet
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -188,6 +189,9 @@ func (st *stream) Read(p []byte) (int, error) {
 }
 
 func (st *stream) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		st.s.pause(Event{Stream: st.id, Kind: "send", Addr: st.addr, N: len(p)}, fmt.Sprintf("about to send %s to %s", plural(len(p), "byte"), st.addr))
+	}
 	written := 0
 	for written < len(p) {
 		st.mu.Lock()
@@ -217,6 +221,13 @@ func (st *stream) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
 // writeErr says why the program cannot write now, if it cannot. Call with mu held.
 func (st *stream) writeErr() error {
 	switch {
@@ -243,6 +254,7 @@ func (st *stream) CloseWrite() error {
 	st.wfin = true
 	st.broadcast()
 	st.mu.Unlock()
+	st.s.pause(Event{Stream: st.id, Kind: "fin-sent", Addr: st.addr}, "about to finish sending to "+st.addr+" (half-close: FIN)")
 	st.s.emit(Event{Stream: st.id, Kind: "fin-sent", Addr: st.addr})
 	return st.s.send(wire.Fin, st.id, nil)
 }
@@ -281,6 +293,7 @@ func (st *stream) Close() error {
 	if gone {
 		return nil
 	}
+	st.s.pause(Event{Stream: st.id, Kind: kind, Addr: st.addr}, "about to close the connection to "+st.addr)
 	st.s.emit(Event{Stream: st.id, Kind: kind, Addr: st.addr})
 	st.s.send(wire.Close, st.id, wire.CloseMsg{Code: code}.Append(nil))
 	return nil
