@@ -7,8 +7,10 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"socketlab/wire"
@@ -24,16 +26,23 @@ type stream struct {
 	changed chan struct{}
 	conn    *net.TCPConn
 	credit  int    // bytes the gateway may still send to the program
+	allow   int    // bytes the program may still send: the window plus credit returned
 	pending []byte // bytes from the program, not yet written to the socket
 	fin     bool   // the program finished sending
 	closing bool   // the program closed the stream: write what is pending, then close
 	sawEOF  bool   // the peer finished sending (FIN passed to the program)
 	wrote   bool   // CloseWrite done on the socket
 	done    bool
+	counted bool // counts against the learner's socket limit until done
+
+	lastActive atomic.Int64 // unix nanoseconds of the last byte either way
 }
 
 func newStream(s *session, id, credit uint32) *stream {
-	return &stream{s: s, id: id, window: s.relay.window(), credit: int(credit), changed: make(chan struct{})}
+	st := &stream{s: s, id: id, window: s.relay.window(), credit: int(credit), changed: make(chan struct{})}
+	st.allow = int(st.window)
+	st.lastActive.Store(time.Now().UnixNano())
+	return st
 }
 
 func (st *stream) broadcast() {
@@ -123,15 +132,25 @@ func (st *stream) readLoop() {
 		conn := st.conn
 		st.mu.Unlock()
 
+		idle := st.s.relay.limits().IdleTimeout
+		if idle > 0 {
+			conn.SetReadDeadline(time.Now().Add(idle))
+		}
 		k, err := conn.Read(buf[:n])
 		if k > 0 {
 			st.mu.Lock()
 			st.credit -= k
 			st.mu.Unlock()
-			if st.s.send(wire.Data, st.id, buf[:k]) != nil {
-				st.abort()
+			if !st.account(k) || st.s.send(wire.Data, st.id, buf[:k]) != nil {
 				return
 			}
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if time.Since(time.Unix(0, st.lastActive.Load())) < idle {
+				continue // the program has been sending: not idle
+			}
+			st.finish(wire.CodeTimeout, fmt.Sprintf("the connection carried nothing for %v, so the lab closed it (--idle-timeout)", idle))
+			return
 		}
 		if err == io.EOF {
 			// Half-close: the peer is done sending, the program may still write.
@@ -195,6 +214,9 @@ func (st *stream) writeLoop() {
 			}
 			return
 		}
+		if !st.account(len(out)) {
+			return
+		}
 		if _, err := conn.Write(out); err != nil {
 			st.mu.Lock()
 			done := st.done
@@ -204,11 +226,33 @@ func (st *stream) writeLoop() {
 			}
 			return
 		}
-		if !closing && st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(out)))) != nil {
-			st.abort()
-			return
+		if !closing {
+			st.mu.Lock()
+			st.allow += len(out)
+			st.mu.Unlock()
+			if st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(out)))) != nil {
+				st.abort()
+				return
+			}
 		}
 	}
+}
+
+// account charges n bytes to the learner's rate and the session's total; it reports false
+// (and ends the stream) when the stream must stop.
+func (st *stream) account(n int) bool {
+	st.lastActive.Store(time.Now().UnixNano())
+	s := st.s
+	lim := s.relay.limits()
+	if lim.BytesPerSession > 0 && s.bytes.Add(int64(n)) > lim.BytesPerSession {
+		st.finish(wire.CodeLimit, fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)))
+		return false
+	}
+	if err := s.learner.rate.wait(s.ctx, n); err != nil {
+		st.abort()
+		return false
+	}
+	return true
 }
 
 // fromProgram applies a frame the program sent for this stream.
@@ -220,9 +264,10 @@ func (st *stream) fromProgram(f wire.Frame) error {
 		if st.fin {
 			return protocolError{fmt.Sprintf("stream %d: DATA after FIN", st.id)}
 		}
-		if len(st.pending)+len(f.Payload) > int(st.window) {
+		if len(f.Payload) > st.allow {
 			return protocolError{fmt.Sprintf("stream %d: the program sent past its window of %d bytes", st.id, st.window)}
 		}
+		st.allow -= len(f.Payload)
 		st.pending = append(st.pending, f.Payload...)
 	case wire.Continue:
 		n, err := wire.ParseCredit(f.Payload)
@@ -257,6 +302,9 @@ func (st *stream) closeLocked(reset bool) {
 		return
 	}
 	st.done = true
+	if st.counted {
+		st.s.learner.releaseSocket(false)
+	}
 	if st.conn != nil {
 		if reset {
 			st.conn.SetLinger(0)

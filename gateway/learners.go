@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"sync"
 )
@@ -15,9 +16,41 @@ type learner struct {
 	id   string
 	addr netip.Addr
 
-	mu  sync.Mutex
-	tcp map[int]*listener // lab port → the listener on it
-	udp map[int]*udpSock  // lab port → the UDP socket bound to it
+	rate    *bucket // bytes per second, both directions
+	lookups *bucket // name lookups per second
+
+	mu        sync.Mutex
+	tcp       map[int]*listener // lab port → the listener on it
+	udp       map[int]*udpSock  // lab port → the UDP socket bound to it
+	sockets   int               // open connections, listeners and UDP sockets
+	listeners int
+}
+
+// takeSocket counts a new socket against the learner's limit (0: none); listener says whether
+// it is a listening socket, which has a limit of its own.
+func (l *learner) takeSocket(lim Limits, listener bool) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if lim.SocketsPerLearner > 0 && l.sockets >= lim.SocketsPerLearner {
+		return fmt.Errorf("you have %d sockets open, the lab's limit (--max-sockets): close the ones you are done with (defer conn.Close()) and try again", l.sockets)
+	}
+	if listener && lim.ListenersPerLearner > 0 && l.listeners >= lim.ListenersPerLearner {
+		return fmt.Errorf("you have %d listening sockets open, the lab's limit (--max-listeners): stop a server first", l.listeners)
+	}
+	l.sockets++
+	if listener {
+		l.listeners++
+	}
+	return nil
+}
+
+func (l *learner) releaseSocket(listener bool) {
+	l.mu.Lock()
+	l.sockets--
+	if listener {
+		l.listeners--
+	}
+	l.mu.Unlock()
 }
 
 // learners is the gateway's table of learners, by id.
@@ -46,7 +79,7 @@ func validLearnerID(id string) bool {
 
 // join returns the learner for id (a fresh anonymous one when id is not valid) and counts a
 // session; leave undoes it.
-func (ls *learners) join(id string) *learner {
+func (ls *learners) join(id string, lim Limits) *learner {
 	if !validLearnerID(id) {
 		var b [12]byte
 		rand.Read(b[:])
@@ -59,7 +92,14 @@ func (ls *learners) join(id string) *learner {
 	}
 	r := ls.byID[id]
 	if r == nil {
-		r = &learnerRef{l: &learner{id: id, addr: learnerAddr(id), tcp: map[int]*listener{}, udp: map[int]*udpSock{}}}
+		r = &learnerRef{l: &learner{
+			id:      id,
+			addr:    learnerAddr(id),
+			rate:    newBucket(float64(lim.BytesPerSecond), float64(max(lim.BytesPerSecond/4, 256<<10))),
+			lookups: newBucket(lim.LookupsPerSecond, 2*lim.LookupsPerSecond),
+			tcp:     map[int]*listener{},
+			udp:     map[int]*udpSock{},
+		}}
 		ls.byID[id] = r
 	}
 	r.sessions++

@@ -48,6 +48,16 @@ func (s *session) listen(id uint32, m wire.ConnectMsg) {
 		return
 	}
 
+	if err := s.learner.takeSocket(s.relay.limits(), true); err != nil {
+		s.sendClose(id, wire.CodeLimit, err.Error())
+		return
+	}
+	counted := true
+	defer func() {
+		if counted {
+			s.learner.releaseSocket(true)
+		}
+	}()
 	l := s.learner
 	l.mu.Lock()
 	if port == 0 {
@@ -81,6 +91,7 @@ func (s *session) listen(id uint32, m wire.ConnectMsg) {
 	ln := &listener{s: s, id: id, port: port, local: shown, window: m.Window, ln: real}
 	l.tcp[port] = ln
 	l.mu.Unlock()
+	counted = false // the listener releases it when it closes
 
 	s.mu.Lock()
 	s.listeners[id] = ln
@@ -140,8 +151,14 @@ func (ln *listener) acceptLoop() {
 			}
 			return
 		}
+		if err := s.learner.takeSocket(s.relay.limits(), false); err != nil {
+			c.SetLinger(0)
+			c.Close() // over the limit: the client sees a reset, as with a full backlog
+			continue
+		}
 		id := wire.GatewayStream | s.relay.nextID.Add(1)&^wire.GatewayStream
 		st := newStream(s, id, ln.window)
+		st.counted = true
 		st.conn = c
 		s.mu.Lock()
 		s.streams[id] = st
@@ -163,6 +180,7 @@ func (ln *listener) acceptLoop() {
 func (ln *listener) close() {
 	ln.once.Do(func() {
 		ln.ln.Close()
+		ln.s.learner.releaseSocket(true)
 		l := ln.s.learner
 		l.mu.Lock()
 		if l.tcp[ln.port] == ln {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 
@@ -10,6 +11,10 @@ import (
 // lookup answers a program's name lookup: lab names and "localhost". Names outside the lab
 // are not resolved: the gateway does not reach outside hosts.
 func (s *session) lookup(id uint32, m wire.LookupMsg) {
+	if !s.learner.lookups.allow() {
+		s.sendClose(id, wire.CodeLimit, fmt.Sprintf("too many name lookups: the lab allows %g a second (--lookup-rate); look a name up once and keep the address", s.relay.limits().LookupsPerSecond))
+		return
+	}
 	name := strings.TrimSuffix(strings.ToLower(m.Host), ".")
 	var addrs []netip.Addr
 	switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -24,11 +25,50 @@ type Relay struct {
 	Window uint32
 	// DialTimeout bounds a TCP connect. Defaults to 10s.
 	DialTimeout time.Duration
+	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
+	Limits Limits
+
+	limOnce  sync.Once
+	lim      Limits
+	clientMu sync.Mutex
+	clients  map[string]int // sessions per client address
+	active   int            // sessions in all
 
 	learners  learners
 	nextID    atomic.Uint32 // ids of streams the gateway opens
 	udpByReal sync.Map      // real address → *udpSock, to name senders
 	sessions  sync.WaitGroup
+}
+
+func (r *Relay) limits() Limits {
+	r.limOnce.Do(func() { r.lim = r.Limits.withDefaults() })
+	return r.lim
+}
+
+// admit counts a session for a client address, or says which limit it would break.
+func (r *Relay) admit(client string) (release func(), reason string) {
+	lim := r.limits()
+	r.clientMu.Lock()
+	defer r.clientMu.Unlock()
+	if r.clients == nil {
+		r.clients = map[string]int{}
+	}
+	switch {
+	case lim.Sessions > 0 && r.active >= lim.Sessions:
+		return nil, fmt.Sprintf("the lab is full: %d programs are connected, its limit (--max-sessions); try again in a moment", r.active)
+	case lim.SessionsPerClient > 0 && r.clients[client] >= lim.SessionsPerClient:
+		return nil, fmt.Sprintf("your address has %d programs connected, the lab's limit (--max-sessions-per-client): stop some and try again", r.clients[client])
+	}
+	r.active++
+	r.clients[client]++
+	return func() {
+		r.clientMu.Lock()
+		r.active--
+		if r.clients[client]--; r.clients[client] <= 0 {
+			delete(r.clients, client)
+		}
+		r.clientMu.Unlock()
+	}, ""
 }
 
 func (r *Relay) window() uint32 {
@@ -62,7 +102,19 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	c.SetReadLimit(wire.MaxFrame)
 	r.sessions.Add(1)
 	defer r.sessions.Done()
-	l := r.learners.join(req.URL.Query().Get("learner"))
+	client, _, err := net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		client = req.RemoteAddr
+	}
+	release, reason := r.admit(client)
+	if release == nil {
+		msg := wire.Append(nil, wire.Close, 0, wire.CloseMsg{Code: wire.CodeLimit, Reason: reason}.Append(nil))
+		c.Write(req.Context(), websocket.MessageBinary, msg)
+		c.Close(websocket.StatusTryAgainLater, truncate(reason, 120))
+		return
+	}
+	defer release()
+	l := r.learners.join(req.URL.Query().Get("learner"), r.limits())
 	defer r.learners.leave(l)
 	s := &session{
 		relay:     r,
@@ -88,6 +140,8 @@ type session struct {
 	learner *learner
 	ctx     context.Context
 	cancel  context.CancelFunc
+
+	bytes atomic.Int64 // moved either way, for Limits.BytesPerSession
 
 	mu        sync.Mutex
 	streams   map[uint32]*stream
@@ -232,7 +286,12 @@ func (s *session) open(id uint32, m wire.ConnectMsg) error {
 	}
 	switch m.Kind {
 	case wire.KindDial:
+		if err := s.learner.takeSocket(s.relay.limits(), false); err != nil {
+			s.sendClose(id, wire.CodeLimit, err.Error())
+			return nil
+		}
 		st := newStream(s, id, m.Window)
+		st.counted = true
 		s.mu.Lock()
 		s.streams[id] = st
 		s.mu.Unlock()

@@ -34,6 +34,8 @@ type Options struct {
 	LabPortBase int
 	// CacheDir is where compiled programs are kept. Defaults to the build service's default.
 	CacheDir string
+	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
+	Limits Limits
 	// Logf reports what the server does. Defaults to discarding.
 	Logf func(format string, args ...any)
 }
@@ -97,7 +99,7 @@ func New(opts *Options) (*Server, error) {
 	s := &Server{
 		Lab:     ln,
 		Build:   bs,
-		Relay:   &Relay{Lab: ln, Logf: logf},
+		Relay:   &Relay{Lab: ln, Limits: opts.Limits, Logf: logf},
 		Lessons: ls,
 		logf:    logf,
 		assets:  map[string]asset{},

@@ -59,6 +59,16 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 		}
 	}
 
+	if err := s.learner.takeSocket(s.relay.limits(), false); err != nil {
+		s.sendClose(id, wire.CodeLimit, err.Error())
+		return
+	}
+	counted := true
+	defer func() {
+		if counted {
+			s.learner.releaseSocket(false)
+		}
+	}()
 	l := s.learner
 	l.mu.Lock()
 	if port == 0 {
@@ -90,6 +100,7 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	u.local = net.JoinHostPort(host, strconv.Itoa(port))
 	l.udp[port] = u
 	l.mu.Unlock()
+	counted = false // close releases it
 	s.relay.udpByReal.Store(pc.LocalAddr().String(), u)
 
 	s.mu.Lock()
@@ -128,8 +139,16 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 	if err := m.Unmarshal(f.Payload); err != nil {
 		return protocolError{err.Error()}
 	}
-	if len(m.Data) > maxDatagram {
-		u.s.sendError(u.id, wire.CodeMessageTooLong, fmt.Sprintf("a datagram of %d bytes is over the %d-byte limit", len(m.Data), maxDatagram))
+	lim := u.s.relay.limits()
+	if len(m.Data) > lim.MaxDatagram {
+		u.s.sendError(u.id, wire.CodeMessageTooLong, fmt.Sprintf("a datagram of %d bytes is over the lab's limit of %d (--max-datagram)", len(m.Data), lim.MaxDatagram))
+		return nil
+	}
+	if lim.BytesPerSession > 0 && u.s.bytes.Add(int64(len(m.Data))) > lim.BytesPerSession {
+		u.s.sendError(u.id, wire.CodeLimit, fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)))
+		return nil
+	}
+	if err := u.s.learner.rate.wait(u.s.ctx, len(m.Data)); err != nil {
 		return nil
 	}
 	to := u.target
@@ -165,6 +184,9 @@ func (u *udpSock) readLoop() {
 			}
 			return
 		}
+		if u.s.learner.rate.wait(u.s.ctx, n) != nil {
+			return
+		}
 		msg := wire.DatagramMsg{Addr: u.s.labAddr(from), Data: buf[:n]}
 		if u.s.send(wire.Datagram, u.id, msg.Append(nil)) != nil {
 			return
@@ -197,6 +219,7 @@ func (s *session) labAddr(from *net.UDPAddr) string {
 
 func (u *udpSock) close() {
 	u.once.Do(func() {
+		u.s.learner.releaseSocket(false)
 		u.s.relay.udpByReal.Delete(u.pc.LocalAddr().String())
 		u.pc.Close()
 		l := u.s.learner

@@ -83,7 +83,7 @@ func getSession(ctx context.Context) (*session, error) {
 	}
 	if err := s.hello(cctx); err != nil {
 		tr.Close()
-		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("the lab gateway at %s did not answer: %v", url, err))
+		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot start a session with the lab gateway at %s: %v", url, err))
 	}
 	go s.readLoop()
 	current = s

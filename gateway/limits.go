@@ -1,0 +1,203 @@
+package gateway
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Limits bound what one client, one learner or everyone together can take from the gateway.
+// A zero field takes its default; a negative one turns that limit off. docs/security.md lists
+// them with their flags.
+type Limits struct {
+	// Sessions is how many program sessions (WebSockets) may be open at once. Defaults to 10000.
+	Sessions int
+	// SessionsPerClient is how many sessions one client address may hold at once. Defaults to 64.
+	SessionsPerClient int
+	// SocketsPerLearner bounds one learner's open TCP connections, listeners and UDP sockets,
+	// across all their programs. Defaults to 256.
+	SocketsPerLearner int
+	// ListenersPerLearner bounds one learner's listening sockets. Defaults to 16.
+	ListenersPerLearner int
+	// BytesPerSecond bounds one learner's traffic, both directions together. Defaults to 64 MiB/s.
+	BytesPerSecond int64
+	// BytesPerSession bounds the bytes one session may move in all. Defaults to 4 GiB.
+	BytesPerSession int64
+	// MaxDatagram is the largest UDP datagram a program may send. Defaults to 65507.
+	MaxDatagram int
+	// IdleTimeout closes a connection that carried nothing either way for this long.
+	// Defaults to 10 minutes.
+	IdleTimeout time.Duration
+	// LookupsPerSecond bounds one learner's name lookups (with a burst of twice as many).
+	// Defaults to 50.
+	LookupsPerSecond float64
+}
+
+// DefaultLimits are the limits a gateway starts with.
+var DefaultLimits = Limits{
+	Sessions:            10000,
+	SessionsPerClient:   64,
+	SocketsPerLearner:   256,
+	ListenersPerLearner: 16,
+	BytesPerSecond:      64 << 20,
+	BytesPerSession:     4 << 30,
+	MaxDatagram:         65507,
+	IdleTimeout:         10 * time.Minute,
+	LookupsPerSecond:    50,
+}
+
+// withDefaults fills zero fields from DefaultLimits and turns negative ones into "no limit" (0).
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	pick := func(v, def int64) int64 {
+		switch {
+		case v == 0:
+			return def
+		case v < 0:
+			return 0
+		}
+		return v
+	}
+	l.Sessions = int(pick(int64(l.Sessions), int64(d.Sessions)))
+	l.SessionsPerClient = int(pick(int64(l.SessionsPerClient), int64(d.SessionsPerClient)))
+	l.SocketsPerLearner = int(pick(int64(l.SocketsPerLearner), int64(d.SocketsPerLearner)))
+	l.ListenersPerLearner = int(pick(int64(l.ListenersPerLearner), int64(d.ListenersPerLearner)))
+	l.BytesPerSecond = pick(l.BytesPerSecond, d.BytesPerSecond)
+	l.BytesPerSession = pick(l.BytesPerSession, d.BytesPerSession)
+	l.MaxDatagram = int(pick(int64(l.MaxDatagram), int64(d.MaxDatagram)))
+	if l.MaxDatagram == 0 || l.MaxDatagram > maxDatagram {
+		l.MaxDatagram = maxDatagram
+	}
+	l.IdleTimeout = time.Duration(pick(int64(l.IdleTimeout), int64(d.IdleTimeout)))
+	switch {
+	case l.LookupsPerSecond == 0:
+		l.LookupsPerSecond = d.LookupsPerSecond
+	case l.LookupsPerSecond < 0:
+		l.LookupsPerSecond = 0
+	}
+	return l
+}
+
+// Flags registers a flag for every limit, writing into l.
+func (l *Limits) Flags(fl *flag.FlagSet) {
+	d := DefaultLimits
+	fl.IntVar(&l.Sessions, "max-sessions", d.Sessions, "program sessions open at once, in total (-1: no limit)")
+	fl.IntVar(&l.SessionsPerClient, "max-sessions-per-client", d.SessionsPerClient, "program sessions one client address may hold at once")
+	fl.IntVar(&l.SocketsPerLearner, "max-sockets", d.SocketsPerLearner, "open sockets (connections, listeners, UDP) per learner")
+	fl.IntVar(&l.ListenersPerLearner, "max-listeners", d.ListenersPerLearner, "listening sockets per learner")
+	l.BytesPerSecond, l.BytesPerSession = d.BytesPerSecond, d.BytesPerSession
+	fl.Var((*byteSize)(&l.BytesPerSecond), "rate", "`bytes` per second per learner, both directions (e.g. 64MiB; -1: no limit)")
+	fl.Var((*byteSize)(&l.BytesPerSession), "max-bytes", "`bytes` one program session may move in all (e.g. 4GiB)")
+	fl.IntVar(&l.MaxDatagram, "max-datagram", d.MaxDatagram, "largest UDP datagram a program may send, in bytes")
+	fl.DurationVar(&l.IdleTimeout, "idle-timeout", d.IdleTimeout, "close a connection that carried nothing for this long")
+	fl.Float64Var(&l.LookupsPerSecond, "lookup-rate", d.LookupsPerSecond, "name lookups per second per learner")
+}
+
+// byteSize is a flag value like 64MiB, 1.5GB or 1000.
+type byteSize int64
+
+func (b *byteSize) String() string { return formatBytes(int64(*b)) }
+
+func (b *byteSize) Set(s string) error {
+	n, err := parseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+var byteUnits = []struct {
+	suffix string
+	n      float64
+}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+
+func parseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := 1.0
+	for _, u := range byteUnits {
+		if strings.HasSuffix(strings.ToUpper(t), strings.ToUpper(u.suffix)) {
+			t, mult = strings.TrimSpace(t[:len(t)-len(u.suffix)]), u.n
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a size: write a number with an optional unit, like 64MiB or 1GB", s)
+	}
+	return int64(v * mult), nil
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n < 0:
+		return strconv.FormatInt(n, 10)
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "KiB"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// bucket is a token bucket: rate tokens a second, up to burst saved.
+type bucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(rate, burst float64) *bucket {
+	return &bucket{rate: rate, burst: burst, tokens: burst, last: time.Now()}
+}
+
+func (b *bucket) refill(now time.Time) {
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+}
+
+// allow takes one token if there is one.
+func (b *bucket) allow() bool {
+	if b == nil || b.rate <= 0 {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refill(time.Now())
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// wait takes n tokens, sleeping as long as the rate requires; it gives up when ctx ends.
+func (b *bucket) wait(ctx context.Context, n int) error {
+	if b == nil || b.rate <= 0 || n <= 0 {
+		return nil
+	}
+	b.mu.Lock()
+	b.refill(time.Now())
+	b.tokens -= float64(n) // may go negative: the debt is paid by waiting
+	debt := -b.tokens
+	b.mu.Unlock()
+	if debt <= 0 {
+		return nil
+	}
+	t := time.NewTimer(time.Duration(debt / b.rate * float64(time.Second)))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
