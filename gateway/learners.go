@@ -46,11 +46,15 @@ func (l *learner) takeSocket(lim Limits, listener bool) error {
 
 func (l *learner) releaseSocket(listener bool) {
 	l.mu.Lock()
+	l.releaseSocketLocked(listener)
+	l.mu.Unlock()
+}
+
+func (l *learner) releaseSocketLocked(listener bool) {
 	l.sockets--
 	if listener {
 		l.listeners--
 	}
-	l.mu.Unlock()
 }
 
 // learners is the gateway's table of learners, by id.

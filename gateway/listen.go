@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"sync"
 
@@ -25,73 +24,19 @@ type listener struct {
 	once sync.Once
 }
 
-// firstEphemeral is where lab ports chosen for Listen(":0") start, as on Linux.
-const firstEphemeral = 32768
-
 func (s *session) listen(id uint32, m wire.ConnectMsg) {
-	host, port, err := splitPort(m.Local)
-	if err != nil {
-		s.sendClose(id, wire.CodeInvalid, err.Error())
+	ln := &listener{s: s, id: id, window: m.Window}
+	port, shown, r := bind(s, m, s.learner.tcp, true, func(port int) (*listener, error) {
+		real, err := listenReal(port)
+		ln.ln = real
+		return ln, err
+	})
+	if r != nil {
+		s.sendClose(id, r.code, r.reason)
 		return
 	}
-	switch {
-	case host == "" || host == "0.0.0.0" || host == "::" || host == "localhost":
-	default:
-		ip, err := netip.ParseAddr(host)
-		if err != nil || !(ip.Unmap().IsLoopback() || ip.Unmap() == s.learner.addr) {
-			s.sendClose(id, wire.CodeAddrNotAvail, fmt.Sprintf("cannot listen on %s: it is not an address of your machine in the lab (use \"\", 127.0.0.1 or %s)", host, s.learner.addr))
-			return
-		}
-	}
-	if port != 0 && port < 1024 {
-		s.sendClose(id, wire.CodePolicy, fmt.Sprintf("port %d is privileged: on Linux only root may listen below 1024; pick a port above 1024, such as %d", port, 8000+port))
-		return
-	}
-
-	if err := s.learner.takeSocket(s.relay.limits(), true); err != nil {
-		s.sendClose(id, wire.CodeLimit, err.Error())
-		return
-	}
-	counted := true
-	defer func() {
-		if counted {
-			s.learner.releaseSocket(true)
-		}
-	}()
-	l := s.learner
-	l.mu.Lock()
-	if port == 0 {
-		for p := firstEphemeral; p < 61000; p++ {
-			if l.tcp[p] == nil {
-				port = p
-				break
-			}
-		}
-	}
-	if l.tcp[port] != nil {
-		l.mu.Unlock()
-		s.sendClose(id, wire.CodeAddrInUse, fmt.Sprintf("port %d is already in use by another of your programs", port))
-		return
-	}
-	real, err := listenReal(port)
-	if err != nil {
-		l.mu.Unlock()
-		s.sendClose(id, wire.CodeLimit, "the gateway could not open a listening socket: "+err.Error())
-		return
-	}
-	shown := m.Local
-	if host == "" {
-		shown = net.JoinHostPort("::", strconv.Itoa(port))
-		if m.Network == "tcp4" {
-			shown = net.JoinHostPort("0.0.0.0", strconv.Itoa(port))
-		}
-	} else {
-		shown = net.JoinHostPort(host, strconv.Itoa(port))
-	}
-	ln := &listener{s: s, id: id, port: port, local: shown, window: m.Window, ln: real}
-	l.tcp[port] = ln
-	l.mu.Unlock()
-	counted = false // the listener releases it when it closes
+	ln.port, ln.local = port, shown
+	real := ln.ln
 
 	s.mu.Lock()
 	s.listeners[id] = ln

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"sync"
 
@@ -28,22 +27,6 @@ type udpSock struct {
 }
 
 func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
-	host, port, err := splitPort(m.Local)
-	if err != nil {
-		s.sendClose(id, wire.CodeInvalid, err.Error())
-		return
-	}
-	if host != "" {
-		ip, err := netip.ParseAddr(host)
-		if err != nil || !(ip.IsUnspecified() || ip.Unmap().IsLoopback() || ip.Unmap() == s.learner.addr) {
-			s.sendClose(id, wire.CodeAddrNotAvail, fmt.Sprintf("cannot bind to %s: it is not an address of your machine in the lab", host))
-			return
-		}
-	}
-	if port != 0 && port < 1024 {
-		s.sendClose(id, wire.CodePolicy, fmt.Sprintf("port %d is privileged: on Linux only root may bind below 1024; pick a port above 1024", port))
-		return
-	}
 	u := &udpSock{s: s, id: id}
 	if m.Remote != "" {
 		// Connecting a UDP socket sends nothing, so a port where nobody listens is no error
@@ -58,49 +41,17 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 			u.target, _ = net.ResolveUDPAddr("udp", target)
 		}
 	}
-
-	if err := s.learner.takeSocket(s.relay.limits(), false); err != nil {
-		s.sendClose(id, wire.CodeLimit, err.Error())
+	port, shown, r := bind(s, m, s.learner.udp, false, func(port int) (*udpSock, error) {
+		pc, err := listenUDPReal(port)
+		u.pc = pc
+		return u, err
+	})
+	if r != nil {
+		s.sendClose(id, r.code, r.reason)
 		return
 	}
-	counted := true
-	defer func() {
-		if counted {
-			s.learner.releaseSocket(false)
-		}
-	}()
-	l := s.learner
-	l.mu.Lock()
-	if port == 0 {
-		for p := firstEphemeral; p < 61000; p++ {
-			if l.udp[p] == nil {
-				port = p
-				break
-			}
-		}
-	}
-	if l.udp[port] != nil {
-		l.mu.Unlock()
-		s.sendClose(id, wire.CodeAddrInUse, fmt.Sprintf("UDP port %d is already in use by another of your programs", port))
-		return
-	}
-	pc, err := listenUDPReal(port)
-	if err != nil {
-		l.mu.Unlock()
-		s.sendClose(id, wire.CodeLimit, "the gateway could not open a UDP socket: "+err.Error())
-		return
-	}
-	u.pc, u.port = pc, port
-	if host == "" {
-		host = "::"
-		if m.Network == "udp4" {
-			host = "0.0.0.0"
-		}
-	}
-	u.local = net.JoinHostPort(host, strconv.Itoa(port))
-	l.udp[port] = u
-	l.mu.Unlock()
-	counted = false // close releases it
+	u.port, u.local = port, shown
+	pc := u.pc
 	s.relay.udpByReal.Store(pc.LocalAddr().String(), u)
 
 	s.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"os"
-	"sync"
 	"time"
 
 	"socketlab/wire"
@@ -18,8 +17,7 @@ type listener struct {
 	local string
 	host  string // where the listener is reachable on the gateway host
 
-	mu      sync.Mutex
-	changed chan struct{}
+	guard
 	ready   bool
 	openErr error
 	queue   []*stream
@@ -38,7 +36,7 @@ func (driver) Listen(ctx context.Context, network, laddr string) (any, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	ln := &listener{s: s, id: s.newID(), changed: make(chan struct{})}
+	ln := &listener{s: s, id: s.newID()}
 	s.pause(Event{Stream: ln.id, Kind: "listen", Local: laddr}, "about to listen on "+listenName(laddr))
 	s.mu.Lock()
 	s.listeners[ln.id] = ln
@@ -49,7 +47,7 @@ func (driver) Listen(ctx context.Context, network, laddr string) (any, string, e
 	}
 	ln.mu.Lock()
 	for !ln.ready && ln.openErr == nil {
-		ln.waitLocked()
+		ln.wait(noDeadline)
 	}
 	err = ln.openErr
 	ln.mu.Unlock()
@@ -66,18 +64,6 @@ func listenName(laddr string) string {
 		return "any port"
 	}
 	return laddr
-}
-
-func (ln *listener) broadcast() {
-	close(ln.changed)
-	ln.changed = make(chan struct{})
-}
-
-func (ln *listener) waitLocked() {
-	ch := ln.changed
-	ln.mu.Unlock()
-	<-ch
-	ln.mu.Lock()
 }
 
 // handle applies a frame from the gateway on the listener's stream.
@@ -156,32 +142,10 @@ func (ln *listener) Accept() (any, string, string, error) {
 		case ln.err != nil:
 			return nil, "", "", ln.err
 		}
-		if expired := ln.waitUntil(ln.rdl); expired {
+		if expired := ln.wait(ln.rdl); expired {
 			return nil, "", "", os.ErrDeadlineExceeded
 		}
 	}
-}
-
-// waitUntil is waitLocked with a deadline; it reports whether the deadline has passed.
-func (ln *listener) waitUntil(deadline time.Time) bool {
-	if deadline.IsZero() {
-		ln.waitLocked()
-		return false
-	}
-	d := time.Until(deadline)
-	if d <= 0 {
-		return true
-	}
-	ch := ln.changed
-	ln.mu.Unlock()
-	t := time.NewTimer(d)
-	select {
-	case <-ch:
-	case <-t.C:
-	}
-	t.Stop()
-	ln.mu.Lock()
-	return false
 }
 
 func (ln *listener) Close() error {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -20,8 +19,7 @@ type packetConn struct {
 	remote string // the connected peer, or ""
 	host   string
 
-	mu      sync.Mutex
-	changed chan struct{}
+	guard
 	ready   bool
 	openErr error
 	queue   []datagram
@@ -51,7 +49,7 @@ func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (a
 	if err != nil {
 		return nil, "", "", err
 	}
-	pc := &packetConn{s: s, id: s.newID(), changed: make(chan struct{})}
+	pc := &packetConn{s: s, id: s.newID()}
 	s.mu.Lock()
 	s.packets[pc.id] = pc
 	s.mu.Unlock()
@@ -61,10 +59,7 @@ func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (a
 	}
 	pc.mu.Lock()
 	for !pc.ready && pc.openErr == nil {
-		ch := pc.changed
-		pc.mu.Unlock()
-		<-ch
-		pc.mu.Lock()
+		pc.wait(noDeadline)
 	}
 	err = pc.openErr
 	pc.mu.Unlock()
@@ -74,11 +69,6 @@ func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (a
 	}
 	s.emit(Event{Stream: pc.id, Kind: "bind", Local: pc.local, Remote: pc.remote, Addr: s.name(pc.remote), Host: pc.host})
 	return pc, pc.local, pc.remote, nil
-}
-
-func (pc *packetConn) broadcast() {
-	close(pc.changed)
-	pc.changed = make(chan struct{})
 }
 
 func (pc *packetConn) handle(f wire.Frame) error {
@@ -162,22 +152,9 @@ func (pc *packetConn) ReadFrom(p []byte) (int, string, error) {
 		case pc.failed != nil:
 			return 0, "", pc.failed
 		}
-		if !pc.rdl.IsZero() && !time.Now().Before(pc.rdl) {
+		if pc.wait(pc.rdl) {
 			return 0, "", os.ErrDeadlineExceeded
 		}
-		ch := pc.changed
-		pc.mu.Unlock()
-		if pc.rdl.IsZero() {
-			<-ch
-		} else {
-			t := time.NewTimer(time.Until(pc.rdl))
-			select {
-			case <-ch:
-			case <-t.C:
-			}
-			t.Stop()
-		}
-		pc.mu.Lock()
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -20,8 +19,7 @@ type stream struct {
 	local  string
 	remote string
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever the state below changes
+	guard // over everything below
 
 	ready   bool  // Connected (or Accept) arrived
 	openErr error // the dial failed
@@ -41,35 +39,7 @@ type stream struct {
 }
 
 func newStream(s *session, id uint32) *stream {
-	return &stream{s: s, id: id, changed: make(chan struct{}), linger: -1}
-}
-
-// broadcast wakes every waiter; call with mu held.
-func (st *stream) broadcast() {
-	close(st.changed)
-	st.changed = make(chan struct{})
-}
-
-// wait releases mu until the state changes or deadline passes; it reports whether the
-// deadline has passed. Call with mu held.
-func (st *stream) wait(deadline time.Time) (expired bool) {
-	if !deadline.IsZero() && !time.Now().Before(deadline) {
-		return true
-	}
-	ch := st.changed
-	st.mu.Unlock()
-	if deadline.IsZero() {
-		<-ch
-	} else {
-		t := time.NewTimer(time.Until(deadline))
-		select {
-		case <-ch:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-	st.mu.Lock()
-	return false
+	return &stream{s: s, id: id, linger: -1}
 }
 
 // handle applies one frame from the gateway.
