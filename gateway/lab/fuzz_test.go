@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -128,3 +131,240 @@ func FuzzCountConn(f *testing.F) {
 		}
 	})
 }
+
+var gopherSeeds = []string{
+	"", "/", "/lab", "/gopher", "/gopher/byhand", "/welcome.txt", "/gopher/what.txt",
+	"/lab/servers.txt", "/search\tgopher", "/search\t", "/search\tno such thing\t+", "/lab\t+",
+	"/nope", "GET / HTTP/1.0", "/a\rb", "\x00\xff", strings.Repeat("/", 300), "\t\t\t",
+	"/search\t\x00\x1f\x7f", "/search\tmenu line",
+}
+
+// FuzzGopherRequest checks gopher.lab's answer to any request line: a well-formed menu
+// (four tab-separated fields per line, a known type, a numeric port) or the exact text the
+// selector names, with CRLF endings and the final "." line either way.
+func FuzzGopherRequest(f *testing.F) {
+	for _, s := range gopherSeeds {
+		f.Add(s)
+	}
+	n, err := Start(nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { n.Close() })
+
+	f.Fuzz(func(t *testing.T, line string) {
+		reply := n.gopherReply(line, "gopher.lab", 70)
+		body, ok := strings.CutSuffix(reply, ".\r\n")
+		if !ok {
+			t.Fatalf("reply to %q does not end with a lone \".\": %q", line, reply)
+		}
+		lines := strings.SplitAfter(body, "\r\n")
+		if lines[len(lines)-1] != "" {
+			t.Fatalf("reply to %q has a last line without CRLF: %q", line, lines[len(lines)-1])
+		}
+		lines = lines[:len(lines)-1]
+		for _, l := range lines {
+			if strings.ContainsAny(strings.TrimSuffix(l, "\r\n"), "\r\n") {
+				t.Fatalf("reply to %q has a stray CR or LF in %q", line, l)
+			}
+		}
+
+		selector, _, err := parseGopherRequest(line)
+		if err == nil && len(selector) > GopherMaxSelector {
+			t.Fatalf("parseGopherRequest(%q) accepted a %d-byte selector", line, len(selector))
+		}
+		if file, isText := gopherTexts[selector]; isText && err == nil {
+			raw, _ := content.ReadFile("content/gopher/" + file)
+			var got []string
+			for _, l := range lines {
+				l = strings.TrimSuffix(l, "\r\n")
+				if strings.HasPrefix(l, ".") {
+					l = strings.TrimPrefix(l, ".")
+				}
+				got = append(got, l)
+			}
+			if strings.Join(got, "\n") != strings.TrimSuffix(string(raw), "\n") {
+				t.Fatalf("text %q does not match %s", selector, file)
+			}
+			return
+		}
+		if selector == gopherServersSelector && err == nil {
+			return
+		}
+		for _, l := range lines {
+			fields := strings.Split(strings.TrimSuffix(l, "\r\n"), "\t")
+			if len(fields) != 4 || fields[0] == "" || !strings.ContainsRune("0137", rune(fields[0][0])) {
+				t.Fatalf("reply to %q: bad menu line %q", line, l)
+			}
+			if _, err := strconv.Atoi(fields[3]); err != nil {
+				t.Fatalf("reply to %q: port %q in %q", line, fields[3], l)
+			}
+		}
+	})
+}
+
+// FuzzGopherConn sends arbitrary bytes to a real gopher.lab and checks that the answer is
+// the one for the first line, or nothing when no line arrived.
+func FuzzGopherConn(f *testing.F) {
+	for _, s := range gopherSeeds {
+		f.Add([]byte(s + "\r\n"))
+	}
+	f.Add([]byte("/lab"))
+	f.Add([]byte(strings.Repeat("x", 200)))
+	const maxLine = 128
+	n, err := Start(&Options{MaxLine: maxLine, IdleTimeout: 5 * time.Second})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { n.Close() })
+	listen, _, _ := n.Resolve("tcp", "gopher.lab", 70)
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := net.Dial("tcp", listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Write(data)
+		c.(*net.TCPConn).CloseWrite()
+		got, err := io.ReadAll(c)
+		if err != nil {
+			t.Fatalf("read: %v (so far %q)", err, got)
+		}
+		line, err := readLine(newLineReader(bytes.NewReader(data), maxLine), maxLine)
+		want := ""
+		switch {
+		case errors.Is(err, errLineTooLong):
+			want = "3Request longer than 128 bytes"
+		case err == nil:
+			want = n.gopherReply(line, "gopher.lab", 70)
+		}
+		if !strings.HasPrefix(string(got), want) || (want == "" && len(got) != 0) || (want != "" && !strings.HasSuffix(string(got), ".\r\n")) {
+			t.Fatalf("sent %q\ngot  %q\nwant %q", data, got, want)
+		}
+	})
+}
+
+// FuzzFTPCommands sends arbitrary command lines to a real ftp.lab session, logged in as
+// student, and checks every reply: three-digit codes, multi-line replies closed, CRLF
+// endings, no internal error or stray format verb; and that the server still greets the
+// next client.
+func FuzzFTPCommands(f *testing.F) {
+	for _, s := range []string{
+		"PWD", "CWD work\r\nNLST", "STAT", "STAT /home/student/work", "STAT hello.c", "SYST",
+		"TYPE I\r\nSIZE work/hello.c", "RETR nope", "BOGUS \x00\xff", "USER", "PASS",
+		"CWD ..\r\nCWD ..\r\nPWD", "MKD new\r\nRMD new", "DELE work/hello", "RNFR work/hello.c\r\nRNTO x.c",
+		"EPSV", "FEAT", "OPTS UTF8 ON", "MLST work/hello.c", "HELP", "NOOP\r\n\r\n\r\n",
+		"CWD /home/student/work/../../../../etc", "TYPE", "MODE Z", "REST 100", "ALLO 10", "quit",
+		"STOR " + strings.Repeat("a", 300), strings.Repeat("x", 5000), "PORT 1,2,3,4,5,6",
+		"CWD \"quoted dir\"", "XCRC hello.c", "AVBL", "CLNT fuzz",
+	} {
+		f.Add(s)
+	}
+	n, err := Start(&Options{IdleTimeout: 2 * time.Second})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { n.Close() })
+	listen, _, _ := n.Resolve("tcp", "ftp.lab", 21)
+	code := regexp.MustCompile(`^[1-5][0-9][0-9][ -]`)
+
+	f.Fuzz(func(t *testing.T, commands string) {
+		c, err := net.Dial("tcp", listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		io.WriteString(c, "USER student\r\nPASS socketlab\r\n"+commands+"\r\nNOOP\r\nQUIT\r\n")
+		c.(*net.TCPConn).CloseWrite()
+		got, err := io.ReadAll(c)
+		if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("read: %v (so far %q)", err, got)
+		}
+		out := string(got)
+		if !strings.HasSuffix(out, "\r\n") {
+			t.Fatalf("the replies do not end with CRLF: %q", out)
+		}
+		open := "" // the code of an unfinished multi-line reply
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\r\n"), "\r\n") {
+			if strings.Contains(l, "\n") {
+				t.Fatalf("reply line %q holds a bare LF", l)
+			}
+			if strings.Contains(l, "Unhandled internal error") || strings.Contains(l, "%!") || strings.HasPrefix(l, " %s") {
+				t.Fatalf("reply line %q shows a server bug", l)
+			}
+			if open != "" {
+				if strings.HasPrefix(l, open+" ") {
+					open = ""
+				}
+				continue
+			}
+			if !code.MatchString(l) {
+				t.Fatalf("reply line %q does not start with a code\nall: %q", l, out)
+			}
+			if l[3] == '-' {
+				open = l[:3]
+			}
+		}
+		if open != "" {
+			t.Fatalf("multi-line reply %s never ends: %q", open, out)
+		}
+
+		// The server is still there for the next client.
+		c2, err := net.Dial("tcp", listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c2.Close()
+		c2.SetDeadline(time.Now().Add(5 * time.Second))
+		banner := make([]byte, 4)
+		if _, err := io.ReadFull(c2, banner); err != nil || string(banner) != "220-" {
+			t.Fatalf("the next client got %q, %v; want the 220 banner", banner, err)
+		}
+	})
+}
+
+// FuzzStatFix writes arbitrary reply text line by line, as ftpserverlib does, through the
+// control connection's fix and checks that only a leading " %s" is dropped from each line.
+func FuzzStatFix(f *testing.F) {
+	for _, s := range []string{
+		"212-STAT /x\r\n %s-rw-r--r-- 1 ftp ftp 1 Sep  2  2024 a\r\n212 End\r\n",
+		" %s", " %s\r\n %s\r\n", "%s %s", "no newline %s", "\r\n\r\n %s %s\r\n", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		var got bytes.Buffer
+		conn := &statFixConn{trackedConn: trackedConn{Conn: bufferConn{&got}}, lineStart: true}
+		var want strings.Builder
+		for _, l := range strings.SplitAfter(text, "\n") {
+			if l == "" {
+				continue
+			}
+			if k, err := conn.Write([]byte(l)); err != nil || k != len(l) {
+				t.Fatalf("Write(%q) = %d, %v", l, k, err)
+			}
+			if rest, ok := strings.CutPrefix(l, " %s"); ok {
+				l = " " + rest
+			}
+			want.WriteString(l)
+		}
+		if got.String() != want.String() {
+			t.Fatalf("through the fix:\n%q\nwant\n%q", got.String(), want.String())
+		}
+	})
+}
+
+// bufferConn is a net.Conn that only writes, into a buffer.
+type bufferConn struct{ buf *bytes.Buffer }
+
+func (c bufferConn) Write(p []byte) (int, error)      { return c.buf.Write(p) }
+func (c bufferConn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (c bufferConn) Close() error                     { return nil }
+func (c bufferConn) LocalAddr() net.Addr              { return &net.TCPAddr{} }
+func (c bufferConn) RemoteAddr() net.Addr             { return &net.TCPAddr{} }
+func (c bufferConn) SetDeadline(time.Time) error      { return nil }
+func (c bufferConn) SetReadDeadline(time.Time) error  { return nil }
+func (c bufferConn) SetWriteDeadline(time.Time) error { return nil }

@@ -1,17 +1,22 @@
 // Package lab runs the lab network: small real servers on the gateway's loopback and the
 // table that maps lab names ("time.lab") and stable lab addresses (10.10.0.37) to them.
 //
-// Start launches every built-in server (echo, discard, daytime, time, chat, count) on
-// 127.0.0.1 and returns a Network. The relay asks the Network where a learner's dial really
-// goes (Resolve) and what a lab name stands for (LookupHost); the index page lists Services.
-// Servers that are not built in yet (web.lab, ftp.lab, gopher.lab) already have their names
-// and addresses in the table and plug in later with Add or AddPacket.
+// Start launches every lab server on 127.0.0.1 and returns a Network: echo, discard,
+// daytime and time over TCP and UDP, chat and count, web.lab (HTTP: a small site and the
+// httpbin API), ftp.lab (FTP with anonymous and student logins) and gopher.lab (Gopher
+// menus and texts). The relay asks the Network where a learner's dial really goes (Resolve)
+// and what a lab name stands for (LookupHost); the index page lists Services, and Handler
+// serves the same list as /labs.json. More servers plug in with Add or AddPacket.
 //
 // Every server limits what one connection may cost: a line length, an idle time and, for
-// echo, a total byte count (see Options). Hitting a limit closes that connection only.
-// Text servers end their lines with CRLF and accept lines ending in LF or CRLF.
+// echo and FTP uploads, a byte count (see Options). Hitting a limit closes that connection
+// only. Text servers end their lines with CRLF and accept lines ending in LF or CRLF.
 //
-// Close stops every server and waits until all of their goroutines have returned.
+// ftp.lab's passive data ports are the one thing not in the table: they open and close with
+// each transfer. Resolve knows them too, so that a learner who dials the address and port
+// named in a PASV reply reaches the data connection (see Options.PassiveHost).
+//
+// Close stops every server, closes their connections and waits until they have ended.
 package lab
 
 import (
@@ -53,12 +58,12 @@ var hostTable = []Host{
 
 // Service is one lab server on one protocol.
 type Service struct {
-	Name   string     // "time.lab"
-	Proto  string     // "tcp" or "udp"
-	Port   int        // the lab port learners dial: 37
-	Addr   netip.Addr // the host's stable lab address: 10.10.0.37
-	Listen string     // where it really listens on the gateway host: "127.0.0.1:41237"
-	About  string     // one line for the index page
+	Name   string     `json:"name"`   // "time.lab"
+	Proto  string     `json:"proto"`  // "tcp" or "udp"
+	Port   int        `json:"port"`   // the lab port learners dial: 37
+	Addr   netip.Addr `json:"addr"`   // the host's stable lab address: 10.10.0.37
+	Listen string     `json:"listen"` // where it really listens on the gateway host: "127.0.0.1:41237"
+	About  string     `json:"about"`  // one line for the index page
 }
 
 // Options configure Start. A nil *Options means all defaults.
@@ -91,12 +96,28 @@ type Options struct {
 	// remote address of the connection. The relay can use it to show the learner's own
 	// lab address instead of the gateway's loopback one. Defaults to addr.String().
 	ClientName func(addr net.Addr) string
+
+	// PassiveHost gives the IPv4 address that ftp.lab puts in its PASV replies, given the
+	// real remote address of the control connection. The data port in the reply is a real
+	// loopback port, and Resolve answers for it under ftp.lab while it is open, so the relay
+	// can return the lab address "10.10.0.21" to its own connections and let a client on
+	// the gateway host (curl, a textbook script) get the default. Defaults to "127.0.0.1".
+	PassiveHost func(client net.Addr) string
+
+	// GopherHost gives the host and port that gopher.lab names in its menus for its own
+	// items, given the real remote address of the client. Defaults to gopher.lab and 70,
+	// which is what a learner program dials.
+	GopherHost func(client net.Addr) (host string, port int)
+
+	// MaxUploadBytes is how much one ftp.lab session may store. Defaults to 1 MiB.
+	MaxUploadBytes int64
 }
 
 const (
 	defaultIdle    = 30 * time.Second
 	defaultMaxLine = 4 << 10
 	defaultMaxEcho = 64 << 20
+	defaultUpload  = 1 << 20
 	// maxLinger bounds how long a server keeps reading (and dropping) after it has said
 	// its last word, so that the client sees a clean end of stream rather than a reset.
 	maxLinger = 2 * time.Second
@@ -129,6 +150,12 @@ type Network struct {
 	maxLine    int
 	maxEcho    int64
 	clientName func(net.Addr) string
+	pasvHost   func(net.Addr) string
+	gopherHost func(net.Addr) (string, int)
+	maxUpload  int64
+
+	ftp *ftpServer // for the passive ports Resolve answers; nil until Start adds it
+	web *webServer // for tests that wait on its connections
 
 	mu       sync.RWMutex
 	hosts    map[string]netip.Addr // name -> address
@@ -151,7 +178,7 @@ type entry struct {
 	close func() error
 }
 
-// Start starts every built-in lab server on 127.0.0.1 and returns the running Network.
+// Start starts every lab server on 127.0.0.1 and returns the running Network.
 // On error nothing is left running.
 func Start(opts *Options) (*Network, error) {
 	if opts == nil {
@@ -168,6 +195,9 @@ func Start(opts *Options) (*Network, error) {
 		maxLine:    opts.MaxLine,
 		maxEcho:    opts.MaxEchoBytes,
 		clientName: opts.ClientName,
+		pasvHost:   opts.PassiveHost,
+		gopherHost: opts.GopherHost,
+		maxUpload:  opts.MaxUploadBytes,
 		hosts:      make(map[string]netip.Addr),
 		names:      make(map[netip.Addr]string),
 		services:   make(map[serviceKey]*entry),
@@ -190,6 +220,15 @@ func Start(opts *Options) (*Network, error) {
 	}
 	if n.clientName == nil {
 		n.clientName = func(a net.Addr) string { return a.String() }
+	}
+	if n.pasvHost == nil {
+		n.pasvHost = func(net.Addr) string { return "127.0.0.1" }
+	}
+	if n.gopherHost == nil {
+		n.gopherHost = func(net.Addr) (string, int) { return "gopher.lab", 70 }
+	}
+	if n.maxUpload <= 0 {
+		n.maxUpload = defaultUpload
 	}
 	for _, h := range hostTable {
 		n.hosts[h.Name] = h.Addr
@@ -221,6 +260,27 @@ func Start(opts *Options) (*Network, error) {
 				n.Close()
 				return nil, err
 			}
+		}
+	}
+
+	ftp, err := n.newFTPServer()
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	n.ftp = ftp
+	n.web = n.newWebServer()
+	for _, s := range []struct {
+		svc Service
+		srv Server
+	}{
+		{Service{Name: "ftp.lab", Port: 21, About: "FTP: anonymous (read-only) or student/socketlab, passive mode"}, ftp},
+		{Service{Name: "gopher.lab", Port: 70, About: "Gopher (RFC 1436): menus and short texts"}, NewConnServer(n.serveGopher, n.logf)},
+		{Service{Name: "web.lab", Port: 80, About: "HTTP: a small site and the httpbin API (/get, /post, /status/418 ...)"}, n.web},
+	} {
+		if err := n.Add(s.svc, s.srv); err != nil {
+			n.Close()
+			return nil, err
 		}
 	}
 	return n, nil
@@ -388,6 +448,9 @@ func (n *Network) Resolve(proto, host string, port int) (listen string, known, o
 	}
 	e, ok := n.services[serviceKey{name, baseProto(proto), port}]
 	if !ok {
+		if name == "ftp.lab" && baseProto(proto) == "tcp" && n.ftp != nil && n.ftp.passiveOpen(port) {
+			return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), true, true
+		}
 		return "", true, false
 	}
 	return e.svc.Listen, true, true

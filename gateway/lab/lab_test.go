@@ -126,9 +126,11 @@ func TestResolve(t *testing.T) {
 		{"tcp", "time.lab", 0, "", true},
 		{"udp", "chat.lab", 5000, "", true},
 		{"udp", "count.lab", 51423, "", true},
-		{"tcp", "web.lab", 80, "", true},
-		{"tcp", "10.10.0.21", 21, "", true},
-		{"tcp", "gopher.lab", 70, "", true},
+		{"tcp", "web.lab", 80, "tcp web.lab:80", true},
+		{"tcp", "10.10.0.21", 21, "tcp ftp.lab:21", true},
+		{"tcp", "gopher.lab", 70, "tcp gopher.lab:70", true},
+		{"udp", "web.lab", 80, "", true},
+		{"tcp", "ftp.lab", 20, "", true},
 		{"tcp", "example.com", 80, "", false},
 		{"tcp", "time", 37, "", false},
 		{"tcp", "10.10.0.99", 37, "", false},
@@ -212,9 +214,12 @@ func TestServicesOrderAndFields(t *testing.T) {
 		"echo.lab tcp/7 10.10.0.7", "echo.lab udp/7 10.10.0.7",
 		"discard.lab tcp/9 10.10.0.9", "discard.lab udp/9 10.10.0.9",
 		"daytime.lab tcp/13 10.10.0.13", "daytime.lab udp/13 10.10.0.13",
+		"ftp.lab tcp/21 10.10.0.21",
 		"time.lab tcp/37 10.10.0.37", "time.lab udp/37 10.10.0.37",
 		"chat.lab tcp/5000 10.10.0.50",
 		"count.lab tcp/51423 10.10.0.51",
+		"gopher.lab tcp/70 10.10.0.70",
+		"web.lab tcp/80 10.10.0.80",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Services():\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -230,13 +235,23 @@ func TestRefusedReason(t *testing.T) {
 	}{
 		{"tcp", "time.lab", 38, "nothing is listening on time.lab port 38/tcp (time.lab serves 37/tcp, 37/udp)"},
 		{"udp", "10.10.0.50", 5000, "nothing is listening on chat.lab port 5000/udp (chat.lab serves 5000/tcp)"},
-		{"tcp", "Web.Lab.", 80, "nothing is listening on web.lab port 80/tcp (web.lab has no server running in this lab yet)"},
+		{"udp", "Web.Lab.", 80, "nothing is listening on web.lab port 80/udp (web.lab serves 80/tcp)"},
+		{"tcp", "10.10.0.21", 20, "nothing is listening on ftp.lab port 20/tcp (ftp.lab serves 21/tcp)"},
 		{"tcp", "example.com", 80, ""},
 	}
 	for _, tt := range tests {
 		if got := n.RefusedReason(tt.proto, tt.host, tt.port); got != tt.want {
 			t.Errorf("RefusedReason(%s, %s, %d) =\n%q; want\n%q", tt.proto, tt.host, tt.port, got, tt.want)
 		}
+	}
+
+	// A host in the table with nothing running: every host has a server now, so build
+	// such a network by hand.
+	bare := &Network{hosts: map[string]netip.Addr{"web.lab": netip.MustParseAddr("10.10.0.80")},
+		names: map[netip.Addr]string{netip.MustParseAddr("10.10.0.80"): "web.lab"}, services: map[serviceKey]*entry{}}
+	want := "nothing is listening on web.lab port 80/tcp (web.lab has no server running in this lab yet)"
+	if got := bare.RefusedReason("tcp", "web.lab", 80); got != want {
+		t.Errorf("RefusedReason on a host with no server = %q; want %q", got, want)
 	}
 }
 
@@ -314,10 +329,10 @@ func TestPortBase(t *testing.T) {
 func TestAdd(t *testing.T) {
 	n := startLab(t, nil)
 	hello := NewConnServer(func(c net.Conn) { io.WriteString(c, "hello from gopher.lab\r\n") }, nil)
-	if err := n.Add(Service{Name: "Gopher.Lab", Port: 70, About: "test"}, hello); err != nil {
+	if err := n.Add(Service{Name: "Gopher.Lab", Port: 7070, About: "test"}, hello); err != nil {
 		t.Fatalf("Add gopher.lab: %v", err)
 	}
-	c := dialLab(t, n, "tcp", "gopher.lab", 70)
+	c := dialLab(t, n, "tcp", "gopher.lab", 7070)
 	if b, _ := io.ReadAll(c); string(b) != "hello from gopher.lab\r\n" {
 		t.Errorf("gopher.lab said %q", b)
 	}
@@ -326,12 +341,12 @@ func TestAdd(t *testing.T) {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "web.lab "+r.URL.Path)
 	})}
-	if err := n.Add(Service{Name: "web.lab", Port: 80}, srv); err != nil {
+	if err := n.Add(Service{Name: "web.lab", Port: 8080}, srv); err != nil {
 		t.Fatalf("Add web.lab: %v", err)
 	}
-	listen, _, ok := n.Resolve("tcp", "10.10.0.80", 80)
+	listen, _, ok := n.Resolve("tcp", "10.10.0.80", 8080)
 	if !ok {
-		t.Fatal("web.lab:80 does not resolve after Add")
+		t.Fatal("web.lab:8080 does not resolve after Add")
 	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
 	resp, err := client.Get("http://" + listen + "/get")
@@ -389,7 +404,7 @@ func TestAdd(t *testing.T) {
 	}
 
 	n.Close()
-	if err := n.Add(Service{Name: "web.lab", Port: 8080}, NewConnServer(nil, nil)); err == nil || !strings.Contains(err.Error(), "closed") {
+	if err := n.Add(Service{Name: "web.lab", Port: 8081}, NewConnServer(nil, nil)); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Errorf("Add after Close: err = %v; want the network is closed", err)
 	}
 	if _, err := net.Dial("tcp", listen); err == nil {
@@ -397,11 +412,19 @@ func TestAdd(t *testing.T) {
 	}
 }
 
-// TestCloseLeavesNoGoroutines abandons 200 connections in every state a client can leave
-// them in, then checks that Close ends every server goroutine.
+// TestCloseLeavesNoGoroutines abandons 1,000 connections across every server, in every
+// state a client can leave them in, then checks that Close ends every server goroutine and
+// that, once the clients have closed too, the process holds no more descriptors than
+// before Start.
 func TestCloseLeavesNoGoroutines(t *testing.T) {
+	// Open and close one socket first, so that the runtime's poller descriptors exist
+	// before the baseline is taken.
+	if l, err := net.Listen("tcp", "127.0.0.1:0"); err == nil {
+		l.Close()
+	}
 	base := settleGoroutines(runtime.NumGoroutine())
-	n, err := Start(nil)
+	baseFDs := openFDs()
+	n, err := Start(&Options{IdleTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,25 +435,34 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	}
 	targets := []target{
 		{"echo.lab", 7, false}, {"discard.lab", 9, false}, {"daytime.lab", 13, true},
-		{"time.lab", 37, true}, {"chat.lab", 5000, true}, {"count.lab", 51423, true},
+		{"ftp.lab", 21, true}, {"time.lab", 37, true}, {"chat.lab", 5000, true},
+		{"count.lab", 51423, true}, {"gopher.lab", 70, false}, {"web.lab", 80, false},
 	}
+	const total = 1000
 	var conns []net.Conn
-	for i := range 200 {
+	for i := range total {
 		tg := targets[i%len(targets)]
 		listen, _, _ := n.Resolve("tcp", tg.name, tg.port)
 		c, err := net.Dial("tcp", listen)
 		if err != nil {
 			t.Fatalf("connection %d to %s: %v", i, tg.name, err)
 		}
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		switch i % 4 {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		switch (i / len(targets)) % 4 {
 		case 0: // gone at once
 			c.Close()
 			continue
 		case 1: // half a line, never finished
 			io.WriteString(c, "half a li")
-		case 2: // sends and never reads
+		case 2: // sends a lot and never reads
 			c.Write(make([]byte, 100<<10))
+		case 3: // in the middle of a conversation
+			switch tg.name {
+			case "ftp.lab": // logged in, with a passive data port open
+				io.WriteString(c, "USER anonymous\r\nPASS x\r\nEPSV\r\n")
+			case "web.lab": // a keep-alive connection between two requests
+				io.WriteString(c, "GET /hello.txt HTTP/1.1\r\nHost: web.lab\r\n\r\n")
+			}
 		}
 		if tg.name == "echo.lab" {
 			io.WriteString(c, "x")
@@ -442,9 +474,10 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	if got := runtime.NumGoroutine(); got < base+100 {
-		t.Errorf("only %d goroutines with 150 open connections (baseline %d): the servers are not holding them", got, base)
+	if got := runtime.NumGoroutine(); got < base+300 {
+		t.Errorf("only %d goroutines with %d open connections (baseline %d): the servers are not holding them", got, len(conns), base)
 	}
+	t.Logf("%d connections held open: %d goroutines (baseline %d), %d descriptors (baseline %d)", len(conns), runtime.NumGoroutine(), base, openFDs(), baseFDs)
 	closed := make(chan error)
 	go func() { closed <- n.Close() }()
 	select {
@@ -464,6 +497,26 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	if err := n.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+	if baseFDs < 0 {
+		t.Log("no /proc/self/fd here: descriptors not counted")
+		return
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for openFDs() > baseFDs && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := openFDs(); got > baseFDs {
+		t.Errorf("%d descriptors open after Close; %d before Start", got, baseFDs)
+	}
+}
+
+// openFDs counts this process's open file descriptors, or returns -1 where it cannot.
+func openFDs() int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return -1
+	}
+	return len(ents)
 }
 
 func TestConnServerSurvivesPanic(t *testing.T) {
@@ -477,10 +530,10 @@ func TestConnServerSurvivesPanic(t *testing.T) {
 		c.Write(b)
 	}, func(format string, args ...any) { logs <- fmt.Sprintf(format, args...) })
 	n := startLab(t, nil)
-	if err := n.Add(Service{Name: "web.lab", Port: 80}, srv); err != nil {
+	if err := n.Add(Service{Name: "web.lab", Port: 8080}, srv); err != nil {
 		t.Fatal(err)
 	}
-	c := dialLab(t, n, "tcp", "web.lab", 80)
+	c := dialLab(t, n, "tcp", "web.lab", 8080)
 	io.WriteString(c, "!")
 	if b, err := io.ReadAll(c); len(b) != 0 || err != nil {
 		t.Errorf("after a panic the connection gave %q, %v; want a plain close", b, err)
@@ -493,7 +546,7 @@ func TestConnServerSurvivesPanic(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Error("the panic was not logged")
 	}
-	c = dialLab(t, n, "tcp", "web.lab", 80)
+	c = dialLab(t, n, "tcp", "web.lab", 8080)
 	io.WriteString(c, "k")
 	if b, _ := io.ReadAll(c); string(b) != "k" {
 		t.Errorf("the next connection got %q; want the server still serving", b)

@@ -209,3 +209,50 @@ func readLine(r *bufio.Reader, maxLine int) (string, error) {
 	}
 	return string(b), nil
 }
+
+// tracker counts things that are still running (connections, sessions) for servers whose
+// goroutines belong to a library, so that their Close can wait for the count to reach zero.
+// Unlike a sync.WaitGroup it allows Add while someone waits.
+type tracker struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	n    int
+}
+
+func (t *tracker) Add() {
+	t.mu.Lock()
+	t.n++
+	t.mu.Unlock()
+}
+
+func (t *tracker) Done() {
+	t.mu.Lock()
+	t.n--
+	if t.n < 0 {
+		t.mu.Unlock()
+		panic("lab: tracker.Done without Add")
+	}
+	if t.n == 0 && t.cond != nil {
+		t.cond.Broadcast()
+	}
+	t.mu.Unlock()
+}
+
+// Wait returns once the count is zero.
+func (t *tracker) Wait() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cond == nil {
+		t.cond = sync.NewCond(&t.mu)
+	}
+	for t.n > 0 {
+		t.cond.Wait()
+	}
+}
+
+// Count returns how many are running now.
+func (t *tracker) Count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}

@@ -463,6 +463,9 @@ func TestGarbage(t *testing.T) {
 		{"udp", "daytime.lab", 13, "x", "Thursday, February 29, 2024"},
 		{"tcp", "chat.lab", 5000, "ping\n", ChatGreeting + "pong\r\n"},
 		{"tcp", "count.lab", 51423, "abc\n", "Welcome, "},
+		{"tcp", "ftp.lab", 21, "", "220-ftp.lab"},
+		{"tcp", "gopher.lab", 70, "/lab\r\n", "0What the lab is\t"},
+		{"tcp", "web.lab", 80, "GET /hello.txt HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n"},
 	}
 	for _, ck := range checks {
 		c := dialLab(t, n, ck.proto, ck.host, ck.port)
