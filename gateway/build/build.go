@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,6 +38,13 @@ type Options struct {
 	// Overlay maps a path relative to $GOROOT/src ("net/net_fake.go") to the content that
 	// replaces, or adds, that file in learner builds (go build -overlay).
 	Overlay map[string][]byte
+	// GOOS and GOARCH are the target. Both default to the browser's: js and wasm. Any other
+	// target (for example the host's, runtime.GOOS and runtime.GOARCH) gives a native
+	// executable; find it with ProgramPath. The handler serves js/wasm programs only.
+	GOOS, GOARCH string
+	// Tags are build tags for every learner build (go build -tags), for example "socketlab"
+	// for a native learner program.
+	Tags []string
 	// Prelude is Go source added as a second file of the learner's main package, for example
 	// `package main; import _ "socketlab/wasm/labnet"`. Empty means none.
 	Prelude []byte
@@ -70,10 +79,10 @@ type Diagnostic struct {
 // false, not an error.
 type Result struct {
 	Hash        string       // content hash of everything that determines the output
-	OK          bool         // the program compiled; WasmPath(Hash) holds it
+	OK          bool         // the program compiled; ProgramPath(Hash) holds it
 	Diagnostics []Diagnostic // compile errors, positions in the learner's file
 	Output      string       // the compiler's text, paths cleaned to "main.go:LINE:COL: ..."
-	Size        int64        // wasm bytes
+	Size        int64        // bytes of the compiled program
 	Cached      bool         // answered from the cache without running the compiler
 	Elapsed     time.Duration
 }
@@ -92,6 +101,9 @@ type Service struct {
 	goroot    string
 	goVersion string // as go env GOVERSION says, e.g. go1.26.8
 	goLine    string // the version for go.mod, e.g. 1.26.8
+	goos      string // the target
+	goarch    string
+	tags      []string
 	cacheDir  string
 	outDir    string
 
@@ -151,6 +163,17 @@ func New(opts *Options) (*Service, error) {
 	if o.Logf == nil {
 		o.Logf = log.Printf
 	}
+	switch {
+	case o.GOOS == "" && o.GOARCH == "":
+		o.GOOS, o.GOARCH = "js", "wasm"
+	case !validTarget(o.GOOS) || !validTarget(o.GOARCH):
+		return nil, fmt.Errorf("build: Options.GOOS %q and GOARCH %q: set both to a target of go tool dist list (for example linux and amd64), or neither for js/wasm", o.GOOS, o.GOARCH)
+	}
+	for _, tag := range o.Tags {
+		if !validTarget(tag) {
+			return nil, fmt.Errorf("build: Options.Tags: %q is not a build tag (letters, digits, '_' and '.')", tag)
+		}
+	}
 	if o.CacheDir == "" {
 		dir, err := os.UserCacheDir()
 		if err != nil {
@@ -167,6 +190,9 @@ func New(opts *Options) (*Service, error) {
 		outDir:    filepath.Join(cacheDir, "out"),
 		modules:   maps.Clone(o.Modules),
 		prelude:   bytes.Clone(o.Prelude),
+		goos:      o.GOOS,
+		goarch:    o.GOARCH,
+		tags:      slices.Clone(o.Tags),
 		timeout:   o.Timeout,
 		maxSource: o.MaxSource,
 		maxOutput: o.MaxOutput,
@@ -278,12 +304,21 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 	}
 }
 
-// WasmPath returns the compiled file for hash, if there is one.
+// WasmPath returns the compiled file for hash, if there is one and the target is js/wasm.
 func (s *Service) WasmPath(hash string) (string, bool) {
+	if s.goarch != "wasm" {
+		return "", false
+	}
+	return s.ProgramPath(hash)
+}
+
+// ProgramPath returns the compiled file for hash, if there is one: a wasm module for js/wasm,
+// an executable for a native target.
+func (s *Service) ProgramPath(hash string) (string, bool) {
 	if !validHash(hash) {
 		return "", false
 	}
-	p := s.wasmFile(hash)
+	p := s.programFile(hash)
 	if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
 		return "", false
 	}
@@ -325,7 +360,14 @@ type meta struct {
 	Size        int64        `json:"size,omitempty"`
 }
 
-func (s *Service) wasmFile(hash string) string { return filepath.Join(s.outDir, hash+".wasm") }
+// programFile is where the compiled program for hash is kept. Native programs get their own
+// suffix, so that nothing takes one for a wasm module.
+func (s *Service) programFile(hash string) string {
+	if s.goarch == "wasm" {
+		return filepath.Join(s.outDir, hash+".wasm")
+	}
+	return filepath.Join(s.outDir, hash+"."+s.goos+"-"+s.goarch)
+}
 func (s *Service) metaFile(hash string) string { return filepath.Join(s.outDir, hash+".json") }
 
 // cached returns the stored result for hash. The result file is written last, so its presence
@@ -340,7 +382,7 @@ func (s *Service) cached(hash string) (*Result, error) {
 		return nil, fmt.Errorf("cached result %s: %w", hash, err)
 	}
 	if m.OK {
-		fi, err := os.Stat(s.wasmFile(hash))
+		fi, err := os.Stat(s.programFile(hash))
 		if err != nil {
 			return nil, err
 		}
@@ -378,3 +420,8 @@ func (s *Service) findToolchain(goCmd string) error {
 	s.goCmd = goCmd
 	return s.readGoEnv()
 }
+
+var targetRE = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
+
+// validTarget accepts a GOOS, GOARCH or build tag made of plain characters.
+func validTarget(s string) bool { return targetRE.MatchString(s) }

@@ -433,8 +433,13 @@ func TestBuildLimits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if alive(strings.TrimSpace(string(pid))) {
-			t.Errorf("child %s is still running", pid)
+		// SIGKILL is delivered asynchronously: give the kernel a moment to end the child.
+		for deadline := time.Now().Add(3 * time.Second); alive(strings.TrimSpace(string(pid))); {
+			if time.Now().After(deadline) {
+				t.Errorf("child %s is still running", pid)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 	t.Run("output too big", func(t *testing.T) {

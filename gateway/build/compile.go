@@ -50,10 +50,13 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 			return nil, fmt.Errorf("build: %w", err)
 		}
 	}
-	tmp := filepath.Join(s.outDir, ".tmp-"+filepath.Base(cell)+".wasm")
+	tmp := filepath.Join(s.outDir, ".tmp-"+filepath.Base(cell)+filepath.Ext(s.programFile(hash)))
 	defer os.Remove(tmp)
 
 	args := append([]string{"build"}, buildFlags...)
+	if len(s.tags) > 0 {
+		args = append(args, "-tags", strings.Join(s.tags, ","))
+	}
 	if ws.overlayJSON != "" {
 		args = append(args, "-overlay", ws.overlayJSON)
 	}
@@ -96,7 +99,8 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 	return s.store(hash, tmp, cleanOutput(out.text(), cell, ws))
 }
 
-// store moves a compiled program into the cache with its gzip twin and its result file.
+// store moves a compiled program into the cache with its result file, and a wasm module with
+// its gzip twin.
 func (s *Service) store(hash, tmp, output string) (*Result, error) {
 	fi, err := os.Stat(tmp)
 	if err != nil {
@@ -106,19 +110,25 @@ func (s *Service) store(hash, tmp, output string) (*Result, error) {
 		return nil, fmt.Errorf("%w: %d MiB, the limit is %d MiB; leave out large data or packages the program does not need",
 			ErrOutputTooBig, fi.Size()>>20, s.maxOutput>>20)
 	}
-	// The gzip file is written after the wasm file, so its modification time is never
-	// older; the handler trusts a .gz only when that holds.
-	if err := gzipFile(tmp, tmp+".gz"); err != nil {
-		os.Remove(tmp + ".gz")
-		return nil, fmt.Errorf("build: compressing: %w", err)
-	}
-	wasm := s.wasmFile(hash)
-	if err := os.Rename(tmp, wasm); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	if err := os.Rename(tmp+".gz", wasm+".gz"); err != nil {
-		os.Remove(tmp + ".gz")
-		s.logf("build: %v (the wasm file will be compressed on the fly)", err)
+	prog := s.programFile(hash)
+	if s.goarch != "wasm" {
+		if err := os.Rename(tmp, prog); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	} else {
+		// The gzip file is written after the wasm file, so its modification time is never
+		// older; the handler trusts a .gz only when that holds.
+		if err := gzipFile(tmp, tmp+".gz"); err != nil {
+			os.Remove(tmp + ".gz")
+			return nil, fmt.Errorf("build: compressing: %w", err)
+		}
+		if err := os.Rename(tmp, prog); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		if err := os.Rename(tmp+".gz", prog+".gz"); err != nil {
+			os.Remove(tmp + ".gz")
+			s.logf("build: %v (the wasm file will be compressed on the fly)", err)
+		}
 	}
 	r := &Result{Hash: hash, OK: true, Output: output, Size: fi.Size()}
 	if err := s.writeMeta(hash, r); err != nil {

@@ -1,5 +1,6 @@
 // Package build compiles a learner's single-file Go program to js/wasm with the local Go
-// toolchain and serves the result.
+// toolchain and serves the result. With [Options.GOOS] and [Options.GOARCH] it builds native
+// executables instead, for running learner programs outside the browser (socketlab run).
 //
 // The entry points are [New], which checks the toolchain and lays out a build workspace,
 // [Service.Build], which turns source into a wasm file (or compile diagnostics), and
@@ -12,13 +13,15 @@
 // files from [Options.Overlay], passed to the compiler with go build -overlay. Each program gets
 // its own directory below cell/ holding main.go (the learner's file) and prelude.go
 // ([Options.Prelude]); nothing else is there, and the directory is removed after the build.
-// The compiler runs with GOOS=js GOARCH=wasm, cgo off, GOPROXY=off, GOTOOLCHAIN=local and the
-// user's GOCACHE, so the standard library compiled with the overlay is reused between builds.
+// The compiler runs with GOOS=js GOARCH=wasm (or the target of the options), cgo off,
+// GOPROXY=off, GOTOOLCHAIN=local and the user's GOCACHE, so the standard library compiled with
+// the overlay is reused between builds.
 //
 // Results are cached by a SHA-256 over everything that decides the output: the source, the
-// runtime files, the overlay, the prelude, the toolchain version and the target. Identical
-// source is answered from the cache without running the compiler, and identical requests in
-// flight share one build.
+// runtime files, the overlay, the prelude, the toolchain version, the target and the build
+// tags, so builds for different targets never share an entry. Identical source is answered
+// from the cache without running the compiler, and identical requests in flight share one
+// build.
 //
 // # Caveats
 //

@@ -63,7 +63,7 @@ func (s *Service) readGoEnv() error {
 		return fmt.Errorf("build: cannot read the Go version from %q; use a released Go toolchain", e.GOVERSION)
 	}
 	s.goroot, s.goVersion, s.goLine = e.GOROOT, e.GOVERSION, v
-	s.env = buildEnv(os.Environ(), e)
+	s.env = buildEnv(os.Environ(), e, s.goos, s.goarch)
 	return nil
 }
 
@@ -87,8 +87,8 @@ func goModVersion(v string) (string, bool) {
 
 // buildEnv is environ without anything that steers the go command, plus the settings of a
 // learner build. The user's caches are kept: the standard library compiled for js/wasm with
-// the overlay lives in GOCACHE.
-func buildEnv(environ []string, e goEnv) []string {
+// the overlay lives in GOCACHE. goos and goarch are the target.
+func buildEnv(environ []string, e goEnv, goos, goarch string) []string {
 	var env []string
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
@@ -102,8 +102,8 @@ func buildEnv(environ []string, e goEnv) []string {
 		"GOCACHE="+e.GOCACHE,
 		"GOMODCACHE="+e.GOMODCACHE,
 		"GOPATH="+e.GOPATH,
-		"GOOS=js",
-		"GOARCH=wasm",
+		"GOOS="+goos,
+		"GOARCH="+goarch,
 		"CGO_ENABLED=0",
 		"GOTOOLCHAIN=local",
 		"GOPROXY=off",
@@ -167,8 +167,12 @@ func put(h hash.Hash, parts ...string) {
 // baseHash covers everything that decides a build's output except the learner's source.
 func (s *Service) baseHash() []byte {
 	h := sha256.New()
-	put(h, "socketlab build 1", s.goVersion, s.goroot, "js", "wasm")
+	put(h, "socketlab build 1", s.goVersion, s.goroot, s.goos, s.goarch)
 	put(h, buildFlags...)
+	if len(s.tags) > 0 {
+		put(h, "tags")
+		put(h, s.tags...)
+	}
 	for _, p := range slices.Sorted(maps.Keys(s.runtime)) {
 		put(h, "runtime", p, string(s.runtime[p]))
 	}

@@ -1,6 +1,7 @@
 // Package overlay holds the standard-library changes that let an unmodified Go program use
-// the lab's sockets when it is built for js/wasm. Files returns them in the form the build
-// service hands to `go build -overlay`. docs/architecture.md explains the design.
+// the lab's sockets. Files returns them for js/wasm, FilesFor for js/wasm or linux, in the
+// form the build service hands to `go build -overlay`. docs/architecture.md explains the
+// design; native.go explains the linux variant.
 package overlay
 
 import (
@@ -19,14 +20,23 @@ var netFiles embed.FS
 // content that replaces or adds that file. Some entries are patched copies of the toolchain's
 // own files, so the overlay follows the installed Go version.
 func Files(goroot string) (map[string][]byte, error) {
-	src := filepath.Join(goroot, "src")
-	read := func(rel string) ([]byte, error) {
-		b, err := os.ReadFile(filepath.Join(src, rel))
-		if err != nil {
-			return nil, fmt.Errorf("overlay: reading the toolchain's %s: %w", rel, err)
-		}
-		return b, nil
+	return FilesFor(goroot, "js")
+}
+
+// FilesFor returns the overlay for learner builds for goos: "js" (js/wasm, as Files) or
+// "linux" (a native program whose package net is the lab's, see native.go).
+func FilesFor(goroot, goos string) (map[string][]byte, error) {
+	switch goos {
+	case "js":
+		return jsFiles(goroot)
+	case "linux":
+		return linuxFiles(goroot)
 	}
+	return nil, fmt.Errorf("overlay: no lab network for GOOS=%s; learner programs build for js (the browser) or linux", goos)
+}
+
+func jsFiles(goroot string) (map[string][]byte, error) {
+	read := toolchainReader(goroot)
 	out := map[string][]byte{}
 	for _, name := range []string{"net_fake.go", "socketlab.go"} {
 		b, err := netFiles.ReadFile("net/" + name)
@@ -63,6 +73,18 @@ func Files(goroot string) (map[string][]byte, error) {
 	}
 	out["net/http/roundtrip_js.go"] = rt
 	return out, nil
+}
+
+// toolchainReader reads files of the toolchain at goroot, relative to $GOROOT/src.
+func toolchainReader(goroot string) func(rel string) ([]byte, error) {
+	src := filepath.Join(goroot, "src")
+	return func(rel string) ([]byte, error) {
+		b, err := os.ReadFile(filepath.Join(src, filepath.FromSlash(rel)))
+		if err != nil {
+			return nil, fmt.Errorf("overlay: reading the toolchain's %s: %w", rel, err)
+		}
+		return b, nil
+	}
 }
 
 // patchLookup sends host and address lookups to the lab: names like time.lab exist only there.

@@ -1,0 +1,312 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"socketlab/lessons"
+)
+
+// runCase is one program for socketlab run and what it must do.
+type runCase struct {
+	name   string
+	src    string
+	flags  []string // before the file
+	args   []string // after it
+	stdin  string
+	status int
+	stdout string                            // exact, unless check is set
+	check  func(t *testing.T, stdout string) // instead of stdout
+	stderr string                            // a line stderr must hold
+}
+
+// runProgramCase writes the case's program into dir and runs it with Run.
+func runProgramCase(t *testing.T, cache, dir string, tc runCase) (stdout, stderr string, status int) {
+	t.Helper()
+	file := filepath.Join(dir, "prog.go")
+	if err := os.WriteFile(file, []byte(tc.src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append([]string{"--cache-dir", cache}, tc.flags...)
+	args = append(append(args, file), tc.args...)
+	var out, errb bytes.Buffer
+	status = Run(args, strings.NewReader(tc.stdin), &out, &errb)
+	return out.String(), errb.String(), status
+}
+
+func TestRun(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command in PATH")
+	}
+	ls, err := lessons.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var timeCell string
+	for _, l := range ls {
+		if l.Slug == "01-time" && len(l.Cells) > 0 {
+			timeCell = l.Cells[0].Source
+		}
+	}
+	if timeCell == "" {
+		t.Fatal("lesson 01-time has no first cell")
+	}
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events.jsonl")
+
+	tests := []runCase{
+		{
+			name:   "lesson 1 time client",
+			src:    timeCell,
+			status: 0,
+			check: func(t *testing.T, stdout string) {
+				m := regexp.MustCompile(`^server time is .+\nlocal clock is (-?\d+) seconds off\n$`).FindStringSubmatch(stdout)
+				if m == nil {
+					t.Fatalf("stdout %q is not the time client's two lines", stdout)
+				}
+				if n, _ := strconv.Atoi(m[1]); n < -3 || n > 3 {
+					t.Errorf("the clock is %d seconds off, want at most 3", n)
+				}
+			},
+		},
+		{
+			name: "refused dial",
+			src: `package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+)
+
+func main() {
+	_, err := net.Dial("tcp", "time.lab:38")
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, syscall.ECONNREFUSED))
+	if err != nil {
+		os.Exit(1)
+	}
+}
+`,
+			status: 1,
+			stdout: "dial tcp 10.10.0.37:38: connect: connection refused\ntrue\n",
+		},
+		{
+			name:  "echo with half-close, events recorded",
+			flags: []string{"--events", events},
+			src: `package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+)
+
+func main() {
+	conn, err := net.Dial("tcp", "echo.lab:7")
+	if err != nil {
+		panic(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("hello, lab\n")); err != nil {
+		panic(err)
+	}
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		panic(err)
+	}
+	b, err := io.ReadAll(conn)
+	fmt.Printf("%q %v\n", b, err)
+}
+`,
+			stdout: "\"hello, lab\\n\" <nil>\n",
+		},
+		{
+			name: "http client and server",
+			src: `package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+)
+
+func main() {
+	resp, err := http.Get("http://web.lab/status/418")
+	if err != nil {
+		panic(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.Status)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s", r.Method, r.URL.Path)
+	}))
+	resp, err = http.Get("http://" + ln.Addr().String() + "/hello")
+	if err != nil {
+		panic(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(b))
+}
+`,
+			stdout: "418 I'm a teapot\nGET /hello\n",
+		},
+		{
+			name:   "stdin, args and exit status",
+			args:   []string{"-n", "two words"},
+			stdin:  "first line\nsecond line\n",
+			status: 3,
+			src: `package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+)
+
+func main() {
+	fmt.Printf("%q\n", os.Args)
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		fmt.Println("read:", sc.Text())
+	}
+	os.Exit(3)
+}
+`,
+			stdout: "[\"main\" \"-n\" \"two words\"]\nread: first line\nread: second line\n",
+		},
+		{
+			name:   "compile error",
+			src:    "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(nope)\n}\n",
+			status: 2,
+			stdout: "",
+			stderr: "prog.go:6:14: undefined: nope",
+		},
+	}
+	cache := t.TempDir() // shared, so that the standard library is compiled once
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, status := runProgramCase(t, cache, dir, tc)
+			if status != tc.status {
+				t.Errorf("status %d, want %d; stderr:\n%s", status, tc.status, stderr)
+			}
+			if tc.check != nil {
+				tc.check(t, stdout)
+			} else if stdout != tc.stdout {
+				t.Errorf("stdout:\n%s\nwant:\n%s", stdout, tc.stdout)
+			}
+			if tc.stderr != "" && !hasLine(stderr, filepath.Join(dir, tc.stderr)) {
+				t.Errorf("stderr:\n%s\nwant the line %s", stderr, filepath.Join(dir, tc.stderr))
+			}
+		})
+	}
+
+	t.Run("events file", func(t *testing.T) {
+		b, err := os.ReadFile(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for line := range strings.Lines(string(b)) {
+			var e struct{ Kind, Addr string }
+			if err := json.Unmarshal([]byte(line), &e); err != nil {
+				t.Fatalf("line %q: %v", line, err)
+			}
+			if e.Addr == "echo.lab:7" {
+				kinds = append(kinds, e.Kind)
+			}
+		}
+		// The closes of both sides follow; how many is the runtime's business.
+		want := []string{"dial", "connected", "send", "fin-sent", "recv", "fin-recv", "close"}
+		if len(kinds) < len(want) || strings.Join(kinds[:len(want)], " ") != strings.Join(want, " ") {
+			t.Errorf("events for echo.lab:7: %v, want them to start %v", kinds, want)
+		}
+	})
+
+	t.Run("external gateway", func(t *testing.T) {
+		s, err := New(&Options{CacheDir: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		tc := runCase{
+			flags: []string{"--gateway", srv.URL},
+			src:   "package main\n\nimport (\n\t\"fmt\"\n\t\"net\"\n)\n\nfunc main() {\n\taddrs, err := net.LookupHost(\"time.lab\")\n\tfmt.Println(addrs, err)\n}\n",
+		}
+		stdout, stderr, status := runProgramCase(t, cache, dir, tc)
+		if status != 0 || stdout != "[10.10.0.37] <nil>\n" {
+			t.Errorf("status %d, stdout %q, stderr %q; want 0, \"[10.10.0.37] <nil>\\n\"", status, stdout, stderr)
+		}
+	})
+}
+
+func hasLine(text, line string) bool {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		if sc.Text() == line {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRunCommandLine(t *testing.T) {
+	tests := []struct {
+		args   []string
+		status int
+		stderr string
+	}{
+		{nil, 2, "name the program to run"},
+		{[]string{"prog.txt"}, 2, "name the program to run"},
+		{[]string{"--gateway", "https://example.com", "x.go"}, 2, "TLS is not supported"},
+		{[]string{"--no-such-flag", "x.go"}, 2, "not defined"},
+		{[]string{filepath.Join(t.TempDir(), "missing.go")}, 1, "no such file"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		if status := Run(tt.args, strings.NewReader(""), &out, &errb); status != tt.status || !strings.Contains(errb.String(), tt.stderr) {
+			t.Errorf("Run(%q) = %d, stderr %q; want %d and %q", tt.args, status, errb.String(), tt.status, tt.stderr)
+		}
+	}
+}
+
+func TestRelayURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ws://127.0.0.1:8080/ws", "ws://127.0.0.1:8080/ws"},
+		{"http://127.0.0.1:8080", "ws://127.0.0.1:8080/ws"},
+		{"http://127.0.0.1:8080/", "ws://127.0.0.1:8080/ws"},
+		{"localhost:9090", "ws://localhost:9090/ws"},
+		{"wss://example.com/ws", ""},
+		{"ws:///ws", ""},
+	}
+	for _, tt := range tests {
+		got, err := relayURL(tt.in)
+		if tt.want == "" {
+			if err == nil {
+				t.Errorf("relayURL(%q) = %q, want an error", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("relayURL(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
