@@ -11,11 +11,15 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
+
+	"socketlab/gateway/policy"
 )
 
 const usage = `usage: socketlab [flags]
+       socketlab run [--gateway URL] FILE.go [ARGS...]   (run a program here; run -h for more)
 
 Starts the socketlab gateway: lesson pages, the build service, the lab network and the
 relay that carries learner programs' sockets. Open the printed URL in a browser.
@@ -26,6 +30,9 @@ flags:
 // Main runs the socketlab command with args (without the program name) and returns its exit
 // status: 0 after a clean shutdown, 1 when the gateway fails, 2 for bad flags.
 func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "run" {
+		return Run(args[1:], os.Stdin, stdout, stderr)
+	}
 	fl := flag.NewFlagSet("socketlab", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() {
@@ -37,6 +44,12 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	labPorts := fl.Int("lab-ports", 0, "pin the lab servers to host ports starting at `BASE` (0: pick free ports)")
 	cacheDir := fl.String("cache-dir", "", "where compiled programs are kept (default: the user cache directory)")
 	quiet := fl.Bool("quiet", false, "log less")
+	var limits Limits
+	limits.Flags(fl)
+	var allow policy.Flag
+	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
+	var origins stringList
+	fl.Var(&origins, "origin", "also accept program connections from pages of this `host` pattern, e.g. lab.example.org (repeatable)")
 	if err := fl.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -74,12 +87,18 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Logf: quietf}, stdout, logf); err != nil {
+	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Allow: allow, Origins: origins, Logf: quietf}, stdout, logf); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
 	return 0
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 func flagSet(fl *flag.FlagSet, name string) bool {
 	set := false

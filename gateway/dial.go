@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"os"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +31,8 @@ type stream struct {
 	sawEOF  bool   // the peer finished sending (FIN passed to the program)
 	wrote   bool   // CloseWrite done on the socket
 	done    bool
-	counted bool // counts against the learner's socket limit until done
+	counted bool   // counts against the learner's socket limit until done
+	real    string // the real local address of a dialed connection, while it is open
 
 	lastActive atomic.Int64 // unix nanoseconds of the last byte either way
 }
@@ -63,16 +62,22 @@ func (st *stream) waitLocked() {
 
 // dial resolves the target by the lab's rules, connects and runs the stream.
 func (st *stream) dial(m wire.ConnectMsg) {
-	target, code, reason := st.s.route("tcp", m.Remote)
+	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
+	defer cancel()
+	targets, code, reason := st.s.route(ctx, "tcp", m.Remote)
 	if code != wire.CodeClosed {
 		st.finish(code, reason)
 		return
 	}
-	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
-	defer cancel()
 	start := time.Now()
 	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", target)
+	var c net.Conn
+	var err error
+	for _, target := range targets {
+		if c, err = d.DialContext(ctx, "tcp", target); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		code := wire.CodeOf(err)
 		if ctx.Err() != nil && st.s.ctx.Err() == nil {
@@ -93,6 +98,8 @@ func (st *stream) dial(m wire.ConnectMsg) {
 
 	_, port, _ := net.SplitHostPort(conn.LocalAddr().String())
 	local := net.JoinHostPort(st.s.learner.addr.String(), port)
+	st.real = conn.LocalAddr().String()
+	st.s.relay.relayed.Store(st.real, local)
 	elapsed := time.Since(start).Microseconds()
 	msg := wire.ConnectedMsg{Window: st.window, Local: local, Remote: m.Remote, Micros: uint32(min(elapsed, 1<<32-1))}
 	if err := st.s.send(wire.Connected, st.id, msg.Append(nil)); err != nil {
@@ -305,6 +312,9 @@ func (st *stream) closeLocked(reset bool) {
 	if st.counted {
 		st.s.learner.releaseSocket(false)
 	}
+	if st.real != "" {
+		st.s.relay.relayed.Delete(st.real)
+	}
 	if st.conn != nil {
 		if reset {
 			st.conn.SetLinger(0)
@@ -331,34 +341,4 @@ func (st *stream) abort() {
 	st.mu.Lock()
 	st.closeLocked(false)
 	st.mu.Unlock()
-}
-
-// route decides where a program's destination really is: a lab server, one of the learner's
-// own listeners, or nowhere. It returns the address to dial, or a code and a reason for the
-// program.
-func (s *session) route(proto, hostport string) (string, wire.Code, string) {
-	r := s.relay
-	host, portStr, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return "", wire.CodeInvalid, fmt.Sprintf("%q is not a host:port address", hostport)
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port < 1 || port > 65535 {
-		return "", wire.CodeInvalid, fmt.Sprintf("%q is not a port number from 1 to 65535", portStr)
-	}
-	if r.Lab != nil {
-		if listen, known, ok := r.Lab.Resolve(proto, host, port); known {
-			if ok {
-				return listen, wire.CodeClosed, ""
-			}
-			return "", wire.CodeRefused, r.Lab.RefusedReason(proto, host, port)
-		}
-	}
-	if ip, err := netip.ParseAddr(host); err == nil && (ip.Unmap().IsLoopback() || ip.Unmap() == s.learner.addr) || host == "localhost" {
-		if real, ok := s.learner.lookupPort(proto, port); ok {
-			return real, wire.CodeClosed, ""
-		}
-		return "", wire.CodeRefused, fmt.Sprintf("nothing of yours is listening on port %d: start a server in another cell first", port)
-	}
-	return "", wire.CodePolicy, fmt.Sprintf("blocked by lab policy: %s is outside the lab network, and the operator has not allowed outside hosts", host)
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -128,10 +129,21 @@ func (rc *rawClient) expectClose(id uint32) wire.CloseMsg {
 	}
 }
 
+// recvFor reads until a frame for stream id arrives, passing over the others.
+func (rc *rawClient) recvFor(id uint32) wire.Frame {
+	rc.t.Helper()
+	for {
+		if f := rc.recv(); f.Stream == id {
+			return f
+		}
+	}
+}
+
+// dial opens a TCP stream and returns the gateway's answer (CONNECTED or CLOSE).
 func (rc *rawClient) dial(id uint32, window uint32, addr string) wire.Frame {
 	rc.t.Helper()
 	rc.send(wire.Connect, id, wire.ConnectMsg{Kind: wire.KindDial, Window: window, Network: "tcp", Remote: addr}.Append(nil))
-	return rc.recv()
+	return rc.recvFor(id)
 }
 
 // healthy checks that a session still works: a lookup answers.
@@ -374,5 +386,44 @@ func TestSessionLimits(t *testing.T) {
 	a.send(wire.Datagram, 103, wire.DatagramMsg{Addr: "10.10.0.7:7", Data: []byte("small")}.Append(nil))
 	if f := a.recv(); f.Type != wire.Datagram {
 		t.Errorf("small datagram after a refused one: %v", f.Type)
+	}
+}
+
+// TestOriginCheck: a page of another site cannot open sessions; --origin adds sites.
+func TestOriginCheck(t *testing.T) {
+	ln, err := lab.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	srv := httptest.NewServer(&Relay{Lab: ln, Origins: []string{"lab.example.org"}})
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws"
+	for _, tt := range []struct {
+		origin string
+		ok     bool
+	}{
+		{"", true}, // not a browser: no page to protect
+		{srv.URL, true},
+		{"http://lab.example.org", true},
+		{"http://evil.example", false},
+		{"http://lab.example.org.evil.example", false},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		h := http.Header{}
+		if tt.origin != "" {
+			h.Set("Origin", tt.origin)
+		}
+		c, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: h})
+		cancel()
+		if (err == nil) != tt.ok {
+			t.Errorf("Origin %q: err = %v, want ok=%v", tt.origin, err, tt.ok)
+		}
+		if err != nil && resp != nil && resp.StatusCode != http.StatusForbidden {
+			t.Errorf("Origin %q: status %d, want 403", tt.origin, resp.StatusCode)
+		}
+		if c != nil {
+			c.CloseNow()
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"socketlab/gateway/lab"
+	"socketlab/gateway/policy"
 	"socketlab/wire"
 )
 
@@ -27,6 +29,11 @@ type Relay struct {
 	DialTimeout time.Duration
 	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
 	Limits Limits
+	// Policy decides which destinations outside the lab programs may reach. Nil allows none.
+	Policy *policy.Policy
+	// Origins are host patterns (path.Match syntax) of other pages allowed to connect. Pages
+	// of the gateway's own host always are; anything else is refused.
+	Origins []string
 
 	limOnce  sync.Once
 	lim      Limits
@@ -37,7 +44,24 @@ type Relay struct {
 	learners  learners
 	nextID    atomic.Uint32 // ids of streams the gateway opens
 	udpByReal sync.Map      // real address → *udpSock, to name senders
+	relayed   sync.Map      // real local address of a connection the relay made → the program's lab address
 	sessions  sync.WaitGroup
+}
+
+// LabAddrOf says which program a connection arriving at a lab server belongs to: given the
+// connection's real remote address, it returns the program's own lab address
+// ("10.10.37.5:40112"), or ok false for a client that is not a relayed program (nc or curl on
+// the gateway host). Lab servers use it to show learners their own addresses and to name
+// lab addresses in protocol replies (ftp.lab's PASV).
+func (r *Relay) LabAddrOf(remote net.Addr) (string, bool) {
+	if remote == nil {
+		return "", false
+	}
+	v, ok := r.relayed.Load(remote.String())
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
 }
 
 func (r *Relay) limits() Limits {
@@ -95,7 +119,7 @@ func (r *Relay) logf(format string, args ...any) {
 // gateway's own origin may connect. The query parameter "learner" names the learner the
 // program belongs to, so that all of one learner's programs share an address and listeners.
 func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	c, err := websocket.Accept(w, req, nil)
+	c, err := websocket.Accept(w, req, &websocket.AcceptOptions{OriginPatterns: r.Origins})
 	if err != nil {
 		return // Accept has answered the request
 	}
@@ -144,6 +168,7 @@ type session struct {
 	bytes atomic.Int64 // moved either way, for Limits.BytesPerSession
 
 	mu        sync.Mutex
+	names     map[netip.Addr]string // outside addresses this session looked up, and their names
 	streams   map[uint32]*stream
 	listeners map[uint32]*listener
 	sockets   map[uint32]*udpSock
@@ -247,8 +272,7 @@ func (s *session) dispatch(f wire.Frame) error {
 		if err := m.Unmarshal(f.Payload); err != nil {
 			return protocolError{err.Error()}
 		}
-		s.lookup(f.Stream, m)
-		return nil
+		return s.lookup(f.Stream, m)
 	case wire.Data, wire.Continue, wire.Fin, wire.Close, wire.Datagram:
 		s.mu.Lock()
 		st := s.streams[f.Stream]

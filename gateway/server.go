@@ -10,11 +10,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"socketlab"
 	"socketlab/gateway/build"
 	"socketlab/gateway/lab"
+	"socketlab/gateway/policy"
 	"socketlab/lessons"
 	"socketlab/static"
 	"socketlab/wasm/overlay"
@@ -36,6 +39,11 @@ type Options struct {
 	CacheDir string
 	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
 	Limits Limits
+	// Allow lists the outside destinations programs may reach (--allow). Defaults to none.
+	Allow []policy.Rule
+	// Origins are extra host patterns whose pages may connect programs (--origin). The
+	// gateway's own pages always may.
+	Origins []string
 	// Logf reports what the server does. Defaults to discarding.
 	Logf func(format string, args ...any)
 }
@@ -92,14 +100,46 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the toolchain's wasm_exec.js: %w", err)
 	}
-	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logf: logf})
+	// The lab servers ask the relay who a connection is: a learner's program gets lab
+	// addresses in replies, a client on the gateway host gets real ones.
+	relay := &Relay{Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
+	var ln *lab.Network
+	ln, err = lab.Start(&lab.Options{
+		PortBase: opts.LabPortBase,
+		Logf:     logf,
+		ClientName: func(a net.Addr) string {
+			if own, ok := relay.LabAddrOf(a); ok {
+				return own
+			}
+			return a.String()
+		},
+		PassiveHost: func(a net.Addr) string {
+			if _, ok := relay.LabAddrOf(a); ok {
+				return labHost(ln, "ftp.lab", "10.10.0.21")
+			}
+			return "127.0.0.1"
+		},
+		GopherHost: func(a net.Addr) (string, int) {
+			if _, ok := relay.LabAddrOf(a); ok {
+				return "gopher.lab", 70
+			}
+			if listen, _, ok := ln.Resolve("tcp", "gopher.lab", 70); ok {
+				if host, port, err := net.SplitHostPort(listen); err == nil {
+					p, _ := strconv.Atoi(port)
+					return host, p
+				}
+			}
+			return "gopher.lab", 70
+		},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
+	relay.Lab = ln
 	s := &Server{
 		Lab:     ln,
 		Build:   bs,
-		Relay:   &Relay{Lab: ln, Limits: opts.Limits, Logf: logf},
+		Relay:   relay,
 		Lessons: ls,
 		logf:    logf,
 		assets:  map[string]asset{},
@@ -110,6 +150,14 @@ func New(opts *Options) (*Server, error) {
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// labHost returns the stable lab address of a lab host, or def.
+func labHost(ln *lab.Network, name, def string) string {
+	if addrs, ok := ln.LookupHost(name); ok && len(addrs) > 0 {
+		return addrs[0].String()
+	}
+	return def
 }
 
 func goEnv(key string) (string, error) {
@@ -161,6 +209,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/build", s.Build.Handler())
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
+	mux.Handle("GET /labs.json", s.Lab.Handler())
 	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

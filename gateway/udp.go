@@ -31,14 +31,14 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	if m.Remote != "" {
 		// Connecting a UDP socket sends nothing, so a port where nobody listens is no error
 		// yet: the first datagram finds out.
-		target, code, reason := s.route("udp", m.Remote)
+		targets, code, reason := s.route(s.ctx, "udp", m.Remote)
 		if code != wire.CodeClosed && code != wire.CodeRefused {
 			s.sendClose(id, code, reason)
 			return
 		}
 		u.remote = m.Remote
 		if code == wire.CodeClosed {
-			u.target, _ = net.ResolveUDPAddr("udp", target)
+			u.target, _ = net.ResolveUDPAddr("udp", targets[0])
 		}
 	}
 	port, shown, r := bind(s, m, s.learner.udp, false, func(port int) (*udpSock, error) {
@@ -104,13 +104,13 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 	}
 	to := u.target
 	if m.Addr != "" && (m.Addr != u.remote || to == nil) {
-		target, code, reason := u.s.route("udp", m.Addr)
+		targets, code, reason := u.s.route(u.s.ctx, "udp", m.Addr)
 		if code != wire.CodeClosed {
 			// A connected socket's next call returns it; an unconnected one only shows it.
 			u.s.sendError(u.id, code, reason)
 			return nil
 		}
-		to, _ = net.ResolveUDPAddr("udp", target)
+		to, _ = net.ResolveUDPAddr("udp", targets[0])
 	}
 	if to == nil {
 		u.s.sendError(u.id, wire.CodeInvalid, "this socket is not connected: give each datagram an address (WriteTo)")

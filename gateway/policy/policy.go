@@ -326,3 +326,25 @@ func interfaceAddrs() ([]netip.Addr, error) {
 	}
 	return out, nil
 }
+
+// Lookup resolves name for a program that asked for its addresses, but only when some rule
+// could allow the name on some port (ok reports that); otherwise nothing is looked up. The
+// program then dials one of the addresses, and that dial is decided on its own: Lookup allows
+// nothing by itself.
+func (p *Policy) Lookup(ctx context.Context, name string) (addrs []netip.Addr, ok bool, err error) {
+	if p == nil {
+		return nil, false, nil
+	}
+	n, lit, err := ParseHost(name)
+	if err != nil || n == "" || lit.IsValid() {
+		return nil, false, err
+	}
+	if !slices.ContainsFunc(p.rules, func(r Rule) bool { return r.mayMatchName(n) }) {
+		return nil, false, nil
+	}
+	answer, err := p.resolver.LookupNetIP(ctx, "ip", n+".")
+	if err != nil {
+		return nil, true, err
+	}
+	return canonical(answer), true, nil
+}

@@ -583,3 +583,32 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	a, _ := netip.AddrFromSlice(b)
 	return a
 }
+
+// TestLookup: a program's own lookup resolves a name only when some rule could allow it, and
+// allows nothing by itself.
+func TestLookup(t *testing.T) {
+	tests := []struct {
+		rules  []string
+		name   string
+		ok     bool
+		addrs  int
+		lookup int
+	}{
+		{nil, "example.org", false, 0, 0},
+		{[]string{"www.example.org:443"}, "example.org", false, 0, 0},
+		{[]string{"example.org:80"}, "example.org", true, 2, 1},
+		{[]string{"*:80"}, "EXAMPLE.org.", true, 2, 1},
+		{[]string{"*.example.org:80"}, "www.example.org", true, 1, 1},
+		{[]string{"192.168.0.0/16:80"}, "private.example", true, 2, 1}, // a CIDR rule may match any name
+		{[]string{"*:80"}, "93.184.216.34", false, 0, 0},
+	}
+	for _, tt := range tests {
+		dns := newDNS(t)
+		p := newTestPolicy(t, tt.rules, dns)
+		addrs, ok, err := p.Lookup(context.Background(), tt.name)
+		if err != nil || ok != tt.ok || len(addrs) != tt.addrs || dns.lookups() != tt.lookup {
+			t.Errorf("%v Lookup(%q) = %v, %v, %v with %d lookups; want ok=%v, %d addresses, %d lookups",
+				tt.rules, tt.name, addrs, ok, err, dns.lookups(), tt.ok, tt.addrs, tt.lookup)
+		}
+	}
+}

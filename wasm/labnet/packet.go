@@ -179,10 +179,10 @@ func (pc *packetConn) WriteTo(p []byte, to string) (int, error) {
 	}
 	pc.mu.Unlock()
 	pc.s.pause(Event{Stream: pc.id, Kind: "sendto", Addr: pc.s.name(to), N: len(p)}, fmt.Sprintf("about to send a datagram of %s to %s", plural(len(p), "byte"), pc.s.name(to)))
+	pc.s.emit(Event{Stream: pc.id, Kind: "sendto", Addr: pc.s.name(to), Remote: to, N: len(p), Data: p})
 	if err := pc.s.send(wire.Datagram, pc.id, wire.DatagramMsg{Addr: to, Data: p}.Append(nil)); err != nil {
 		return 0, err
 	}
-	pc.s.emit(Event{Stream: pc.id, Kind: "sendto", Addr: pc.s.name(to), Remote: to, N: len(p), Data: p})
 	return len(p), nil
 }
 

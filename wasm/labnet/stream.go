@@ -182,10 +182,11 @@ func (st *stream) Write(p []byte) (int, error) {
 		st.credit -= n
 		st.mu.Unlock()
 		chunk := p[written : written+n]
+		// The event goes first: the reply may arrive before send returns.
+		st.s.emit(Event{Stream: st.id, Kind: "send", Addr: st.addr, N: n, Data: chunk})
 		if err := st.s.send(wire.Data, st.id, chunk); err != nil {
 			return written, err
 		}
-		st.s.emit(Event{Stream: st.id, Kind: "send", Addr: st.addr, N: n, Data: chunk})
 		written += n
 	}
 	return written, nil

@@ -1,0 +1,134 @@
+package gateway
+
+import (
+	"context"
+	"net"
+	"net/http/httptest"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"socketlab/gateway/lab"
+	"socketlab/gateway/policy"
+	"socketlab/wire"
+)
+
+// stubDNS answers from a table, each name's answers in turn; it never touches the network.
+type stubDNS struct {
+	mu      sync.Mutex
+	answers map[string][]string
+	calls   map[string]int
+}
+
+func (d *stubDNS) LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	list := d.answers[host]
+	if len(list) == 0 {
+		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	}
+	a := list[min(d.calls[host], len(list)-1)]
+	d.calls[host]++
+	return []netip.Addr{netip.MustParseAddr(a)}, nil
+}
+
+// TestRoutePolicy: outside the lab only what the policy allows is reached, an address is
+// dialed only if it is one the policy checked, and loopback services of the gateway host stay
+// closed unless a CIDR names them. Every connection here stays on loopback.
+func TestRoutePolicy(t *testing.T) {
+	svc, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	go func() {
+		for {
+			c, err := svc.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("host service\n"))
+			c.Close()
+		}
+	}()
+	port := svc.Addr().(*net.TCPAddr).Port
+	ps := strconv.Itoa(port)
+
+	dns := &stubDNS{calls: map[string]int{}, answers: map[string][]string{
+		"svc.test.":    {"127.0.0.1"},
+		"rebind.test.": {"127.0.0.1", "127.0.0.2"},
+	}}
+	var rules policy.Flag
+	// 127.0.0.2 is allowed too, so that rebind.test's second answer passes the policy and
+	// only the change of address stops the dial.
+	if err := rules.Set("127.0.0.1/32:" + ps + ",127.0.0.2/32:" + ps); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := lab.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	open := httptest.NewServer(&Relay{Lab: ln, Policy: policy.New(rules, &policy.Options{Resolver: dns})})
+	defer open.Close()
+	closed := httptest.NewServer(&Relay{Lab: ln})
+	defer closed.Close()
+	wsURL := func(s *httptest.Server) string { return "ws" + strings.TrimPrefix(s.URL, "http") + "/ws" }
+
+	// Without a rule the gateway host's own services are out of reach.
+	rc := connect(t, wsURL(closed))
+	if f := rc.dial(1, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Close {
+		t.Errorf("loopback service without a rule: %v", f.Type)
+	} else if m := closeMsg(t, f); m.Code != wire.CodeRefused {
+		t.Errorf("loopback service without a rule: %v %q", m.Code, m.Reason)
+	}
+	rc.send(wire.Lookup, 3, wire.LookupMsg{Network: "ip", Host: "svc.test"}.Append(nil))
+	if m := rc.expectClose(3); m.Code != wire.CodeNoHost || !strings.Contains(m.Reason, "outside hosts are not reachable") {
+		t.Errorf("outside lookup without a rule: %v %q", m.Code, m.Reason)
+	}
+
+	// With --allow 127.0.0.1/32:PORT that one port opens, by address and by a name that
+	// resolves to it.
+	rc = connect(t, wsURL(open))
+	if f := rc.dial(1, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Connected {
+		t.Fatalf("allowed loopback port: %v %q", f.Type, f.Payload)
+	}
+	if f := rc.dial(3, 1<<16, "127.0.0.1:"+strconv.Itoa(port+1)); f.Type != wire.Close || closeMsg(t, f).Code != wire.CodeRefused {
+		t.Errorf("the next port is not allowed: %v", f.Type)
+	}
+	rc.send(wire.Lookup, 5, wire.LookupMsg{Network: "ip", Host: "svc.test"}.Append(nil))
+	if f := rc.recvFor(5); f.Type != wire.Answer {
+		t.Fatalf("lookup of an allowed name: %v", f.Type)
+	}
+	if f := rc.dial(7, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Connected {
+		t.Errorf("dial of a looked-up allowed address: %v", f.Type)
+	}
+	if f := rc.dial(9, 1<<16, "192.0.2.1:80"); f.Type != wire.Close {
+		t.Errorf("documentation address: %v", f.Type)
+	} else if m := closeMsg(t, f); m.Code != wire.CodePolicy || !strings.Contains(m.Reason, "blocked by lab policy") {
+		t.Errorf("documentation address: %v %q", m.Code, m.Reason)
+	}
+
+	// A name whose answer changes after the program looked it up: the address it got is not
+	// the one the policy sees now, so nothing is dialed.
+	rc.send(wire.Lookup, 11, wire.LookupMsg{Network: "ip", Host: "rebind.test"}.Append(nil))
+	if f := rc.recvFor(11); f.Type != wire.Answer {
+		t.Fatalf("lookup of rebind.test: %v", f.Type)
+	}
+	if f := rc.dial(13, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Close {
+		t.Errorf("dial after the name changed: %v", f.Type)
+	} else if m := closeMsg(t, f); m.Code != wire.CodePolicy || !strings.Contains(m.Reason, "no longer resolves") {
+		t.Errorf("dial after the name changed: %v %q", m.Code, m.Reason)
+	}
+}
+
+func closeMsg(t *testing.T, f wire.Frame) wire.CloseMsg {
+	t.Helper()
+	var m wire.CloseMsg
+	if err := m.Unmarshal(f.Payload); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
