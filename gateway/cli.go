@@ -46,6 +46,8 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	quiet := fl.Bool("quiet", false, "log less")
 	var limits Limits
 	limits.Flags(fl)
+	var compile CompileLimits
+	compile.Flags(fl)
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	var origins stringList
@@ -87,7 +89,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Allow: allow, Origins: origins, Logf: quietf}, stdout, logf); err != nil {
+	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Logf: quietf}, stdout, logf); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}

@@ -37,6 +37,51 @@ type Limits struct {
 	LookupsPerSecond float64
 }
 
+// CompileLimits bound the build service. Zero fields take their defaults.
+type CompileLimits struct {
+	// Timeout bounds one compile. Defaults to 60s.
+	Timeout time.Duration
+	// MaxSource is the largest program accepted, in bytes. Defaults to 256 KiB.
+	MaxSource int
+	// Jobs is how many compiles may run at once. Defaults to 2.
+	Jobs int
+	// PerMinute bounds compile requests per client address (a burst of as many is allowed).
+	// Defaults to 30; negative turns the limit off.
+	PerMinute float64
+}
+
+// Flags registers the build service's flags, writing into c.
+func (c *CompileLimits) Flags(fl *flag.FlagSet) {
+	fl.DurationVar(&c.Timeout, "compile-timeout", 60*time.Second, "longest a compile of a learner's program may take")
+	fl.IntVar(&c.MaxSource, "max-source", 256<<10, "largest program source accepted, in bytes")
+	fl.IntVar(&c.Jobs, "compile-jobs", 2, "compiles that may run at once")
+	fl.Float64Var(&c.PerMinute, "compile-rate", 30, "compile requests per minute per client address (-1: no limit)")
+}
+
+// perClient keeps a token bucket for each client address.
+type perClient struct {
+	rate, burst float64
+	mu          sync.Mutex
+	buckets     map[string]*bucket
+}
+
+func (p *perClient) allow(client string) bool {
+	if p.rate <= 0 {
+		return true
+	}
+	p.mu.Lock()
+	if p.buckets == nil || len(p.buckets) > 10000 {
+		p.buckets = map[string]*bucket{} // forget old clients rather than grow without bound
+	}
+	b := p.buckets[client]
+	if b == nil {
+		b = newBucket(p.rate, p.burst)
+		p.buckets[client] = b
+	}
+	p.mu.Unlock()
+	return b.allow()
+}
+
 // DefaultLimits are the limits a gateway starts with.
 var DefaultLimits = Limits{
 	Sessions:            10000,

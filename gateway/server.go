@@ -39,6 +39,8 @@ type Options struct {
 	CacheDir string
 	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
 	Limits Limits
+	// Compile bounds the build service.
+	Compile CompileLimits
 	// Allow lists the outside destinations programs may reach (--allow). Defaults to none.
 	Allow []policy.Rule
 	// Origins are extra host patterns whose pages may connect programs (--origin). The
@@ -55,9 +57,10 @@ type Server struct {
 	Relay   *Relay
 	Lessons []*lessons.Lesson
 
-	logf    func(string, ...any)
-	handler http.Handler
-	assets  map[string]asset
+	logf     func(string, ...any)
+	handler  http.Handler
+	compiles *perClient
+	assets   map[string]asset
 }
 
 type asset struct {
@@ -87,11 +90,14 @@ func New(opts *Options) (*Server, error) {
 		return nil, err
 	}
 	bs, err := build.New(&build.Options{
-		CacheDir: opts.CacheDir,
-		Runtime:  socketlab.Runtime,
-		Overlay:  files,
-		Prelude:  []byte("package main\n\nimport _ \"socketlab/wasm/labnet\"\n"),
-		Logf:     logf,
+		CacheDir:    opts.CacheDir,
+		Runtime:     socketlab.Runtime,
+		Overlay:     files,
+		Prelude:     []byte("package main\n\nimport _ \"socketlab/wasm/labnet\"\n"),
+		Timeout:     opts.Compile.Timeout,
+		MaxSource:   opts.Compile.MaxSource,
+		Concurrency: opts.Compile.Jobs,
+		Logf:        logf,
 	})
 	if err != nil {
 		return nil, err
@@ -136,13 +142,18 @@ func New(opts *Options) (*Server, error) {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
 	relay.Lab = ln
+	perMinute := opts.Compile.PerMinute
+	if perMinute == 0 {
+		perMinute = 30
+	}
 	s := &Server{
-		Lab:     ln,
-		Build:   bs,
-		Relay:   relay,
-		Lessons: ls,
-		logf:    logf,
-		assets:  map[string]asset{},
+		compiles: &perClient{rate: perMinute / 60, burst: max(perMinute, 1)},
+		Lab:      ln,
+		Build:    bs,
+		Relay:    relay,
+		Lessons:  ls,
+		logf:     logf,
+		assets:   map[string]asset{},
 	}
 	if err := s.loadAssets(wasmExec); err != nil {
 		ln.Close()
@@ -206,7 +217,7 @@ func (s *Server) routes() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL}))
-	mux.Handle("/api/build", s.Build.Handler())
+	mux.Handle("/api/build", s.limitCompiles(s.Build.Handler()))
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
 	mux.Handle("GET /labs.json", s.Lab.Handler())
@@ -218,6 +229,25 @@ func (s *Server) routes() http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		mux.ServeHTTP(w, r)
+	})
+}
+
+// limitCompiles refuses compile requests beyond the per-client rate, with a JSON error the
+// page shows.
+func (s *Server) limitCompiles(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			client = r.RemoteAddr
+		}
+		if r.Method == http.MethodPost && !s.compiles.allow(client) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "10")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprintf(w, "{\"error\": %q}\n", "too many compiles from your address: wait a few seconds and run again (the lab allows a few a minute, --compile-rate)")
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 
