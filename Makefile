@@ -11,7 +11,8 @@ run: build
 	./$(BIN) --addr $(ADDR)
 
 build:
-	@echo "Building socketlab..."
+	@echo "Building socketlab (and fetching the modules learner programs may import)..."
+	$(GO) mod download
 	$(GO) build -o $(BIN) ./cmd/socketlab
 
 # Every test, browser tests included (they need Chromium: apt-get install chromium).

@@ -144,6 +144,8 @@ func nativeBuilder(cacheDir string) (*build.Service, error) {
 		GOARCH:   runtime.GOARCH,
 		Tags:     []string{"socketlab"},
 		Runtime:  socketlab.Runtime,
+		Require:  socketlab.ThirdParty,
+		GoSum:    socketlab.ThirdPartySum(),
 		Overlay:  files,
 		Prelude:  []byte(labnetPrelude),
 		Timeout:  5 * time.Minute, // a cold cache compiles the standard library

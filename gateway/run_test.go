@@ -271,6 +271,39 @@ func main() {
 			stdout: "true false\n",
 		},
 		{
+			// The FTP client library learners use, through the gateway: control connection,
+			// passive data connection and all.
+			name: "ftp with jlaffaye/ftp",
+			src: `package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/jlaffaye/ftp"
+)
+
+func main() {
+	c, err := ftp.Dial("ftp.lab:21")
+	if err != nil {
+		panic(err)
+	}
+	if err := c.Login("anonymous", "guest"); err != nil {
+		panic(err)
+	}
+	r, err := c.Retr("/home/student/work/hello.c")
+	if err != nil {
+		panic(err)
+	}
+	b, _ := io.ReadAll(r)
+	r.Close()
+	fmt.Println("hello.c has main:", len(b) > 0)
+	c.Quit()
+}
+`,
+			stdout: "hello.c has main: true\n",
+		},
+		{
 			name:   "compile error",
 			src:    "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(nope)\n}\n",
 			status: 2,

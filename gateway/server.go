@@ -92,8 +92,10 @@ func New(opts *Options) (*Server, error) {
 	bs, err := build.New(&build.Options{
 		CacheDir:    opts.CacheDir,
 		Runtime:     socketlab.Runtime,
+		Require:     socketlab.ThirdParty,
+		GoSum:       socketlab.ThirdPartySum(),
 		Overlay:     files,
-		Prelude:     []byte("package main\n\nimport _ \"socketlab/wasm/labnet\"\n"),
+		Prelude:     []byte(labnetPrelude),
 		Timeout:     opts.Compile.Timeout,
 		MaxSource:   opts.Compile.MaxSource,
 		Concurrency: opts.Compile.Jobs,

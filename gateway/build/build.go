@@ -35,6 +35,13 @@ type Options struct {
 	// build module requires it at v0.0.0 and replaces it with that directory, and learners may
 	// import its packages by default. Dependencies of these modules must be listed too.
 	Modules map[string]string
+	// Require makes third-party modules from the local module cache importable: module path
+	// → version, written as requirements of the build module. Nothing is downloaded
+	// (GOPROXY=off), so each must already be in the module cache, and GoSum must hold its
+	// checksums and those of its own requirements (listed in Require too).
+	Require map[string]string
+	// GoSum is the build module's go.sum.
+	GoSum []byte
 	// Overlay maps a path relative to $GOROOT/src ("net/net_fake.go") to the content that
 	// replaces, or adds, that file in learner builds (go build -overlay).
 	Overlay map[string][]byte
@@ -109,6 +116,8 @@ type Service struct {
 
 	runtime   map[string][]byte
 	modules   map[string]string
+	require   map[string]string
+	gosum     []byte
 	overlay   map[string][]byte
 	prelude   []byte
 	base      []byte // hash of everything but the source
@@ -189,6 +198,8 @@ func New(opts *Options) (*Service, error) {
 		cacheDir:  cacheDir,
 		outDir:    filepath.Join(cacheDir, "out"),
 		modules:   maps.Clone(o.Modules),
+		require:   maps.Clone(o.Require),
+		gosum:     o.GoSum,
 		prelude:   bytes.Clone(o.Prelude),
 		goos:      o.GOOS,
 		goarch:    o.GOARCH,

@@ -121,6 +121,11 @@ func (s *Service) defaultAllowed(path string) bool {
 			return true
 		}
 	}
+	for mod := range s.require {
+		if path == mod || strings.HasPrefix(path, mod+"/") {
+			return true
+		}
+	}
 	if strings.Contains(first, ".") || first == "socketlab" {
 		return false
 	}

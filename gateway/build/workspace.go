@@ -179,6 +179,10 @@ func (s *Service) baseHash() []byte {
 	for _, m := range slices.Sorted(maps.Keys(s.modules)) {
 		put(h, "module", m, s.modules[m])
 	}
+	for _, m := range slices.Sorted(maps.Keys(s.require)) {
+		put(h, "require", m, s.require[m])
+	}
+	put(h, "go.sum", string(s.gosum))
 	for _, p := range slices.Sorted(maps.Keys(s.overlay)) {
 		put(h, "overlay", p, string(s.overlay[p]))
 	}
@@ -249,8 +253,16 @@ func (s *Service) writeWorkspace(tmp string, ws *workspace) error {
 	for _, m := range mods {
 		fmt.Fprintf(&gomod, "\nreplace %s => ./%s\n", m, s.modules[m])
 	}
+	for _, m := range slices.Sorted(maps.Keys(s.require)) {
+		fmt.Fprintf(&gomod, "\nrequire %s %s\n", m, s.require[m])
+	}
 	if err := write(filepath.Join(tmp, "mod", "go.mod"), gomod.Bytes()); err != nil {
 		return err
+	}
+	if len(s.gosum) > 0 {
+		if err := write(filepath.Join(tmp, "mod", "go.sum"), s.gosum); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(tmp, "mod", "cell"), 0o755); err != nil {
 		return err
