@@ -223,6 +223,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
 	mux.Handle("GET /labs.json", s.Lab.Handler())
+	mux.HandleFunc("/api/annotate", serveAnnotate)
+	mux.HandleFunc("/api/export.pcapng", serveExport)
 	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
