@@ -64,42 +64,25 @@ func (st *stream) waitLocked() {
 func (st *stream) dial(m wire.ConnectMsg) {
 	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
 	defer cancel()
-	targets, code, reason := st.s.route(ctx, "tcp", m.Remote)
-	if code != wire.CodeClosed {
+	start := time.Now()
+	conn, code, reason := st.s.dialRoute(ctx, m.Remote)
+	if conn == nil {
 		st.finish(code, reason)
 		return
 	}
-	start := time.Now()
-	var d net.Dialer
-	var c net.Conn
-	var err error
-	for _, target := range targets {
-		if c, err = d.DialContext(ctx, "tcp", target); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		code := wire.CodeOf(err)
-		if ctx.Err() != nil && st.s.ctx.Err() == nil {
-			code = wire.CodeTimeout
-		}
-		st.finish(code, fmt.Sprintf("cannot connect to %s: %v", m.Remote, errors.Unwrap(err)))
-		return
-	}
-	conn := c.(*net.TCPConn)
 	st.mu.Lock()
 	if st.done { // the program gave up while we connected
 		st.mu.Unlock()
+		st.s.relay.relayed.Delete(conn.LocalAddr().String())
 		conn.Close()
 		return
 	}
 	st.conn = conn
+	st.real = conn.LocalAddr().String()
 	st.mu.Unlock()
 
-	_, port, _ := net.SplitHostPort(conn.LocalAddr().String())
+	_, port, _ := net.SplitHostPort(st.real)
 	local := net.JoinHostPort(st.s.learner.addr.String(), port)
-	st.real = conn.LocalAddr().String()
-	st.s.relay.relayed.Store(st.real, local)
 	elapsed := time.Since(start).Microseconds()
 	msg := wire.ConnectedMsg{Window: st.window, Local: local, Remote: m.Remote, Micros: uint32(min(elapsed, 1<<32-1))}
 	if err := st.s.send(wire.Connected, st.id, msg.Append(nil)); err != nil {
@@ -119,9 +102,28 @@ func (st *stream) run() {
 	st.readLoop()
 }
 
-// readLoop copies the peer's bytes to the program, never more than the program's credit.
+// readLoop copies the peer's bytes to the program, never more than the program's credit. It
+// waits for the socket without a buffer, so an idle stream holds none, and reads straight into
+// the frame it sends.
 func (st *stream) readLoop() {
-	buf := make([]byte, 32<<10)
+	idle := st.s.relay.limits().IdleTimeout
+	st.mu.Lock()
+	conn := st.conn
+	st.mu.Unlock()
+	if idle > 0 {
+		conn.SetReadDeadline(time.Now().Add(idle))
+	}
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		st.finish(wire.CodeOf(err), fmt.Sprintf("the connection failed: %v", err))
+		return
+	}
+	var bp *[]byte
+	defer func() {
+		if bp != nil {
+			putRelayBuf(bp)
+		}
+	}()
 	for {
 		st.mu.Lock()
 		for st.credit == 0 && !st.done {
@@ -135,26 +137,38 @@ func (st *stream) readLoop() {
 			st.mu.Unlock()
 			return
 		}
-		n := min(len(buf), st.credit)
-		conn := st.conn
+		credit := st.credit
 		st.mu.Unlock()
 
-		idle := st.s.relay.limits().IdleTimeout
-		if idle > 0 {
-			conn.SetReadDeadline(time.Now().Add(idle))
+		var k int
+		if bp == nil {
+			err = waitReadable(raw)
 		}
-		k, err := conn.Read(buf[:n])
-		if k > 0 {
-			st.mu.Lock()
-			st.credit -= k
-			st.mu.Unlock()
-			if !st.account(k) || st.s.send(wire.Data, st.id, buf[:k]) != nil {
-				return
+		if err == nil {
+			if bp == nil {
+				bp = getRelayBuf()
+			}
+			buf := *bp
+			n := min(len(buf)-wire.HeaderSize, credit, wire.MaxData)
+			k, err = conn.Read(buf[wire.HeaderSize : wire.HeaderSize+n])
+			if k > 0 {
+				st.mu.Lock()
+				st.credit -= k
+				st.mu.Unlock()
+				if !st.account(k) || st.s.sendData(st.id, buf, k) != nil {
+					return
+				}
+			}
+			if k < n {
+				putRelayBuf(bp) // drained for now: wait without it
+				bp = nil
 			}
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			if time.Since(time.Unix(0, st.lastActive.Load())) < idle {
-				continue // the program has been sending: not idle
+			last := time.Unix(0, st.lastActive.Load())
+			if time.Since(last) < idle {
+				conn.SetReadDeadline(last.Add(idle)) // the program has been sending: not idle
+				continue
 			}
 			st.finish(wire.CodeTimeout, fmt.Sprintf("the connection carried nothing for %v, so the lab closed it (--idle-timeout)", idle))
 			return

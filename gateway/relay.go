@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -31,6 +32,9 @@ type Relay struct {
 	Limits Limits
 	// Policy decides which destinations outside the lab programs may reach. Nil allows none.
 	Policy *policy.Policy
+	// Class, when set, is classroom mode: only people who joined may connect, each is the
+	// learner they joined as, and classmates reach each other at NAME.lab.
+	Class *Class
 	// Origins are host patterns (path.Match syntax) of other pages allowed to connect. Pages
 	// of the gateway's own host always are; anything else is refused.
 	Origins []string
@@ -119,6 +123,15 @@ func (r *Relay) logf(format string, args ...any) {
 // gateway's own origin may connect. The query parameter "learner" names the learner the
 // program belongs to, so that all of one learner's programs share an address and listeners.
 func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	learnerID := req.URL.Query().Get("learner")
+	if r.Class != nil {
+		name, ok := r.Class.Identify(req)
+		if !ok {
+			jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: join the class on the lab's page first")
+			return
+		}
+		learnerID = classLearnerID(name)
+	}
 	c, err := websocket.Accept(w, req, &websocket.AcceptOptions{OriginPatterns: r.Origins})
 	if err != nil {
 		return // Accept has answered the request
@@ -138,7 +151,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	defer release()
-	l := r.learners.join(req.URL.Query().Get("learner"), r.limits())
+	l := r.learners.join(learnerID, r.limits())
 	defer r.learners.leave(l)
 	s := &session{
 		relay:     r,
@@ -184,8 +197,10 @@ func (s *session) run() error {
 	if err := s.hello(); err != nil {
 		return err
 	}
+	// Every message is read into the same buffer: dispatch copies what it keeps.
+	buf := make([]byte, wire.MaxFrame+1)
 	for {
-		_, msg, err := s.ws.Read(s.ctx)
+		msg, err := s.readMessage(buf)
 		if err != nil {
 			return err
 		}
@@ -199,6 +214,28 @@ func (s *session) run() error {
 				return s.fail(pe.reason)
 			}
 			return err
+		}
+	}
+}
+
+// readMessage reads the next message into buf.
+func (s *session) readMessage(buf []byte) ([]byte, error) {
+	_, rd, err := s.ws.Reader(s.ctx)
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for {
+		if n == len(buf) {
+			return nil, s.fail(fmt.Sprintf("a message is longer than the %d-byte frame limit", wire.MaxFrame))
+		}
+		k, err := rd.Read(buf[n:])
+		n += k
+		if err == io.EOF {
+			return buf[:n], nil
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 }
@@ -241,9 +278,25 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// frameBufs hold outgoing frames: the WebSocket is done with a message when Write returns.
+var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 func (s *session) send(t wire.Type, id uint32, payload []byte) error {
-	msg := wire.Append(make([]byte, 0, wire.HeaderSize+len(payload)), t, id, payload)
-	return s.ws.Write(s.ctx, websocket.MessageBinary, msg)
+	bp := frameBufs.Get().(*[]byte)
+	msg := wire.Append((*bp)[:0], t, id, payload)
+	err := s.ws.Write(s.ctx, websocket.MessageBinary, msg)
+	if cap(msg) <= wire.MaxFrame {
+		*bp = msg[:0]
+		frameBufs.Put(bp)
+	}
+	return err
+}
+
+// sendData sends buf[wire.HeaderSize:wire.HeaderSize+n] as a DATA frame, writing the header
+// into the space before it, so the bytes are not copied again.
+func (s *session) sendData(id uint32, buf []byte, n int) error {
+	wire.Append(buf[:0], wire.Data, id, nil)
+	return s.ws.Write(s.ctx, websocket.MessageBinary, buf[:wire.HeaderSize+n])
 }
 
 func (s *session) sendClose(id uint32, code wire.Code, reason string) {

@@ -46,6 +46,8 @@ type Options struct {
 	// Origins are extra host patterns whose pages may connect programs (--origin). The
 	// gateway's own pages always may.
 	Origins []string
+	// Class, when set, is classroom mode (--class): people join with a code and a name.
+	Class *Class
 	// Logf reports what the server does. Defaults to discarding.
 	Logf func(format string, args ...any)
 }
@@ -144,6 +146,13 @@ func New(opts *Options) (*Server, error) {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
 	relay.Lab = ln
+	if opts.Class != nil {
+		relay.Class = opts.Class
+		opts.Class.reserved = func(name string) bool {
+			_, ok := ln.LookupHost(name + ".lab")
+			return ok
+		}
+	}
 	perMinute := opts.Compile.PerMinute
 	if perMinute == 0 {
 		perMinute = 30
@@ -222,17 +231,22 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/build", s.limitCompiles(s.Build.Handler()))
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
+	mux.HandleFunc("GET /websockify", s.Relay.ServeWebsockify)
 	mux.Handle("GET /labs.json", s.Lab.Handler())
 	mux.HandleFunc("/api/annotate", serveAnnotate)
 	mux.HandleFunc("/api/export.pcapng", serveExport)
 	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	var h http.Handler = mux
+	if s.Relay.Class != nil {
+		h = s.Relay.Class.Gate(mux)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		mux.ServeHTTP(w, r)
+		hdr := w.Header()
+		hdr.Set("Content-Security-Policy", csp)
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
 	})
 }
 
