@@ -50,6 +50,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	compile.Flags(fl)
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
+	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
 	var origins stringList
 	fl.Var(&origins, "origin", "also accept program connections from pages of this `host` pattern, e.g. lab.example.org (repeatable)")
 	if err := fl.Parse(args); err != nil {
@@ -89,11 +90,21 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Logf: quietf}, stdout, logf); err != nil {
+	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), Logf: quietf}, stdout, logf); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+func classFor(code string) *Class {
+	switch code {
+	case "":
+		return nil
+	case "auto":
+		return NewClass("")
+	}
+	return NewClass(code)
 }
 
 // stringList is a repeatable string flag.
@@ -141,6 +152,9 @@ func run(ctx context.Context, addr string, opts *Options, stdout io.Writer, logf
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())
+	if opts.Class != nil {
+		fmt.Fprintf(stdout, "classroom mode: the join code is %s\n", opts.Class.Code())
+	}
 
 	go func() {
 		start := time.Now()

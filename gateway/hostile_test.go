@@ -50,6 +50,16 @@ func connect(t *testing.T, url string) *rawClient {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rc := wrap(t, c)
+	rc.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "test"}.Append(nil))
+	if f := rc.recv(); f.Type != wire.Hello {
+		t.Fatalf("first frame is %v, want HELLO", f.Type)
+	}
+	return rc
+}
+
+// wrap starts reading frames from an open WebSocket; the caller says HELLO.
+func wrap(t *testing.T, c *websocket.Conn) *rawClient {
 	c.SetReadLimit(wire.MaxFrame)
 	rc := &rawClient{t: t, c: c, frames: make(chan wire.Frame, 1024), err: make(chan error, 1)}
 	t.Cleanup(func() { c.CloseNow() })
@@ -68,10 +78,6 @@ func connect(t *testing.T, url string) *rawClient {
 			rc.frames <- f
 		}
 	}()
-	rc.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "test"}.Append(nil))
-	if f := rc.recv(); f.Type != wire.Hello {
-		t.Fatalf("first frame is %v, want HELLO", f.Type)
-	}
 	return rc
 }
 

@@ -110,6 +110,18 @@ func (ls *learners) join(id string, lim Limits) *learner {
 	return r.l
 }
 
+// byAddr finds the learner with a lab address, if any of their programs is connected.
+func (ls *learners) byAddr(a netip.Addr) *learner {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	for _, r := range ls.byID {
+		if r.l.addr == a {
+			return r.l
+		}
+	}
+	return nil
+}
+
 func (ls *learners) leave(l *learner) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()

@@ -25,6 +25,11 @@ func (s *session) lookup(id uint32, m wire.LookupMsg) error {
 	case s.relay.Lab != nil:
 		addrs, _ = s.relay.Lab.LookupHost(name)
 	}
+	if c := s.relay.Class; len(addrs) == 0 && c != nil && strings.HasSuffix(name, ".lab") {
+		if a, ok := c.classmate(strings.TrimSuffix(name, ".lab")); ok {
+			addrs = []netip.Addr{a}
+		}
+	}
 	if len(addrs) > 0 || s.relay.Policy == nil {
 		s.answer(id, m, addrs)
 		return nil

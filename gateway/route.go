@@ -35,6 +35,18 @@ func (s *session) route(ctx context.Context, proto, hostport string) ([]string, 
 		}
 	}
 	ip, err := netip.ParseAddr(host)
+	if err == nil && r.Class != nil && ip.Unmap() != s.learner.addr {
+		// In a class, a classmate's address reaches their listeners and sockets.
+		if mate := r.learners.byAddr(ip.Unmap()); mate != nil {
+			if real, ok := mate.lookupPort(proto, port); ok {
+				return []string{real}, wire.CodeClosed, ""
+			}
+			return nil, wire.CodeRefused, fmt.Sprintf("nothing of your classmate's is listening on %s port %d", host, port)
+		}
+	}
+	if err == nil && learnerNet.Contains(ip.Unmap()) && ip.Unmap() != s.learner.addr {
+		return nil, wire.CodeRefused, fmt.Sprintf("no program in the lab is listening on %s port %d", host, port)
+	}
 	own := err == nil && (ip.Unmap().IsLoopback() || ip.Unmap() == s.learner.addr) || host == "localhost"
 	if own {
 		// The learner's own machine: their listeners and sockets first, then whatever local
@@ -75,6 +87,9 @@ func (s *session) route(ctx context.Context, proto, hostport string) ([]string, 
 	}
 	return targets, wire.CodeClosed, ""
 }
+
+// learnerNet holds the lab's own addresses: lab hosts and learners.
+var learnerNet = netip.MustParsePrefix("10.10.0.0/16")
 
 // lookedUp says which outside name the session looked up to get addr, if any.
 func (s *session) lookedUp(addr string) (string, bool) {

@@ -1,0 +1,206 @@
+package gateway
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Class is classroom mode: a teacher runs one gateway for a room, everyone joins with the
+// join code and a name, and classmates reach each other's servers at NAME.lab. Without the
+// code nothing but the join page is served.
+type Class struct {
+	code string
+	key  [32]byte // signs the join cookies; a restart asks everyone to join again
+
+	// reserved says whether a name is taken by the lab itself (time for time.lab).
+	reserved func(name string) bool
+
+	mu    sync.Mutex
+	names map[string]string // name → the client address that took it
+}
+
+// NewClass starts classroom mode with a join code; an empty code makes one up.
+func NewClass(code string) *Class {
+	c := &Class{code: code, names: map[string]string{}}
+	rand.Read(c.key[:])
+	if c.code == "" {
+		var b [4]byte
+		rand.Read(b[:])
+		const letters = "abcdefghjkmnpqrstuvwxyz23456789" // nothing that reads as another
+		var sb strings.Builder
+		for _, x := range b {
+			sb.WriteByte(letters[int(x)%len(letters)])
+		}
+		sb.WriteString(strconv.Itoa(int(b[0]) % 10))
+		c.code = sb.String()
+	}
+	return c
+}
+
+// Code is the join code to tell the class.
+func (c *Class) Code() string { return c.code }
+
+const classCookie = "socketlab_class"
+
+var validName = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
+
+func (c *Class) sign(name string, expires int64) string {
+	m := hmac.New(sha256.New, c.key[:])
+	fmt.Fprintf(m, "%s|%d", name, expires)
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// Identify returns the name a request joined with, if it carries a valid join cookie.
+func (c *Class) Identify(r *http.Request) (string, bool) {
+	ck, err := r.Cookie(classCookie)
+	if err != nil {
+		return "", false
+	}
+	parts := strings.Split(ck.Value, ".")
+	if len(parts) != 3 {
+		return "", false
+	}
+	expires, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || time.Now().Unix() > expires || !validName.MatchString(parts[0]) {
+		return "", false
+	}
+	if !hmac.Equal([]byte(parts[2]), []byte(c.sign(parts[0], expires))) {
+		return "", false
+	}
+	return parts[0], true
+}
+
+// Joined reports whether name is a classmate who has joined.
+func (c *Class) Joined(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.names[name]
+	return ok
+}
+
+// Gate lets through only requests of people who joined; others get the join page (pages) or
+// a JSON error (the API and the program sessions).
+func (c *Class) Gate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/join":
+			c.serveJoin(w, r)
+			return
+		case strings.HasPrefix(r.URL.Path, "/static/"), r.URL.Path == "/healthz":
+			h.ServeHTTP(w, r)
+			return
+		}
+		if _, ok := c.Identify(r); ok {
+			h.ServeHTTP(w, r)
+			return
+		}
+		if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/ws" && !strings.HasPrefix(r.URL.Path, "/wasm/") {
+			http.Redirect(w, r, "/join?next="+template.URLQueryEscaper(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: open the lab's page and join with the code your teacher gives you")
+	})
+}
+
+var joinPage = template.Must(template.New("join").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Join the class · socketlab</title>
+<link rel="stylesheet" href="/static/style.css">
+</head>
+<body class="join-page">
+<main>
+<h1>Join the class</h1>
+<p>Your teacher has the join code. Your name becomes your machine's name in the lab:
+classmates reach a server you run at <code>NAME.lab</code>.</p>
+{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
+<form method="post" action="/join">
+<input type="hidden" name="next" value="{{.Next}}">
+<p><label>Join code <input name="code" autocomplete="off" required value="{{.Code}}"></label></p>
+<p><label>Your name <input name="name" autocomplete="nickname" required pattern="[a-z][a-z0-9-]{1,19}" value="{{.Name}}"></label>
+<small>2 to 20 lowercase letters, digits or dashes, starting with a letter</small></p>
+<p><button type="submit">Join</button></p>
+</form>
+</main>
+</body>
+</html>
+`))
+
+func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
+	type page struct{ Error, Next, Code, Name string }
+	next := r.FormValue("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		next = "/"
+	}
+	show := func(status int, p page) {
+		p.Next = next
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		joinPage.Execute(w, p)
+	}
+	if r.Method != http.MethodPost {
+		show(http.StatusOK, page{})
+		return
+	}
+	code := strings.TrimSpace(r.FormValue("code"))
+	name := strings.ToLower(strings.TrimSpace(r.FormValue("name")))
+	if subtle.ConstantTimeCompare([]byte(code), []byte(c.code)) != 1 {
+		show(http.StatusForbidden, page{Error: "That is not this class's join code: check it with your teacher.", Name: name})
+		return
+	}
+	if !validName.MatchString(name) {
+		show(http.StatusBadRequest, page{Error: "Pick a name of 2 to 20 lowercase letters, digits or dashes, starting with a letter.", Code: code})
+		return
+	}
+	if c.reserved != nil && c.reserved(name) {
+		show(http.StatusConflict, page{Error: name + ".lab is a lab server's name: pick another.", Code: code})
+		return
+	}
+	client, _, _ := net.SplitHostPort(r.RemoteAddr)
+	c.mu.Lock()
+	owner, taken := c.names[name]
+	if !taken {
+		c.names[name] = client
+	}
+	c.mu.Unlock()
+	if taken && owner != client {
+		show(http.StatusConflict, page{Error: "Someone else in the class is already called " + name + ": pick another name.", Code: code})
+		return
+	}
+	expires := time.Now().Add(24 * time.Hour).Unix()
+	http.SetCookie(w, &http.Cookie{
+		Name:     classCookie,
+		Value:    name + "." + strconv.FormatInt(expires, 10) + "." + c.sign(name, expires),
+		Path:     "/",
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+		Expires:  time.Unix(expires, 0),
+	})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// classmate finds a classmate's lab address by name ("bob" for bob.lab).
+func (c *Class) classmate(name string) (netip.Addr, bool) {
+	if !c.Joined(name) {
+		return netip.Addr{}, false
+	}
+	return learnerAddr(classLearnerID(name)), true
+}
+
+// classLearnerID is the learner id of a classmate.
+func classLearnerID(name string) string { return "class-" + name }
