@@ -38,7 +38,7 @@ func bind[T any](s *session, m wire.ConnectMsg, ports map[int]T, listening bool,
 		}
 	}
 	if port != 0 && port < 1024 {
-		return 0, "", &refusal{wire.CodePolicy, fmt.Sprintf("port %d is privileged: on Linux only root may %s a port below 1024; pick one above 1024, such as %d", port, verb, 8000+port)}
+		return 0, "", &refusal{wire.CodeDenied, fmt.Sprintf("port %d is privileged: on Linux only root may %s a port below 1024; pick one above 1024, such as %d", port, verb, 8000+port)}
 	}
 	if err := s.learner.takeSocket(s.relay.limits(), listening); err != nil {
 		return 0, "", &refusal{wire.CodeLimit, err.Error()}

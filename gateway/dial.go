@@ -204,7 +204,7 @@ func (st *stream) writeLoop() {
 		st.mu.Lock()
 		for len(st.pending) == 0 && !st.fin && !st.done {
 			st.waitLocked()
-			if st.s.ctx.Err() != nil {
+			if st.s.ctx.Err() != nil && !st.closing {
 				st.mu.Unlock()
 				return
 			}
@@ -315,6 +315,22 @@ func (st *stream) fromProgram(f wire.Frame) error {
 	}
 	st.broadcast()
 	return nil
+}
+
+// drainAndClose ends a stream whose program has gone: the bytes it wrote are written, then the
+// socket is closed. A stream still connecting is simply closed.
+func (st *stream) drainAndClose() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.done {
+		return
+	}
+	if st.conn == nil {
+		st.closeLocked(false)
+		return
+	}
+	st.fin, st.closing = true, true
+	st.broadcast()
 }
 
 // closeLocked closes the socket; with reset the peer sees a RST. Call with mu held.

@@ -170,6 +170,9 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
+// drainTime bounds how long a finished program's streams may take to send what it wrote.
+const drainTime = 5 * time.Second
+
 // session is one program's connection.
 type session struct {
 	relay   *Relay
@@ -393,14 +396,15 @@ func (s *session) remove(id uint32) {
 
 // shutdown closes every socket of the session and waits for their goroutines.
 func (s *session) shutdown() {
-	s.cancel()
 	s.mu.Lock()
-	streams := s.streams
-	s.streams = map[uint32]*stream{}
 	listeners := s.listeners
 	s.listeners = map[uint32]*listener{}
 	sockets := s.sockets
 	s.sockets = map[uint32]*udpSock{}
+	open := make([]*stream, 0, len(s.streams))
+	for _, st := range s.streams {
+		open = append(open, st)
+	}
 	s.mu.Unlock()
 	for _, ln := range listeners {
 		ln.close()
@@ -408,6 +412,26 @@ func (s *session) shutdown() {
 	for _, u := range sockets {
 		u.close()
 	}
+	// A program that ends closes its connections the way a process exit does: what it wrote
+	// still goes out, then a FIN. Give them a moment to drain before cutting them off.
+	for _, st := range open {
+		st.drainAndClose()
+	}
+	drained := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(drainTime):
+	}
+
+	s.cancel()
+	s.mu.Lock()
+	streams := s.streams
+	s.streams = map[uint32]*stream{}
+	s.mu.Unlock()
 	for _, st := range streams {
 		st.abort()
 	}

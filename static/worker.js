@@ -109,6 +109,13 @@ async function run(msg) {
       paused = resume;
       postMessage({ type: "pause", about: JSON.parse(json) });
     },
+    // The runtime listens to its WebSocket through this, so events that arrive after the
+    // program has exited (while closeSession lets the last bytes out) do not reach it.
+    on(target, event, fn) {
+      target.addEventListener(event, (e) => {
+        if (!exited) fn(e);
+      });
+    },
   };
   let response;
   try {
@@ -136,12 +143,33 @@ async function run(msg) {
   try {
     await go.run(instance);
   } catch (err) {
+    exited = true;
     postMessage({ type: "error", message: "the program crashed: " + err.message });
     return;
   }
+  exited = true;
+  await closeSession();
   postMessage({ type: "exit", code: exitCode });
 }
 
+// closeSession ends the program's connection to the gateway the way a process exit closes its
+// sockets: what the program wrote last is still queued in the WebSocket, so wait (briefly) for
+// it to go out, then close; the gateway then finishes each connection with a FIN.
+async function closeSession() {
+  const ws = globalThis.socketlab && globalThis.socketlab.ws;
+  if (!ws) return;
+  const until = Date.now() + 2000;
+  while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount > 0 && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  try {
+    ws.close(1000, "the program exited");
+  } catch (e) {
+    // Already closed.
+  }
+}
+
+let exited = false; // the program has returned: nothing may call into it any more
 let paused = null; // the runtime's resume function while it waits in step mode
 
 function resume() {

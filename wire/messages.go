@@ -86,6 +86,7 @@ const (
 	CodeProtocol       Code = 12 // a frame broke the protocol
 	CodeShutdown       Code = 13 // the gateway is going away
 	CodeMessageTooLong Code = 14 // a datagram over the limit: EMSGSIZE
+	CodeDenied         Code = 15 // what Linux itself refuses (a port below 1024): EACCES, plainly
 )
 
 var codeErrno = map[Code]syscall.Errno{
@@ -102,6 +103,7 @@ var codeErrno = map[Code]syscall.Errno{
 	CodeProtocol:       syscall.EPROTO,
 	CodeShutdown:       syscall.ECONNABORTED,
 	CodeMessageTooLong: syscall.EMSGSIZE,
+	CodeDenied:         syscall.EACCES,
 }
 
 // Errno is the system error a program sees for c, or 0 for CodeClosed and CodeNoHost.
@@ -131,9 +133,9 @@ func CodeOf(err error) Code {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return CodeTimeout
 	}
-	for c, e := range codeErrno {
-		if errors.Is(err, e) {
-			return c
+	for c := CodeRefused; c <= CodeDenied; c++ {
+		if c != CodePolicy && codeErrno[c] != 0 && errors.Is(err, codeErrno[c]) {
+			return c // EACCES from a real socket is the system's refusal, not the lab's policy
 		}
 	}
 	var timeout interface{ Timeout() bool }

@@ -101,8 +101,11 @@ func TestCodes(t *testing.T) {
 		{CodeReset, syscall.ECONNRESET},
 		{CodeTimeout, syscall.ETIMEDOUT},
 		{CodeAddrInUse, syscall.EADDRINUSE},
-		{CodePolicy, syscall.EACCES},
+		{CodeDenied, syscall.EACCES},
 		{CodeClosed, 0},
+	}
+	if CodePolicy.Errno() != syscall.EACCES {
+		t.Errorf("the policy's refusal is %v, want EACCES", CodePolicy.Errno())
 	}
 	for _, tt := range tests {
 		if got := tt.code.Errno(); got != tt.errno {

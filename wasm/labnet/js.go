@@ -131,6 +131,11 @@ func dialWebSocket(ctx context.Context, url string) (transport, error) {
 		c.Close()
 		return nil, ctx.Err()
 	}
+	// The worker closes the session when the program has exited, after what is still queued
+	// has gone out: a program that writes, closes and returns loses nothing.
+	if cfg := js.Global().Get("socketlab"); cfg.Type() == js.TypeObject {
+		cfg.Set("ws", c.ws)
+	}
 	return c, nil
 }
 
@@ -140,6 +145,12 @@ func (c *wsjs) on(event string, fn func(js.Value)) {
 		return nil
 	})
 	c.funcs = append(c.funcs, f)
+	// Through the worker when it offers it: the worker keeps the socket open a moment after the
+	// program exits, and must not call into a program that is gone.
+	if cfg := js.Global().Get("socketlab"); cfg.Type() == js.TypeObject && cfg.Get("on").Type() == js.TypeFunction {
+		cfg.Call("on", c.ws, event, f)
+		return
+	}
 	c.ws.Call("addEventListener", event, f)
 }
 

@@ -275,7 +275,7 @@ func closeError(c wire.CloseMsg) error {
 	errno := c.Code.Errno()
 	switch c.Code {
 	case wire.CodeRefused, wire.CodeReset, wire.CodeTimeout, wire.CodeAddrInUse,
-		wire.CodeHostUnreach, wire.CodeNetUnreach, wire.CodeAddrNotAvail:
+		wire.CodeHostUnreach, wire.CodeNetUnreach, wire.CodeAddrNotAvail, wire.CodeDenied:
 		// Exactly what Linux says; the gateway's explanation goes to the wire view.
 		return errno
 	}

@@ -101,6 +101,11 @@ func linuxFiles(goroot string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if name == "sockopt_fake.go" || name == "tcpsockopt_stub.go" {
+			if b, err = patchSockopts(name, b); err != nil {
+				return nil, err
+			}
+		}
 		if b, err = alsoLinux(b); err != nil {
 			return nil, fmt.Errorf("overlay: net/%s: %w", name, err)
 		}

@@ -205,9 +205,9 @@ func main() {
 	}
 	const why = "this program has no lab runtime: build it with socketlab true"
 	want := "dial tcp 127.0.0.1:1: connect: " + why + "\n" +
-		"listen tcp 127.0.0.1:0: listen: " + why + "\n" +
+		"listen tcp 127.0.0.1:0: bind: " + why + "\n" +
 		"Get \"http://127.0.0.1:1/\": dial tcp 127.0.0.1:1: connect: " + why + "\n" +
-		"listen tcp 127.0.0.1:0: listen: " + why + "\n"
+		"listen tcp 127.0.0.1:0: bind: " + why + "\n"
 	if string(out) != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out, want)
 	}

@@ -54,6 +54,15 @@ func jsFiles(goroot string) (map[string][]byte, error) {
 		return nil, err
 	}
 	out["net/lookup_unix.go"] = lookup
+	for _, name := range []string{"sockopt_fake.go", "tcpsockopt_stub.go"} {
+		b, err := read("net/" + name)
+		if err != nil {
+			return nil, err
+		}
+		if out["net/"+name], err = patchSockopts(name, b); err != nil {
+			return nil, err
+		}
+	}
 
 	tables, err := read("syscall/tables_js.go")
 	if err != nil {
@@ -104,6 +113,27 @@ func patchLookup(b []byte) ([]byte, error) {
 		if b, err = replaceOnce(b, h.sig, h.sig+h.hook); err != nil {
 			return nil, fmt.Errorf("overlay: net/lookup_unix.go: %w", err)
 		}
+	}
+	return b, nil
+}
+
+// patchSockopts lets lab sockets accept TCP options (keep-alive, no-delay) as Linux does; the
+// fake network refuses them with ENOPROTOOPT. The gateway's own sockets keep their defaults.
+func patchSockopts(name string, b []byte) ([]byte, error) {
+	var err error
+	switch name {
+	case "sockopt_fake.go":
+		b, err = replaceOnce(b, "func setKeepAlive(fd *netFD, keepalive bool) error {\n\treturn syscall.ENOPROTOOPT\n}",
+			"func setKeepAlive(fd *netFD, keepalive bool) error {\n\treturn labSockopt(fd)\n}")
+	case "tcpsockopt_stub.go":
+		if n := bytes.Count(b, []byte("\treturn syscall.ENOPROTOOPT\n")); n < 4 {
+			err = fmt.Errorf("expected the TCP option stubs, found %d; the toolchain changed", n)
+		}
+		b = bytes.ReplaceAll(b, []byte("\treturn syscall.ENOPROTOOPT\n"), []byte("\treturn labSockopt(fd)\n"))
+		b = bytes.Replace(b, []byte("\t\"syscall\"\n"), nil, 1) // no longer used there
+	}
+	if err != nil {
+		return nil, fmt.Errorf("overlay: net/%s: %w", name, err)
 	}
 	return b, nil
 }

@@ -21,7 +21,7 @@ import (
 func socket(ctx context.Context, net string, family, sotype, proto int, ipv6only bool, laddr, raddr sockaddr, ctrlCtxFn func(context.Context, string, string, syscall.RawConn) error) (*netFD, error) {
 	op := "connect"
 	if raddr == nil {
-		op = "listen"
+		op = "bind" // as Linux names a listener's or UDP socket's failure
 	}
 	if labDriver == nil {
 		return nil, os.NewSyscallError(op, labError{syscall.ENOSYS, "this program has no lab runtime: build it with socketlab"})

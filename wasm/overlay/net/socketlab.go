@@ -68,6 +68,15 @@ func socketlabErrno(errno syscall.Errno, reason string) error {
 	return labError{errno, reason}
 }
 
+// labSockopt answers a TCP option on a lab socket: accepted, as Linux accepts it. The
+// gateway's real socket keeps the kernel's defaults.
+func labSockopt(fd *netFD) error {
+	if fd.fakeNetFD != nil && labDriver != nil {
+		return nil
+	}
+	return syscall.ENOPROTOOPT
+}
+
 func labLookupHost(ctx context.Context, host string) ([]string, error) {
 	addrs, err := labDriver.Lookup(ctx, "ip", host)
 	if err != nil {
