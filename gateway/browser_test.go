@@ -2,10 +2,12 @@ package gateway_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -343,4 +345,207 @@ func TestStepModeWorker(t *testing.T) {
 	if strings.Count(out, "pause:") != 2 {
 		t.Errorf("after Continue the program should run on without pausing:\n%s", out)
 	}
+}
+
+// waitFor polls the page until the JavaScript condition cond holds.
+func waitFor(t *testing.T, ctx context.Context, what, cond string) {
+	t.Helper()
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(wctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(0))); err != nil {
+		t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// evalString evaluates js in the page and returns its value as a string.
+func evalString(t *testing.T, ctx context.Context, js string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatalf("evaluating %s: %v", js, err)
+	}
+	return s
+}
+
+// diagramJS lists the first cell's sequence diagram, one row per line:
+// "classes | from lane | to lane | label".
+const diagramJS = `Array.from(` + cellJS + `.querySelectorAll('.diagram .seq .item')).map(g =>
+	[g.getAttribute('class'), g.dataset.from, g.dataset.to, g.querySelector('.label').textContent].join(' | ')).join('\n')`
+
+// diagramRow is what a test expects of one row of the sequence diagram.
+type diagramRow struct {
+	class, from, to string
+	label           string // the label starts with this
+}
+
+// findRow returns the first line of diagram (see diagramJS) that matches want, or "".
+func findRow(diagram string, want diagramRow) string {
+	for _, line := range strings.Split(diagram, "\n") {
+		f := strings.Split(line, " | ")
+		if len(f) != 4 {
+			continue
+		}
+		if slices.Contains(strings.Fields(f[0]), want.class) && f[1] == want.from && f[2] == want.to && strings.HasPrefix(f[3], want.label) {
+			return line
+		}
+	}
+	return ""
+}
+
+// TestWireViewInBrowser runs the first lesson and checks the wire views: the sequence
+// diagram shows the dial, the four bytes from time.lab:37 and the close; an arrow and its
+// bytes select each other; replay steps back and forth through the run.
+func TestWireViewInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	_, url := startGateway(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/01-time"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
+		t.Fatal(err)
+	}
+	if out := runCell(t, ctx); !strings.Contains(out, "exit status 0") {
+		t.Fatalf("the lesson's client failed:\n%s", out)
+	}
+	waitFor(t, ctx, "the diagram to show the close", cellJS+`.querySelector('.diagram .seq .item.close') !== null`)
+
+	lanes := evalString(t, ctx, `Array.from(`+cellJS+`.querySelectorAll('.diagram .lanes .lane .name')).map(e => e.textContent).join(', ')`)
+	if lanes != "your program, time.lab:37" {
+		t.Errorf("diagram lanes are %q, want the program and time.lab:37", lanes)
+	}
+	diagram := evalString(t, ctx, diagramJS)
+	for _, want := range []diagramRow{
+		{"ctl", "your program", "time.lab:37", "connect"},
+		{"ctl", "time.lab:37", "your program", "connected"},
+		{"recv", "time.lab:37", "your program", "4 bytes"},
+		{"close", "your program", "time.lab:37", "close"},
+	} {
+		if findRow(diagram, want) == "" {
+			t.Errorf("diagram has no %s row from %s to %s labelled %q…:\n%s", want.class, want.from, want.to, want.label, diagram)
+		}
+	}
+	rows := strings.Count(diagram, "\n") + 1
+
+	// Clicking the arrow of the four bytes selects their block in the bytes panel.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .diagram .seq .item.recv .hit"))); err != nil {
+		t.Fatal(err)
+	}
+	selected := evalString(t, ctx, `(() => {
+		const b = `+cellJS+`.querySelector('.bytes .selected');
+		const a = `+cellJS+`.querySelector('.diagram .item.selected');
+		return b && a ? a.dataset.event + ' ' + b.dataset.event + ' ' + b.querySelector('.head .what').textContent : 'nothing selected';
+	})()`)
+	if f := strings.Fields(selected); len(f) < 2 || f[0] != f[1] || !strings.Contains(selected, "received 4 bytes from time.lab:37") {
+		t.Errorf("after clicking the 4-byte arrow, the selection is %q; want the same event in both views, the 4 bytes", selected)
+	}
+	screenshot(t, ctx, "wire-first-lesson.png")
+
+	// And the other way: clicking the "connected" line in the bytes panel selects its arrow.
+	connected := evalString(t, ctx, `Array.from(`+cellJS+`.querySelectorAll('.bytes .event')).find(e => e.textContent.includes('connected to time.lab:37')).dataset.event`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`.cell .bytes [data-event="`+connected+`"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := evalString(t, ctx, cellJS+`.querySelector('.diagram .item.selected')?.dataset.event ?? 'none'`); got != connected {
+		t.Errorf("after clicking the connected line (event %s) the diagram selects %s", connected, got)
+	}
+
+	// Replay: one step back hides the close, in the diagram and in the bytes panel.
+	replayed := func() (string, string) {
+		return evalString(t, ctx, diagramJS), evalString(t, ctx, cellJS+`.querySelector('.wire-bar .pos').textContent`)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .wire-bar .back"))); err != nil {
+		t.Fatal(err)
+	}
+	diagram, pos := replayed()
+	if findRow(diagram, diagramRow{"close", "your program", "time.lab:37", "close"}) != "" || strings.Count(diagram, "\n")+1 != rows-1 {
+		t.Errorf("one step back, the diagram still shows the close or lost more than one row:\n%s", diagram)
+	}
+	if want := fmt.Sprintf("event %d of %d", rows-1, rows); !strings.HasPrefix(pos, want) {
+		t.Errorf("one step back, the replay says %q, want %q…", pos, want)
+	}
+	if hidden := evalString(t, ctx, `String(Array.from(`+cellJS+`.querySelectorAll('.bytes .event')).filter(e => e.textContent.includes('closed')).every(e => e.hidden))`); hidden != "true" {
+		t.Errorf("one step back, the bytes panel still shows the close")
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .wire-bar .forward"))); err != nil {
+		t.Fatal(err)
+	}
+	if diagram, _ := replayed(); findRow(diagram, diagramRow{"close", "your program", "time.lab:37", "close"}) == "" {
+		t.Errorf("one step forward again, the close is not back:\n%s", diagram)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .wire-bar .first"))); err != nil {
+		t.Fatal(err)
+	}
+	if diagram, pos := replayed(); diagram != "" || !strings.HasPrefix(pos, "event 0 of") {
+		t.Errorf("back at the start, the diagram shows %q and the replay says %q", diagram, pos)
+	}
+	// The byte totals are the whole run's, whatever the replay shows.
+	if got := evalString(t, ctx, cellJS+`.querySelector('.bytes').dataset.received`); got != "4" {
+		t.Errorf("data-received = %q during replay, want 4", got)
+	}
+}
+
+// TestStepModeInBrowser steps through the HTTP lesson's client from the page: it pauses
+// before its request until Step is clicked, Continue runs it to the end, and then the
+// diagram shows the request and the response with its status line annotated.
+func TestStepModeInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	_, url := startGateway(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/04-http-by-hand"), chromedp.WaitVisible(chromedp.CSS(".cell .step"))); err != nil {
+		t.Fatal(err)
+	}
+	status := func() string { return evalString(t, ctx, cellJS+`.querySelector('.status').textContent`) }
+	paused := cellJS + `.dataset.state === 'paused'`
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .step"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the first pause", paused)
+	for i := 0; !strings.HasPrefix(status(), "about to send"); i++ {
+		if i == 10 {
+			t.Fatalf("ten steps and no send in sight; the page says %q", status())
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .step"))); err != nil {
+			t.Fatal(err)
+		}
+		// The Step click puts the cell back to running before the worker answers.
+		waitFor(t, ctx, "the next pause", paused+` || `+cellJS+`.dataset.state === 'exited'`)
+	}
+	if got, want := status(), "about to send 43 bytes to web.lab:80"; got != want {
+		t.Errorf("paused before the request, the page says %q, want %q", got, want)
+	}
+	if got := evalString(t, ctx, cellJS+`.querySelector('.bytes').dataset.sent`); got != "0" {
+		t.Errorf("paused before the request, %s bytes were already sent", got)
+	}
+	if got := evalString(t, ctx, cellJS+`.querySelector('.diagram .item.pending .label')?.textContent ?? 'none'`); got != "about to send 43 bytes to web.lab:80" {
+		t.Errorf("the diagram's pending row says %q", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .step"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the request to go out", cellJS+`.querySelector('.bytes').dataset.sent === '43'`)
+	waitFor(t, ctx, "the pause after the request", paused+` || `+cellJS+`.dataset.state === 'exited'`)
+	if evalString(t, ctx, `String(`+paused+`)`) == "true" {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".cell .continue"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, ctx, "the program to exit", cellJS+`.dataset.state === 'exited'`)
+	if out := evalString(t, ctx, cellJS+`.querySelector('.console').textContent`); !strings.Contains(out, "exit status 0") {
+		t.Errorf("the stepped program did not exit cleanly:\n%s", out)
+	}
+
+	waitFor(t, ctx, "the annotations", cellJS+`.dataset.annotated === 'true'`)
+	diagram := evalString(t, ctx, diagramJS)
+	for _, want := range []diagramRow{
+		{"send", "your program", "web.lab:80", "43 bytes: GET /index.html"},
+		{"recv", "web.lab:80", "your program", ""},
+	} {
+		if findRow(diagram, want) == "" {
+			t.Errorf("diagram has no %s row from %s to %s labelled %q…:\n%s", want.class, want.from, want.to, want.label, diagram)
+		}
+	}
+	if !strings.Contains(diagram, "200 OK") {
+		t.Errorf("the response arrow does not name its status:\n%s", diagram)
+	}
+	notes := evalString(t, ctx, `Array.from(`+cellJS+`.querySelectorAll('.bytes .block.recv .ann')).map(a => a.textContent).join('\n')`)
+	if !strings.Contains(notes, "200") {
+		t.Errorf("the response's status line is not annotated; its notes:\n%s", notes)
+	}
+	screenshot(t, ctx, "wire-http-lesson.png")
 }

@@ -37,6 +37,36 @@ func TestDefaultLessons(t *testing.T) {
 			if got, err := format.Source([]byte(c.Source)); err != nil || string(got) != c.Source {
 				t.Errorf("%s.md:%d: cell is not gofmt'd", l.Slug, c.Line)
 			}
+			if len(c.Runs) == 0 {
+				t.Errorf("%s.md:%d: cell has no output block: say what it prints (```output or ```output match right after it)", l.Slug, c.Line)
+			}
+		}
+		if len(l.Exercises) == 0 {
+			t.Errorf("%s.md has no exercise: every lesson ends with at least one", l.Slug)
+		} else if last, cell := l.Exercises[len(l.Exercises)-1], l.Cells[len(l.Cells)-1]; last.Line < cell.Line {
+			t.Errorf("%s.md:%d: the lesson's last exercise comes before its last cell (line %d): end the lesson with an exercise", l.Slug, last.Line, cell.Line)
+		}
+	}
+}
+
+// TestSolutionsFormatted checks that the exercises' solutions are gofmt'd
+// package main programs (TestCellsVet vets them with the cells).
+func TestSolutionsFormatted(t *testing.T) {
+	files, err := filepath.Glob("testdata/exercises/*/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no solutions found (%v)", err)
+	}
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := format.Source(src); err != nil || string(got) != string(src) {
+			t.Errorf("%s is not gofmt'd (%v)", name, err)
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, src, 0)
+		if err == nil && f.Name.Name != "main" {
+			t.Errorf("%s is package %s, want main", name, f.Name.Name)
 		}
 	}
 }
@@ -72,8 +102,8 @@ func TestTimeLesson(t *testing.T) {
 	}
 }
 
-// TestCellsVet type-checks and vets every lesson cell with the local Go
-// toolchain, as ordinary native programs.
+// TestCellsVet type-checks and vets every lesson cell and every exercise
+// solution with the local Go toolchain, as ordinary native programs.
 func TestCellsVet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go vet; skipped with -short")
@@ -103,6 +133,16 @@ func TestCellsVet(t *testing.T) {
 			write(filepath.Join(dir, pkg, "main.go"), c.Source)
 			where[pkg] = l.Slug + ".md:" + strconv.Itoa(c.Line)
 		}
+	}
+	solutions, _ := filepath.Glob("testdata/exercises/*/*.go")
+	for _, name := range solutions {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg := "solution_" + strings.NewReplacer("-", "_", ".", "_", "/", "_").Replace(strings.TrimPrefix(name, "testdata/exercises/"))
+		write(filepath.Join(dir, pkg, "main.go"), string(src))
+		where[pkg] = name
 	}
 	cmd := exec.Command(goTool, "vet", "./...")
 	cmd.Dir = dir

@@ -21,10 +21,19 @@
 //
 // args is the cell's default command line (split on spaces, "double quotes"
 // group words) and id names the cell so that other cells can refer to it.
+// stdin= and exit= say what a run reads and how it ends, and with=NAME says
+// the cell needs the cell id=NAME (a server) running first.
+//
+// Right after a cell, "output" and "output match" blocks declare what its
+// runs print (Cell.Runs), and "exercise" blocks declare checks over a run's
+// output and socket events (Lesson.Exercises, Check). docs/lessons.md is the
+// reference for lesson authors.
+//
 // Any other fenced block is shown as code; Go blocks are highlighted on the
 // server with CSS classes (hl-kw, hl-str, hl-num, hl-com, hl-pre).
 //
-// Entry points: Load or Default to read lessons, Handler to serve them.
+// Entry points: Load or Default to read lessons, Handler to serve them,
+// ParseCheck and Check.Eval (or Evaluate) to judge a run.
 // Raw HTML in lessons is dropped, never passed through, and the pages carry
 // no inline scripts or styles so they work under a strict Content Security
 // Policy.

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // Page is what the pages need from the server around them.
@@ -46,7 +47,7 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	for i, l := range ls {
 		h.bySlug[l.Slug] = i
 	}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL}).Parse(pageTemplates))
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames}).Parse(pageTemplates))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
@@ -125,6 +126,7 @@ const pageTemplates = `
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.}}</title>
 <link rel="stylesheet" href="{{asset "/static/style.css"}}">
+<link rel="stylesheet" href="{{asset "/static/exercises.css"}}">
 </head>
 {{end}}
 
@@ -139,8 +141,9 @@ Each lesson explains one idea and lets you edit and run the code in the page.</p
 <section class="lessons">
 <h2>Lessons</h2>
 {{if .Lessons}}<ol class="lesson-list">
-{{range .Lessons}}<li><a href="/lessons/{{.Slug}}">{{.Title}}</a>{{if .Summary}}<p class="summary">{{.Summary}}</p>{{end}}</li>
+{{range .Lessons}}<li data-lesson="{{.Slug}}" data-exercises="{{exerciseNames .}}"><a href="/lessons/{{.Slug}}">{{.Title}}</a> <span class="progress" role="status"></span>{{if .Summary}}<p class="summary">{{.Summary}}</p>{{end}}</li>
 {{end}}</ol>
+<p class="progress-note">Your progress (the exercises you have passed) is kept in this browser only: no account, nothing sent anywhere.</p>
 {{else}}<p>No lessons are installed.</p>
 {{end}}</section>
 <section class="labs" id="lab-network">
@@ -155,6 +158,7 @@ Each lesson explains one idea and lets you edit and run the code in the page.</p
 {{else}}<p>No lab servers are running.</p>
 {{end}}</section>
 </main>
+<script src="{{asset "/static/exercises.js"}}"></script>
 </body>
 </html>
 {{end}}
@@ -169,7 +173,9 @@ Each lesson explains one idea and lets you edit and run the code in the page.</p
 {{with .Next}}<a class="next" rel="next" href="/lessons/{{.Slug}}">{{.Title}} →</a>{{end}}</nav>
 </main>
 <script src="{{asset "/static/format.js"}}"></script>
+<script src="{{asset "/static/wire.js"}}"></script>
 <script src="{{asset "/static/lesson.js"}}"></script>
+<script src="{{asset "/static/exercises.js"}}"></script>
 </body>
 </html>
 {{end}}
@@ -183,3 +189,13 @@ Each lesson explains one idea and lets you edit and run the code in the page.</p
 </html>
 {{end}}
 `
+
+// exerciseNames lists a lesson's exercises for the index page's progress:
+// their names, separated by spaces.
+func exerciseNames(l *Lesson) string {
+	var names []string
+	for _, e := range l.Exercises {
+		names = append(names, e.Name)
+	}
+	return strings.Join(names, " ")
+}

@@ -58,12 +58,14 @@ func TestHandler(t *testing.T) {
 		{"GET", "/", 200, []string{
 			`<title>testlab</title>`,
 			`href="/static/style.css?v=abc123"`,
-			`<a href="/lessons/basic">A small lesson</a><p class="summary">One runnable cell and one plain block.</p>`,
+			`<li data-lesson="basic" data-exercises=""><a href="/lessons/basic">A small lesson</a> <span class="progress" role="status"></span><p class="summary">One runnable cell and one plain block.</p>`,
 			`<a href="/lessons/escaping">Escaping &lt;and&gt; &amp; quotes</a>`,
+			`kept in this browser only`,
 			`<h2>Lab network</h2>`,
 			`<td><code>echo.lab</code></td><td>7</td><td>tcp, udp</td><td><code>10.7.0.7</code></td><td>echo</td>`,
 			`<td>time &lt;RFC 868&gt;</td>`,
-		}, []string{"<script"}},
+			`<script src="/static/exercises.js?v=abc123"></script>`,
+		}, []string{"<script>", "format.js", "lesson.js"}},
 		{"GET", "/lessons/basic", 200, []string{
 			`<title>A small lesson · testlab</title>`,
 			`href="/static/style.css?v=abc123"`,
@@ -76,6 +78,7 @@ func TestHandler(t *testing.T) {
 			`<a class="next" rel="next" href="/lessons/escaping">Escaping &lt;and&gt; &amp; quotes →</a>`,
 			`<script src="/static/format.js?v=abc123"></script>`,
 			`<script src="/static/lesson.js?v=abc123"></script>`,
+			`<script src="/static/exercises.js?v=abc123"></script>`,
 		}, []string{`class="prev"`}},
 		{"GET", "/lessons/escaping", 200, []string{`class="prev" rel="prev" href="/lessons/basic"`}, []string{`class="next"`}},
 		{"HEAD", "/lessons/basic", 200, nil, nil},
@@ -181,4 +184,29 @@ func ExampleHandler() {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/lessons/01-time", nil))
 	fmt.Println(rec.Code, strings.Contains(rec.Body.String(), `id="cell-01-time-1"`))
 	// Output: 200 true
+}
+
+// TestIndexProgress checks what the index page gives static/exercises.js to
+// show each lesson's progress: the lesson's slug and its exercises' names.
+func TestIndexProgress(t *testing.T) {
+	ls, err := Load(os.DirFS("testdata/syntax"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(Handler(ls, Page{}))
+	defer srv.Close()
+	_, body := get(t, "GET", srv.URL+"/")
+	for _, want := range []string{
+		`<li data-lesson="pairs" data-exercises="say-hi 2"><a href="/lessons/pairs">A server and its client</a> <span class="progress" role="status"></span>`,
+		`<script src="/static/exercises.js"></script>`,
+		`<link rel="stylesheet" href="/static/exercises.css">`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("index lacks %s", want)
+		}
+	}
+	_, body = get(t, "GET", srv.URL+"/lessons/pairs")
+	if !strings.Contains(body, `<script src="/static/exercises.js"></script>`) {
+		t.Error("lesson page does not load exercises.js")
+	}
 }

@@ -3,70 +3,174 @@ package lessons
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
-// cellInfo is what the info string of a runnable block says about its cell.
-type cellInfo struct {
+// blockKind says what a fenced code block is for.
+type blockKind int
+
+const (
+	plainBlock    blockKind = iota // code to read, not to run
+	cellBlock                      // "go run": a runnable cell
+	outputBlock                    // "output" or "output match": what the cell above prints
+	exerciseBlock                  // "exercise": checks over a run of a cell
+)
+
+// blockInfo is what the info string of a fenced block says.
+type blockInfo struct {
+	Kind blockKind
+
+	// Cells ("go run").
 	Name string // from id=NAME; "" when the block has none
-	Args string // from args=..., as written (split with splitArgs)
+	With string // from with=NAME: the cell that must be running first
+
+	// Cells and output blocks. Nil when the attribute is absent, so that an
+	// output block can tell "not given" (use the cell's) from "given empty".
+	Args  *string // as written (split with splitArgs)
+	Stdin *string // escapes decoded
+	Exit  *int
+
+	// Output blocks.
+	Match bool // "output match": lines with {{regexp}} holes and "..." lines
 }
 
-// validName is the shape of a cell name given with id=. It starts with a
-// letter so it never looks like a cell's number.
+// validName is the shape of a cell name given with id= (and of an exercise
+// id). It starts with a letter so it never looks like a cell's number.
 var validName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 
-// parseInfo reads the info string of a fenced code block and reports whether
-// the block is a runnable cell. The grammar is small and strict:
+// parseInfo reads the info string of a fenced code block. The grammar is
+// small and strict:
 //
-//	info  = "go" SP "run" { SP attr }
-//	attr  = ("args" | "id") "=" value
-//	value = bare | '"' { any but '"' } '"' | "'" { any but "'" } "'"
+//	info     = cell | output | exercise | other
+//	cell     = "go" SP "run" { SP attr }        attr: args, id, stdin, exit, with
+//	output   = "output" [ SP "match" ] { SP attr }  attr: args, stdin, exit
+//	exercise = "exercise"
+//	attr     = NAME "=" value
+//	value    = bare | '"' { any but '"' } '"' | "'" { any but "'" } "'"
 //
 // where SP is one or more spaces or tabs and bare is one or more characters
-// that are neither space nor quote. A block whose first word is not "go" is
-// plain code; a "go" block with anything after "go" must be a well-formed
-// "go run" line, so a typo is an error rather than a silently dead cell.
-func parseInfo(info string) (ci cellInfo, isCell bool, err error) {
+// that are neither space nor quote. A block whose first word is none of
+// "go", "output" and "exercise" is plain code, and so is a bare "go" block;
+// anything else after those words must be well formed, so that a typo is an
+// error rather than a silently dead cell or an expectation nobody checks.
+func parseInfo(info string) (bi blockInfo, err error) {
 	lang, rest := nextWord(info)
-	if lang != "go" {
-		return ci, false, nil
-	}
-	word, rest := nextWord(rest)
-	switch word {
-	case "":
-		return ci, false, nil
-	case "run":
+	var allowed []string
+	switch lang {
+	case "go":
+		word, after := nextWord(rest)
+		switch word {
+		case "":
+			return bi, nil
+		case "run":
+		default:
+			return bi, fmt.Errorf("info string %q: after \"go\" only \"run\" may follow (write \"go run\" for a runnable cell, or just \"go\" for plain code)", clip(info))
+		}
+		bi.Kind, rest, allowed = cellBlock, after, []string{"args", "id", "stdin", "exit", "with"}
+	case "output":
+		bi.Kind, allowed = outputBlock, []string{"args", "stdin", "exit"}
+		if word, after := nextWord(rest); word == "match" {
+			bi.Match, rest = true, after
+		}
+	case "exercise":
+		if strings.TrimSpace(rest) != "" {
+			return blockInfo{}, fmt.Errorf("info string %q: write just \"exercise\"; the exercise's settings go inside the block as key: value lines", clip(info))
+		}
+		bi.Kind = exerciseBlock
+		return bi, nil
 	default:
-		return ci, false, fmt.Errorf("info string %q: after \"go\" only \"run\" may follow (write \"go run\" for a runnable cell, or just \"go\" for plain code)", clip(info))
+		return bi, nil
+	}
+	fail := func(format string, args ...any) (blockInfo, error) {
+		return blockInfo{}, fmt.Errorf("info string %q: %s", clip(info), fmt.Sprintf(format, args...))
 	}
 	seen := map[string]bool{}
 	for {
 		rest = strings.TrimLeft(rest, " \t")
 		if rest == "" {
-			return ci, true, nil
+			return bi, nil
+		}
+		if word, _ := nextWord(rest); bi.Kind == outputBlock && !strings.Contains(word, "=") {
+			return fail("after \"output\" only \"match\" and the attributes args=, stdin= and exit= may follow, not %q", clip(word))
 		}
 		var key, value string
 		key, value, rest, err = nextAttr(rest)
 		if err != nil {
-			return ci, false, fmt.Errorf("info string %q: %v", clip(info), err)
+			return fail("%v", err)
+		}
+		if !contains(allowed, key) {
+			return fail("unknown attribute %q (known: %s)", clip(key), strings.Join(allowed, ", "))
 		}
 		if seen[key] {
-			return ci, false, fmt.Errorf("info string %q: %s is given twice", clip(info), key)
+			return fail("%s is given twice", key)
 		}
 		seen[key] = true
 		switch key {
 		case "args":
-			ci.Args = value
-		case "id":
+			bi.Args = &value
+		case "id", "with":
 			if !validName.MatchString(value) {
-				return ci, false, fmt.Errorf("info string %q: id %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", clip(info), clip(value))
+				return fail("%s %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", key, clip(value))
 			}
-			ci.Name = value
-		default:
-			return ci, false, fmt.Errorf("info string %q: unknown attribute %q (known: args, id)", clip(info), clip(key))
+			if key == "id" {
+				bi.Name = value
+			} else {
+				bi.With = value
+			}
+		case "stdin":
+			s, err := unescapeStdin(value)
+			if err != nil {
+				return fail("%v", err)
+			}
+			bi.Stdin = &s
+		case "exit":
+			n, err := strconv.Atoi(value)
+			if err != nil || n < 0 || n > 255 {
+				return fail("exit=%s: the exit status is a whole number from 0 to 255", clip(value))
+			}
+			bi.Exit = &n
 		}
 	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// unescapeStdin decodes the few escapes a stdin= value may hold: \n for a
+// new line, \t for a tab and \\ for a backslash.
+func unescapeStdin(s string) (string, error) {
+	if !strings.Contains(s, `\`) {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 == len(s) {
+			return "", fmt.Errorf(`stdin ends in a lone \ (write \\ for a backslash)`)
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case '\\':
+			b.WriteByte('\\')
+		default:
+			return "", fmt.Errorf(`stdin has the unknown escape \%c (known: \n for a new line, \t for a tab, \\ for a backslash)`, s[i])
+		}
+	}
+	return b.String(), nil
 }
 
 // nextWord returns the first space-separated word of s and what follows it.

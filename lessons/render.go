@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -32,16 +33,49 @@ type Cell struct {
 	Source string   // the program, as written in the block
 	Args   []string // the default arguments, from args="..."
 	Line   int      // the line of the opening fence in the .md file
+	Stdin  string   // what the program reads when run, from stdin="..."
+	Exit   int      // the exit status a run ends with, from exit=N (default 0)
+	With   string   // the ID of the cell that must be running first (a server), from with=NAME
+	Runs   []Run    // what it must print: one per output block after it
 }
 
 // A Lesson is one Markdown file, parsed and rendered.
 type Lesson struct {
-	Slug    string // the file name without ".md"; the page is /lessons/SLUG
-	Title   string
-	Summary string
-	Order   int
-	HTML    template.HTML // the rendered body, cells included (not the whole page)
-	Cells   []Cell
+	Slug      string // the file name without ".md"; the page is /lessons/SLUG
+	Title     string
+	Summary   string
+	Order     int
+	HTML      template.HTML // the rendered body, cells included (not the whole page)
+	Cells     []Cell
+	Exercises []Exercise
+}
+
+// Cell returns the lesson's cell with the given ID, or nil.
+func (l *Lesson) Cell(id string) *Cell {
+	for i := range l.Cells {
+		if l.Cells[i].ID == id {
+			return &l.Cells[i]
+		}
+	}
+	return nil
+}
+
+// Servers returns the IDs of the cells that other cells need running (with=),
+// in the order of the lesson.
+func (l *Lesson) Servers() []string {
+	need := map[string]bool{}
+	for _, c := range l.Cells {
+		if c.With != "" {
+			need[c.With] = true
+		}
+	}
+	var out []string
+	for _, c := range l.Cells {
+		if need[c.ID] {
+			out = append(out, c.ID)
+		}
+	}
+	return out
 }
 
 // validSlug is the shape of a lesson file name (without .md): it becomes
@@ -104,7 +138,7 @@ func parseLesson(name string, src []byte) (*Lesson, error) {
 	}
 	l := &Lesson{Slug: slug, Title: fm.Title, Summary: fm.Summary, Order: fm.Order}
 
-	cr := &cellRenderer{cells: map[ast.Node]*cellView{}}
+	cr := &cellRenderer{cells: map[ast.Node]*cellView{}, outputs: map[ast.Node]*outputView{}, exercises: map[ast.Node]*Exercise{}}
 	md := goldmark.New(
 		goldmark.WithExtensions(
 			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
@@ -115,46 +149,179 @@ func parseLesson(name string, src []byte) (*Lesson, error) {
 	)
 	doc := md.Parser().Parse(text.NewReader(body))
 
-	// Find the cells first, so that every bad info string is reported and
-	// the renderer only has to look them up.
-	names := map[string]int{}
+	// Find the cells, their output blocks and the exercises first, so that
+	// every bad block is reported and the renderer only has to look them up.
+	var (
+		names     = map[string]int{}   // cell name → line
+		owner     = map[ast.Node]int{} // cell or output block → index of its cell
+		withLines = map[int]string{}   // cell index → the name its with= gives
+		views     []*cellView          // by cell index
+		drafts    []*exerciseDraft
+		draftNode []ast.Node
+	)
+	lineOf := func(fb *ast.FencedCodeBlock) int {
+		return skipped + 1 + bytes.Count(body[:fb.Info.Segment.Start], []byte("\n"))
+	}
 	err = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		fb, ok := n.(*ast.FencedCodeBlock)
 		if !entering || !ok || fb.Info == nil {
 			return ast.WalkContinue, nil
 		}
-		line := skipped + 1 + bytes.Count(body[:fb.Info.Segment.Start], []byte("\n"))
-		ci, isCell, err := parseInfo(string(fb.Info.Segment.Value(body)))
+		line := lineOf(fb)
+		bi, err := parseInfo(string(fb.Info.Segment.Value(body)))
 		if err != nil {
 			return ast.WalkStop, errorf(name, line, "%v", err)
 		}
-		if !isCell {
-			return ast.WalkContinue, nil
-		}
-		c := Cell{
-			Lesson: slug,
-			Index:  len(l.Cells) + 1,
-			Source: string(fb.Lines().Value(body)),
-			Args:   splitArgs(ci.Args),
-			Line:   line,
-		}
-		c.ID = slug + "-" + strconv.Itoa(c.Index)
-		if ci.Name != "" {
-			if first, dup := names[ci.Name]; dup {
-				return ast.WalkStop, errorf(name, line, "cell id %q is already used by the cell on line %d", ci.Name, first)
+		switch bi.Kind {
+		case cellBlock:
+			c := Cell{
+				Lesson: slug,
+				Index:  len(l.Cells) + 1,
+				Source: string(fb.Lines().Value(body)),
+				Line:   line,
 			}
-			names[ci.Name] = line
-			c.ID = slug + "-" + ci.Name
+			argsText := ""
+			if bi.Args != nil {
+				argsText = *bi.Args
+				c.Args = splitArgs(argsText)
+			}
+			if bi.Stdin != nil {
+				c.Stdin = *bi.Stdin
+			}
+			if bi.Exit != nil {
+				c.Exit = *bi.Exit
+			}
+			c.ID = slug + "-" + strconv.Itoa(c.Index)
+			if bi.Name != "" {
+				if first, dup := names[bi.Name]; dup {
+					return ast.WalkStop, errorf(name, line, "cell id %q is already used by the cell on line %d", bi.Name, first)
+				}
+				names[bi.Name] = line
+				c.ID = slug + "-" + bi.Name
+			}
+			if strings.TrimSpace(c.Source) == "" {
+				return ast.WalkStop, errorf(name, line, "the go run block is empty")
+			}
+			if bi.With != "" {
+				withLines[len(l.Cells)] = bi.With
+			}
+			owner[n] = len(l.Cells)
+			l.Cells = append(l.Cells, c)
+			views = append(views, &cellView{Cell: c, ArgsText: argsText})
+			cr.cells[n] = views[len(views)-1]
+		case outputBlock:
+			prev, _ := n.PreviousSibling().(*ast.FencedCodeBlock)
+			idx, ok := owner[prev]
+			if prev == nil || !ok {
+				return ast.WalkStop, errorf(name, line, "an output block must come right after a go run cell (or after another output block of that cell), with nothing in between")
+			}
+			c := &l.Cells[idx]
+			r := Run{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Output: string(fb.Lines().Value(body)), Match: bi.Match, Line: line}
+			view := &outputView{Run: r, Cell: c.ID}
+			if bi.Args != nil {
+				r.Args, view.ArgsText = splitArgs(*bi.Args), *bi.Args
+				if view.ArgsText == "" {
+					view.ArgsText = " "
+				}
+			}
+			if bi.Stdin != nil {
+				r.Stdin, view.StdinShown = *bi.Stdin, true
+			}
+			if bi.Exit != nil {
+				r.Exit = *bi.Exit
+			}
+			if r.Match {
+				if _, err := compilePattern(r.Output); err != nil {
+					return ast.WalkStop, errorf(name, line, "output match: %v", err)
+				}
+			}
+			view.Run = r
+			c.Runs = append(c.Runs, r)
+			owner[n] = idx
+			cr.outputs[n] = view
+		case exerciseBlock:
+			var lines []string
+			segs := fb.Lines()
+			for i := 0; i < segs.Len(); i++ {
+				seg := segs.At(i)
+				lines = append(lines, strings.TrimRight(string(seg.Value(body)), "\n"))
+			}
+			d, err := parseExercise(name, line, line+1, lines)
+			if err != nil {
+				return ast.WalkStop, err
+			}
+			d.before = len(l.Cells) - 1
+			drafts = append(drafts, d)
+			draftNode = append(draftNode, n)
 		}
-		if strings.TrimSpace(c.Source) == "" {
-			return ast.WalkStop, errorf(name, line, "the go run block is empty")
-		}
-		l.Cells = append(l.Cells, c)
-		cr.cells[n] = &cellView{Cell: c, ArgsText: ci.Args}
 		return ast.WalkContinue, nil
 	})
 	if err != nil {
 		return nil, err
+	}
+
+	// Resolve names: with= on cells, cell: in exercises.
+	byName := func(n string) int {
+		if k, err := strconv.Atoi(n); err == nil {
+			if k >= 1 && k <= len(l.Cells) {
+				return k - 1
+			}
+			return -1
+		}
+		for i, c := range l.Cells {
+			if c.ID == slug+"-"+n {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := range l.Cells {
+		w, ok := withLines[i]
+		if !ok {
+			continue
+		}
+		c := &l.Cells[i]
+		j := byName(w)
+		switch {
+		case j < 0:
+			return nil, errorf(name, c.Line, "with=%s: no cell in this lesson has id=%s", w, w)
+		case j == i:
+			return nil, errorf(name, c.Line, "with=%s names the cell itself; name the server cell it needs", w)
+		case withLines[j] != "":
+			return nil, errorf(name, c.Line, "with=%s names a cell that itself needs another (with=%s); a cell may only need a cell that runs on its own", w, withLines[j])
+		}
+		c.With = l.Cells[j].ID
+		views[i].With = c.With
+	}
+	exNames := map[string]int{}
+	for k, d := range drafts {
+		idx := d.before
+		if d.cellName != "" {
+			if idx = byName(d.cellName); idx < 0 {
+				return nil, errorf(name, d.cellLine, "cell: %s: no cell in this lesson has id=%s (or that number)", d.cellName, d.cellName)
+			}
+		} else if idx < 0 {
+			return nil, errorf(name, d.Line, "the exercise comes before any go run cell; put it after the cell it checks, or name the cell with cell:")
+		}
+		if d.Name == "" {
+			d.Name = strconv.Itoa(k + 1)
+		}
+		if first, dup := exNames[d.Name]; dup {
+			return nil, errorf(name, d.Line, "exercise id %q is already used by the exercise on line %d", d.Name, first)
+		}
+		exNames[d.Name] = d.Line
+		c := l.Cells[idx]
+		d.ID, d.Lesson, d.Cell = slug+"-"+d.Name, slug, c.ID
+		if !d.hasArgs {
+			d.Args = c.Args
+		}
+		if !d.hasStdin {
+			d.Stdin = c.Stdin
+		}
+		l.Exercises = append(l.Exercises, d.Exercise)
+	}
+	for k := range l.Exercises {
+		cr.exercises[draftNode[k]] = &l.Exercises[k]
 	}
 
 	var out bytes.Buffer
@@ -168,7 +335,17 @@ func parseLesson(name string, src []byte) (*Lesson, error) {
 // cellRenderer renders fenced code blocks: runnable cells as editors, other
 // blocks as code, Go highlighted.
 type cellRenderer struct {
-	cells map[ast.Node]*cellView
+	cells     map[ast.Node]*cellView
+	outputs   map[ast.Node]*outputView
+	exercises map[ast.Node]*Exercise
+}
+
+// outputView is an output block with what its HTML needs.
+type outputView struct {
+	Run
+	Cell       string // the ID of its cell
+	ArgsText   string // args= as written, " " for an explicit empty one; "" when not given
+	StdinShown bool   // stdin= was given on the block
 }
 
 // cellView is a cell with what its HTML needs beyond the Cell itself.
@@ -190,6 +367,10 @@ func (r *cellRenderer) renderFencedCodeBlock(w util.BufWriter, source []byte, n 
 	var b strings.Builder
 	if c, ok := r.cells[n]; ok {
 		writeCell(&b, c)
+	} else if o, ok := r.outputs[n]; ok {
+		writeOutput(&b, o)
+	} else if e, ok := r.exercises[n]; ok {
+		writeExercise(&b, e)
 	} else {
 		writeCode(&b, string(fb.Language(source)), code)
 	}
@@ -222,6 +403,9 @@ func writeCell(b *strings.Builder, c *cellView) {
 	code := strings.TrimSuffix(c.Source, "\n")
 	lines := strings.Count(code, "\n") + 1
 
+	if c.With != "" {
+		fmt.Fprintf(b, `<p class="cell-needs">This program talks to <a href="#cell-%s">the server above</a>: run that cell first, then this one.</p>`+"\n", html.EscapeString(c.With))
+	}
 	fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s">`+"\n", id, id)
 	b.WriteString(`  <div class="editor"><div class="gutter" aria-hidden="true">`)
 	for i := 1; i <= lines; i++ {
@@ -238,5 +422,76 @@ func writeCell(b *strings.Builder, c *cellView) {
 	fmt.Fprintf(b, `    <label>Arguments <input class="args" value="%s"></label> <span class="status"></span></div>`+"\n", html.EscapeString(c.ArgsText))
 	b.WriteString(`  <pre class="console" aria-live="polite"></pre>` + "\n")
 	b.WriteString(`  <div class="bytes"><!-- filled by script --></div>` + "\n")
+	b.WriteString("</section>\n")
+}
+
+// writeOutput writes an output block: what the cell above prints, folded
+// away under a summary that says how it was run.
+func writeOutput(b *strings.Builder, o *outputView) {
+	fmt.Fprintf(b, `<details class="expected" data-cell="%s"><summary>Expected output`, html.EscapeString(o.Cell))
+	var how []string
+	if o.ArgsText == " " {
+		how = append(how, "with no arguments")
+	} else if o.ArgsText != "" {
+		how = append(how, "with arguments <code>"+html.EscapeString(o.ArgsText)+"</code>")
+	}
+	if o.StdinShown {
+		how = append(how, "typing <code>"+html.EscapeString(describeStdin(o.Stdin))+"</code>")
+	}
+	if o.Exit != 0 {
+		how = append(how, fmt.Sprintf("exit status %d", o.Exit))
+	}
+	if len(how) > 0 {
+		b.WriteString(" (" + strings.Join(how, ", ") + ")")
+	}
+	b.WriteString("</summary>\n")
+	b.WriteString(`<pre class="expected-output">`)
+	if !o.Match {
+		b.WriteString(html.EscapeString(o.Output))
+	} else {
+		for _, line := range splitLines(o.Output) {
+			if line == ellipsis {
+				b.WriteString(`<span class="vary-lines" title="any number of lines">⋮</span>` + "\n")
+				continue
+			}
+			parts, _ := splitHoles(line) // checked at load
+			for _, p := range parts {
+				if p.hole {
+					fmt.Fprintf(b, `<span class="vary" title="varies: %s">…</span>`, html.EscapeString(p.text))
+				} else {
+					b.WriteString(html.EscapeString(p.text))
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("</pre></details>\n")
+}
+
+// writeExercise writes an exercise's panel. static/exercises.js finds it by
+// its class and data attributes, runs the checks (their JSON form is in
+// data-check) when the cell finishes a run, and marks each one.
+func writeExercise(b *strings.Builder, e *Exercise) {
+	id := html.EscapeString(e.ID)
+	fmt.Fprintf(b, `<section class="exercise" id="exercise-%s" data-exercise="%s" data-lesson="%s" data-cell="%s">`+"\n",
+		id, html.EscapeString(e.Name), html.EscapeString(e.Lesson), html.EscapeString(e.Cell))
+	fmt.Fprintf(b, `  <h3 class="exercise-title">Exercise: %s</h3>`+"\n", html.EscapeString(e.Title))
+	b.WriteString(`  <p class="exercise-how">`)
+	fmt.Fprintf(b, `Edit and run <a href="#cell-%s">the cell</a>`, html.EscapeString(e.Cell))
+	if e.ArgsText != "" {
+		fmt.Fprintf(b, ` with arguments <code>%s</code>`, html.EscapeString(e.ArgsText))
+	}
+	if e.StdinText != "" {
+		fmt.Fprintf(b, `, typing <code>%s</code>`, html.EscapeString(describeStdin(e.Stdin)))
+	}
+	b.WriteString(`. When the program ends (or you press Stop), these checks look at its output and at its socket events:</p>` + "\n")
+	b.WriteString(`  <ul class="checks">` + "\n")
+	for _, c := range e.Checks {
+		js, _ := json.Marshal(c)
+		fmt.Fprintf(b, `    <li class="check" data-check="%s"><span class="mark" aria-hidden="true">○</span> <code class="check-text">%s</code> <span class="detail"></span></li>`+"\n",
+			html.EscapeString(string(js)), html.EscapeString(c.Text))
+	}
+	b.WriteString("  </ul>\n")
+	b.WriteString(`  <p class="exercise-status" role="status">Not checked yet.</p>` + "\n")
 	b.WriteString("</section>\n")
 }

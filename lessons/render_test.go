@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -151,6 +152,66 @@ func TestLoadErrors(t *testing.T) {
 		{"not UTF-8", fstest.MapFS{
 			"a.md": {Data: []byte(lesson("\xff\xfe"))},
 		}, []string{`a.md:1: the file is not valid UTF-8`}},
+		{"output block with no cell", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("text\n\n```output\nhello\n```\n"))},
+		}, []string{`a.md:7: an output block must come right after a go run cell`}},
+		{"output block after text", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\nSome words.\n\n```output\nhello\n```\n"))},
+		}, []string{`a.md:11: an output block must come right after a go run cell`}},
+		{"output block after plain code", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go\npackage main\n```\n```output\nhello\n```\n"))},
+		}, []string{`a.md:8: an output block must come right after`}},
+		{"unclosed hole", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n```output match\nok\ntime {{.*\n```\n"))},
+		}, []string{`a.md:8: output match: line 2 of the block opens {{ but never closes it`}},
+		{"bad regexp in a hole", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n```output match\nport {{[0-9}}\n```\n"))},
+		}, []string{`a.md:8: output match: line 1 of the block: {{[0-9}} is not a regular expression`}},
+		{"bad stdin escape", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run stdin=\"a\\qb\"\npackage main\n```\n"))},
+		}, []string{`a.md:5: info string`, `unknown escape \q`}},
+		{"with names nobody", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run with=server\npackage main\n```\n"))},
+		}, []string{`a.md:5: with=server: no cell in this lesson has id=server`}},
+		{"with names itself", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run id=s with=s\npackage main\n```\n"))},
+		}, []string{`a.md:5: with=s names the cell itself`}},
+		{"with chains", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run id=a with=b\npackage main\n```\n\n```go run id=b with=c\npackage main\n```\n\n```go run id=c\npackage main\n```\n"))},
+		}, []string{`a.md:5: with=b names a cell that itself needs another (with=c)`}},
+		{"exercise before any cell", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```exercise\ntitle: T\ncheck: exit 0\n```\n"))},
+		}, []string{`a.md:5: the exercise comes before any go run cell`}},
+		{"exercise unknown key", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ntitle: T\n# a comment\n\nhint: none\n```\n"))},
+		}, []string{`a.md:13: unknown exercise key "hint"`}},
+		{"exercise line without a colon", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ntitle: T\njust words\n```\n"))},
+		}, []string{`a.md:11: exercise line "just words" is not key: value`}},
+		{"exercise bad check", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ntitle: T\ncheck: exit 0\ncheck: recieved 4 bytes\n```\n"))},
+		}, []string{`a.md:12: check "recieved 4 bytes": unknown check "recieved"`}},
+		{"exercise without title", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ncheck: exit 0\n```\n"))},
+		}, []string{`a.md:9: the exercise has no title: line`}},
+		{"exercise without checks", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ntitle: T\n```\n"))},
+		}, []string{`a.md:9: the exercise has no check: lines`}},
+		{"exercise names an unknown cell", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ntitle: T\ncell: client\ncheck: exit 0\n```\n"))},
+		}, []string{`a.md:11: cell: client: no cell in this lesson has id=client`}},
+		{"exercise names a cell number out of range", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ntitle: T\ncell: 2\ncheck: exit 0\n```\n"))},
+		}, []string{`a.md:11: cell: 2: no cell`}},
+		{"exercise key twice", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\ntitle: T\ntitle: U\ncheck: exit 0\n```\n"))},
+		}, []string{`a.md:11: exercise title is set twice (first on line 10)`}},
+		{"exercise id twice", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```go run\npackage main\n```\n\n```exercise\nid: x\ntitle: T\ncheck: exit 0\n```\n\n```exercise\nid: x\ntitle: U\ncheck: exit 1\n```\n"))},
+		}, []string{`a.md:15: exercise id "x" is already used by the exercise on line 9`}},
+		{"exercise info string with more", fstest.MapFS{
+			"a.md": {Data: []byte(lesson("```exercise id=x\n```\n"))},
+		}, []string{`a.md:5: info string "exercise id=x": write just "exercise"`}},
 		{"every file reported", fstest.MapFS{
 			"a.md": {Data: []byte("no front matter")},
 			"b.md": {Data: []byte("---\ntitle: B\norder: x\n---\n")},
@@ -307,24 +368,33 @@ func FuzzFrontMatter(f *testing.F) {
 }
 
 func TestParseInfo(t *testing.T) {
+	str := func(s string) *string { return &s }
+	num := func(n int) *int { return &n }
 	tests := []struct {
-		info   string
-		isCell bool
-		want   cellInfo
-		err    string
+		info string
+		want blockInfo
+		err  string
 	}{
 		{info: "go"},
 		{info: "  go  "},
 		{info: "text"},
 		{info: "golang run"},
 		{info: "sh go run"},
-		{info: "go run", isCell: true},
-		{info: "go\trun\t", isCell: true},
-		{info: "go run id=client", isCell: true, want: cellInfo{Name: "client"}},
-		{info: `go run args="-p 37" id=client`, isCell: true, want: cellInfo{Name: "client", Args: "-p 37"}},
-		{info: `go run args='-m "hi there"'`, isCell: true, want: cellInfo{Args: `-m "hi there"`}},
-		{info: `go run args=""`, isCell: true},
-		{info: `go run args=time.lab:38`, isCell: true, want: cellInfo{Args: "time.lab:38"}},
+		{info: "outputs"},
+		{info: "go run", want: blockInfo{Kind: cellBlock}},
+		{info: "go\trun\t", want: blockInfo{Kind: cellBlock}},
+		{info: "go run id=client", want: blockInfo{Kind: cellBlock, Name: "client"}},
+		{info: `go run args="-p 37" id=client`, want: blockInfo{Kind: cellBlock, Name: "client", Args: str("-p 37")}},
+		{info: `go run args='-m "hi there"'`, want: blockInfo{Kind: cellBlock, Args: str(`-m "hi there"`)}},
+		{info: `go run args=""`, want: blockInfo{Kind: cellBlock, Args: str("")}},
+		{info: `go run args=time.lab:38`, want: blockInfo{Kind: cellBlock, Args: str("time.lab:38")}},
+		{info: `go run with=server stdin="hello\nbye\n" exit=1`, want: blockInfo{Kind: cellBlock, With: "server", Stdin: str("hello\nbye\n"), Exit: num(1)}},
+		{info: `go run stdin='a\tb\\c'`, want: blockInfo{Kind: cellBlock, Stdin: str("a\tb\\c")}},
+		{info: "output", want: blockInfo{Kind: outputBlock}},
+		{info: "output match", want: blockInfo{Kind: outputBlock, Match: true}},
+		{info: `output match args="-r /foo" exit=1`, want: blockInfo{Kind: outputBlock, Match: true, Args: str("-r /foo"), Exit: num(1)}},
+		{info: `output stdin="x\n"`, want: blockInfo{Kind: outputBlock, Stdin: str("x\n")}},
+		{info: "exercise", want: blockInfo{Kind: exerciseBlock}},
 		{info: "go runn", err: `only "run" may follow`},
 		{info: "go title=x", err: `only "run" may follow`},
 		{info: "go run args", err: `"args" has no value`},
@@ -335,15 +405,25 @@ func TestParseInfo(t *testing.T) {
 		{info: `go run args="a"b`, err: "must be followed by a space"},
 		{info: `go run args=a"b"`, err: "quote inside it"},
 		{info: "go run id=a id=b", err: "id is given twice"},
-		{info: "go run step=1", err: `unknown attribute "step"`},
+		{info: "go run step=1", err: `unknown attribute "step" (known: args, id, stdin, exit, with)`},
 		{info: "go run id=Client", err: `id "Client"`},
 		{info: "go run id=2", err: `id "2"`},
 		{info: "go run id=a_b", err: `id "a_b"`},
+		{info: "go run with=The-Server", err: `with "The-Server"`},
 		{info: "go run {.class}", err: "has no value"},
+		{info: "go run exit=x", err: "exit=x: the exit status is a whole number from 0 to 255"},
+		{info: "go run exit=256", err: "from 0 to 255"},
+		{info: `go run stdin="a\x"`, err: `unknown escape \x`},
+		{info: `go run stdin="a\"`, err: `lone \`},
+		{info: "output exact", err: `after "output" only "match"`},
+		{info: "output match match", err: `only "match" and the attributes`},
+		{info: "output id=x", err: `unknown attribute "id" (known: args, stdin, exit)`},
+		{info: "output with=x", err: `unknown attribute "with"`},
+		{info: "exercise id=x", err: `write just "exercise"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.info, func(t *testing.T) {
-			got, isCell, err := parseInfo(tt.info)
+			got, err := parseInfo(tt.info)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("err = %v, want one containing %q", err, tt.err)
@@ -353,24 +433,45 @@ func TestParseInfo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if isCell != tt.isCell || got != tt.want {
-				t.Errorf("got %+v, cell %v; want %+v, cell %v", got, isCell, tt.want, tt.isCell)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %s; want %s", showInfo(got), showInfo(tt.want))
 			}
 		})
 	}
 }
 
+func showInfo(bi blockInfo) string {
+	s := fmt.Sprintf("{Kind:%d Name:%q With:%q Match:%v", bi.Kind, bi.Name, bi.With, bi.Match)
+	if bi.Args != nil {
+		s += fmt.Sprintf(" Args:%q", *bi.Args)
+	}
+	if bi.Stdin != nil {
+		s += fmt.Sprintf(" Stdin:%q", *bi.Stdin)
+	}
+	if bi.Exit != nil {
+		s += fmt.Sprintf(" Exit:%d", *bi.Exit)
+	}
+	return s + "}"
+}
+
 func FuzzParseInfo(f *testing.F) {
-	for _, seed := range []string{"go", "go run", `go run args="-p 37" id=client`, `go run args='a "b"'`, "go run x", `go run args="`} {
+	for _, seed := range []string{"go", "go run", `go run args="-p 37" id=client`, `go run args='a "b"'`, "go run x", `go run args="`,
+		`go run with=s stdin="a\nb" exit=3`, "output match exit=1", "exercise"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, info string) {
-		ci, isCell, err := parseInfo(info)
-		if err != nil && isCell {
-			t.Fatal("an error and a cell at once")
+		bi, err := parseInfo(info)
+		if err != nil && bi.Kind != plainBlock {
+			t.Fatal("an error and a block kind at once")
 		}
-		if ci.Name != "" && !validName.MatchString(ci.Name) {
-			t.Fatalf("accepted id %q", ci.Name)
+		if bi.Name != "" && !validName.MatchString(bi.Name) {
+			t.Fatalf("accepted id %q", bi.Name)
+		}
+		if bi.With != "" && !validName.MatchString(bi.With) {
+			t.Fatalf("accepted with %q", bi.With)
+		}
+		if bi.Exit != nil && (*bi.Exit < 0 || *bi.Exit > 255) {
+			t.Fatalf("accepted exit %d", *bi.Exit)
 		}
 	})
 }
@@ -419,6 +520,121 @@ func TestHighlightGo(t *testing.T) {
 		highlightGo(&b, tt.in)
 		if b.String() != tt.want {
 			t.Errorf("highlightGo(%q)\n got %s\nwant %s", tt.in, b.String(), tt.want)
+		}
+	}
+}
+
+// TestSyntax loads testdata/syntax/pairs.md, which uses every attribute and
+// block of the cell syntax, and checks what Load makes of it.
+func TestSyntax(t *testing.T) {
+	ls, err := Load(os.DirFS("testdata/syntax"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ls[0]
+	if len(l.Cells) != 2 {
+		t.Fatalf("%d cells, want 2", len(l.Cells))
+	}
+	server, client := l.Cells[0], l.Cells[1]
+	if server.ID != "pairs-server" || server.Stdin != "yes\n" || server.With != "" || !reflect.DeepEqual(server.Args, []string{"-p", "8037"}) {
+		t.Errorf("server cell = %+v", server)
+	}
+	wantRuns := []Run{
+		{Args: []string{"-p", "8037"}, Stdin: "yes\n", Exit: 0, Output: "listening on port {{[0-9]+}}\n...\nserved {{\\d{1,3}}} <clients>\n", Match: true, Line: 14},
+		{Args: []string{"-p", "80"}, Stdin: "yes\n", Exit: 1, Output: "port 80 is privileged & \"quoted\"\n", Line: 19},
+	}
+	if !reflect.DeepEqual(server.Runs, wantRuns) {
+		t.Errorf("server runs:\n got %#v\nwant %#v", server.Runs, wantRuns)
+	}
+	if client.ID != "pairs-2" || client.With != "pairs-server" || client.Stdin != "hello\nbye\n" || !reflect.DeepEqual(client.Args, []string{"-a", "local host"}) {
+		t.Errorf("client cell = %+v", client)
+	}
+	if len(client.Runs) != 1 || client.Runs[0].Stdin != "hi\n" || client.Runs[0].Args != nil || client.Runs[0].Exit != 0 {
+		t.Errorf("client runs = %#v", client.Runs)
+	}
+	if got := l.Servers(); !reflect.DeepEqual(got, []string{"pairs-server"}) {
+		t.Errorf("Servers() = %q", got)
+	}
+	if len(l.Exercises) != 2 {
+		t.Fatalf("%d exercises, want 2", len(l.Exercises))
+	}
+	hi, count := l.Exercises[0], l.Exercises[1]
+	if hi.ID != "pairs-say-hi" || hi.Name != "say-hi" || hi.Cell != "pairs-2" || hi.Title != "Say <hi> & go" ||
+		!reflect.DeepEqual(hi.Args, []string{"-a", "localhost"}) || hi.Stdin != "hi\n" || hi.StdinText != `hi\n` || len(hi.Checks) != 3 || hi.Line != 34 {
+		t.Errorf("first exercise = %+v", hi)
+	}
+	if hi.Checks[0] != (Check{Text: `sent "hi\n" to localhost:8037`, Op: "data", Str: "hi\n", Dir: "sent", Peer: "localhost:8037"}) {
+		t.Errorf("first check = %+v", hi.Checks[0])
+	}
+	if count.ID != "pairs-2" || count.Name != "2" || count.Cell != "pairs-server" || !reflect.DeepEqual(count.Args, server.Args) || count.Stdin != "yes\n" || count.ArgsText != "" {
+		t.Errorf("second exercise = %+v", count)
+	}
+}
+
+// TestSyntaxGolden pins the markup of output blocks and exercise panels.
+func TestSyntaxGolden(t *testing.T) {
+	ls, err := Load(os.DirFS("testdata/syntax"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareGolden(t, filepath.Join("testdata", "syntax", "pairs.golden.html"), string(ls[0].HTML))
+	page := string(ls[0].HTML)
+	for _, must := range []string{
+		`<details class="expected" data-cell="pairs-server"><summary>Expected output</summary>`,
+		`listening on port <span class="vary" title="varies: [0-9]+">…</span>`,
+		`<span class="vary-lines" title="any number of lines">⋮</span>`,
+		`served <span class="vary" title="varies: \d{1,3}">…</span> &lt;clients&gt;`,
+		`<summary>Expected output (with arguments <code>-p 80</code>, exit status 1)</summary>`,
+		`port 80 is privileged &amp; &#34;quoted&#34;`,
+		`<p class="cell-needs">This program talks to <a href="#cell-pairs-server">the server above</a>`,
+		`<summary>Expected output (with no arguments, typing <code>hi↵</code>)</summary>`,
+		`<section class="exercise" id="exercise-pairs-say-hi" data-exercise="say-hi" data-lesson="pairs" data-cell="pairs-2">`,
+		`<h3 class="exercise-title">Exercise: Say &lt;hi&gt; &amp; go</h3>`,
+		`with arguments <code>-a localhost</code>, typing <code>hi↵</code>`,
+		`data-check="{&#34;text&#34;:&#34;sent \&#34;hi\\n\&#34; to localhost:8037&#34;,&#34;op&#34;:&#34;data&#34;`,
+		`<code class="check-text">sent &#34;hi\n&#34; to localhost:8037</code>`,
+		`<section class="exercise" id="exercise-pairs-2" data-exercise="2" data-lesson="pairs" data-cell="pairs-server">`,
+	} {
+		if !strings.Contains(page, must) {
+			t.Errorf("rendered HTML lacks %s", must)
+		}
+	}
+}
+
+// compareGolden compares got with the file golden; -update rewrites it.
+func compareGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("rendered HTML differs from %s (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", golden, got, want)
+	}
+}
+
+// TestLessonGolden pins the rendered body of every lesson in lessons/*.md, so
+// that a change to the renderer or to a lesson shows up as a reviewed diff.
+func TestLessonGolden(t *testing.T) {
+	ls, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, l := range ls {
+		name := filepath.Join("testdata", "golden", l.Slug+".html")
+		seen[filepath.Base(name)] = true
+		t.Run(l.Slug, func(t *testing.T) { compareGolden(t, name, string(l.HTML)) })
+	}
+	entries, _ := os.ReadDir(filepath.Join("testdata", "golden"))
+	for _, e := range entries {
+		if !seen[e.Name()] {
+			t.Errorf("testdata/golden/%s belongs to no lesson; delete it", e.Name())
 		}
 	}
 }

@@ -11,15 +11,14 @@
 //
 // No framework, no build step, no inline code: the page works under a
 // strict Content Security Policy. Everything shown is set as text, never as
-// HTML. Needs format.js loaded first.
+// HTML. Needs format.js and wire.js (the wire views: sequence diagram, bytes,
+// step mode, replay, export) loaded first.
 (function () {
   "use strict";
 
   const F = self.socketlabFormat;
   const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
   const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
-  const BLOCK_LIMIT = 4096; // bytes dumped per send/recv block
-  const EVENT_LIMIT = 2000; // events shown in a bytes panel
 
   // Every program of this browser belongs to one learner, so a server running in one cell is
   // "localhost" to the others (and to other tabs). The id stays in localStorage.
@@ -181,91 +180,6 @@
     return { append, line, clear };
   }
 
-  // Bytes panel: one block per send or recv, hex and text side by side,
-  // short lines for the other socket events, running totals in
-  // data-received and data-sent.
-  function makeBytesView(panel) {
-    let received = 0;
-    let sent = 0;
-    let shown = 0;
-    let peers = new Map(); // stream → what to call the other end
-
-    function totals() {
-      panel.dataset.received = String(received);
-      panel.dataset.sent = String(sent);
-    }
-
-    function reset() {
-      panel.textContent = "";
-      received = 0;
-      sent = 0;
-      shown = 0;
-      peers = new Map();
-      totals();
-    }
-
-    function peerOf(ev) {
-      if (ev.addr) return ev.addr;
-      if (peers.has(ev.stream)) return peers.get(ev.stream);
-      if (ev.remote) return ev.remote;
-      return ev.stream !== undefined ? `stream ${ev.stream}` : "the network";
-    }
-
-    function stamp(ev) {
-      return el("span", "time", F.formatMillis(ev.t));
-    }
-
-    function dataBlock(ev, kind, peer) {
-      const bytes = F.base64ToBytes(ev.data);
-      const n = typeof ev.n === "number" ? ev.n : bytes.length;
-      const block = el("div", "block " + kind);
-      const head = el("div", "head");
-      head.append(stamp(ev), el("span", "what", F.dataHeader(kind, n, peer)));
-      block.appendChild(head);
-      const dump = el("pre", "dump");
-      for (const row of F.hexRows(bytes.subarray(0, BLOCK_LIMIT))) {
-        dump.append(
-          el("span", "off", row.offset), "  ",
-          el("span", "hex", row.hex), "  ",
-          el("span", "txt", row.text), "\n");
-      }
-      if (bytes.length > BLOCK_LIMIT) {
-        dump.append(el("span", "note", `… ${bytes.length - BLOCK_LIMIT} more bytes not shown\n`));
-      }
-      if (bytes.length > 0) block.appendChild(dump);
-      return { block, n };
-    }
-
-    function add(ev) {
-      if (!ev || typeof ev !== "object") return;
-      const kind = ev.kind;
-      if ((kind === "dial" || kind === "connected") && ev.stream !== undefined && ev.addr) {
-        peers.set(ev.stream, ev.addr);
-      }
-      const peer = peerOf(ev);
-      let node;
-      if (kind === "send" || kind === "recv") {
-        const { block, n } = dataBlock(ev, kind, peer);
-        if (kind === "send") sent += n;
-        else received += n;
-        node = block;
-      } else {
-        node = el("div", "event " + (kind === "error" ? "error" : "info"));
-        node.append(stamp(ev), el("span", "what", F.eventLine(ev, peer)));
-      }
-      totals();
-      if (shown < EVENT_LIMIT) {
-        panel.appendChild(node);
-      } else if (shown === EVENT_LIMIT) {
-        panel.appendChild(el("div", "event note", "later events are not shown; the totals still count them"));
-      }
-      shown++;
-    }
-
-    reset();
-    return { add, reset };
-  }
-
   function setupCell(cell) {
     const q = (sel) => cell.querySelector(sel);
     const code = q("textarea.code");
@@ -275,17 +189,27 @@
     const status = q(".status");
     const out = makeConsole(q("pre.console"));
     const editor = makeEditor(code, q(".gutter"));
-    const bytes = makeBytesView(q(".bytes"));
+    // See the wire (wire.js): diagram and bytes of each run, Step/Continue, replay, export.
+    let stepping = false; // this run pauses before each socket operation
+    const wire = self.socketlabWire.attach(cell, {
+      stepRun: () => start(true),
+      send: (msg) => { if (worker) worker.postMessage(msg); },
+      resume: () => setState("running", "running"),
+    });
 
     status.setAttribute("role", "status");
     let run = 0; // counts runs, so that answers for an old run are ignored
     let worker = null;
     let abort = null;
     let timer = null;
+    // What the running program did, for exercises (static/exercises.js): sent with the
+    // "socketlab:run-finished" event when the run ends, however it ends.
+    let record = null;
 
     function setState(state, text) {
       cell.dataset.state = state;
       status.textContent = text;
+      wire.state(state);
     }
 
     function stopTimer() {
@@ -306,15 +230,22 @@
       runBtn.disabled = false;
       stopBtn.disabled = true;
       setState(state, text);
+      wire.end();
+      if (record) {
+        const detail = Object.assign(record, { state });
+        record = null;
+        cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail }));
+      }
     }
 
-    async function start() {
+    async function start(step) {
       if (runBtn.disabled) return; // already running
       const me = ++run;
       runBtn.disabled = true;
       stopBtn.disabled = false;
       out.clear();
-      bytes.reset();
+      stepping = step === true;
+      wire.reset(stepping);
       editor.clearMarks();
       status.removeAttribute("title");
 
@@ -378,25 +309,35 @@
         return;
       }
       worker = w;
+      record = { output: "", stdout: "", stderr: "", exit: null, events: [] };
       input.hidden = false;
       w.onmessage = (e) => {
         if (me !== run) return;
         const m = e.data || {};
         switch (m.type) {
           case "stdout":
+            record.stdout += String(m.text ?? "");
+            record.output += String(m.text ?? "");
             out.append(String(m.text ?? ""), null);
             break;
           case "stderr":
+            record.stderr += String(m.text ?? "");
+            record.output += String(m.text ?? "");
             out.append(String(m.text ?? ""), "stderr");
             break;
           case "event":
-            bytes.add(m.event);
+            if (m.event && typeof m.event === "object") record.events.push(m.event);
+            wire.add(m.event);
+            break;
+          case "pause":
+            setState("paused", wire.pause(m.about));
             break;
           case "reading":
             input.classList.add("waiting");
             break;
           case "exit": {
             const code = Number.isInteger(m.code) ? m.code : 0;
+            record.exit = code;
             out.line(`exit status ${code}`, "exit");
             finish("exited", `exited (${code})`);
             break;
@@ -418,7 +359,7 @@
         out.line("a message from the program could not be read", "error");
         finish("error", "error");
       };
-      w.postMessage({ type: "run", wasm, args: F.splitArgs(argsInput.value), gateway: gatewayURL() });
+      w.postMessage({ type: "run", wasm, args: F.splitArgs(argsInput.value), gateway: gatewayURL(), step: stepping });
     }
 
     function stop() {

@@ -1,0 +1,292 @@
+package lessons_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"socketlab/gateway"
+	"socketlab/internal/browser"
+	"socketlab/lessons"
+)
+
+// pageRun is what lesson.js reports when a run ends (the socketlab:run-finished event).
+type pageRun struct {
+	Output string          `json:"output"`
+	Exit   *int            `json:"exit"`
+	State  string          `json:"state"`
+	Events []lessons.Event `json:"events"`
+}
+
+// page drives one lesson page in the browser.
+type page struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (p *page) eval(js string) {
+	p.t.Helper()
+	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[chromedp.Void](js)); err != nil {
+		p.t.Fatalf("%v\n(evaluating %s)", err, js)
+	}
+}
+
+func (p *page) wait(what, cond string, d time.Duration) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, d)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(0))); err != nil {
+		p.t.Fatalf("waiting for %s: %v", what, err)
+	}
+}
+
+// waitCell waits for cond (an expression that follows the cell element) on a cell; on
+// failure it shows the cell's console and bytes panel.
+func (p *page) waitCell(id, what, cond string, d time.Duration) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, d)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cellSel(id)+cond, chromedp.WithPollingTimeout(0))); err != nil {
+		text, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](cellSel(id)+`.dataset.state + '\n--- console ---\n' + `+
+			cellSel(id)+`.querySelector('pre.console').textContent + '\n--- bytes ---\n' + `+cellSel(id)+`.querySelector('.bytes').textContent`))
+		p.t.Fatalf("waiting for %s %s: %v\nstate: %s", id, what, err, text)
+	}
+}
+
+// open loads a lesson page and records every cell's finished runs in window.__runs.
+func (p *page) open(url string) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("section.cell .run"))); err != nil {
+		p.t.Fatal(err)
+	}
+	p.eval(`window.__runs = {}; for (const c of document.querySelectorAll('section.cell'))
+		c.addEventListener('socketlab:run-finished', (e) => { window.__runs[c.dataset.cell] = e.detail; })`)
+}
+
+func cellSel(id string) string { return `document.getElementById(` + strconv.Quote("cell-"+id) + `)` }
+
+// start sets a cell's arguments, presses Run, and types stdin into its console (ending the
+// input after it, as a native run's stdin ends).
+func (p *page) start(c *lessons.Cell, r lessons.Run) {
+	p.t.Helper()
+	p.eval(`delete window.__runs[` + strconv.Quote(c.ID) + `]; ` + cellSel(c.ID) + `.querySelector('input.args').value = ` + strconv.Quote(joinArgs(r.Args)) +
+		`; ` + cellSel(c.ID) + `.querySelector('.run').click()`)
+	p.wait(c.ID+" to start", cellSel(c.ID)+`.dataset.state !== 'compiling' && `+cellSel(c.ID)+`.dataset.state !== 'idle'`, 3*time.Minute)
+	if r.Stdin == "" {
+		return
+	}
+	var js strings.Builder
+	js.WriteString(`(() => { const in_ = ` + cellSel(c.ID) + `.querySelector('input.stdin');`)
+	for _, line := range strings.SplitAfter(r.Stdin, "\n") {
+		if line == "" {
+			continue
+		}
+		text, enter := strings.CutSuffix(line, "\n")
+		js.WriteString(`in_.value = ` + strconv.Quote(text) + `;`)
+		if enter {
+			js.WriteString(`in_.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));`)
+		}
+	}
+	js.WriteString(`in_.dispatchEvent(new KeyboardEvent('keydown', {key: 'd', ctrlKey: true, bubbles: true})); })()`)
+	p.eval(js.String())
+}
+
+// finished waits for a cell's run to end and returns what lesson.js reported.
+func (p *page) finished(id string, d time.Duration) pageRun {
+	p.t.Helper()
+	p.wait(id+" to finish", `window.__runs[`+strconv.Quote(id)+`] !== undefined`, d)
+	js, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`JSON.stringify(window.__runs[`+strconv.Quote(id)+`])`))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var r pageRun
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		p.t.Fatal(err)
+	}
+	return r
+}
+
+// stop presses Stop on a cell if it still runs.
+func (p *page) stop(id string) {
+	p.eval(`(() => { const b = ` + cellSel(id) + `.querySelector('.stop'); if (!b.disabled) b.click(); })()`)
+}
+
+// screenshot saves what the learner sees around the element el, for people to look at, in
+// $SOCKETLAB_ARTIFACTS when that is set.
+func (p *page) screenshot(el, name string) {
+	dir := os.Getenv("SOCKETLAB_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	p.eval(el + `.scrollIntoView({block: 'center'})`)
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Logf("screenshot: %v", err)
+		return
+	}
+	os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err == nil {
+		p.t.Logf("screenshot: %s", filepath.Join(dir, name))
+	}
+}
+
+// joinArgs writes arguments back as the Arguments field reads them.
+func joinArgs(args []string) string {
+	var out []string
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t") {
+			a = `"` + a + `"`
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
+}
+
+// consoleMatches waits until a running cell's program output fits r, as the native test's
+// settle does; it gives up after d.
+func (p *page) consoleMatches(id string, r lessons.Run, d time.Duration) {
+	deadline := time.Now().Add(d)
+	js := `Array.from(` + cellSel(id) + `.querySelector('pre.console').childNodes)
+		.filter((n) => n.nodeType === 3 || n.classList.contains('stderr')).map((n) => n.textContent).join('')`
+	for time.Now().Before(deadline) {
+		text, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			return
+		}
+		if ok, _ := r.Matches(text); ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond) // polling the page: it has no event for "output changed"
+	}
+}
+
+func checkPageRun(t *testing.T, where string, r lessons.Run, got pageRun, stopped bool) {
+	t.Helper()
+	if !stopped && (got.Exit == nil || *got.Exit != r.Exit) {
+		t.Errorf("%s in the browser: state %s, exit %v, want %d. Output:\n%s", where, got.State, showExit(got.Exit), r.Exit, indent(got.Output))
+	}
+	if ok, why := r.Matches(got.Output); !ok {
+		t.Errorf("%s in the browser: %s\n--- got ---\n%s\n--- want ---\n%s", where, why, indent(got.Output), indent(r.Output))
+	}
+}
+
+// TestLessonsInBrowser opens every lesson page in headless Chromium and runs its first cell
+// (a server with its first client), comparing what the page reports with the lesson's
+// output block. Then it completes one exercise end to end and sees the progress on the
+// index page.
+func TestLessonsInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	gw, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { gw.Close() })
+	ts := httptest.NewServer(gw)
+	t.Cleanup(ts.Close)
+	ls, err := lessons.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &page{t: t, ctx: ctx}
+
+	for _, l := range ls {
+		t.Run(l.Slug, func(t *testing.T) {
+			p.t = t
+			p.open(ts.URL + "/lessons/" + l.Slug)
+			first := &l.Cells[0]
+			r := first.Runs[0]
+			where := fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, first.Line, first.ID)
+			var client *lessons.Cell
+			for i := range l.Cells {
+				if l.Cells[i].With == first.ID {
+					client = &l.Cells[i]
+					break
+				}
+			}
+			if client == nil {
+				p.start(first, r)
+				checkPageRun(t, where, r, p.finished(first.ID, 2*time.Minute), false)
+				return
+			}
+			// A server: run it, wait for it to listen, run its first client, then stop it.
+			p.start(first, r)
+			// Every server in the lessons prints its first line once it listens.
+			p.waitCell(first.ID, "to listen", `.querySelector('pre.console').textContent.length > 0`, time.Minute)
+			cr := client.Runs[0]
+			p.start(client, cr)
+			checkPageRun(t, fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, client.Line, client.ID), cr, p.finished(client.ID, 2*time.Minute), false)
+			p.consoleMatches(first.ID, r, 10*time.Second)
+			p.stop(first.ID)
+			got := p.finished(first.ID, time.Minute)
+			checkPageRun(t, where, r, got, got.State == "stopped")
+		})
+	}
+
+	t.Run("exercise", func(t *testing.T) {
+		p.t = t
+		var l *lessons.Lesson
+		for _, x := range ls {
+			if x.Slug == "05-line-helper" {
+				l = x
+			}
+		}
+		if l == nil {
+			t.Fatal("no lesson 05-line-helper")
+		}
+		ex := l.Exercises[0]
+		cell := l.Cell(ex.Cell)
+		panel := `document.getElementById(` + strconv.Quote("exercise-"+ex.ID) + `)`
+		p.open(ts.URL + "/lessons/" + l.Slug)
+
+		// The cell as given does not half-close: the check says so.
+		p.start(cell, lessons.Run{Args: ex.Args})
+		p.finished(cell.ID, 2*time.Minute)
+		p.wait("the checks", panel+`.dataset.state === 'failed'`, 10*time.Second)
+		p.screenshot(panel, "exercise-failed.png")
+		detail, _ := chromedp.Run(ctx, chromedp.Evaluate[string](panel+`.querySelector('li.check.fail .detail').textContent`))
+		if want := "not yet: there was no fin-sent on the stream to web.lab:80"; detail != want {
+			t.Errorf("the failed check says %q, want %q", detail, want)
+		}
+
+		// The solution passes every check, and the exercise is recorded.
+		solution, err := os.ReadFile(filepath.Join(exercisesDir, l.Slug, ex.Name+".go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.eval(`(() => { const ta = ` + cellSel(cell.ID) + `.querySelector('textarea.code'); ta.value = ` + strconv.Quote(string(solution)) +
+			`; ta.dispatchEvent(new Event('input', {bubbles: true})); })()`)
+		p.start(cell, lessons.Run{Args: ex.Args})
+		p.finished(cell.ID, 2*time.Minute)
+		p.wait("the checks to pass", panel+`.dataset.state === 'passed'`, 10*time.Second)
+		passed, _ := chromedp.Run(ctx, chromedp.Evaluate[int](panel+`.querySelectorAll('li.check.pass').length`))
+		if passed != len(ex.Checks) {
+			t.Errorf("%d checks marked passed, want %d", passed, len(ex.Checks))
+		}
+
+		p.screenshot(panel, "exercise-passed.png")
+
+		// The index page shows the lesson done, and the others still to do.
+		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".lesson-list"))); err != nil {
+			t.Fatal(err)
+		}
+		progress := func(slug string) string {
+			s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('li[data-lesson=`+strconv.Quote(slug)+`] .progress').textContent`))
+			return s
+		}
+		if got := progress(l.Slug); got != "\u2713 done" {
+			t.Errorf("index shows %q for %s, want \u2713 done", got, l.Slug)
+		}
+		if got := progress("02-sockets"); got != "1 exercise to do" {
+			t.Errorf("index shows %q for 02-sockets, want 1 exercise to do", got)
+		}
+	})
+}

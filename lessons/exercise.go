@@ -1,0 +1,130 @@
+package lessons
+
+import (
+	"regexp"
+	"strings"
+)
+
+// An Exercise is a task at the end of a lesson section: a fenced block
+// marked "exercise" whose checks run in the page when the cell it names
+// finishes a run (static/exercises.js), and in the tests against a correct
+// and a wrong solution.
+//
+//	```exercise
+//	id: four-bytes
+//	title: Read exactly four bytes
+//	cell: client
+//	args: -a time.lab
+//	check: received exactly 4 bytes from time.lab:37
+//	check: exit 0
+//	```
+//
+// title and at least one check are required. cell names the cell (its id=,
+// or its number in the lesson: 1 for the first) and defaults to the cell
+// written last before the block. id names the
+// exercise for the learner's progress (default: its number in the lesson).
+// args and stdin, when given, are what the learner should run the cell with
+// (stdin takes \n, \t and \\ escapes); otherwise the cell's own apply.
+type Exercise struct {
+	ID        string   // "SLUG-NAME"; the page uses it in id="exercise-ID"
+	Name      string   // the id: value, or the exercise's number in the lesson
+	Lesson    string   // the lesson's slug
+	Title     string   //
+	Cell      string   // the ID of the cell whose runs it checks
+	Args      []string // what to run the cell with: the args: line, else the cell's
+	ArgsText  string   // the args: line as written; "" when there is none
+	Stdin     string   // the stdin: line decoded, else the cell's
+	StdinText string   // the stdin: line as written; "" when there is none
+	Checks    []Check
+	Line      int // the line of the opening fence
+}
+
+// validIndex is a cell's number in its lesson, for cell: lines.
+var validIndex = regexp.MustCompile(`^[1-9][0-9]{0,3}$`)
+
+// exerciseDraft is an exercise block as read, before names are resolved.
+type exerciseDraft struct {
+	Exercise
+	cellName string // from cell:, "" for the cell before
+	cellLine int    // the line of cell:, for errors
+	before   int    // the index of the cell written before the block, -1 for none
+	hasArgs  bool
+	hasStdin bool
+}
+
+// parseExercise reads the key: value lines of an exercise block. lines are
+// the block's lines and first the file line of lines[0].
+func parseExercise(file string, fence, first int, lines []string) (*exerciseDraft, error) {
+	d := &exerciseDraft{Exercise: Exercise{Line: fence}}
+	seen := map[string]int{}
+	for i, raw := range lines {
+		n := first + i
+		text := strings.TrimSpace(raw)
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		key, value, found := strings.Cut(text, ":")
+		if !found {
+			return nil, errorf(file, n, "exercise line %q is not key: value (keys: id, title, cell, args, stdin, check)", clip(text))
+		}
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if prev, dup := seen[key]; dup && key != "check" {
+			return nil, errorf(file, n, "exercise %s is set twice (first on line %d)", key, prev)
+		}
+		seen[key] = n
+		switch key {
+		case "id":
+			if !validName.MatchString(value) {
+				return nil, errorf(file, n, "exercise id %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", clip(value))
+			}
+			d.Name = value
+		case "title":
+			v, err := unquote(value)
+			if err != nil || v == "" {
+				return nil, errorf(file, n, "the exercise title is empty or badly quoted")
+			}
+			d.Title = v
+		case "cell":
+			if !validName.MatchString(value) && !validIndex.MatchString(value) {
+				return nil, errorf(file, n, "cell: %q is not a cell id (the id= of a go run block in this lesson, or its number: 1 for the first)", clip(value))
+			}
+			d.cellName, d.cellLine = value, n
+		case "args":
+			v, err := unquote(value)
+			if err != nil {
+				return nil, errorf(file, n, "args: %v", err)
+			}
+			d.ArgsText, d.Args, d.hasArgs = v, splitArgs(v), true
+		case "stdin":
+			v, err := unquote(value)
+			if err == nil {
+				d.StdinText = v
+				v, err = unescapeStdin(v)
+			}
+			if err != nil {
+				return nil, errorf(file, n, "stdin: %v", err)
+			}
+			d.Stdin, d.hasStdin = v, true
+		case "check":
+			c, err := ParseCheck(value)
+			if err != nil {
+				return nil, errorf(file, n, "check %q: %v", clip(value), err)
+			}
+			d.Checks = append(d.Checks, c)
+		default:
+			return nil, errorf(file, n, "unknown exercise key %q (known keys: id, title, cell, args, stdin, check)", clip(key))
+		}
+	}
+	if d.Title == "" {
+		return nil, errorf(file, fence, "the exercise has no title: line")
+	}
+	if len(d.Checks) == 0 {
+		return nil, errorf(file, fence, "the exercise has no check: lines; give at least one (see docs/lessons.md for the checks)")
+	}
+	return d, nil
+}
+
+// describeStdin shows input for a page: each new line as ↵.
+func describeStdin(s string) string {
+	return strings.TrimSuffix(strings.ReplaceAll(s, "\n", "↵ "), " ")
+}

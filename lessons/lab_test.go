@@ -1,0 +1,581 @@
+package lessons_test
+
+// The lessons run for real here: every cell, natively (go build with the lab's overlay, as
+// `socketlab run` does), its sockets going through a gateway started by the test to the lab's
+// real servers on loopback. A server cell runs while the cells that need it (with=) run, and
+// every run's console text and exit status are compared with the output blocks of the lesson.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"socketlab"
+	"socketlab/gateway"
+	"socketlab/gateway/build"
+	"socketlab/lessons"
+	"socketlab/wasm/overlay"
+)
+
+const (
+	runTimeout    = 60 * time.Second // a program that should end by itself
+	readyTimeout  = 30 * time.Second // a server cell, until it listens
+	settleTimeout = 10 * time.Second // a server cell, after its clients are done
+)
+
+// labEnv is a gateway on loopback and a native build service for learner programs.
+type labEnv struct {
+	ws  string // the relay's ws:// URL, without the learner
+	bs  *build.Service
+	dir string // where programs run (a program may write files)
+}
+
+var (
+	envOnce sync.Once
+	envErr  error
+	env     *labEnv
+	envStop func()
+)
+
+// TestMain shuts the shared gateway down after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if envStop != nil {
+		envStop()
+	}
+	os.Exit(code)
+}
+
+// startLab starts the gateway and the build service once for all tests. Compiled programs
+// go to $SOCKETLAB_TEST_CACHE when it is set (handy while writing lessons), else to a
+// temporary directory.
+func startLab(t *testing.T) *labEnv {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs every lesson program against a real gateway; skipped with -short")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH: the lesson programs cannot be built")
+	}
+	envOnce.Do(func() {
+		tmp, err := os.MkdirTemp("", "socketlab-lessons-")
+		if err != nil {
+			envErr = err
+			return
+		}
+		cache := os.Getenv("SOCKETLAB_TEST_CACHE")
+		if cache == "" {
+			cache = filepath.Join(tmp, "cache")
+		}
+		gw, err := gateway.New(&gateway.Options{CacheDir: filepath.Join(tmp, "gateway-cache")})
+		if err != nil {
+			envErr = fmt.Errorf("starting a gateway: %w", err)
+			return
+		}
+		ts := httptest.NewServer(gw)
+		goroot, err := exec.Command("go", "env", "GOROOT").Output()
+		if err != nil {
+			envErr = err
+			return
+		}
+		files, err := overlay.FilesFor(strings.TrimSpace(string(goroot)), runtime.GOOS)
+		if err != nil {
+			envErr = err
+			return
+		}
+		bs, err := build.New(&build.Options{
+			CacheDir: cache,
+			GOOS:     runtime.GOOS,
+			GOARCH:   runtime.GOARCH,
+			Tags:     []string{"socketlab"},
+			Runtime:  socketlab.Runtime,
+			Overlay:  files,
+			Prelude:  []byte("package main\n\nimport _ \"socketlab/wasm/labnet\"\n"),
+			Timeout:  5 * time.Minute,
+			Logf:     func(string, ...any) {},
+		})
+		if err != nil {
+			envErr = err
+			return
+		}
+		work := filepath.Join(tmp, "work")
+		os.MkdirAll(work, 0o755)
+		env = &labEnv{ws: "ws://" + strings.TrimPrefix(ts.URL, "http://") + "/ws", bs: bs, dir: work}
+		envStop = func() {
+			ts.Close()
+			gw.Close()
+			os.RemoveAll(tmp)
+		}
+	})
+	if envErr != nil {
+		t.Fatal(envErr)
+	}
+	return env
+}
+
+// program is a Go source to run and where it comes from, for messages.
+type program struct {
+	where  string // "02-sockets.md:45 (cell 02-sockets-client)"
+	file   string // the lesson file, for compile errors
+	line   int    // the line before the source's first line in file; 0 when not from a lesson
+	source string
+}
+
+// build compiles p, naming the lesson line of each compile error.
+func (e *labEnv) build(p program) (string, error) {
+	res, err := e.bs.Build(context.Background(), []byte(p.source))
+	if err != nil {
+		return "", fmt.Errorf("%s: building: %v", p.where, err)
+	}
+	if !res.OK {
+		var msgs []string
+		for _, d := range res.Diagnostics {
+			if p.line > 0 && d.Line > 0 {
+				msgs = append(msgs, fmt.Sprintf("%s:%d: %s (line %d of the cell)", p.file, p.line+d.Line, d.Msg, d.Line))
+			} else {
+				msgs = append(msgs, fmt.Sprintf("line %d: %s", d.Line, d.Msg))
+			}
+		}
+		if len(msgs) == 0 {
+			msgs = append(msgs, res.Output)
+		}
+		return "", fmt.Errorf("%s does not compile:\n\t%s", p.where, strings.Join(msgs, "\n\t"))
+	}
+	path, ok := e.bs.ProgramPath(res.Hash)
+	if !ok {
+		return "", fmt.Errorf("%s: the build left no program", p.where)
+	}
+	return path, nil
+}
+
+// proc is a running learner program.
+type proc struct {
+	where string
+	cmd   *exec.Cmd
+	done  chan struct{} // closed when the program has ended and its output is in
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every new output, event or end
+	output  strings.Builder
+	events  []lessons.Event
+	exit    *int
+	stopped bool
+}
+
+func (p *proc) signal() {
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// Write takes the program's standard output and error (one pipe, so their order is kept).
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	p.output.Write(b)
+	p.signal()
+	p.mu.Unlock()
+	return len(b), nil
+}
+
+// start runs the program at path with args and stdin, as the learner called learner.
+func (e *labEnv) start(where, path string, args []string, stdin, learner string) (*proc, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	p := &proc{where: where, changed: make(chan struct{}), done: make(chan struct{})}
+	cmd := exec.Command(path, args...)
+	cmd.Args[0] = "main"
+	cmd.Dir = e.dir
+	// GOMAXPROCS=1: in the browser a program runs on one thread, so what it does between two
+	// blocking calls happens before the runtime handles what arrived meanwhile (a reply
+	// cannot overtake the CloseWrite that follows a Write). One thread here keeps the order
+	// of socket events as close to the page's as a native program allows.
+	cmd.Env = append(os.Environ(), "SOCKETLAB_GATEWAY="+e.ws+"?learner="+learner, "SOCKETLAB_EVENTS=fd:3", "GOMAXPROCS=1")
+	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Stdout, cmd.Stderr = p, p
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("%s: starting: %v", where, err)
+	}
+	w.Close()
+	p.cmd = cmd
+	events := make(chan struct{})
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 16<<20)
+		for sc.Scan() {
+			var ev lessons.Event
+			if json.Unmarshal(sc.Bytes(), &ev) != nil {
+				continue
+			}
+			p.mu.Lock()
+			p.events = append(p.events, ev)
+			p.signal()
+			p.mu.Unlock()
+		}
+		r.Close()
+	}()
+	go func() {
+		err := cmd.Wait()
+		<-events
+		p.mu.Lock()
+		if !p.stopped {
+			code := cmd.ProcessState.ExitCode()
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					code = 128 + int(ws.Signal())
+				}
+			}
+			p.exit = &code
+		}
+		p.signal()
+		p.mu.Unlock()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// waitFor waits until cond holds (checked on every change) or the program ends, up to d.
+// It reports whether cond held.
+func (p *proc) waitFor(d time.Duration, cond func(*proc) bool) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		p.mu.Lock()
+		ok, ch := cond(p), p.changed
+		p.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-p.done:
+			p.mu.Lock()
+			ok := cond(p)
+			p.mu.Unlock()
+			return ok
+		case <-deadline.C:
+			return false
+		}
+	}
+}
+
+// stop kills the program if it still runs and returns what it did.
+func (p *proc) stop() lessons.Outcome {
+	p.mu.Lock()
+	running := p.exit == nil
+	if running {
+		p.stopped = true
+	}
+	p.mu.Unlock()
+	if running {
+		p.cmd.Process.Kill()
+	}
+	<-p.done
+	return p.outcome()
+}
+
+func (p *proc) outcome() lessons.Outcome {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return lessons.Outcome{Output: p.output.String(), Exit: p.exit, Events: append([]lessons.Event(nil), p.events...)}
+}
+
+// finish waits for the program to end by itself; after runTimeout it is stopped and that is
+// an error.
+func (p *proc) finish() (lessons.Outcome, error) {
+	select {
+	case <-p.done:
+		return p.outcome(), nil
+	case <-time.After(runTimeout):
+		o := p.stop()
+		return o, fmt.Errorf("%s did not end within %v; it was stopped. Output so far:\n%s\nSocket events:\n%s", p.where, runTimeout, indent(o.Output), showEvents(o.Events))
+	}
+}
+
+// ready waits for a server to listen (or bind, for UDP). When it does not, the server is
+// stopped and the error says what it did instead.
+func (p *proc) ready() error {
+	ok := p.waitFor(readyTimeout, func(p *proc) bool {
+		for _, e := range p.events {
+			if e.Kind == "listen" || e.Kind == "bind" {
+				return true
+			}
+		}
+		return false
+	})
+	if ok {
+		return nil
+	}
+	o := p.stop()
+	return fmt.Errorf("%s never started listening (exit %s). Output:\n%s", p.where, showExit(o.Exit), indent(o.Output))
+}
+
+// settle waits until a server has finished with every connection it accepted and, when want
+// is given, its console shows what the run expects; then it stops the server.
+func (p *proc) settle(want *lessons.Run) lessons.Outcome {
+	p.waitFor(settleTimeout, func(p *proc) bool {
+		open := map[uint32]bool{}
+		for _, e := range p.events {
+			switch e.Kind {
+			case "accept":
+				open[e.Stream] = true
+			case "close", "reset", "reset-sent":
+				delete(open, e.Stream)
+			}
+		}
+		if len(open) > 0 {
+			return false
+		}
+		if want == nil {
+			return true
+		}
+		ok, _ := want.Matches(p.output.String())
+		return ok
+	})
+	return p.stop()
+}
+
+func showExit(e *int) string {
+	if e == nil {
+		return "none: stopped"
+	}
+	return fmt.Sprint(*e)
+}
+
+// showEvents lists socket events compactly, for failure messages.
+func showEvents(evs []lessons.Event) string {
+	var b strings.Builder
+	for _, e := range evs {
+		fmt.Fprintf(&b, "\t%9.3fms stream %d %s %s", e.T, e.Stream, e.Kind, e.Addr)
+		if e.N > 0 {
+			fmt.Fprintf(&b, " %d bytes %q", e.N, e.Data)
+		}
+		if e.Error != "" || e.Code != "" {
+			fmt.Fprintf(&b, " (%s: %s)", e.Code, e.Error)
+		}
+		b.WriteString("\n")
+	}
+	if b.Len() == 0 {
+		return "\t(none)"
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func indent(s string) string {
+	if s == "" {
+		return "\t(nothing)"
+	}
+	return "\t" + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n\t")
+}
+
+// learnerID makes a learner id for one group of programs that share localhost.
+func learnerID(parts ...string) string {
+	id := "t-" + strings.Join(parts, "-")
+	if len(id) > 64 {
+		id = id[:64]
+	}
+	return id
+}
+
+// cellProgram is a lesson cell as a program.
+func cellProgram(l *lessons.Lesson, c *lessons.Cell) program {
+	return program{
+		where:  fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, c.Line, c.ID),
+		file:   l.Slug + ".md",
+		line:   c.Line,
+		source: c.Source,
+	}
+}
+
+// runsOf is what to run a cell with: its output blocks, or its own settings when it has none.
+func runsOf(c *lessons.Cell) []lessons.Run {
+	if len(c.Runs) > 0 {
+		return c.Runs
+	}
+	return []lessons.Run{{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Output: "...\n", Match: true, Line: c.Line}}
+}
+
+// checkRun compares a run with what it expects.
+func checkRun(where string, r lessons.Run, o lessons.Outcome, stopped bool) []error {
+	var errs []error
+	what := fmt.Sprintf("%s, run with args %q", where, r.Args)
+	if r.Line != 0 {
+		what = fmt.Sprintf("%s, output block on line %d (args %q)", where, r.Line, r.Args)
+	}
+	if !stopped && (o.Exit == nil || *o.Exit != r.Exit) {
+		errs = append(errs, fmt.Errorf("%s: exit status %s, want %d. Output:\n%s", what, showExit(o.Exit), r.Exit, indent(o.Output)))
+	}
+	if ok, why := r.Matches(o.Output); !ok {
+		errs = append(errs, fmt.Errorf("%s: the output is not what the lesson shows: %s\n--- got ---\n%s\n--- want ---\n%s", what, why, indent(o.Output), indent(r.Output)))
+	}
+	return errs
+}
+
+// runLesson runs every cell of l and returns every way they differ from the lesson.
+func (e *labEnv) runLesson(l *lessons.Lesson) []error {
+	var errs []error
+	servers := map[string]bool{}
+	for _, id := range l.Servers() {
+		servers[id] = true
+	}
+	for i := range l.Cells {
+		c := &l.Cells[i]
+		p := cellProgram(l, c)
+		switch {
+		case c.With != "":
+			continue // runs with its server
+		case servers[c.ID]:
+			errs = append(errs, e.runServerGroup(l, c)...)
+			continue
+		}
+		path, err := e.build(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for k, r := range runsOf(c) {
+			pr, err := e.start(p.where, path, r.Args, r.Stdin, learnerID(l.Slug, c.ID, fmt.Sprint(k)))
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			o, err := pr.finish()
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			errs = append(errs, checkRun(p.where, r, o, false)...)
+		}
+	}
+	return errs
+}
+
+// runServerGroup runs server cell s with every cell that needs it, and s's other runs alone.
+func (e *labEnv) runServerGroup(l *lessons.Lesson, s *lessons.Cell) []error {
+	var errs []error
+	sp := cellProgram(l, s)
+	spath, err := e.build(sp)
+	if err != nil {
+		return []error{err}
+	}
+	var clients []*lessons.Cell
+	for i := range l.Cells {
+		if l.Cells[i].With == s.ID {
+			clients = append(clients, &l.Cells[i])
+		}
+	}
+	runs := runsOf(s)
+	learner := learnerID(l.Slug, s.ID)
+	srv, err := e.start(sp.where, spath, runs[0].Args, runs[0].Stdin, learner)
+	if err != nil {
+		return []error{err}
+	}
+	if err := srv.ready(); err != nil {
+		return []error{err}
+	}
+	for _, c := range clients {
+		cp := cellProgram(l, c)
+		path, err := e.build(cp)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, r := range runsOf(c) {
+			pr, err := e.start(cp.where, path, r.Args, r.Stdin, learner)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			o, err := pr.finish()
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			errs = append(errs, checkRun(cp.where, r, o, false)...)
+		}
+	}
+	o := srv.settle(&runs[0])
+	serverErrs := checkRun(sp.where, runs[0], o, o.Exit == nil)
+	if len(errs) > 0 || len(serverErrs) > 0 {
+		serverErrs = append(serverErrs, fmt.Errorf("%s, the server, printed:\n%s\nits socket events:\n%s", sp.where, indent(o.Output), showEvents(o.Events)))
+	}
+	errs = append(errs, serverErrs...)
+	for k, r := range runs[1:] {
+		pr, err := e.start(sp.where, spath, r.Args, r.Stdin, learnerID(l.Slug, s.ID, "alone", fmt.Sprint(k)))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		o, err := pr.finish()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, checkRun(sp.where, r, o, false)...)
+	}
+	return errs
+}
+
+// TestLessonCells runs every cell of every lesson with its declared arguments and input
+// against a real gateway, and checks the output and exit status the lesson shows.
+func TestLessonCells(t *testing.T) {
+	e := startLab(t)
+	ls, err := lessons.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		t.Run(l.Slug, func(t *testing.T) {
+			t.Parallel()
+			for _, err := range e.runLesson(l) {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestBrokenLesson runs testdata/broken/broken.md, whose cells fail in two ways, and checks
+// that each failure names the lesson file, the cell and the line.
+func TestBrokenLesson(t *testing.T) {
+	e := startLab(t)
+	ls, err := lessons.Load(os.DirFS("testdata/broken"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, err := range e.runLesson(ls[0]) {
+		msgs = append(msgs, err.Error())
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{
+		"broken.md:8 (cell broken-1) does not compile",
+		"broken.md:12: undefined: missing (line 4 of the cell)",
+		`broken.md:18 (cell broken-2), output block on line 31 (args ["a" "b"]): exit status 3, want 0`,
+		`broken.md:18 (cell broken-2), output block on line 31 (args ["a" "b"]): the output is not what the lesson shows: line 1 is "2", want "3"`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the errors do not say %q; they are:\n%s", want, all)
+		}
+	}
+	if len(msgs) != 3 {
+		t.Errorf("%d errors, want 3:\n%s", len(msgs), all)
+	}
+}

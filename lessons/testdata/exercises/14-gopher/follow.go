@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+)
+
+// fetch sends selector to host:port and returns the lines of the answer.
+func fetch(hostport, selector string) ([]string, error) {
+	conn, err := net.Dial("tcp", hostport)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "%s\r\n", selector)
+	var lines []string
+	sc := bufio.NewScanner(conn)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	return lines, sc.Err()
+}
+
+func main() {
+	menu, err := fetch("gopher.lab:70", "")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for _, line := range menu {
+		if !strings.HasPrefix(line, "0") {
+			continue
+		}
+		fields := strings.Split(line[1:], "\t")
+		if len(fields) < 4 {
+			continue
+		}
+		text, err := fetch(net.JoinHostPort(fields[2], fields[3]), fields[1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		if len(text) > 0 {
+			fmt.Println(text[0])
+		}
+		return
+	}
+	fmt.Fprintln(os.Stderr, "the menu has no text entry")
+	os.Exit(1)
+}

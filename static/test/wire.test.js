@@ -1,0 +1,297 @@
+// Checks the pure half of wire.js: labels, what a run keeps, the diagram layout, replay and
+// annotations. Run: node --test static/test/
+"use strict";
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const W = require("../wire.js");
+
+const b64 = (s) => Buffer.from(s, "latin1").toString("base64");
+const bytes = (s) => new Uint8Array(Buffer.from(s, "latin1"));
+
+// The events of lesson 1's client, as the runtime reported them in a real run.
+const timeRun = [
+  { t: 1.899, stream: 1, kind: "lookup", addr: "time.lab" },
+  { t: 13.199, stream: 1, kind: "answer", addr: "time.lab", addrs: ["10.10.0.37"] },
+  { t: 14.999, stream: 3, kind: "dial", addr: "time.lab:37", remote: "10.10.0.37:37" },
+  { t: 17.399, stream: 3, kind: "connected", addr: "time.lab:37", local: "10.10.129.190:37432", remote: "10.10.0.37:37", micros: 126 },
+  { t: 19.599, stream: 3, kind: "recv", addr: "time.lab:37", n: 4, data: "7qu0tA==" },
+  { t: 21.1, stream: 3, kind: "close", addr: "time.lab:37" },
+];
+
+// An HTTP GET with the response in two pieces.
+const req = "GET / HTTP/1.0\r\nHost: web.lab\r\n\r\n";
+const resp1 = "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n";
+const resp2 = "\r\nhello";
+const webRun = [
+  { t: 1, stream: 2, kind: "dial", addr: "web.lab:80" },
+  { t: 2, stream: 2, kind: "connected", addr: "web.lab:80" },
+  { t: 3, stream: 2, kind: "send", addr: "web.lab:80", n: req.length, data: b64(req) },
+  { t: 4, stream: 2, kind: "recv", addr: "web.lab:80", n: resp1.length, data: b64(resp1) },
+  { t: 5, stream: 2, kind: "recv", addr: "web.lab:80", n: resp2.length, data: b64(resp2) },
+  { t: 6, stream: 2, kind: "fin-recv", addr: "web.lab:80" },
+  { t: 7, stream: 2, kind: "close", addr: "web.lab:80" },
+];
+
+test("sizeText", () => {
+  const cases = [[0, "0 bytes"], [1, "1 byte"], [18, "18 bytes"], [10239, "10239 bytes"], [10240, "10 KiB"],
+    [65536, "64 KiB"], [100000, "97.7 KiB"], [10 << 20, "10 MiB"]];
+  for (const [n, want] of cases) assert.equal(W.sizeText(n), want, `sizeText(${n})`);
+});
+
+test("b64len and b64prefix work on base64 without decoding", () => {
+  for (const s of ["", "a", "ab", "abc", "abcd", "hello, world"]) {
+    assert.equal(W.b64len(b64(s)), s.length, s);
+  }
+  assert.equal(W.b64len(undefined), 0);
+  const s = b64("0123456789");
+  assert.deepEqual(W.b64prefix(s, 100), { data: s, bytes: 10 });
+  for (let n = 0; n < 10; n++) {
+    const p = W.b64prefix(s, n);
+    assert.equal(p.bytes, n);
+    assert.equal(Buffer.from(p.data, "base64").toString("latin1"), "0123456789".slice(0, n));
+    assert.equal(W.b64len(p.data), n);
+  }
+});
+
+test("keepData keeps payloads whole, then their first bytes, then nothing", () => {
+  const limits = { fullBudget: 100, prefix: 12, keepTotal: 130 };
+  const data = b64("x".repeat(60));
+  const cases = [
+    { kept: 0, want: { bytes: 60, cut: 0 } }, // under the budget: whole
+    { kept: 40, want: { bytes: 60, cut: 0 } }, // exactly up to it
+    { kept: 41, want: { bytes: 12, cut: 48 } }, // past it: the first 12
+    { kept: 125, want: { bytes: 5, cut: 55 } }, // what is left of keepTotal
+    { kept: 130, want: { bytes: 0, cut: 60 } }, // nothing left
+  ];
+  for (const c of cases) {
+    const k = W.keepData(data, 60, c.kept, limits);
+    assert.equal(k.bytes, c.want.bytes, `kept ${c.kept}`);
+    assert.equal(k.cut, c.want.cut, `kept ${c.kept}`);
+    assert.equal(W.b64len(k.data), k.bytes);
+  }
+  // n larger than the data (the data was cut before): cut counts from n
+  assert.equal(W.keepData(b64("abc"), 1000, 0, limits).cut, 997);
+  assert.deepEqual(W.keepData(undefined, undefined, 0, limits), { data: "", bytes: 0, cut: 0 });
+});
+
+test("cleanEvent keeps the runtime's fields only", () => {
+  assert.deepEqual(W.cleanEvent({ t: 1, stream: 2, kind: "recv", n: 4, data: "AAAA", extra: 1, addr: null }),
+    { t: 1, stream: 2, kind: "recv", n: 4, data: "AAAA" });
+});
+
+test("shortLabel: first line of text, or hex", () => {
+  const cases = [
+    ["GET / HTTP/1.0\r\nHost: x\r\n\r\n", undefined, '"GET / HTTP/1.0" \u2026'],
+    ["hello\n", undefined, '"hello"'],
+    ["hello", undefined, '"hello"'],
+    ["\xee\xab\xb4\xb4", undefined, "ee ab b4 b4"],
+    ["\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09", undefined, "00 01 02 03 04 05 06 07 \u2026"],
+    ["\r\n", undefined, "(empty line)"],
+    ["", undefined, ""],
+    ["abc", 100, '"abc" \u2026'], // only the start of a bigger payload
+    ["x".repeat(60), undefined, '"' + "x".repeat(40) + '" \u2026'],
+  ];
+  for (const [s, n, want] of cases) assert.equal(W.shortLabel(bytes(s), n), want, JSON.stringify(s));
+});
+
+test("stepText says what the program is about to do", () => {
+  const cases = [
+    [{ kind: "send", stream: 2, addr: "web.lab:80", n: 18 }, "about to send 18 bytes to web.lab:80"],
+    [{ kind: "send", addr: "web.lab:80", n: 18, text: "GET / HTTP/1.0\r\n\r\n" }, 'about to send 18 bytes to web.lab:80: "GET / HTTP/1.0" \u2026'],
+    [{ kind: "dial", addr: "time.lab:37" }, "about to connect to time.lab:37"],
+    [{ kind: "lookup", addr: "time.lab" }, "about to look up time.lab"],
+    [{ kind: "recv", addr: "time.lab:37", n: 4 }, "about to read from time.lab:37 (up to 4 bytes)"],
+    [{ kind: "sendto", addr: "time.lab:37", n: 0 }, "about to send a 0-byte datagram to time.lab:37"],
+    [{ kind: "close", addr: "time.lab:37" }, "about to close the connection to time.lab:37"],
+    [{ kind: "accept" }, "about to wait for a client to connect"],
+    [{ kind: "send", text: "about to do exactly this" }, "about to do exactly this"],
+    [undefined, "about to do a socket operation"],
+  ];
+  for (const [about, want] of cases) assert.equal(W.stepText(about), want);
+});
+
+test("layout of lesson 1: program and time.lab:37, connect, 4 bytes, close", () => {
+  const l = W.layoutEvents(timeRun);
+  assert.deepEqual(l.lanes.map((x) => x.name), ["your program", "time.lab:37"]);
+  const got = l.items.map((it) => [it.index, it.type, it.from, it.to, it.cls, it.label]);
+  assert.deepEqual(got, [
+    [0, "note", 0, 0, "note", "look up time.lab"],
+    [1, "note", 0, 0, "note", "time.lab is 10.10.0.37"],
+    [2, "arrow", 0, 1, "ctl", "connect"],
+    [3, "arrow", 1, 0, "ctl", "connected in 0.1 ms"],
+    [4, "arrow", 1, 0, "recv", "4 bytes: ee ab b4 b4"],
+    [5, "mark", 0, 1, "close", "close"],
+  ]);
+  assert.deepEqual(l.items.map((it) => it.row), [0, 1, 2, 3, 4, 5]);
+  assert.equal(l.items[4].title, "received 4 bytes from time.lab:37");
+  assert.equal(l.more(), "");
+  // the first five events: no close yet
+  const back = W.layoutEvents(timeRun, {}, 5);
+  assert.equal(back.items.length, 5);
+  assert.ok(!back.items.some((it) => it.cls === "close"));
+});
+
+test("layout of a server: accepted clients get lanes of their own", () => {
+  const evs = [
+    { stream: 1, kind: "listen", local: "[::]:8500" },
+    { stream: 2, kind: "accept", addr: "10.10.1.2:40000", remote: "10.10.1.2:40000", local: "10.10.1.9:8500" },
+    { stream: 2, kind: "recv", addr: "10.10.1.2:40000", n: 3, data: b64("hi\n") },
+    { stream: 2, kind: "send", addr: "10.10.1.2:40000", n: 3, data: b64("HI\n") },
+    { stream: 2, kind: "fin-sent", addr: "10.10.1.2:40000" },
+    { stream: 2, kind: "reset", addr: "10.10.1.2:40000", error: "connection reset by peer" },
+    { stream: 1, kind: "close", addr: "[::]:8500" },
+  ];
+  const l = W.layoutEvents(evs);
+  assert.deepEqual(l.lanes.map((x) => [x.name, x.sub]), [["your program", "this cell"], ["10.10.1.2:40000", "TCP client"]]);
+  const got = l.items.map((it) => [it.type, it.from, it.to, it.cls, it.label]);
+  assert.deepEqual(got, [
+    ["note", 0, 0, "note", "listen on [::]:8500"],
+    ["arrow", 1, 0, "ctl", "connects, accepted"],
+    ["arrow", 1, 0, "recv", '3 bytes: "hi"'],
+    ["arrow", 0, 1, "send", '3 bytes: "HI"'],
+    ["arrow", 0, 1, "fin", "FIN"],
+    ["arrow", 1, 0, "rst", "RST: connection reset by peer"],
+    ["note", 0, 0, "note", "stop listening"],
+  ]);
+  assert.equal(l.items[6].title, "stopped listening on [::]:8500");
+});
+
+test("layout of UDP: one lane per peer address, drops and errors", () => {
+  const evs = [
+    { stream: 4, kind: "bind", local: "10.10.1.2:5000" },
+    { stream: 4, kind: "sendto", addr: "time.lab:37", remote: "10.10.0.37:37", n: 0 },
+    { stream: 4, kind: "recvfrom", addr: "time.lab:37", remote: "10.10.0.37:37", n: 4, data: "7qu0tA==" },
+    { stream: 4, kind: "drop", addr: "echo.lab:7", n: 9 },
+    { stream: 4, kind: "error", error: "network unreachable" },
+    { stream: 4, kind: "close", addr: "10.10.1.2:5000" },
+  ];
+  const l = W.layoutEvents(evs);
+  assert.deepEqual(l.lanes.map((x) => x.key), ["program", "udp time.lab:37", "udp echo.lab:7"]);
+  const got = l.items.map((it) => [it.type, it.from, it.to, it.cls, it.label]);
+  assert.deepEqual(got, [
+    ["note", 0, 0, "note", "UDP socket 10.10.1.2:5000"],
+    ["arrow", 0, 1, "send", "0 bytes"],
+    ["arrow", 1, 0, "recv", "4 bytes: ee ab b4 b4"],
+    ["arrow", 2, 0, "drop", "9 bytes dropped"],
+    ["note", 0, 0, "error", "error: network unreachable"],
+    ["note", 0, 0, "note", "close the UDP socket"],
+  ]);
+  assert.equal(l.items[1].title, "sent a 0-byte datagram to time.lab:37");
+});
+
+test("a refused dial draws the error as the answer", () => {
+  const l = W.layoutEvents([
+    { stream: 3, kind: "dial", addr: "time.lab:38" },
+    { stream: 3, kind: "error", addr: "time.lab:38", error: "connection refused", code: "refused" },
+  ]);
+  assert.deepEqual(l.items.map((it) => [it.type, it.from, it.to, it.cls, it.label]), [
+    ["arrow", 0, 1, "ctl", "connect"],
+    ["arrow", 1, 0, "error", "error: connection refused"],
+  ]);
+});
+
+test("layout caps lanes and rows and says what it left out", () => {
+  const evs = [];
+  for (let i = 0; i < 10; i++) evs.push({ stream: i, kind: "dial", addr: `echo.lab:${7000 + i}` });
+  const l = W.layoutEvents(evs, { limits: { lanes: 3, rows: 100 } });
+  assert.equal(l.lanes.length, 4); // the program and three peers
+  assert.equal(l.items.length, 3);
+  assert.equal(l.more(), "7 more events not drawn; 7 more peers not shown");
+
+  const many = [{ stream: 1, kind: "dial", addr: "echo.lab:7" }];
+  for (let i = 0; i < 50; i++) many.push({ stream: 1, kind: "send", addr: "echo.lab:7", n: 1, data: b64("x") });
+  const r = W.layoutEvents(many, { limits: { rows: 20 } });
+  assert.equal(r.items.length, 20);
+  assert.equal(r.more(), "31 more events not drawn");
+});
+
+test("summaries from the annotator replace the short labels", () => {
+  const l = W.layoutEvents(webRun, { summaries: new Map([[2, "GET /"], [3, "200 OK"]]) });
+  const labels = l.items.map((it) => it.label);
+  assert.equal(labels[2], `${req.length} bytes: GET /`);
+  assert.equal(labels[3], `${resp1.length} bytes: 200 OK`);
+  assert.equal(labels[4], '7 bytes: (empty line) \u2026');
+});
+
+test("preview draws what a paused program will do, without changing the layout", () => {
+  const l = W.layoutEvents(webRun.slice(0, 2));
+  const p = l.preview({ kind: "send", stream: 2, addr: "web.lab:80", n: 18 });
+  assert.equal(p.type, "arrow");
+  assert.equal(p.from, 0);
+  assert.equal(p.to, 1);
+  assert.equal(p.cls, "pending");
+  assert.equal(p.row, 2);
+  assert.equal(p.label, "about to send 18 bytes to web.lab:80");
+  assert.equal(l.items.length, 2);
+  const q = l.preview({ kind: "lookup", addr: "ftp.lab" });
+  assert.equal(q.type, "note");
+});
+
+test("replayState folds the first p events", () => {
+  const cases = [
+    [0, { shown: 0, sent: 0, received: 0, open: 0, last: null }],
+    [4, { shown: 4, sent: 0, received: 0, open: 1, last: timeRun[3] }],
+    [5, { shown: 5, sent: 0, received: 4, open: 1, last: timeRun[4] }],
+    [6, { shown: 6, sent: 0, received: 4, open: 0, last: timeRun[5] }],
+    [99, { shown: 6, sent: 0, received: 4, open: 0, last: timeRun[5] }],
+  ];
+  for (const [p, want] of cases) {
+    const st = W.replayState(timeRun, p);
+    for (const k of Object.keys(want)) assert.deepEqual(st[k], want[k], `p=${p} ${k}`);
+    assert.equal(st.total, 6);
+  }
+  assert.equal(W.replayState(webRun, 7).sent, req.length);
+});
+
+test("resolveAnnotations ties stream offsets to events", () => {
+  const messages = [
+    { stream: 2, event: 2, dir: "to-server", off: 0, len: req.length, summary: "GET /",
+      notes: [{ off: 0, len: 3, label: "method", detail: "GET" }, { off: 16, len: 15, label: "header", detail: "Host" }] },
+    // the response spans two events; its notes fall in both
+    { stream: 2, event: 4, dir: "to-client", off: 0, len: resp1.length + resp2.length, summary: "200 OK",
+      notes: [
+        { off: 9, len: 3, label: "status", detail: "200: OK" },
+        { off: resp1.length + 2, len: 5, label: "body", detail: "5 bytes" },
+      ] },
+    { stream: 9, event: 0, dir: "to-server", off: 0, len: 1, summary: "no such stream" },
+    null,
+  ];
+  const { byEvent, summaries } = W.resolveAnnotations(webRun, messages);
+  assert.deepEqual([...summaries], [[2, "GET /"], [3, "200 OK"]]);
+  assert.deepEqual(byEvent.get(2).notes.map((n) => [n.off, n.len, n.label]), [[0, 3, "method"], [16, 15, "header"]]);
+  assert.deepEqual(byEvent.get(3).messages, [{ summary: "200 OK", off: 0, len: resp1.length + resp2.length }]);
+  assert.deepEqual(byEvent.get(3).notes.map((n) => [n.off, n.len, n.label]), [[9, 3, "status"]]);
+  assert.deepEqual(byEvent.get(4).notes.map((n) => [n.off, n.len, n.label]), [[2, 5, "body"]]);
+  assert.equal(byEvent.has(0), false);
+});
+
+test("resolveAnnotations: an accepting program's sends go to the client", () => {
+  const evs = [
+    { stream: 5, kind: "accept", remote: "10.10.1.2:4000" },
+    { stream: 5, kind: "recv", n: 6, data: b64("HELO\r\n") },
+    { stream: 5, kind: "send", n: 4, data: b64("250\n") },
+  ];
+  const { summaries } = W.resolveAnnotations(evs, [
+    { stream: 5, event: 1, dir: "to-server", off: 0, len: 6, summary: "HELO" },
+    { stream: 5, event: 2, dir: "to-client", off: 0, len: 4, summary: "250" },
+  ]);
+  assert.deepEqual([...summaries], [[1, "HELO"], [2, "250"]]);
+});
+
+test("markRow splits a dump row around a span", () => {
+  const F = require("../format.js");
+  const rows = F.hexRows(bytes("GET / HTTP/1.0\r\n\r\n"));
+  const m = W.markRow(rows[0], 0, 0, 3);
+  assert.deepEqual(m.hex, ["", "47 45 54", rows[0].hex.slice(8)]);
+  assert.deepEqual(m.text, ["", "GET", " / HTTP/1.0\u240d\u240a"]);
+  const across = W.markRow(rows[0], 0, 6, 10); // crosses the gap after the eighth byte
+  assert.equal(across.hex[1], "48 54  54 50");
+  assert.equal(across.text[1], "HTTP");
+  assert.equal(W.markRow(rows[1], 16, 0, 3), null);
+  assert.deepEqual(W.markRow(rows[1], 16, 14, 17).text, ["", "\u240d", "\u240a"]);
+});
+
+test("exportJSON is the body the export endpoints take", () => {
+  assert.deepEqual(JSON.parse(W.exportJSON(timeRun)), { events: timeRun });
+});
