@@ -15,9 +15,11 @@ build:
 	$(GO) mod download
 	$(GO) build -o $(BIN) ./cmd/socketlab
 
-# Every test, browser tests included (they need Chromium: apt-get install chromium).
+# Every test, browser tests included (they need Chromium: apt-get install chromium), and the
+# page's pure functions under Node.
 test:
 	$(GO) vet ./...
+	node --test static/test/
 	$(GO) test -count=1 -timeout 20m ./...
 
 # Without the slow tests (browser, toolchain builds).
