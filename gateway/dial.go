@@ -176,13 +176,7 @@ func (st *stream) readLoop() {
 		if err == io.EOF {
 			// Half-close: the peer is done sending, the program may still write.
 			st.s.send(wire.Fin, st.id, nil)
-			st.mu.Lock()
-			st.sawEOF = true
-			both := st.wrote
-			st.mu.Unlock()
-			if both {
-				st.finish(wire.CodeClosed, "")
-			}
+			st.halfClosed(&st.sawEOF)
 			return
 		}
 		if err != nil {
@@ -226,13 +220,7 @@ func (st *stream) writeLoop() {
 		}
 		if fin {
 			conn.CloseWrite()
-			st.mu.Lock()
-			st.wrote = true
-			both := st.sawEOF
-			st.mu.Unlock()
-			if both {
-				st.finish(wire.CodeClosed, "")
-			}
+			st.halfClosed(&st.wrote)
 			return
 		}
 		if !st.account(len(out)) {
@@ -274,6 +262,18 @@ func (st *stream) account(n int) bool {
 		return false
 	}
 	return true
+}
+
+// halfClosed records that one direction has finished (side is st.sawEOF or st.wrote); when
+// both have, the connection is over and the program is told.
+func (st *stream) halfClosed(side *bool) {
+	st.mu.Lock()
+	*side = true
+	both := st.sawEOF && st.wrote
+	st.mu.Unlock()
+	if both {
+		st.finish(wire.CodeClosed, "")
+	}
 }
 
 // fromProgram applies a frame the program sent for this stream.

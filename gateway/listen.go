@@ -41,15 +41,20 @@ func (s *session) listen(id uint32, m wire.ConnectMsg) {
 	s.mu.Lock()
 	s.listeners[id] = ln
 	s.mu.Unlock()
-	msg := wire.ConnectedMsg{Local: shown, Host: real.Addr().String()}
+	s.announce(id, wire.ConnectedMsg{Local: shown, Host: real.Addr().String()}, ln.acceptLoop, ln.close)
+}
+
+// announce tells the program its new listener or UDP socket is open and starts the goroutine
+// that serves it; when the program cannot be told, the socket is closed instead.
+func (s *session) announce(id uint32, msg wire.ConnectedMsg, serve, close func()) {
 	if err := s.send(wire.Connected, id, msg.Append(nil)); err != nil {
-		ln.close()
+		close()
 		return
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		ln.acceptLoop()
+		serve()
 	}()
 }
 

@@ -57,16 +57,7 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	s.mu.Lock()
 	s.sockets[id] = u
 	s.mu.Unlock()
-	msg := wire.ConnectedMsg{Local: u.local, Remote: u.remote, Host: pc.LocalAddr().String()}
-	if err := s.send(wire.Connected, id, msg.Append(nil)); err != nil {
-		u.close()
-		return
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		u.readLoop()
-	}()
+	s.announce(id, wire.ConnectedMsg{Local: u.local, Remote: u.remote, Host: pc.LocalAddr().String()}, u.readLoop, u.close)
 }
 
 func listenUDPReal(port int) (*net.UDPConn, error) {

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"errors"
 	"io"
 	"net"
 	"time"
@@ -30,18 +29,5 @@ func (n *Network) serveDaytime(c net.Conn) {
 }
 
 func (n *Network) daytimePackets(pc net.PacketConn) {
-	buf := make([]byte, 64<<10)
-	for {
-		_, from, err := pc.ReadFrom(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			n.logf("lab: daytime.lab udp: %v", err)
-			continue
-		}
-		if _, err := pc.WriteTo([]byte(DaytimeLine(n.now())), from); err != nil {
-			n.logf("lab: daytime.lab udp: reply to %v: %v", from, err)
-		}
-	}
+	n.answerDatagrams(pc, "daytime.lab", func() []byte { return []byte(DaytimeLine(n.now())) })
 }

@@ -42,6 +42,12 @@ func (n *Network) serveTime(c net.Conn) {
 }
 
 func (n *Network) timePackets(pc net.PacketConn) {
+	n.answerDatagrams(pc, "time.lab", n.timeBytes)
+}
+
+// answerDatagrams answers every datagram that arrives, whatever it holds, with reply(): the
+// UDP forms of the daytime and time protocols.
+func (n *Network) answerDatagrams(pc net.PacketConn, name string, reply func() []byte) {
 	buf := make([]byte, 64<<10)
 	for {
 		_, from, err := pc.ReadFrom(buf)
@@ -49,11 +55,11 @@ func (n *Network) timePackets(pc net.PacketConn) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			n.logf("lab: time.lab udp: %v", err)
+			n.logf("lab: %s udp: %v", name, err)
 			continue
 		}
-		if _, err := pc.WriteTo(n.timeBytes(), from); err != nil {
-			n.logf("lab: time.lab udp: reply to %v: %v", from, err)
+		if _, err := pc.WriteTo(reply(), from); err != nil {
+			n.logf("lab: %s udp: reply to %v: %v", name, from, err)
 		}
 	}
 }
