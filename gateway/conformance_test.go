@@ -93,6 +93,8 @@ func scenarios(port int) []scenario {
 			want: "200 hello over HTTP\n418\n"},
 		{name: "FTP with a passive download", prog: "ftp.go", args: one("ftp.lab:21"),
 			want: "listed hello.c: true <nil>\ndownloaded: true\n"},
+		{name: "a reset by the peer", prog: "reset.go", args: func(addrs) []string { return []string{strconv.Itoa(port + 4)} },
+			want: "reset: true\n"},
 		{name: "stdin and exit status", prog: "stdin.go", args: func(addrs) []string { return nil },
 			stdin: "first\nsecond\n", status: 3, want: "line 1: first\nline 2: second\n"},
 	}
@@ -110,7 +112,7 @@ type runner func(t *testing.T, prog string, args []string, stdin string, ready c
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	// Four consecutive ports that are free on this machine: each scenario uses its own.
+	// Five consecutive ports that are free on this machine: each scenario uses its own.
 	for try := 0; try < 50; try++ {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -122,7 +124,7 @@ func freePort(t *testing.T) int {
 			continue
 		}
 		ok := true
-		for i := 0; i < 4 && ok; i++ {
+		for i := 0; i < 5 && ok; i++ {
 			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
 			ok = err == nil
 			if l != nil {
@@ -133,7 +135,7 @@ func freePort(t *testing.T) int {
 			return base
 		}
 	}
-	t.Fatal("no four free ports in a row")
+	t.Fatal("no five free ports in a row")
 	return 0
 }
 

@@ -502,7 +502,12 @@ func waitReadable(raw syscall.RawConn) error {
 			if e == syscall.EAGAIN {
 				return false
 			}
-			serr = nil // data, end of file or an error: the next Read reports it
+			// Data or end of file: the next Read reports it. An error (a reset) is reported
+			// here and only here: peeking consumes the socket's pending error, and a Read
+			// after it would see end of file instead.
+			if e != nil {
+				serr = os.NewSyscallError("read", e)
+			}
 			return true
 		}
 	})

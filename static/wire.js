@@ -216,7 +216,8 @@
       case "accept":
         return `${peer} connected and the program accepted it` + (ev.local ? ` on ${ev.local}` : "");
       case "listen":
-        return `listening on ${ev.local || ev.addr || "a port"}` + (ev.host ? ` (the lab reaches it at ${ev.host})` : "");
+        return `listening on ${ev.local || ev.addr || "a port"}` +
+          (ev.host ? ` (from the gateway's own machine: ${ev.host}, e.g. nc ${ev.host.replace(/:(\d+)$/, " $1")})` : "");
       case "bind":
         return `opened a UDP socket on ${ev.local || "a port"}` + (ev.remote ? `, connected to ${ev.addr || ev.remote}` : "");
       case "drop":
