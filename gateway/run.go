@@ -88,7 +88,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	bs, err := nativeBuilder(*cacheDir)
+	bs, err := NativeBuilder(*cacheDir)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -128,8 +128,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runProgram(prog, progArgs, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
 }
 
-// nativeBuilder is a build service for this machine, with the native overlay.
-func nativeBuilder(cacheDir string) (*build.Service, error) {
+// NativeBuilder is a build service for this machine, with the native overlay: what
+// socketlab run uses, and what tests use to run learner programs without a browser.
+func NativeBuilder(cacheDir string) (*build.Service, error) {
 	goroot, err := goEnv("GOROOT")
 	if err != nil {
 		return nil, fmt.Errorf("finding the Go toolchain (socketlab run compiles the program with it): %w", err)

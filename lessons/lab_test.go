@@ -15,18 +15,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"socketlab"
 	"socketlab/gateway"
 	"socketlab/gateway/build"
 	"socketlab/lessons"
-	"socketlab/wasm/overlay"
 )
 
 const (
@@ -85,27 +82,7 @@ func startLab(t *testing.T) *labEnv {
 			return
 		}
 		ts := httptest.NewServer(gw)
-		goroot, err := exec.Command("go", "env", "GOROOT").Output()
-		if err != nil {
-			envErr = err
-			return
-		}
-		files, err := overlay.FilesFor(strings.TrimSpace(string(goroot)), runtime.GOOS)
-		if err != nil {
-			envErr = err
-			return
-		}
-		bs, err := build.New(&build.Options{
-			CacheDir: cache,
-			GOOS:     runtime.GOOS,
-			GOARCH:   runtime.GOARCH,
-			Tags:     []string{"socketlab"},
-			Runtime:  socketlab.Runtime,
-			Overlay:  files,
-			Prelude:  []byte("package main\n\nimport _ \"socketlab/wasm/labnet\"\n"),
-			Timeout:  5 * time.Minute,
-			Logf:     func(string, ...any) {},
-		})
+		bs, err := gateway.NativeBuilder(cache)
 		if err != nil {
 			envErr = err
 			return
