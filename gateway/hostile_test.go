@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -315,6 +316,7 @@ func TestSlowReader(t *testing.T) {
 func TestTinyWritesAndDisconnect(t *testing.T) {
 	_, url := startRelay(t, Limits{})
 	base := runtime.NumGoroutine()
+	baseFDs := openFDs(t)
 	rc := connect(t, url)
 	if f := rc.dial(1, 1<<20, "10.10.0.7:7"); f.Type != wire.Connected {
 		t.Fatalf("dial echo: %v", f.Type)
@@ -338,6 +340,23 @@ func TestTinyWritesAndDisconnect(t *testing.T) {
 	}
 	rc.c.CloseNow()
 	waitGoroutines(t, base)
+	// And its sockets: descriptors return to where they were.
+	deadline := time.Now().Add(10 * time.Second)
+	for openFDs(t) > baseFDs {
+		if time.Now().After(deadline) {
+			t.Fatalf("open descriptors: %d, were %d", openFDs(t), baseFDs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd on this system")
+	}
+	return len(entries)
 }
 
 func TestSessionLimits(t *testing.T) {

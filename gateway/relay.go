@@ -35,6 +35,9 @@ type Relay struct {
 	// Class, when set, is classroom mode: only people who joined may connect, each is the
 	// learner they joined as, and classmates reach each other at NAME.lab.
 	Class *Class
+	// connectHook, when set (by tests), sees every real destination just before the gateway
+	// connects to it or sends it a datagram; an error stops it.
+	connectHook func(network, address string) error
 	// Origins are host patterns (path.Match syntax) of other pages allowed to connect. Pages
 	// of the gateway's own host always are; anything else is refused.
 	Origins []string

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http/httptest"
 	"net/netip"
@@ -131,4 +132,88 @@ func closeMsg(t *testing.T, f wire.Frame) wire.CloseMsg {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestNoBlockedDestinationIsDialed sends programs' dials and datagrams to destinations in
+// every special range, with a policy as open as an operator might make it (--allow '*:80' and
+// '*:53'). Every one must be refused before the gateway touches the network: the test sees
+// each address the gateway really connects to or sends to, and fails on anything but the lab.
+func TestNoBlockedDestinationIsDialed(t *testing.T) {
+	ln, err := lab.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	labAddrs := map[string]bool{}
+	for _, s := range ln.Services() {
+		labAddrs[s.Listen] = true
+	}
+	var mu sync.Mutex
+	var touched []string
+	dns := &stubDNS{calls: map[string]int{}, answers: map[string][]string{
+		"private.test.": {"10.0.0.5"},
+		"meta.test.":    {"169.254.169.254"},
+		"loop.test.":    {"127.0.0.1"},
+		"mapped.test.":  {"::ffff:192.168.1.1"},
+		"nat64.test.":   {"64:ff9b::a9fe:a9fe"},
+	}}
+	var rules policy.Flag
+	rules.Set("*:80")
+	rules.Set("*:53")
+	r := &Relay{Lab: ln, Policy: policy.New(rules, &policy.Options{Resolver: dns})}
+	r.connectHook = func(network, address string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		touched = append(touched, address)
+		if !labAddrs[address] {
+			t.Errorf("the gateway tried to reach %s %s", network, address)
+			return fmt.Errorf("the test refuses %s", address)
+		}
+		return nil
+	}
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	rc := connect(t, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws")
+
+	blocked := []string{
+		"10.1.2.3:80", "172.16.0.1:80", "192.168.0.1:80", "100.64.0.1:80", "169.254.169.254:80",
+		"127.0.0.1:80", "127.1.2.3:80", "0.0.0.0:80", "224.0.0.1:80", "255.255.255.255:80",
+		"240.0.0.1:80", "192.0.2.1:80", "198.51.100.7:80", "203.0.113.9:80", "198.18.0.1:80",
+		"192.0.0.8:80", "0x7f.1:80", "2130706433:80", "0177.0.0.1:80", "10.1:80",
+		"[::1]:80", "[::]:80", "[fe80::1]:80", "[fc00::1]:80", "[fd12::1]:80", "[ff02::1]:80",
+		"[::ffff:10.0.0.1]:80", "[::ffff:127.0.0.1]:80", "[64:ff9b::a00:1]:80", "[2001:db8::1]:80",
+		"[2001::1]:80", "[100::1]:80", "[fec0::1]:80",
+		"private.test:80", "meta.test:80", "loop.test:80", "mapped.test:80", "nat64.test:80",
+		"example.org:443", "10.10.0.37:38",
+	}
+	id := uint32(1)
+	for _, dst := range blocked {
+		f := rc.dial(id, 1<<16, dst)
+		if f.Type != wire.Close {
+			t.Errorf("dial %s: %v, want a refusal", dst, f.Type)
+		} else if m := closeMsg(t, f); m.Code != wire.CodePolicy && m.Code != wire.CodeRefused && m.Code != wire.CodeInvalid {
+			t.Errorf("dial %s: %v %q", dst, m.Code, m.Reason)
+		}
+		id += 2
+	}
+	// Datagrams too: an unconnected UDP socket sends each to its own address.
+	rc.send(wire.Connect, id, wire.ConnectMsg{Kind: wire.KindUDP, Network: "udp"}.Append(nil))
+	if f := rc.recvFor(id); f.Type != wire.Connected {
+		t.Fatalf("udp socket: %v", f.Type)
+	}
+	for _, dst := range []string{"10.0.0.1:53", "169.254.169.254:53", "[::1]:53", "192.168.1.1:53", "224.0.0.251:53"} {
+		rc.send(wire.Datagram, id, wire.DatagramMsg{Addr: dst, Data: []byte("x")}.Append(nil))
+		if f := rc.recvFor(id); f.Type != wire.Error {
+			t.Errorf("datagram to %s: %v, want an ERROR frame", dst, f.Type)
+		}
+	}
+	// The lab itself is reached, through the same hook.
+	if f := rc.dial(id+2, 1<<16, "10.10.0.37:37"); f.Type != wire.Connected {
+		t.Errorf("time.lab: %v", f.Type)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(touched) != 1 {
+		t.Errorf("the gateway reached %v; want only time.lab's server", touched)
+	}
 }

@@ -107,6 +107,12 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 		u.s.sendError(u.id, wire.CodeInvalid, "this socket is not connected: give each datagram an address (WriteTo)")
 		return nil
 	}
+	if hook := u.s.relay.connectHook; hook != nil {
+		if err := hook("udp", to.String()); err != nil {
+			u.s.sendError(u.id, wire.CodeOf(err), err.Error())
+			return nil
+		}
+	}
 	if _, err := u.pc.WriteToUDP(m.Data, to); err != nil {
 		u.s.sendError(u.id, wire.CodeOf(err), err.Error())
 	}

@@ -177,6 +177,11 @@ func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, w
 	}
 	var registered string
 	d := net.Dialer{ControlContext: func(_ context.Context, network, address string, c syscall.RawConn) error {
+		if hook := s.relay.connectHook; hook != nil {
+			if err := hook(network, address); err != nil {
+				return err
+			}
+		}
 		registered = s.registerLocal(address, c)
 		return nil
 	}}
