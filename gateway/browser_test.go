@@ -148,6 +148,11 @@ func TestFirstLessonInBrowser(t *testing.T) {
 	if err := chromedp.Do(wctx, chromedp.Click(chromedp.CSS(".cell .run")), chromedp.Poll[chromedp.Void](spinning, chromedp.WithPollingTimeout(0))); err != nil {
 		t.Fatalf("waiting for the spinning program: %v", err)
 	}
+	// A program that goes quiet gets a hint in the status line: what it may be waiting for,
+	// and that Stop ends it.
+	if err := chromedp.Do(wctx, chromedp.Poll[chromedp.Void](cellJS+`.querySelector('.status').textContent.includes('Stop ends it')`, chromedp.WithPollingTimeout(0))); err != nil {
+		t.Fatalf("no hint for a quiet program: %v", err)
+	}
 	if err := chromedp.Do(wctx, chromedp.Click(chromedp.CSS(".cell .stop")),
 		chromedp.Poll[chromedp.Void](cellJS+`.querySelector('.console').textContent.includes('stopped')`, chromedp.WithPollingTimeout(0))); err != nil {
 		t.Fatalf("Stop did not stop the program: %v", err)

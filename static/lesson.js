@@ -311,9 +311,20 @@
       worker = w;
       record = { output: "", stdout: "", stderr: "", exit: null, events: [] };
       input.hidden = false;
+      // A program that goes quiet is usually waiting: for a reply that does not come, for a
+      // client, or for input. Say so in the status line, with the way out.
+      let lastHeard = Date.now();
+      timer = setInterval(() => {
+        const quiet = Math.floor((Date.now() - lastHeard) / 1000);
+        if (cell.dataset.state === "running" && quiet >= 5) {
+          status.textContent = `running, nothing for ${quiet}s: waiting for a reply, a client or input? Stop ends it`;
+        }
+      }, 1000);
       w.onmessage = (e) => {
         if (me !== run) return;
         const m = e.data || {};
+        lastHeard = Date.now();
+        if (cell.dataset.state === "running") status.textContent = "running";
         switch (m.type) {
           case "stdout":
             record.stdout += String(m.text ?? "");
