@@ -251,17 +251,27 @@ func (st *stream) writeLoop() {
 // (and ends the stream) when the stream must stop.
 func (st *stream) account(n int) bool {
 	st.lastActive.Store(time.Now().UnixNano())
-	s := st.s
-	lim := s.relay.limits()
-	if lim.BytesPerSession > 0 && s.bytes.Add(int64(n)) > lim.BytesPerSession {
-		st.finish(wire.CodeLimit, fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)))
+	over, err := st.s.charge(n)
+	switch {
+	case over != "":
+		st.finish(wire.CodeLimit, over)
 		return false
-	}
-	if err := s.learner.rate.wait(s.ctx, n); err != nil {
+	case err != nil:
 		st.abort()
 		return false
 	}
 	return true
+}
+
+// charge counts n bytes, either way, against the session's total and the learner's rate: it
+// waits as long as the rate requires, and returns the reason when the total is used up, or an
+// error when the session ends meanwhile.
+func (s *session) charge(n int) (over string, err error) {
+	lim := s.relay.limits()
+	if lim.BytesPerSession > 0 && s.bytes.Add(int64(n)) > lim.BytesPerSession {
+		return fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)), nil
+	}
+	return "", s.learner.rate.wait(s.ctx, n)
 }
 
 // halfClosed records that one direction has finished (side is st.sawEOF or st.wrote); when

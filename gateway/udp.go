@@ -86,11 +86,10 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 		u.s.sendError(u.id, wire.CodeMessageTooLong, fmt.Sprintf("a datagram of %d bytes is over the lab's limit of %d (--max-datagram)", len(m.Data), lim.MaxDatagram))
 		return nil
 	}
-	if lim.BytesPerSession > 0 && u.s.bytes.Add(int64(len(m.Data))) > lim.BytesPerSession {
-		u.s.sendError(u.id, wire.CodeLimit, fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)))
-		return nil
-	}
-	if err := u.s.learner.rate.wait(u.s.ctx, len(m.Data)); err != nil {
+	if over, err := u.s.charge(len(m.Data)); over != "" || err != nil {
+		if over != "" {
+			u.s.sendError(u.id, wire.CodeLimit, over)
+		}
 		return nil
 	}
 	to := u.target
@@ -132,8 +131,11 @@ func (u *udpSock) readLoop() {
 			}
 			return
 		}
-		if u.s.learner.rate.wait(u.s.ctx, n) != nil {
+		if over, err := u.s.charge(n); err != nil {
 			return
+		} else if over != "" {
+			u.s.sendError(u.id, wire.CodeLimit, over)
+			continue // the datagram is dropped, as a full socket would
 		}
 		msg := wire.DatagramMsg{Addr: u.s.labAddr(from), Data: buf[:n]}
 		if u.s.send(wire.Datagram, u.id, msg.Append(nil)) != nil {
