@@ -182,13 +182,22 @@ func labHost(ln *lab.Network, name, def string) string {
 	return def
 }
 
+// goEnv asks the go command for a setting, once per process: a gateway (and every
+// socketlab run) needs GOROOT, and the toolchain does not move while we run.
 func goEnv(key string) (string, error) {
+	if v, ok := goEnvCache.Load(key); ok {
+		return v.(string), nil
+	}
 	out, err := exec.Command("go", "env", key).Output()
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(string(out)), nil
+	v := strings.TrimSpace(string(out))
+	goEnvCache.Store(key, v)
+	return v, nil
 }
+
+var goEnvCache sync.Map
 
 func (s *Server) loadAssets(wasmExec []byte) error {
 	add := func(name string, body []byte) {

@@ -41,8 +41,6 @@ func (s *session) pause(e Event, text string) {
 	stepper(e)
 }
 
-var noDeadline time.Time
-
 func (s *session) emit(e Event) {
 	if observer == nil {
 		return

@@ -20,6 +20,9 @@ func (g *guard) broadcast() {
 	}
 }
 
+// noDeadline is a wait without a deadline.
+var noDeadline time.Time
+
 // wait releases mu until the state changes or the deadline passes (a zero deadline never
 // does), then takes mu again. It reports whether the deadline had already passed, in which case
 // it does not wait at all. Call with mu held.
