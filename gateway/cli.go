@@ -179,5 +179,9 @@ func run(ctx context.Context, addr string, opts *Options, stdout io.Writer, logf
 	logf("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	// Programs' sessions are no longer the HTTP server's: end them too, letting each
+	// connection send what its program wrote.
+	s.Relay.Close(sctx)
+	return err
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"socketlab/wire"
@@ -22,10 +23,15 @@ type stream struct {
 
 	mu      sync.Mutex
 	changed chan struct{}
+	waiters int // goroutines in waitLocked: only they need changed closed
 	conn    *net.TCPConn
-	credit  int    // bytes the gateway may still send to the program
-	allow   int    // bytes the program may still send: the window plus credit returned
+	credit  int // bytes the gateway may still send to the program
+	allow   int // bytes the program may still send: the window plus credit returned
+	raw     syscall.RawConn
 	pending []byte // bytes from the program, not yet written to the socket
+	charged int    // bytes at the front of pending already charged to the learner
+	writing bool   // a writer (writeLoop) is running: new bytes queue behind its batch
+	owed    int    // bytes written and not yet returned to the program as credit
 	fin     bool   // the program finished sending
 	closing bool   // the program closed the stream: write what is pending, then close
 	sawEOF  bool   // the peer finished sending (FIN passed to the program)
@@ -35,6 +41,8 @@ type stream struct {
 	real    string // the real local address of a dialed connection, while it is open
 
 	lastActive atomic.Int64 // unix nanoseconds of the last byte either way
+
+	small [dataAt + 512]byte // what an idle stream reads into
 }
 
 func newStream(s *session, id, credit uint32) *stream {
@@ -44,20 +52,25 @@ func newStream(s *session, id, credit uint32) *stream {
 	return st
 }
 
+// broadcast wakes whoever waits for the state to change. Call with mu held.
 func (st *stream) broadcast() {
-	close(st.changed)
-	st.changed = make(chan struct{})
+	if st.waiters > 0 {
+		close(st.changed)
+		st.changed = make(chan struct{})
+	}
 }
 
 // waitLocked releases mu until the state changes. Call with mu held.
 func (st *stream) waitLocked() {
 	ch := st.changed
+	st.waiters++
 	st.mu.Unlock()
 	select {
 	case <-ch:
 	case <-st.s.ctx.Done():
 	}
 	st.mu.Lock()
+	st.waiters--
 }
 
 // dial resolves the target by the lab's rules, connects and runs the stream.
@@ -77,8 +90,9 @@ func (st *stream) dial(m wire.ConnectMsg) {
 		conn.Close()
 		return
 	}
-	st.conn = conn
+	st.attachLocked(conn)
 	st.real = conn.LocalAddr().String()
+	st.kickLocked() // bytes the program sent while the gateway connected
 	st.mu.Unlock()
 
 	_, port, _ := net.SplitHostPort(st.real)
@@ -92,19 +106,36 @@ func (st *stream) dial(m wire.ConnectMsg) {
 	st.run()
 }
 
-// run carries the connected stream both ways until it ends.
+// attachLocked gives the stream its connected socket. Call with mu held.
+func (st *stream) attachLocked(conn *net.TCPConn) {
+	st.conn = conn
+	st.raw, _ = conn.SyscallConn()
+}
+
+// run carries the connected stream until it ends. The peer's bytes are read here; the
+// program's are written by the session's reader as they come (fromProgramData), and only
+// when the socket cannot take them at once by a writer started for the occasion.
 func (st *stream) run() {
+	st.readLoop()
+}
+
+// kickLocked starts the writer when there is work for it and it is not running. Call with mu
+// held.
+func (st *stream) kickLocked() {
+	if st.writing || st.conn == nil || st.done || len(st.pending) == 0 && !st.fin {
+		return
+	}
+	st.writing = true
 	st.s.wg.Add(1)
 	go func() {
 		defer st.s.wg.Done()
 		st.writeLoop()
 	}()
-	st.readLoop()
 }
 
 // readLoop copies the peer's bytes to the program, never more than the program's credit. It
-// waits for the socket without a buffer, so an idle stream holds none, and reads straight into
-// the frame it sends.
+// waits for the socket with only the stream's small buffer, so an idle stream holds no large
+// one, and reads straight into the frame it sends.
 func (st *stream) readLoop() {
 	idle := st.s.relay.limits().IdleTimeout
 	st.mu.Lock()
@@ -112,11 +143,6 @@ func (st *stream) readLoop() {
 	st.mu.Unlock()
 	if idle > 0 {
 		conn.SetReadDeadline(time.Now().Add(idle))
-	}
-	raw, err := conn.SyscallConn()
-	if err != nil {
-		st.finish(wire.CodeOf(err), fmt.Sprintf("the connection failed: %v", err))
-		return
 	}
 	var bp *[]byte
 	defer func() {
@@ -140,29 +166,28 @@ func (st *stream) readLoop() {
 		credit := st.credit
 		st.mu.Unlock()
 
-		var k int
-		if bp == nil {
-			err = waitReadable(raw)
+		// An idle stream waits in a read into its small buffer; a read that fills it means
+		// more is coming, and the stream reads on with a large one until the socket is drained.
+		buf := st.small[:]
+		if bp != nil {
+			buf = *bp
 		}
-		if err == nil {
-			if bp == nil {
-				bp = getRelayBuf()
+		n := min(len(buf)-dataAt, credit, wire.MaxData)
+		k, err := conn.Read(buf[dataAt : dataAt+n])
+		if k > 0 {
+			st.mu.Lock()
+			st.credit -= k
+			st.mu.Unlock()
+			if !st.account(k) || st.s.sendData(st.id, buf, k) != nil {
+				return
 			}
-			buf := *bp
-			n := min(len(buf)-wire.HeaderSize, credit, wire.MaxData)
-			k, err = conn.Read(buf[wire.HeaderSize : wire.HeaderSize+n])
-			if k > 0 {
-				st.mu.Lock()
-				st.credit -= k
-				st.mu.Unlock()
-				if !st.account(k) || st.s.sendData(st.id, buf, k) != nil {
-					return
-				}
-			}
-			if k < n {
-				putRelayBuf(bp) // drained for now: wait without it
-				bp = nil
-			}
+		}
+		switch {
+		case bp == nil && k == len(st.small)-dataAt:
+			bp = getRelayBuf()
+		case bp != nil && k < n:
+			putRelayBuf(bp) // drained for now: wait without it
+			bp = nil
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			last := time.Unix(0, st.lastActive.Load())
@@ -191,23 +216,24 @@ func (st *stream) readLoop() {
 	}
 }
 
-// writeLoop writes the program's bytes to the socket and returns credit as they go out.
+// writeLoop writes the program's bytes that the socket could not take at once, and finishes
+// the sending direction when the program does. It returns when nothing is left to do, so an
+// idle stream has no writer and keeps no buffer.
 func (st *stream) writeLoop() {
 	var out []byte
 	for {
 		st.mu.Lock()
-		for len(st.pending) == 0 && !st.fin && !st.done {
-			st.waitLocked()
-			if st.s.ctx.Err() != nil && !st.closing {
-				st.mu.Unlock()
-				return
+		if st.done || len(st.pending) == 0 && !st.fin {
+			st.writing = false
+			if len(st.pending) == 0 {
+				st.pending = nil
 			}
-		}
-		if st.done {
 			st.mu.Unlock()
 			return
 		}
 		out, st.pending = st.pending, out[:0]
+		charged := st.charged
+		st.charged = 0
 		fin := st.fin && len(out) == 0
 		closing := st.closing
 		conn := st.conn
@@ -223,7 +249,7 @@ func (st *stream) writeLoop() {
 			st.halfClosed(&st.wrote)
 			return
 		}
-		if !st.account(len(out)) {
+		if !st.account(len(out) - charged) {
 			return
 		}
 		if _, err := conn.Write(out); err != nil {
@@ -235,16 +261,97 @@ func (st *stream) writeLoop() {
 			}
 			return
 		}
-		if !closing {
-			st.mu.Lock()
-			st.allow += len(out)
-			st.mu.Unlock()
-			if st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(out)))) != nil {
-				st.abort()
-				return
-			}
+		st.mu.Lock()
+		give := st.wroteLocked(len(out))
+		st.mu.Unlock()
+		if !st.giveCredit(give) {
+			return
 		}
 	}
+}
+
+// wroteLocked notes n bytes written to the socket and says how much credit to return now.
+//
+// Credit goes back in batches, once a quarter of the window has been written, rather than
+// after every write: a stream that moves small messages back and forth then costs one
+// WebSocket message each way per exchange, not two. It cannot stall: a program out of credit
+// has a whole window outstanding, and once that is written it is more than a quarter.
+func (st *stream) wroteLocked(n int) int {
+	st.lastActive.Store(time.Now().UnixNano())
+	st.owed += n
+	if st.closing || st.owed < int(st.window)/4 {
+		return 0
+	}
+	give := st.owed
+	st.allow += give
+	st.owed = 0
+	return give
+}
+
+// giveCredit sends a CONTINUE for n bytes (none when n is 0); false means the session is gone.
+func (st *stream) giveCredit(n int) bool {
+	if n == 0 {
+		return true
+	}
+	var credit [4]byte
+	if st.s.send(wire.Continue, st.id, wire.Credit(credit[:0], uint32(n))) != nil {
+		st.abort()
+		return false
+	}
+	return true
+}
+
+// fromProgramData takes a DATA frame's bytes. When nothing is queued before them they are
+// written to the socket at once, as far as it takes them without waiting, by the session's
+// reader; only what is left is queued for writeLoop. A small write so costs no hand-over
+// between goroutines, and nothing is copied.
+func (st *stream) fromProgramData(p []byte) error {
+	st.mu.Lock()
+	if st.fin {
+		st.mu.Unlock()
+		return protocolError{fmt.Sprintf("stream %d: DATA after FIN", st.id)}
+	}
+	if len(p) > st.allow {
+		st.mu.Unlock()
+		return protocolError{fmt.Sprintf("stream %d: the program sent past its window of %d bytes", st.id, st.window)}
+	}
+	st.allow -= len(p)
+	give := 0
+	if len(st.pending) == 0 && !st.writing && st.raw != nil && !st.done && len(p) > 0 && st.s.chargeNow(len(p)) {
+		n := writeNow(st.raw, p)
+		p = p[n:]
+		st.charged = len(p) // charged above, to be written by writeLoop
+		give = st.wroteLocked(n)
+	}
+	if len(p) > 0 {
+		st.pending = append(st.pending, p...)
+		st.kickLocked()
+	}
+	st.mu.Unlock()
+	st.giveCredit(give)
+	return nil
+}
+
+// writeNow writes what the socket takes of p without waiting and returns how much that was.
+// An error is left for writeLoop's next write to meet and report.
+func writeNow(raw syscall.RawConn, p []byte) int {
+	var n int
+	raw.Write(func(fd uintptr) bool {
+		for {
+			k, err := syscall.Write(int(fd), p[n:])
+			if err == syscall.EINTR {
+				continue
+			}
+			if k > 0 {
+				n += k
+				if n < len(p) {
+					continue
+				}
+			}
+			return true
+		}
+	})
+	return n
 }
 
 // account charges n bytes to the learner's rate and the session's total; it reports false
@@ -274,6 +381,20 @@ func (s *session) charge(n int) (over string, err error) {
 	return "", s.learner.rate.wait(s.ctx, n)
 }
 
+// chargeNow charges n bytes if that needs no waiting and stays within the session's total; if
+// it reports false nothing was charged.
+func (s *session) chargeNow(n int) bool {
+	lim := s.relay.limits()
+	if lim.BytesPerSession > 0 && s.bytes.Load()+int64(n) > lim.BytesPerSession {
+		return false
+	}
+	if !s.learner.rate.take(n) {
+		return false
+	}
+	s.bytes.Add(int64(n))
+	return true
+}
+
 // halfClosed records that one direction has finished (side is st.sawEOF or st.wrote); when
 // both have, the connection is over and the program is told.
 func (st *stream) halfClosed(side *bool) {
@@ -288,18 +409,12 @@ func (st *stream) halfClosed(side *bool) {
 
 // fromProgram applies a frame the program sent for this stream.
 func (st *stream) fromProgram(f wire.Frame) error {
+	if f.Type == wire.Data {
+		return st.fromProgramData(f.Payload)
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch f.Type {
-	case wire.Data:
-		if st.fin {
-			return protocolError{fmt.Sprintf("stream %d: DATA after FIN", st.id)}
-		}
-		if len(f.Payload) > st.allow {
-			return protocolError{fmt.Sprintf("stream %d: the program sent past its window of %d bytes", st.id, st.window)}
-		}
-		st.allow -= len(f.Payload)
-		st.pending = append(st.pending, f.Payload...)
 	case wire.Continue:
 		n, err := wire.ParseCredit(f.Payload)
 		if err != nil {
@@ -311,6 +426,7 @@ func (st *stream) fromProgram(f wire.Frame) error {
 		st.credit += int(n)
 	case wire.Fin:
 		st.fin = true
+		st.kickLocked()
 	case wire.Close:
 		var m wire.CloseMsg
 		if err := m.Unmarshal(f.Payload); err != nil {
@@ -322,6 +438,7 @@ func (st *stream) fromProgram(f wire.Frame) error {
 			return nil
 		}
 		st.fin, st.closing = true, true
+		st.kickLocked()
 	}
 	st.broadcast()
 	return nil
@@ -340,6 +457,7 @@ func (st *stream) drainAndClose() {
 		return
 	}
 	st.fin, st.closing = true, true
+	st.kickLocked()
 	st.broadcast()
 }
 

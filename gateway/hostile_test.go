@@ -108,6 +108,12 @@ func (rc *rawClient) recv() wire.Frame {
 var errQuiet = errors.New("nothing arrived")
 
 func (rc *rawClient) tryRecv(d time.Duration) (wire.Frame, error) {
+	// Frames that arrived come first, even when the connection has ended since.
+	select {
+	case f := <-rc.frames:
+		return f, nil
+	default:
+	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -449,6 +455,33 @@ func TestOriginCheck(t *testing.T) {
 		}
 		if c != nil {
 			c.CloseNow()
+		}
+	}
+}
+
+// Closing the relay (the gateway shutting down) ends every session and waits for them, though
+// the HTTP server no longer holds their connections.
+func TestRelayCloseEndsSessions(t *testing.T) {
+	r, url := startRelay(t, Limits{})
+	rc := connect(t, url)
+	if f := rc.dial(1, 1<<16, "echo.lab:7"); f.Type != wire.Connected {
+		t.Fatalf("dial echo.lab: %v", f.Type)
+	}
+	rc.send(wire.Data, 1, []byte("hello"))
+	if f := rc.recvFor(1); f.Type != wire.Data || string(f.Payload) != "hello" {
+		t.Fatalf("echo: %v %q", f.Type, f.Payload)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.Close(ctx); err != nil {
+		t.Fatalf("Close: %v (sessions still running)", err)
+	}
+	for {
+		if _, err := rc.tryRecv(5 * time.Second); err != nil {
+			if err == errQuiet {
+				t.Fatal("the session stayed open after the relay closed")
+			}
+			break
 		}
 	}
 }

@@ -210,17 +210,20 @@ func (b *bucket) refill(now time.Time) {
 }
 
 // allow takes one token if there is one.
-func (b *bucket) allow() bool {
-	if b == nil || b.rate <= 0 {
+func (b *bucket) allow() bool { return b.take(1) }
+
+// take takes n tokens if there are that many, without waiting.
+func (b *bucket) take(n int) bool {
+	if b == nil || b.rate <= 0 || n <= 0 {
 		return true
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refill(time.Now())
-	if b.tokens < 1 {
+	if b.tokens < float64(n) {
 		return false
 	}
-	b.tokens--
+	b.tokens -= float64(n)
 	return true
 }
 

@@ -109,7 +109,7 @@ func (ln *listener) acceptLoop() {
 		id := wire.GatewayStream | s.relay.nextID.Add(1)&^wire.GatewayStream
 		st := newStream(s, id, ln.window)
 		st.counted = true
-		st.conn = c
+		st.attachLocked(c) // no one else has the stream yet
 		s.mu.Lock()
 		s.streams[id] = st
 		s.mu.Unlock()

@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
 	"socketlab/wire"
@@ -47,6 +45,10 @@ type Relay struct {
 	clientMu sync.Mutex
 	clients  map[string]int // sessions per client address
 	active   int            // sessions in all
+
+	baseOnce sync.Once
+	base     context.Context
+	stop     context.CancelFunc
 
 	learners  learners
 	nextID    atomic.Uint32 // ids of streams the gateway opens
@@ -135,41 +137,78 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		learnerID = classLearnerID(name)
 	}
-	c, err := websocket.Accept(w, req, &websocket.AcceptOptions{OriginPatterns: r.Origins})
-	if err != nil {
-		return // Accept has answered the request
+	ws, client, ok := upgrade(w, req, r.Origins, "this is the lab's WebSocket endpoint for programs: open a lesson page and press Run")
+	if !ok {
+		return
 	}
-	c.SetReadLimit(wire.MaxFrame)
+	// The session runs on a goroutine of its own and this handler returns, so that the HTTP
+	// server lets go of the request, its buffers and its stack.
 	r.sessions.Add(1)
-	defer r.sessions.Done()
-	client, _, err := net.SplitHostPort(req.RemoteAddr)
-	if err != nil {
-		client = req.RemoteAddr
-	}
+	go func() {
+		defer r.sessions.Done()
+		r.serveSession(ws, client, learnerID)
+	}()
+}
+
+// serveSession runs one program's session on an upgraded connection.
+func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
+	defer ws.conn.Close()
 	release, reason := r.admit(client)
 	if release == nil {
-		msg := wire.Append(nil, wire.Close, 0, wire.CloseMsg{Code: wire.CodeLimit, Reason: reason}.Append(nil))
-		c.Write(req.Context(), websocket.MessageBinary, msg)
-		c.Close(websocket.StatusTryAgainLater, truncate(reason, 120))
+		msg := wire.Append(make([]byte, wsMaxHeader, 256), wire.Close, 0, wire.CloseMsg{Code: wire.CodeLimit, Reason: reason}.Append(nil))
+		ws.writeBinary(msg, len(msg)-wsMaxHeader)
+		ws.closeWith(1013, reason) // try again later
 		return
 	}
 	defer release()
+	rd := newMsgReader(ws, wire.MaxFrame)
+	defer rd.release()
 	l := r.learners.join(learnerID, r.limits())
 	defer r.learners.leave(l)
 	s := &session{
 		relay:     r,
-		ws:        c,
+		ws:        ws,
+		rd:        rd,
 		streams:   map[uint32]*stream{},
 		listeners: map[uint32]*listener{},
 		sockets:   map[uint32]*udpSock{},
 		learner:   l,
 	}
-	s.ctx, s.cancel = context.WithCancel(req.Context())
-	err = s.run()
+	s.ctx, s.cancel = context.WithCancel(r.context())
+	// When the gateway shuts down, the reader stops waiting for the program.
+	defer context.AfterFunc(s.ctx, func() { ws.conn.SetReadDeadline(time.Unix(1, 0)) })()
+	err := s.run()
 	s.shutdown()
-	var ce websocket.CloseError
-	if err != nil && !errors.As(err, &ce) && !errors.Is(err, context.Canceled) {
+	var cf closeFrame
+	switch {
+	case err == nil, errors.As(err, &cf), errors.Is(err, context.Canceled), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
+		r.context().Err() != nil:
+	default:
 		r.logf("session %s ended: %v", s.learner, err)
+	}
+}
+
+// context is the parent of every session's context: Close cancels it.
+func (r *Relay) context() context.Context {
+	r.baseOnce.Do(func() { r.base, r.stop = context.WithCancel(context.Background()) })
+	return r.base
+}
+
+// Close ends every session: each program's connections get what it wrote, then a FIN, and
+// the program is told the lab is going away. It waits for the sessions, at most until ctx ends.
+func (r *Relay) Close(ctx context.Context) error {
+	r.context()
+	r.stop()
+	done := make(chan struct{})
+	go func() {
+		r.sessions.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -179,7 +218,8 @@ const drainTime = 5 * time.Second
 // session is one program's connection.
 type session struct {
 	relay   *Relay
-	ws      *websocket.Conn
+	ws      *wsConn
+	rd      *msgReader
 	learner *learner
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -203,12 +243,10 @@ func (s *session) run() error {
 	if err := s.hello(); err != nil {
 		return err
 	}
-	// Every message is read into the same buffer: dispatch copies what it keeps.
-	buf := make([]byte, wire.MaxFrame+1)
 	for {
-		msg, err := s.readMessage(buf)
+		msg, err := s.rd.next()
 		if err != nil {
-			return err
+			return s.readFailed(err)
 		}
 		f, err := wire.Decode(msg)
 		if err != nil {
@@ -224,35 +262,24 @@ func (s *session) run() error {
 	}
 }
 
-// readMessage reads the next message into buf.
-func (s *session) readMessage(buf []byte) ([]byte, error) {
-	_, rd, err := s.ws.Reader(s.ctx)
-	if err != nil {
-		return nil, err
+// readFailed ends the session after a failed read: a client that broke the WebSocket
+// protocol is told why.
+func (s *session) readFailed(err error) error {
+	var fe *frameError
+	if errors.As(err, &fe) {
+		s.ws.closeWith(fe.status, fe.reason)
+		return protocolError{fe.reason}
 	}
-	n := 0
-	for {
-		if n == len(buf) {
-			return nil, s.fail(fmt.Sprintf("a message is longer than the %d-byte frame limit", wire.MaxFrame))
-		}
-		k, err := rd.Read(buf[n:])
-		n += k
-		if err == io.EOF {
-			return buf[:n], nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
+	return err
 }
 
 func (s *session) hello() error {
-	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-	defer cancel()
-	_, msg, err := s.ws.Read(ctx)
+	s.ws.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	msg, err := s.rd.next()
 	if err != nil {
-		return err
+		return s.readFailed(err)
 	}
+	s.ws.conn.SetReadDeadline(time.Time{})
 	f, err := wire.Decode(msg)
 	if err != nil {
 		return s.fail(err.Error())
@@ -273,7 +300,7 @@ func (s *session) hello() error {
 // fail tells the page why the session ends and closes it.
 func (s *session) fail(reason string) error {
 	s.send(wire.Close, 0, wire.CloseMsg{Code: wire.CodeProtocol, Reason: reason}.Append(nil))
-	s.ws.Close(websocket.StatusPolicyViolation, truncate(reason, 120))
+	s.ws.closeWith(1008, reason) // policy violation
 	return protocolError{reason}
 }
 
@@ -284,13 +311,13 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// frameBufs hold outgoing frames: the WebSocket is done with a message when Write returns.
+// frameBufs hold outgoing frames, with room in front for the WebSocket header.
 var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func (s *session) send(t wire.Type, id uint32, payload []byte) error {
 	bp := frameBufs.Get().(*[]byte)
-	msg := wire.Append((*bp)[:0], t, id, payload)
-	err := s.ws.Write(s.ctx, websocket.MessageBinary, msg)
+	msg := wire.Append((*bp)[:wsMaxHeader], t, id, payload)
+	err := s.ws.writeBinary(msg, len(msg)-wsMaxHeader)
 	if cap(msg) <= wire.MaxFrame {
 		*bp = msg[:0]
 		frameBufs.Put(bp)
@@ -298,12 +325,15 @@ func (s *session) send(t wire.Type, id uint32, payload []byte) error {
 	return err
 }
 
-// sendData sends buf[wire.HeaderSize:wire.HeaderSize+n] as a DATA frame, writing the header
-// into the space before it, so the bytes are not copied again.
+// sendData sends buf[dataAt:dataAt+n] as a DATA frame, writing the headers into the space
+// before it, so the bytes leave in one write without being copied again.
 func (s *session) sendData(id uint32, buf []byte, n int) error {
-	wire.Append(buf[:0], wire.Data, id, nil)
-	return s.ws.Write(s.ctx, websocket.MessageBinary, buf[:wire.HeaderSize+n])
+	wire.Append(buf[wsMaxHeader:wsMaxHeader], wire.Data, id, nil)
+	return s.ws.writeBinary(buf, wire.HeaderSize+n)
 }
+
+// dataAt is where a DATA frame's payload starts in a relay buffer.
+const dataAt = wsMaxHeader + wire.HeaderSize
 
 func (s *session) sendClose(id uint32, code wire.Code, reason string) {
 	s.send(wire.Close, id, wire.CloseMsg{Code: code, Reason: reason}.Append(nil))
@@ -439,5 +469,6 @@ func (s *session) shutdown() {
 		st.abort()
 	}
 	s.wg.Wait()
-	s.ws.CloseNow()
+	s.ws.closeWith(1000, "")
+	s.ws.conn.Close()
 }

@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,15 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
-	"path"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"socketlab/wire"
 )
@@ -40,75 +33,15 @@ import (
 // When the connection cannot be made the WebSocket is closed with status 4000 plus the
 // protocol's close code (4001 refused, 4008 policy, 4010 limit, ...) and a reason for people.
 
-// wsAcceptGUID is the fixed string a WebSocket server hashes with the client's key.
-const wsAcceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-// relayBuf is the size of the pooled buffers both directions copy through.
-const relayBuf = 64 << 10
-
-// wsMaxHeader is the largest server frame header: 2 bytes, 8 of length, no mask.
-const wsMaxHeader = 10
-
-var relayBufs = sync.Pool{New: func() any { b := make([]byte, wsMaxHeader+relayBuf); return &b }}
-
-func getRelayBuf() *[]byte  { return relayBufs.Get().(*[]byte) }
-func putRelayBuf(b *[]byte) { relayBufs.Put(b) }
-
 // ServeWebsockify serves GET /websockify?target=HOST:PORT: a websockify-compatible bridge from
 // one WebSocket to one TCP connection. The query parameter "learner" names the learner, as on
 // /ws, so their own listeners are reachable at localhost:PORT.
 func (r *Relay) ServeWebsockify(w http.ResponseWriter, req *http.Request) {
-	h := req.Header
-	if !headerHasToken(h, "Connection", "upgrade") || !headerHasToken(h, "Upgrade", "websocket") {
-		w.Header().Set("Upgrade", "websocket")
-		http.Error(w, "this is a WebSocket endpoint: connect a websockify client (noVNC, websockify-js) to /websockify?target=HOST:PORT", http.StatusUpgradeRequired)
-		return
-	}
-	if h.Get("Sec-WebSocket-Version") != "13" {
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		http.Error(w, "only WebSocket version 13 is spoken here", http.StatusBadRequest)
-		return
-	}
-	key := h.Get("Sec-WebSocket-Key")
-	if key == "" {
-		http.Error(w, "the WebSocket handshake has no Sec-WebSocket-Key", http.StatusBadRequest)
-		return
-	}
-	if err := originAllowed(req, r.Origins); err != nil {
-		http.Error(w, err.Error(), http.StatusForbidden)
-		return
-	}
-	hj, ok := w.(http.Hijacker)
+	ws, client, ok := upgrade(w, req, r.Origins, "this is a WebSocket endpoint: connect a websockify client (noVNC, websockify-js) to /websockify?target=HOST:PORT")
 	if !ok {
-		http.Error(w, "this server cannot hand the connection over to a WebSocket", http.StatusInternalServerError)
 		return
 	}
-	conn, brw, err := hj.Hijack()
-	if err != nil {
-		return
-	}
-	sum := sha1.Sum([]byte(key + wsAcceptGUID))
-	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-		base64.StdEncoding.EncodeToString(sum[:]) + "\r\n"
-	if headerHasToken(h, "Sec-WebSocket-Protocol", "binary") {
-		resp += "Sec-WebSocket-Protocol: binary\r\n" // what older noVNC asks for
-	}
-	if _, err := io.WriteString(conn, resp+"\r\n"); err != nil {
-		conn.Close()
-		return
-	}
-	// Bytes the client sent after the handshake may already sit in the server's reader.
-	var early []byte
-	if n := brw.Reader.Buffered(); n > 0 {
-		early, _ = brw.Reader.Peek(n)
-		early = append([]byte(nil), early...)
-	}
-	ws := &wsConn{conn: conn, early: early}
 	q := req.URL.Query()
-	client, _, err := net.SplitHostPort(req.RemoteAddr)
-	if err != nil {
-		client = req.RemoteAddr
-	}
 	// The bridge runs on a goroutine of its own and this handler returns, so that the HTTP
 	// server lets go of the request, its buffers and its (by now large) stack.
 	r.sessions.Add(1)
@@ -130,7 +63,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	l := r.learners.join(learnerID, r.limits())
 	defer r.learners.leave(l)
 	s := &session{relay: r, learner: l}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.ctx, s.cancel = context.WithCancel(r.context())
 	defer s.cancel()
 
 	if target == "" {
@@ -154,6 +87,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 
 	b := &bridge{s: s, ws: ws, tc: tc, idle: r.limits().IdleTimeout}
 	b.touch()
+	defer context.AfterFunc(s.ctx, func() { b.end(1001, "the lab is shutting down") })()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -352,7 +286,7 @@ func (b *bridge) down() {
 // message. It reports true when the target is drained for now and the bridge goes on.
 func (b *bridge) pumpDown(buf []byte) bool {
 	for {
-		n, err := b.tc.Read(buf[wsMaxHeader:])
+		n, err := b.tc.Read(buf[wsMaxHeader : wsMaxHeader+relayBuf])
 		if n > 0 {
 			if !b.account(n) {
 				return false
@@ -491,308 +425,4 @@ func (b *bridge) control(f ctlFrame) bool {
 		return false
 	}
 	return true
-}
-
-// waitReadable blocks until the socket has bytes (or end of file, or an error) to read,
-// without reading any: the caller takes a buffer only then.
-func waitReadable(raw syscall.RawConn) error {
-	var one [1]byte
-	var serr error
-	err := raw.Read(func(fd uintptr) bool {
-		for {
-			_, _, e := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-			if e == syscall.EINTR {
-				continue
-			}
-			if e == syscall.EAGAIN {
-				return false
-			}
-			// Data or end of file: the next Read reports it. An error (a reset) is reported
-			// here and only here: peeking consumes the socket's pending error, and a Read
-			// after it would see end of file instead.
-			if e != nil {
-				serr = os.NewSyscallError("read", e)
-			}
-			return true
-		}
-	})
-	if err != nil {
-		return err
-	}
-	return serr
-}
-
-// WebSocket framing (the server's side).
-
-const (
-	wsContinuation = 0x0
-	wsText         = 0x1
-	wsBinary       = 0x2
-	wsClose        = 0x8
-	wsPing         = 0x9
-	wsPong         = 0xA
-)
-
-// wsConn is the server's end of an upgraded connection.
-type wsConn struct {
-	conn  net.Conn
-	early []byte // bytes read with the handshake, not yet consumed
-
-	wmu    sync.Mutex
-	closed bool // a Close frame has been sent
-}
-
-// writeBinary sends buf[wsMaxHeader:wsMaxHeader+n] as one binary message, writing the header
-// into the space before it so the frame goes out in one call.
-func (ws *wsConn) writeBinary(buf []byte, n int) error {
-	var h [wsMaxHeader]byte
-	hl := frameHeader(h[:], wsBinary, n)
-	start := wsMaxHeader - hl
-	copy(buf[start:], h[:hl])
-	ws.wmu.Lock()
-	defer ws.wmu.Unlock()
-	if ws.closed {
-		return net.ErrClosed
-	}
-	_, err := ws.conn.Write(buf[start : wsMaxHeader+n])
-	return err
-}
-
-// writeFrame sends a small frame (control frames).
-func (ws *wsConn) writeFrame(op byte, payload []byte) error {
-	var h [wsMaxHeader]byte
-	hl := frameHeader(h[:], op, len(payload))
-	msg := append(h[:hl:hl], payload...)
-	ws.wmu.Lock()
-	defer ws.wmu.Unlock()
-	if ws.closed {
-		return net.ErrClosed
-	}
-	if op == wsClose {
-		ws.closed = true
-	}
-	_, err := ws.conn.Write(msg)
-	return err
-}
-
-// closeWith sends a Close frame with status and reason (cut to what a Close frame holds).
-func (ws *wsConn) closeWith(status int, reason string) {
-	if len(reason) > 123 {
-		reason = reason[:123]
-		for !utf8.ValidString(reason) {
-			reason = reason[:len(reason)-1]
-		}
-	}
-	p := binary.BigEndian.AppendUint16(nil, uint16(status))
-	ws.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	ws.writeFrame(wsClose, append(p, reason...))
-}
-
-// frameHeader writes an unmasked final frame's header into h and returns its length.
-func frameHeader(h []byte, op byte, n int) int {
-	h[0] = 0x80 | op
-	switch {
-	case n < 126:
-		h[1] = byte(n)
-		return 2
-	case n <= 0xffff:
-		h[1] = 126
-		binary.BigEndian.PutUint16(h[2:], uint16(n))
-		return 4
-	}
-	h[1] = 127
-	binary.BigEndian.PutUint64(h[2:], uint64(n))
-	return 10
-}
-
-// frameState parses the client's frames as bytes arrive, across reads.
-type frameState struct {
-	inFrame bool   // inside a frame's payload
-	op      byte   // the frame's opcode
-	left    uint64 // payload bytes still to come
-	mask    [4]byte
-	pos     int    // bytes of this frame's payload unmasked so far, mod 4
-	msgOp   byte   // the opcode of the data message in progress, 0 if none
-	ctlBuf  []byte // a control frame's payload, gathered whole
-	control []ctlFrame
-}
-
-type ctlFrame struct {
-	op      byte
-	payload []byte
-}
-
-type frameError struct {
-	status int
-	reason string
-}
-
-// consume parses what it can of buf. It returns how many bytes it used and the data payload
-// bytes found, unmasked in place (they alias buf: one span as it lies, several gathered at
-// the front). Control frames are collected in st.control.
-func (st *frameState) consume(buf []byte) (used int, out []byte, ferr *frameError) {
-	// Data usually arrives as one span; only a second span makes us gather them at the front.
-	var spans int
-	var from, to int
-	for used < len(buf) {
-		if !st.inFrame {
-			hl, err := st.header(buf[used:])
-			if err != nil {
-				return used, buf[from:to], err
-			}
-			if hl == 0 {
-				break // the header is not all here yet
-			}
-			used += hl
-			if st.left == 0 && st.op >= wsClose {
-				st.control = append(st.control, ctlFrame{op: st.op})
-			}
-			continue
-		}
-		n := int(min(st.left, uint64(len(buf)-used)))
-		p := buf[used : used+n]
-		st.pos = maskBytes(st.mask, st.pos, p)
-		switch {
-		case st.op >= wsClose:
-			st.ctlBuf = append(st.ctlBuf, p...)
-		case spans == 0:
-			from, to, spans = used, used+n, 1
-		default:
-			if spans == 1 {
-				to = copy(buf, buf[from:to])
-				from, spans = 0, 2
-			}
-			to += copy(buf[to:], p)
-		}
-		used += n
-		st.left -= uint64(n)
-		if st.left == 0 {
-			st.inFrame = false
-			if st.op >= wsClose {
-				st.control = append(st.control, ctlFrame{op: st.op, payload: append([]byte(nil), st.ctlBuf...)})
-				st.ctlBuf = st.ctlBuf[:0]
-			}
-		}
-	}
-	return used, buf[from:to], nil
-}
-
-// header parses a frame header at the start of b; it returns 0 if b holds only part of one.
-func (st *frameState) header(b []byte) (int, *frameError) {
-	if len(b) < 2 {
-		return 0, nil
-	}
-	fin, op := b[0]&0x80 != 0, b[0]&0x0f
-	if b[0]&0x70 != 0 {
-		return 0, &frameError{1002, "no WebSocket extensions were agreed, yet a frame has RSV bits set"}
-	}
-	if b[1]&0x80 == 0 {
-		return 0, &frameError{1002, "a client's frames must be masked"}
-	}
-	hl := 2
-	n := uint64(b[1] & 0x7f)
-	switch n {
-	case 126:
-		hl = 4
-	case 127:
-		hl = 10
-	}
-	if len(b) < hl+4 {
-		return 0, nil
-	}
-	switch n {
-	case 126:
-		n = uint64(binary.BigEndian.Uint16(b[2:]))
-	case 127:
-		n = binary.BigEndian.Uint64(b[2:])
-	}
-	switch op {
-	case wsBinary, wsText:
-		if st.msgOp != 0 {
-			return 0, &frameError{1002, "a new message began before the last one ended"}
-		}
-		if op == wsText {
-			return 0, &frameError{1003, "this bridge carries binary messages only"}
-		}
-		if !fin {
-			st.msgOp = op
-		}
-	case wsContinuation:
-		if st.msgOp == 0 {
-			return 0, &frameError{1002, "a continuation frame with no message to continue"}
-		}
-		if fin {
-			st.msgOp = 0
-		}
-	case wsClose, wsPing, wsPong:
-		if !fin || n > 125 {
-			return 0, &frameError{1002, "a control frame must be whole and at most 125 bytes"}
-		}
-	default:
-		return 0, &frameError{1002, fmt.Sprintf("unknown WebSocket opcode %#x", op)}
-	}
-	copy(st.mask[:], b[hl:hl+4])
-	st.op, st.left, st.pos, st.inFrame = op, n, 0, n > 0
-	return hl + 4, nil
-}
-
-// maskBytes XORs p with the mask, starting at position pos of the key, eight bytes at a time
-// where it can; it returns the position after p.
-func maskBytes(key [4]byte, pos int, p []byte) int {
-	i := 0
-	for ; i < len(p) && (pos+i)&3 != 0; i++ {
-		p[i] ^= key[(pos+i)&3]
-	}
-	if len(p)-i >= 8 {
-		k32 := uint64(binary.LittleEndian.Uint32(key[:]))
-		k := k32 | k32<<32
-		for ; len(p)-i >= 32; i += 32 {
-			q := p[i : i+32]
-			binary.LittleEndian.PutUint64(q, binary.LittleEndian.Uint64(q)^k)
-			binary.LittleEndian.PutUint64(q[8:], binary.LittleEndian.Uint64(q[8:])^k)
-			binary.LittleEndian.PutUint64(q[16:], binary.LittleEndian.Uint64(q[16:])^k)
-			binary.LittleEndian.PutUint64(q[24:], binary.LittleEndian.Uint64(q[24:])^k)
-		}
-		for ; len(p)-i >= 8; i += 8 {
-			binary.LittleEndian.PutUint64(p[i:], binary.LittleEndian.Uint64(p[i:])^k)
-		}
-	}
-	for ; i < len(p); i++ {
-		p[i] ^= key[(pos+i)&3]
-	}
-	return (pos + len(p)) & 3
-}
-
-// originAllowed applies the gateway's origin rule: no Origin (not a browser), the gateway's
-// own host, or a host matching one of the --origin patterns.
-func originAllowed(req *http.Request, patterns []string) error {
-	o := req.Header.Get("Origin")
-	if o == "" {
-		return nil
-	}
-	u, err := url.Parse(o)
-	if err != nil {
-		return fmt.Errorf("the Origin header %q is not a URL", o)
-	}
-	if strings.EqualFold(u.Host, req.Host) {
-		return nil
-	}
-	for _, p := range patterns {
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(u.Host)); ok {
-			return nil
-		}
-	}
-	return fmt.Errorf("pages from %s may not connect to this gateway; its operator can allow them with --origin %s", u.Host, u.Host)
-}
-
-// headerHasToken reports whether a comma-separated header lists token (any case).
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -1,0 +1,586 @@
+package gateway
+
+import (
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"socketlab/wire"
+)
+
+// The server's side of WebSocket (RFC 6455), written out for the two endpoints that carry
+// learners' bytes: /ws, where each message is one frame of the wire protocol, and
+// /websockify, where the messages are the bytes of one TCP connection. Both read frames
+// straight into pooled buffers, unmask them in place, and write each server frame (header and
+// payload) in one call. Only binary messages are spoken; no extensions are agreed.
+
+// wsAcceptGUID is the fixed string a WebSocket server hashes with the client's key.
+const wsAcceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+// relayBuf is the size of the data in the pooled buffers both directions copy through.
+const relayBuf = 64 << 10
+
+// wsMaxHeader is the largest server frame header: 2 bytes, 8 of length, no mask.
+const wsMaxHeader = 10
+
+// relayBufs have room in front of relayBuf data bytes for a server frame header and a wire
+// header, so a read from a socket leaves as one message in one write.
+var relayBufs = sync.Pool{New: func() any { b := make([]byte, wsMaxHeader+wire.HeaderSize+relayBuf); return &b }}
+
+func getRelayBuf() *[]byte  { return relayBufs.Get().(*[]byte) }
+func putRelayBuf(b *[]byte) { relayBufs.Put(b) }
+
+// upgrade answers a WebSocket handshake and takes the connection over from the HTTP server.
+// When the request is not a handshake it answers with hint; ok is false whenever the caller
+// has nothing more to do. client is the address the request came from, without its port.
+func upgrade(w http.ResponseWriter, req *http.Request, origins []string, hint string) (ws *wsConn, client string, ok bool) {
+	h := req.Header
+	if !headerHasToken(h, "Connection", "upgrade") || !headerHasToken(h, "Upgrade", "websocket") {
+		w.Header().Set("Upgrade", "websocket")
+		http.Error(w, hint, http.StatusUpgradeRequired)
+		return nil, "", false
+	}
+	if h.Get("Sec-WebSocket-Version") != "13" {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+		http.Error(w, "only WebSocket version 13 is spoken here", http.StatusBadRequest)
+		return nil, "", false
+	}
+	key := h.Get("Sec-WebSocket-Key")
+	if key == "" {
+		http.Error(w, "the WebSocket handshake has no Sec-WebSocket-Key", http.StatusBadRequest)
+		return nil, "", false
+	}
+	if err := originAllowed(req, origins); err != nil {
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return nil, "", false
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, "this server cannot hand the connection over to a WebSocket", http.StatusInternalServerError)
+		return nil, "", false
+	}
+	conn, brw, err := hj.Hijack()
+	if err != nil {
+		return nil, "", false
+	}
+	sum := sha1.Sum([]byte(key + wsAcceptGUID))
+	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+		base64.StdEncoding.EncodeToString(sum[:]) + "\r\n"
+	if headerHasToken(h, "Sec-WebSocket-Protocol", "binary") {
+		resp += "Sec-WebSocket-Protocol: binary\r\n" // what older noVNC asks for
+	}
+	conn.SetDeadline(time.Time{}) // the server's read and write timeouts were for HTTP
+	if _, err := io.WriteString(conn, resp+"\r\n"); err != nil {
+		conn.Close()
+		return nil, "", false
+	}
+	// Bytes the client sent after the handshake may already sit in the server's reader.
+	var early []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		early, _ = brw.Reader.Peek(n)
+		early = append([]byte(nil), early...)
+	}
+	client, _, err = net.SplitHostPort(req.RemoteAddr)
+	if err != nil {
+		client = req.RemoteAddr
+	}
+	return &wsConn{conn: conn, early: early}, client, true
+}
+
+// waitReadable blocks until the socket has bytes (or end of file, or an error) to read,
+// without reading any: the caller takes a buffer only then.
+func waitReadable(raw syscall.RawConn) error {
+	var one [1]byte
+	var serr error
+	err := raw.Read(func(fd uintptr) bool {
+		for {
+			_, _, e := syscall.Recvfrom(int(fd), one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			if e == syscall.EINTR {
+				continue
+			}
+			if e == syscall.EAGAIN {
+				return false
+			}
+			// Data or end of file: the next Read reports it. An error (a reset) is reported
+			// here and only here: peeking consumes the socket's pending error, and a Read
+			// after it would see end of file instead.
+			if e != nil {
+				serr = os.NewSyscallError("read", e)
+			}
+			return true
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// WebSocket framing (the server's side).
+
+const (
+	wsContinuation = 0x0
+	wsText         = 0x1
+	wsBinary       = 0x2
+	wsClose        = 0x8
+	wsPing         = 0x9
+	wsPong         = 0xA
+)
+
+// wsConn is the server's end of an upgraded connection.
+type wsConn struct {
+	conn  net.Conn
+	early []byte // bytes read with the handshake, not yet consumed
+
+	wmu    sync.Mutex
+	closed bool // a Close frame has been sent
+}
+
+// writeBinary sends buf[wsMaxHeader:wsMaxHeader+n] as one binary message, writing the header
+// into the space before it so the frame goes out in one call.
+func (ws *wsConn) writeBinary(buf []byte, n int) error {
+	var h [wsMaxHeader]byte
+	hl := frameHeader(h[:], wsBinary, n)
+	start := wsMaxHeader - hl
+	copy(buf[start:], h[:hl])
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closed {
+		return net.ErrClosed
+	}
+	_, err := ws.conn.Write(buf[start : wsMaxHeader+n])
+	return err
+}
+
+// writeFrame sends a small frame (control frames).
+func (ws *wsConn) writeFrame(op byte, payload []byte) error {
+	var h [wsMaxHeader]byte
+	hl := frameHeader(h[:], op, len(payload))
+	msg := append(h[:hl:hl], payload...)
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closed {
+		return net.ErrClosed
+	}
+	if op == wsClose {
+		ws.closed = true
+	}
+	_, err := ws.conn.Write(msg)
+	return err
+}
+
+// closeWith sends a Close frame with status and reason (cut to what a Close frame holds).
+func (ws *wsConn) closeWith(status int, reason string) {
+	if len(reason) > 123 {
+		reason = reason[:123]
+		for !utf8.ValidString(reason) {
+			reason = reason[:len(reason)-1]
+		}
+	}
+	p := binary.BigEndian.AppendUint16(nil, uint16(status))
+	ws.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	ws.writeFrame(wsClose, append(p, reason...))
+}
+
+// frameHeader writes an unmasked final frame's header into h and returns its length.
+func frameHeader(h []byte, op byte, n int) int {
+	h[0] = 0x80 | op
+	switch {
+	case n < 126:
+		h[1] = byte(n)
+		return 2
+	case n <= 0xffff:
+		h[1] = 126
+		binary.BigEndian.PutUint16(h[2:], uint16(n))
+		return 4
+	}
+	h[1] = 127
+	binary.BigEndian.PutUint64(h[2:], uint64(n))
+	return 10
+}
+
+// frameState parses the client's frames as bytes arrive, across reads.
+type frameState struct {
+	inFrame bool   // inside a frame's payload
+	op      byte   // the frame's opcode
+	left    uint64 // payload bytes still to come
+	mask    [4]byte
+	pos     int    // bytes of this frame's payload unmasked so far, mod 4
+	msgOp   byte   // the opcode of the data message in progress, 0 if none
+	ctlBuf  []byte // a control frame's payload, gathered whole
+	control []ctlFrame
+}
+
+type ctlFrame struct {
+	op      byte
+	payload []byte
+}
+
+type frameError struct {
+	status int
+	reason string
+}
+
+func (e *frameError) Error() string { return e.reason }
+
+// consume parses what it can of buf. It returns how many bytes it used and the data payload
+// bytes found, unmasked in place (they alias buf: one span as it lies, several gathered at
+// the front). Control frames are collected in st.control.
+func (st *frameState) consume(buf []byte) (used int, out []byte, ferr *frameError) {
+	// Data usually arrives as one span; only a second span makes us gather them at the front.
+	var spans int
+	var from, to int
+	for used < len(buf) {
+		if !st.inFrame {
+			hl, err := st.header(buf[used:])
+			if err != nil {
+				return used, buf[from:to], err
+			}
+			if hl == 0 {
+				break // the header is not all here yet
+			}
+			used += hl
+			if st.left == 0 && st.op >= wsClose {
+				st.control = append(st.control, ctlFrame{op: st.op})
+			}
+			continue
+		}
+		n := int(min(st.left, uint64(len(buf)-used)))
+		p := buf[used : used+n]
+		st.pos = maskBytes(st.mask, st.pos, p)
+		switch {
+		case st.op >= wsClose:
+			st.ctlBuf = append(st.ctlBuf, p...)
+		case spans == 0:
+			from, to, spans = used, used+n, 1
+		default:
+			if spans == 1 {
+				to = copy(buf, buf[from:to])
+				from, spans = 0, 2
+			}
+			to += copy(buf[to:], p)
+		}
+		used += n
+		st.left -= uint64(n)
+		if st.left == 0 {
+			st.inFrame = false
+			if st.op >= wsClose {
+				st.control = append(st.control, ctlFrame{op: st.op, payload: append([]byte(nil), st.ctlBuf...)})
+				st.ctlBuf = st.ctlBuf[:0]
+			}
+		}
+	}
+	return used, buf[from:to], nil
+}
+
+// wsHead is a client frame's header.
+type wsHead struct {
+	fin  bool
+	op   byte
+	n    uint64 // payload length
+	mask [4]byte
+}
+
+// parseHead parses a client frame's header at the start of b; it returns the header's length,
+// or 0 if b holds only part of one. It checks what must hold of every client frame: no RSV
+// bits (no extensions were agreed), a mask, a known opcode, control frames whole and small.
+func parseHead(b []byte) (h wsHead, hl int, ferr *frameError) {
+	if len(b) < 2 {
+		return h, 0, nil
+	}
+	h.fin, h.op = b[0]&0x80 != 0, b[0]&0x0f
+	if b[0]&0x70 != 0 {
+		return h, 0, &frameError{1002, "no WebSocket extensions were agreed, yet a frame has RSV bits set"}
+	}
+	if b[1]&0x80 == 0 {
+		return h, 0, &frameError{1002, "a client's frames must be masked"}
+	}
+	hl = 2
+	h.n = uint64(b[1] & 0x7f)
+	switch h.n {
+	case 126:
+		hl = 4
+	case 127:
+		hl = 10
+	}
+	if len(b) < hl+4 {
+		return h, 0, nil
+	}
+	switch h.n {
+	case 126:
+		h.n = uint64(binary.BigEndian.Uint16(b[2:]))
+	case 127:
+		h.n = binary.BigEndian.Uint64(b[2:])
+	}
+	switch h.op {
+	case wsBinary, wsText, wsContinuation:
+	case wsClose, wsPing, wsPong:
+		if !h.fin || h.n > 125 {
+			return h, 0, &frameError{1002, "a control frame must be whole and at most 125 bytes"}
+		}
+	default:
+		return h, 0, &frameError{1002, fmt.Sprintf("unknown WebSocket opcode %#x", h.op)}
+	}
+	copy(h.mask[:], b[hl:hl+4])
+	return h, hl + 4, nil
+}
+
+// sequence checks a data frame's place in the message sequence: msgOp is the opcode of the
+// message in progress (0 if none) and is updated.
+func (h wsHead) sequence(msgOp *byte) *frameError {
+	switch h.op {
+	case wsBinary, wsText:
+		if *msgOp != 0 {
+			return &frameError{1002, "a new message began before the last one ended"}
+		}
+		if h.op == wsText {
+			return &frameError{1003, "this endpoint carries binary messages only"}
+		}
+		if !h.fin {
+			*msgOp = h.op
+		}
+	case wsContinuation:
+		if *msgOp == 0 {
+			return &frameError{1002, "a continuation frame with no message to continue"}
+		}
+		if h.fin {
+			*msgOp = 0
+		}
+	}
+	return nil
+}
+
+// header parses a frame header at the start of b; it returns 0 if b holds only part of one.
+func (st *frameState) header(b []byte) (int, *frameError) {
+	h, hl, err := parseHead(b)
+	if err != nil || hl == 0 {
+		return 0, err
+	}
+	if err := h.sequence(&st.msgOp); err != nil {
+		return 0, err
+	}
+	st.mask = h.mask
+	st.op, st.left, st.pos, st.inFrame = h.op, h.n, 0, h.n > 0
+	return hl, nil
+}
+
+// maskBytes XORs p with the mask, starting at position pos of the key, eight bytes at a time
+// where it can; it returns the position after p.
+func maskBytes(key [4]byte, pos int, p []byte) int {
+	i := 0
+	for ; i < len(p) && (pos+i)&3 != 0; i++ {
+		p[i] ^= key[(pos+i)&3]
+	}
+	if len(p)-i >= 8 {
+		k32 := uint64(binary.LittleEndian.Uint32(key[:]))
+		k := k32 | k32<<32
+		for ; len(p)-i >= 32; i += 32 {
+			q := p[i : i+32]
+			binary.LittleEndian.PutUint64(q, binary.LittleEndian.Uint64(q)^k)
+			binary.LittleEndian.PutUint64(q[8:], binary.LittleEndian.Uint64(q[8:])^k)
+			binary.LittleEndian.PutUint64(q[16:], binary.LittleEndian.Uint64(q[16:])^k)
+			binary.LittleEndian.PutUint64(q[24:], binary.LittleEndian.Uint64(q[24:])^k)
+		}
+		for ; len(p)-i >= 8; i += 8 {
+			binary.LittleEndian.PutUint64(p[i:], binary.LittleEndian.Uint64(p[i:])^k)
+		}
+	}
+	for ; i < len(p); i++ {
+		p[i] ^= key[(pos+i)&3]
+	}
+	return (pos + len(p)) & 3
+}
+
+// originAllowed applies the gateway's origin rule: no Origin (not a browser), the gateway's
+// own host, or a host matching one of the --origin patterns.
+func originAllowed(req *http.Request, patterns []string) error {
+	o := req.Header.Get("Origin")
+	if o == "" {
+		return nil
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return fmt.Errorf("the Origin header %q is not a URL", o)
+	}
+	if strings.EqualFold(u.Host, req.Host) {
+		return nil
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(u.Host)); ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("pages from %s may not connect to this gateway; its operator can allow them with --origin %s", u.Host, u.Host)
+}
+
+// headerHasToken reports whether a comma-separated header lists token (any case).
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// msgBuf is the size of a session's read buffer: two of the largest frames, so a frame cut
+// short at the end of one read always fits once the buffer is compacted.
+const msgBuf = 2 * (wire.MaxFrame + 14)
+
+var msgBufs = sync.Pool{New: func() any { b := make([]byte, msgBuf); return &b }}
+
+// closeFrame is the error a message reader returns when the client sends a Close frame.
+type closeFrame struct{ status int }
+
+func (c closeFrame) Error() string {
+	return fmt.Sprintf("the client closed the WebSocket (%d)", c.status)
+}
+
+// msgReader reads whole binary messages of at most limit bytes from a client. Most messages
+// are one frame and come back as a slice of the read buffer, unmasked in place; only a
+// message in several frames is gathered into a buffer of its own. The read buffer is taken
+// from a pool when bytes arrive and given back when all are consumed, so an idle connection
+// holds none. Pings are answered; pongs are ignored.
+type msgReader struct {
+	ws    *wsConn
+	limit int
+
+	bp     *[]byte
+	r, w   int  // unread bytes: (*bp)[r:w]
+	busy   bool // the last read filled the buffer: more is surely waiting
+	small  [512]byte
+	msgOp  byte
+	gather []byte // a message in several frames, so far
+}
+
+func newMsgReader(ws *wsConn, limit int) *msgReader {
+	return &msgReader{ws: ws, limit: limit}
+}
+
+// release gives the read buffer back; call it when the reader is done.
+func (m *msgReader) release() {
+	if m.bp != nil && m.r == m.w {
+		msgBufs.Put(m.bp)
+		m.bp, m.r, m.w = nil, 0, 0
+	}
+}
+
+// next returns the next message. It is valid until the next call. A *frameError means the
+// client broke the WebSocket protocol; closeFrame that it closed the connection.
+func (m *msgReader) next() ([]byte, error) {
+	for {
+		if m.bp != nil {
+			buf := *m.bp
+			h, hl, ferr := parseHead(buf[m.r:m.w])
+			if ferr != nil {
+				return nil, ferr
+			}
+			if hl > 0 && h.n > uint64(m.limit) {
+				return nil, &frameError{1009, fmt.Sprintf("a message is longer than the %d-byte frame limit", m.limit)}
+			}
+			if end := m.r + hl + int(h.n); hl > 0 && end <= m.w {
+				p := buf[m.r+hl : end]
+				maskBytes(h.mask, 0, p)
+				m.r = end
+				if msg, done, err := m.frame(h, p); done || err != nil {
+					return msg, err
+				}
+				continue
+			}
+			// The frame is not all here: make room behind it and read on.
+			if m.r > 0 && len(buf)-m.r < hl+int(h.n)+14 {
+				m.w = copy(buf, buf[m.r:m.w])
+				m.r = 0
+			}
+		}
+		if err := m.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// frame takes one unmasked frame; done reports a whole message in msg.
+func (m *msgReader) frame(h wsHead, p []byte) (msg []byte, done bool, err error) {
+	switch h.op {
+	case wsPing:
+		return nil, false, m.ws.writeFrame(wsPong, p)
+	case wsPong:
+		return nil, false, nil
+	case wsClose:
+		status := 1005
+		if len(p) >= 2 {
+			status = int(binary.BigEndian.Uint16(p))
+		}
+		return nil, false, closeFrame{status}
+	}
+	if ferr := h.sequence(&m.msgOp); ferr != nil {
+		return nil, false, ferr
+	}
+	if h.op == wsBinary && h.fin {
+		return p, true, nil // the usual case: a message in one frame
+	}
+	if h.op == wsBinary {
+		m.gather = m.gather[:0]
+	}
+	if len(m.gather)+len(p) > m.limit {
+		return nil, false, &frameError{1009, fmt.Sprintf("a message is longer than the %d-byte frame limit", m.limit)}
+	}
+	m.gather = append(m.gather, p...)
+	return m.gather, h.fin, nil
+}
+
+// fill reads more bytes. With nothing unread it waits in a read into the small buffer the
+// reader always has, and takes a large one from the pool only when bytes come.
+func (m *msgReader) fill() error {
+	if m.bp == nil || m.r == m.w && !m.busy {
+		m.release()
+		if len(m.ws.early) == 0 {
+			n, err := m.ws.conn.Read(m.small[:])
+			if n == 0 {
+				if err == nil {
+					err = io.ErrNoProgress
+				}
+				return err
+			}
+			m.bp = msgBufs.Get().(*[]byte)
+			m.r, m.w = 0, copy(*m.bp, m.small[:n])
+			m.busy = n == len(m.small)
+			return nil
+		}
+		m.bp = msgBufs.Get().(*[]byte)
+	}
+	buf := *m.bp
+	if len(m.ws.early) > 0 {
+		n := copy(buf[m.w:], m.ws.early)
+		m.ws.early = m.ws.early[n:]
+		m.w += n
+		return nil
+	}
+	if m.r == m.w {
+		m.r, m.w = 0, 0
+	}
+	n, err := m.ws.conn.Read(buf[m.w:])
+	m.busy = m.w+n == len(buf)
+	m.w += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
