@@ -206,6 +206,9 @@ type muxConn struct {
 	pr *io.PipeReader
 }
 
+// muxWindow is the credit the benchmark's client grants the gateway on each stream.
+const muxWindow = 256 << 10
+
 func dialMux(addr, target string) (*muxConn, error) {
 	ws, err := dialWS(addr, "/ws?learner=benchmark-learner")
 	if err != nil {
@@ -217,7 +220,7 @@ func dialMux(addr, target string) (*muxConn, error) {
 	if err := ws.writeMessage(wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "bench"}.Append(nil)), nil); err != nil {
 		return fail(err)
 	}
-	connect := wire.ConnectMsg{Kind: wire.KindDial, Window: 256 << 10, Network: "tcp", Remote: target}
+	connect := wire.ConnectMsg{Kind: wire.KindDial, Window: muxWindow, Network: "tcp", Remote: target}
 	if err := ws.writeMessage(wire.Append(nil, wire.Connect, m.id, connect.Append(nil)), nil); err != nil {
 		return fail(err)
 	}
@@ -250,8 +253,11 @@ func dialMux(addr, target string) (*muxConn, error) {
 	}
 }
 
+// readLoop hands the gateway's bytes to the reader and returns credit once a quarter of the
+// window has been read, as the program-side runtime does.
 func (m *muxConn) readLoop(pw *io.PipeWriter, buf []byte) {
 	var credit [4]byte
+	owed := 0
 	for {
 		msg, err := m.ws.readMessage(buf)
 		if err == nil {
@@ -260,8 +266,11 @@ func (m *muxConn) readLoop(pw *io.PipeWriter, buf []byte) {
 				switch f.Type {
 				case wire.Data:
 					if _, err = pw.Write(f.Payload); err == nil {
-						binary.BigEndian.PutUint32(credit[:], uint32(len(f.Payload)))
-						err = m.ws.writeMessage(wire.Append(nil, wire.Continue, m.id, nil), credit[:])
+						if owed += len(f.Payload); owed >= muxWindow/4 {
+							binary.BigEndian.PutUint32(credit[:], uint32(owed))
+							err = m.ws.writeMessage(wire.Append(nil, wire.Continue, m.id, nil), credit[:])
+							owed = 0
+						}
 					}
 				case wire.Continue:
 					n, _ := wire.ParseCredit(f.Payload)

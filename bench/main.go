@@ -54,6 +54,7 @@ func main() {
 	pings := flag.Int("pings", 20000, "round trips in the latency test")
 	sessions := flag.Int("sessions", 5000, "sessions opened at once in the session and memory test")
 	wsySessions := flag.Int("websockify-sessions", 400, "sessions for Debian's websockify (it forks a process for each)")
+	only := flag.String("only", "", "measure only the paths whose names contain one of these comma-separated words (raw TCP and the plain relay always run)")
 	flag.Parse()
 	if *serve != "" {
 		if err := serveChild(*serve, *target, *cpuprofile); err != nil {
@@ -106,6 +107,20 @@ func main() {
 		}, sessions: *wsySessions})
 	} else {
 		fmt.Fprintln(os.Stderr, "websockify is not installed (apt-get install websockify): its column is left out")
+	}
+
+	if *only != "" {
+		paths = slices.DeleteFunc(paths, func(p *path) bool {
+			if p.name == "raw TCP" || p.name == "plain relay" {
+				return false
+			}
+			for _, w := range strings.Split(*only, ",") {
+				if w != "" && strings.Contains(p.name, w) {
+					return false
+				}
+			}
+			return true
+		})
 	}
 
 	res := map[string]map[string]figure{}
