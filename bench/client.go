@@ -32,11 +32,15 @@ type wsClient struct {
 	mask bool
 }
 
-func dialWS(addr, path string) (*wsClient, error) {
+func dialWS(addr, path string) (*wsClient, error) { return dialWSBuf(addr, path, 64<<10) }
+
+// dialWSBuf is dialWS with a read buffer of bufSize bytes.
+func dialWSBuf(addr, path string, bufSize int) (*wsClient, error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
+	noTimeWait(c)
 	var k [16]byte
 	rand.Read(k[:])
 	key := base64.StdEncoding.EncodeToString(k[:])
@@ -46,7 +50,7 @@ func dialWS(addr, path string) (*wsClient, error) {
 		c.Close()
 		return nil, err
 	}
-	br := bufio.NewReaderSize(c, 64<<10)
+	br := bufio.NewReaderSize(c, bufSize)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
 		c.Close()
@@ -207,7 +211,7 @@ type muxConn struct {
 }
 
 // muxWindow is the credit the benchmark's client grants the gateway on each stream.
-const muxWindow = 256 << 10
+const muxWindow = 1 << 20
 
 func dialMux(addr, target string) (*muxConn, error) {
 	ws, err := dialWS(addr, "/ws?learner=benchmark-learner")
@@ -335,5 +339,15 @@ func dialTCP(addr string) (io.ReadWriteCloser, error) {
 	if err != nil {
 		return nil, err
 	}
+	noTimeWait(c)
 	return tcpConn{c.(*net.TCPConn)}, nil
+}
+
+// noTimeWait makes closing c reset it rather than leave it in TIME_WAIT: the benchmark opens
+// tens of thousands of connections, and their waiting ports would crowd out the next round's
+// (and every other program's on this machine). It closes each only when done with it.
+func noTimeWait(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
 }

@@ -42,6 +42,9 @@ type path struct {
 	sessions int        // sessions opened at once in the memory test
 }
 
+// timedOpens is how many sessions the opening time is measured over.
+var timedOpens int
+
 // figure is one measured quantity of one path over the rounds.
 type figure []float64
 
@@ -52,7 +55,9 @@ func main() {
 	sizeFlag := flag.String("size", "256MiB", "bytes each throughput run moves each way")
 	rounds := flag.Int("rounds", 3, "rounds of every measurement")
 	pings := flag.Int("pings", 20000, "round trips in the latency test")
-	sessions := flag.Int("sessions", 5000, "sessions opened at once in the session and memory test")
+	sessions := flag.Int("sessions", 5000, "sessions (each a stream to the target) open at once in the session and memory test")
+	hold := flag.Int("hold", 10000, "program sessions (HELLO and a lookup, no stream) held on the gateway at once")
+	timed := flag.Int("timed-opens", 5000, "how many of those sessions the opening time is measured over")
 	wsySessions := flag.Int("websockify-sessions", 400, "sessions for Debian's websockify (it forks a process for each)")
 	only := flag.String("only", "", "measure only the paths whose names contain one of these comma-separated words (raw TCP and the plain relay always run)")
 	flag.Parse()
@@ -67,6 +72,8 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
+	files := raiseOpenFiles()
+	timedOpens = *timed
 
 	tl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -93,8 +100,8 @@ func main() {
 	paths := []*path{
 		{name: "raw TCP", dial: func() (io.ReadWriteCloser, error) { return dialTCP(tgt) }, sessions: *sessions},
 		// io.Copy between TCP connections splices through a pipe (4 more descriptors per
-		// connection), so the plain relay holds fewer sessions within the open-files limit.
-		{name: "plain relay", proc: plain, dial: func() (io.ReadWriteCloser, error) { return dialTCP(plain.addr) }, sessions: min(*sessions, 3000)},
+		// connection): where open files are few, the plain relay holds fewer sessions.
+		{name: "plain relay", proc: plain, dial: func() (io.ReadWriteCloser, error) { return dialTCP(plain.addr) }, sessions: min(*sessions, int(files-1000)/6)},
 		{name: "gateway /ws", proc: gw, dial: func() (io.ReadWriteCloser, error) { return dialMux(gw.addr, tgt) }, sessions: *sessions},
 		{name: "gateway /websockify", proc: gw, dial: func() (io.ReadWriteCloser, error) {
 			return dialWS(gw.addr, "/websockify?target="+tgt)
@@ -148,13 +155,20 @@ func main() {
 			check(p, "ping-pong", err)
 			add(p, "p50", p50)
 			add(p, "p99", p99)
-			m, err := openMany(p)
+			m, err := openMany(p, *timed)
 			check(p, "sessions", err)
 			add(p, "open", m.perOpen)
 			add(p, "failed", float64(m.failed))
 			if p.proc != nil {
 				add(p, "idle", m.idle)
 				add(p, "used", m.used)
+			}
+			if p.name == "gateway /ws" && *hold > 0 {
+				h := holdSessions(p, gw.addr, *hold)
+				add(p, "held", float64(*hold-h.failed))
+				add(p, "heldfail", float64(h.failed))
+				add(p, "heldopen", h.perOpen)
+				add(p, "heldmem", h.memory)
 			}
 		}
 	}
@@ -248,14 +262,14 @@ func pingPong(p *path, n int) (p50, p99 float64, err error) {
 }
 
 type manyResult struct {
-	perOpen    float64 // µs per session, opened 8 at a time
+	perOpen    float64 // µs per session over the first timed sessions, opened 8 at a time
 	failed     int
 	idle, used float64 // KiB of relay memory per session, idle and after 32 KiB each way
 }
 
 // openMany opens p.sessions sessions at once (each proved by an echoed byte), measures the
 // relay's memory, moves 32 KiB each way on each, measures again and closes them.
-func openMany(p *path) (manyResult, error) {
+func openMany(p *path, timed int) (manyResult, error) {
 	var r manyResult
 	var base usage
 	if p.proc != nil {
@@ -264,8 +278,10 @@ func openMany(p *path) (manyResult, error) {
 	}
 	conns := make([]io.ReadWriteCloser, p.sessions)
 	var failed atomic.Int64
-	var next atomic.Int64
+	var next, opened atomic.Int64
 	var wg sync.WaitGroup
+	timed = min(timed, len(conns))
+	var timedEl atomic.Int64
 	t0 := time.Now()
 	for range 8 {
 		wg.Add(1)
@@ -292,12 +308,18 @@ func openMany(p *path) (manyResult, error) {
 					continue
 				}
 				conns[i] = c
+				if opened.Add(1) == int64(timed) {
+					timedEl.Store(int64(time.Since(t0)))
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	el := time.Since(t0)
-	r.perOpen = float64(el.Microseconds()) / float64(len(conns))
+	el := time.Duration(timedEl.Load())
+	if el == 0 { // too many failed
+		el = time.Since(t0)
+	}
+	r.perOpen = float64(el.Microseconds()) / float64(timed)
 	r.failed = int(failed.Load())
 	open := len(conns) - r.failed
 	if p.proc != nil && open > 0 {
@@ -371,10 +393,14 @@ func printTable(w io.Writer, paths []*path, res map[string]map[string]figure, si
 		{"downcpu", "relay CPU down, s/GB", "%.2f", false, false},
 		{"p50", "ping-pong p50, µs", "%.0f", true, false},
 		{"p99", "ping-pong p99, µs", "%.0f", true, false},
-		{"open", "open a session, µs (8 at a time)", "%.0f", true, false},
+		{"open", fmt.Sprintf("open a session, µs (8 at a time, over the first %d)", timedOpens), "%.0f", true, false},
 		{"failed", "sessions that failed to open", "%.0f", false, false},
 		{"idle", "relay memory per idle session, KiB", "%.1f", false, false},
 		{"used", "relay memory per session after traffic, KiB", "%.1f", false, false},
+		{"held", "program sessions held at once (no stream)", "%.0f", false, false},
+		{"heldfail", "… that failed", "%.0f", false, false},
+		{"heldopen", "… µs to open each (HELLO, LOOKUP, 8 at a time)", "%.0f", false, false},
+		{"heldmem", "… gateway memory per session, KiB", "%.1f", false, false},
 	}
 	fmt.Fprintf(w, "%d rounds; each cell is the median [min–max]; ratios compare medians. Throughput moves %s each way in %d KiB writes; ping-pong is %d round trips of 64 bytes; the session test holds ", rounds, fmtSize(size), chunk>>10, pings)
 	var ns []string
