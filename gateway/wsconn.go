@@ -452,40 +452,54 @@ func (c closeFrame) Error() string {
 
 // msgReader reads whole binary messages of at most limit bytes from a client. Most messages
 // are one frame and come back as a slice of the read buffer, unmasked in place; only a
-// message in several frames is gathered into a buffer of its own. The read buffer is taken
-// from a pool when bytes arrive and given back when all are consumed, so an idle connection
-// holds none. Pings are answered; pongs are ignored.
+// message in several frames is gathered into a buffer of its own. A reader waits for bytes in
+// a read into a small buffer of its own, and small messages are taken from there; a large
+// buffer comes from a pool only for a frame that does not fit, or while bytes keep coming,
+// and goes back when all are consumed, so an idle connection holds none. Pings are answered;
+// pongs are ignored.
 type msgReader struct {
 	ws    *wsConn
 	limit int
 
-	bp     *[]byte
-	r, w   int  // unread bytes: (*bp)[r:w]
-	busy   bool // the last read filled the buffer: more is surely waiting
-	small  [512]byte
+	buf    []byte  // the bytes read: small[:] or *pooled
+	pooled *[]byte // the large buffer, while one is held
+	r, w   int     // unread bytes: buf[r:w]
+	busy   bool    // the last read filled the buffer: more is surely waiting
 	msgOp  byte
 	gather []byte // a message in several frames, so far
+	small  [512]byte
 }
 
 func newMsgReader(ws *wsConn, limit int) *msgReader {
 	return &msgReader{ws: ws, limit: limit}
 }
 
-// release gives the read buffer back; call it when the reader is done.
+// release gives the large buffer back if nothing unread is in it; call it when done.
 func (m *msgReader) release() {
-	if m.bp != nil && m.r == m.w {
-		msgBufs.Put(m.bp)
-		m.bp, m.r, m.w = nil, 0, 0
+	if m.r < m.w {
+		return
 	}
+	if m.pooled != nil {
+		msgBufs.Put(m.pooled)
+		m.pooled = nil
+	}
+	m.buf, m.r, m.w = nil, 0, 0
+}
+
+// large moves the unread bytes into a large buffer from the pool.
+func (m *msgReader) large() {
+	bp := msgBufs.Get().(*[]byte)
+	m.w = copy(*bp, m.buf[m.r:m.w])
+	m.r = 0
+	m.buf, m.pooled = *bp, bp
 }
 
 // next returns the next message. It is valid until the next call. A *frameError means the
 // client broke the WebSocket protocol; closeFrame that it closed the connection.
 func (m *msgReader) next() ([]byte, error) {
 	for {
-		if m.bp != nil {
-			buf := *m.bp
-			h, hl, ferr := parseHead(buf[m.r:m.w])
+		if m.buf != nil {
+			h, hl, ferr := parseHead(m.buf[m.r:m.w])
 			if ferr != nil {
 				return nil, ferr
 			}
@@ -493,7 +507,7 @@ func (m *msgReader) next() ([]byte, error) {
 				return nil, &frameError{1009, fmt.Sprintf("a message is longer than the %d-byte frame limit", m.limit)}
 			}
 			if end := m.r + hl + int(h.n); hl > 0 && end <= m.w {
-				p := buf[m.r+hl : end]
+				p := m.buf[m.r+hl : end]
 				maskBytes(h.mask, 0, p)
 				m.r = end
 				if msg, done, err := m.frame(h, p); done || err != nil {
@@ -502,8 +516,15 @@ func (m *msgReader) next() ([]byte, error) {
 				continue
 			}
 			// The frame is not all here: make room behind it and read on.
-			if m.r > 0 && len(buf)-m.r < hl+int(h.n)+14 {
-				m.w = copy(buf, buf[m.r:m.w])
+			need := 14
+			if hl > 0 {
+				need = hl + int(h.n)
+			}
+			switch {
+			case m.pooled == nil && need > len(m.small):
+				m.large()
+			case len(m.buf)-m.r < need:
+				m.w = copy(m.buf, m.buf[m.r:m.w])
 				m.r = 0
 			}
 		}
@@ -543,38 +564,32 @@ func (m *msgReader) frame(h wsHead, p []byte) (msg []byte, done bool, err error)
 	return m.gather, h.fin, nil
 }
 
-// fill reads more bytes. With nothing unread it waits in a read into the small buffer the
-// reader always has, and takes a large one from the pool only when bytes come.
+// fill reads more bytes. With nothing unread and nothing more expected it first lets the
+// large buffer go and waits in a read into the small one.
 func (m *msgReader) fill() error {
-	if m.bp == nil || m.r == m.w && !m.busy {
+	if m.r == m.w && !m.busy {
 		m.release()
-		if len(m.ws.early) == 0 {
-			n, err := m.ws.conn.Read(m.small[:])
-			if n == 0 {
-				if err == nil {
-					err = io.ErrNoProgress
-				}
-				return err
-			}
-			m.bp = msgBufs.Get().(*[]byte)
-			m.r, m.w = 0, copy(*m.bp, m.small[:n])
-			m.busy = n == len(m.small)
-			return nil
-		}
-		m.bp = msgBufs.Get().(*[]byte)
 	}
-	buf := *m.bp
+	if m.buf == nil {
+		m.buf = m.small[:]
+	}
 	if len(m.ws.early) > 0 {
-		n := copy(buf[m.w:], m.ws.early)
+		if m.pooled == nil {
+			m.large()
+		}
+		n := copy(m.buf[m.w:], m.ws.early)
 		m.ws.early = m.ws.early[n:]
 		m.w += n
 		return nil
 	}
 	if m.r == m.w {
 		m.r, m.w = 0, 0
+		if m.busy && m.pooled == nil {
+			m.large() // bytes keep coming: read them in large pieces
+		}
 	}
-	n, err := m.ws.conn.Read(buf[m.w:])
-	m.busy = m.w+n == len(buf)
+	n, err := m.ws.conn.Read(m.buf[m.w:])
+	m.busy = m.w+n == len(m.buf)
 	m.w += n
 	if n > 0 {
 		return nil

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Resolver looks up the addresses of a name. *net.Resolver satisfies it.
@@ -47,7 +49,7 @@ func New(rules []Rule, opts *Options) *Policy {
 		p.resolver = net.DefaultResolver
 	}
 	if p.ownAddrs == nil {
-		p.ownAddrs = interfaceAddrs
+		p.ownAddrs = cachedInterfaceAddrs
 	}
 	return p
 }
@@ -305,7 +307,31 @@ func (q query) skipped(why refusal) string {
 	return fmt.Sprintf("skipped %s: %s", why.addr, f.sp)
 }
 
-// interfaceAddrs is the default OwnAddrs.
+// ownAddrCache keeps the host's addresses for a moment: listing them asks the kernel over
+// netlink, too slow to do on every connect, and they seldom change.
+var ownAddrCache struct {
+	mu    sync.Mutex
+	at    time.Time
+	addrs []netip.Addr
+}
+
+// cachedInterfaceAddrs is the default OwnAddrs: interfaceAddrs, at most a second old.
+func cachedInterfaceAddrs() ([]netip.Addr, error) {
+	c := &ownAddrCache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.addrs != nil && time.Since(c.at) < time.Second {
+		return c.addrs, nil
+	}
+	addrs, err := interfaceAddrs()
+	if err != nil {
+		return nil, err
+	}
+	c.addrs, c.at = addrs, time.Now()
+	return addrs, nil
+}
+
+// interfaceAddrs lists the host's addresses.
 func interfaceAddrs() ([]netip.Addr, error) {
 	as, err := net.InterfaceAddrs()
 	if err != nil {
