@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"socketlab/gateway/lab"
@@ -181,10 +182,10 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 	s.shutdown()
 	var cf closeFrame
 	switch {
-	case err == nil, errors.As(err, &cf), errors.Is(err, context.Canceled), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
+	case err == nil, errors.As(err, &cf), errors.Is(err, context.Canceled), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET),
 		r.context().Err() != nil:
 	default:
-		r.logf("session %s ended: %v", s.learner, err)
+		r.logf("session of learner %s (%s) ended: %v", s.learner.addr, client, err)
 	}
 }
 
