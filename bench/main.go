@@ -54,6 +54,8 @@ func main() {
 	pings := flag.Int("pings", 20000, "round trips in the latency test")
 	sessions := flag.Int("sessions", 5000, "sessions opened at once in the session and memory test")
 	wsySessions := flag.Int("websockify-sessions", 400, "sessions for Debian's websockify (it forks a process for each)")
+	classroom := flag.Duration("classroom", 5*time.Minute, "how long the classroom runs: learners running lesson cells against one gateway (0 leaves it out)")
+	learners := flag.Int("learners", 200, "learners in the classroom")
 	flag.Parse()
 	if *serve != "" {
 		if err := serveChild(*serve, *target, *cpuprofile); err != nil {
@@ -143,8 +145,22 @@ func main() {
 			}
 		}
 	}
+	var class *classResult
+	if *classroom > 0 {
+		prof := ""
+		if *cpuprofile != "" {
+			prof = *cpuprofile + ".classroom"
+		}
+		if class, err = runClassroom(*learners, *classroom, prof); err != nil {
+			fatal(fmt.Errorf("classroom: %w", err))
+		}
+	}
 	fmt.Fprintf(os.Stderr, "measured in %v\n", time.Since(start).Round(time.Second))
 	printTable(os.Stdout, paths, res, size, *rounds, *pings)
+	if class != nil {
+		printClassroom(os.Stdout, paths, class)
+		classroomNotes(os.Stdout, class)
+	}
 }
 
 func check(p *path, what string, err error) {
