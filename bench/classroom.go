@@ -109,6 +109,7 @@ type classResult struct {
 	settledBefore            float64 // after a collection, MiB
 	settledAfter             float64
 	fdStart, fdMax, fdEnd    int
+	fdAfter                  int     // once every learner's program has ended
 	gatewayCPU               float64 // share of one core
 	machineBusy              float64 // share of all cores
 	logLines                 int     // what the gateway logged during the class
@@ -220,6 +221,7 @@ func runClassroom(learners int, d time.Duration, cpuprofile string) (*classResul
 	res.logLines = log.counting(false)
 	gw.settle()
 	res.settledAfter = mib(gw.usage().rss)
+	res.fdAfter = openFDs(gw.cmd.Process.Pid)
 
 	res.stats = stats
 	res.gatewayCPU = (cpu1 - cpu0).Seconds() / elapsed.Seconds()
@@ -924,6 +926,9 @@ func printClassroom(w io.Writer, paths []*path, c *classResult) {
 	a, b, m := lat(all)
 	row(fmt.Sprintf("… socket operations (%d): p50 / p99 / max, ms", len(all)), "%.2f / %.1f / %.1f", a, b, m)
 	for _, k := range []string{"connect", "lookup", "first byte", "UDP round trip"} {
+		if len(st.ops[k]) == 0 {
+			continue
+		}
 		a, b, m := lat(st.ops[k])
 		row(fmt.Sprintf("… %s (%d): p50 / p99 / max, ms", k, len(st.ops[k])), "%.2f / %.1f / %.1f", a, b, m)
 	}
@@ -932,7 +937,7 @@ func printClassroom(w io.Writer, paths []*path, c *classResult) {
 	row("… gateway memory (PSS) start / max / end, MiB", "%.1f / %.1f / %.1f", c.memStart, c.memMax, c.memEnd)
 	row(fmt.Sprintf("… gateway memory slope after %s, MiB/min", c.warmup), "%+.2f", c.slope)
 	row("… gateway memory after a collection, before / after the class, MiB", "%.1f / %.1f", c.settledBefore, c.settledAfter)
-	row("… gateway descriptors start / max / end", "%d / %d / %d", c.fdStart, c.fdMax, c.fdEnd)
+	row("… gateway descriptors start / max / end; after the class", "%d / %d / %d; %d", c.fdStart, c.fdMax, c.fdEnd, c.fdAfter)
 	row("… gateway CPU, % of one core; machine busy, % of all", "%.0f%%; %.0f%%", 100*c.gatewayCPU, 100*c.machineBusy)
 }
 
