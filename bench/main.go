@@ -60,6 +60,8 @@ func main() {
 	timed := flag.Int("timed-opens", 5000, "how many of those sessions the opening time is measured over")
 	wsySessions := flag.Int("websockify-sessions", 400, "sessions for Debian's websockify (it forks a process for each)")
 	only := flag.String("only", "", "measure only the paths whose names contain one of these comma-separated words (raw TCP and the plain relay always run)")
+	classroom := flag.Duration("classroom", 5*time.Minute, "how long the classroom runs: learners running lesson cells against one gateway (0 leaves it out)")
+	learners := flag.Int("learners", 200, "learners in the classroom")
 	flag.Parse()
 	if *serve != "" {
 		if err := serveChild(*serve, *target, *cpuprofile); err != nil {
@@ -172,8 +174,22 @@ func main() {
 			}
 		}
 	}
+	var class *classResult
+	if *classroom > 0 {
+		prof := ""
+		if *cpuprofile != "" {
+			prof = *cpuprofile + ".classroom"
+		}
+		if class, err = runClassroom(*learners, *classroom, prof); err != nil {
+			fatal(fmt.Errorf("classroom: %w", err))
+		}
+	}
 	fmt.Fprintf(os.Stderr, "measured in %v\n", time.Since(start).Round(time.Second))
 	printTable(os.Stdout, paths, res, size, *rounds, *pings)
+	if class != nil {
+		printClassroom(os.Stdout, paths, class)
+		classroomNotes(os.Stdout, class)
+	}
 }
 
 func check(p *path, what string, err error) {

@@ -28,6 +28,9 @@ import (
 // serveChild runs one relay until stdin closes. It prints its address on the first line of
 // stdout, and "gc" after a collection asked for with SIGUSR1.
 func serveChild(kind, target, cpuprofile string) error {
+	if kind == "lab" {
+		return serveLab(cpuprofile)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
