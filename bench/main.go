@@ -13,7 +13,8 @@
 //	gateway /wsfy    client ⇒ WebSocket, one per connection (/websockify) → gateway → target
 //	websockify       client ⇒ WebSocket → Debian's websockify (when installed) → target
 //
-// Relays run as child processes, so their CPU time and memory come from /proc.
+// Relays run as child processes, so their CPU time and memory come from /proc. Then the page
+// is measured in headless Chromium (browser.go; -browser=false leaves it out).
 package main
 
 import (
@@ -54,6 +55,7 @@ func main() {
 	pings := flag.Int("pings", 20000, "round trips in the latency test")
 	sessions := flag.Int("sessions", 5000, "sessions opened at once in the session and memory test")
 	wsySessions := flag.Int("websockify-sessions", 400, "sessions for Debian's websockify (it forks a process for each)")
+	page := flag.Bool("browser", true, "measure the page in headless Chromium too (bench/browser.go)")
 	flag.Parse()
 	if *serve != "" {
 		if err := serveChild(*serve, *target, *cpuprofile); err != nil {
@@ -145,6 +147,9 @@ func main() {
 	}
 	fmt.Fprintf(os.Stderr, "measured in %v\n", time.Since(start).Round(time.Second))
 	printTable(os.Stdout, paths, res, size, *rounds, *pings)
+	if *page {
+		pageSection(os.Stdout, *rounds)
+	}
 }
 
 func check(p *path, what string, err error) {

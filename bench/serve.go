@@ -43,6 +43,10 @@ func serveChild(kind, target, cpuprofile string) error {
 	switch kind {
 	case "plain":
 		go servePlain(l, target)
+	case "lab":
+		if err := serveLab(l); err != nil {
+			return err
+		}
 	case "gateway":
 		var rules policy.Flag
 		if err := rules.Set(target[:strings.LastIndex(target, ":")] + "/32" + target[strings.LastIndex(target, ":"):]); err != nil {
