@@ -289,9 +289,15 @@
     let latest = null;
 
     // prepare downloads and compiles the lesson's own program before anyone presses Run.
+    // When that fails (the gateway lost it, or this browser cannot compile here), later Runs
+    // go through /api/build.
     function prepare() {
       if (!original) return Promise.resolve(false);
-      if (!original.module) original.module = compile(original.url);
+      if (!original.module) {
+        const o = original;
+        o.module = compile(o.url);
+        o.module.then((m) => { if (m === null) o.failed = true; });
+      }
       return original.module.then((m) => m !== null);
     }
 
@@ -352,7 +358,7 @@
       editor.clearMarks();
       status.removeAttribute("title");
 
-      if (original && code.value === code.defaultValue) {
+      if (original && !original.failed && code.value === code.defaultValue) {
         status.title = "compiled when the lab started";
         launch(me, original.url);
         return;
