@@ -727,7 +727,7 @@ func startLabGateway(cpuprofile string) (*relayProc, *gatewayLog, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	args := []string{"-serve", "lab"}
+	args := []string{"-serve", "classroom"}
 	if cpuprofile != "" {
 		args = append(args, "-cpuprofile", cpuprofile)
 	}
@@ -794,9 +794,9 @@ func startLabGateway(cpuprofile string) (*relayProc, *gatewayLog, error) {
 	return p, log, nil
 }
 
-// serveLab runs the gateway as `socketlab --addr 127.0.0.1:0` does, with its default limits,
+// serveClassLab runs the gateway as `socketlab --addr 127.0.0.1:0` does, with its default limits,
 // until stdin closes. Like the other relays it answers SIGUSR1 with a collection and "gc".
-func serveLab(cpuprofile string) error {
+func serveClassLab(cpuprofile string) error {
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {

@@ -13,7 +13,8 @@
 //	gateway /wsfy    client ⇒ WebSocket, one per connection (/websockify) → gateway → target
 //	websockify       client ⇒ WebSocket → Debian's websockify (when installed) → target
 //
-// Relays run as child processes, so their CPU time and memory come from /proc.
+// Relays run as child processes, so their CPU time and memory come from /proc. Then the page
+// is measured in headless Chromium (browser.go; -browser=false leaves it out).
 package main
 
 import (
@@ -62,6 +63,7 @@ func main() {
 	only := flag.String("only", "", "measure only the paths whose names contain one of these comma-separated words (raw TCP and the plain relay always run)")
 	classroom := flag.Duration("classroom", 5*time.Minute, "how long the classroom runs: learners running lesson cells against one gateway (0 leaves it out)")
 	learners := flag.Int("learners", 200, "learners in the classroom")
+	page := flag.Bool("browser", true, "measure the page in headless Chromium too (bench/browser.go)")
 	flag.Parse()
 	if *serve != "" {
 		if err := serveChild(*serve, *target, *cpuprofile); err != nil {
@@ -189,6 +191,9 @@ func main() {
 	if class != nil {
 		printClassroom(os.Stdout, paths, class)
 		classroomNotes(os.Stdout, class)
+	}
+	if *page {
+		pageSection(os.Stdout, *rounds)
 	}
 }
 

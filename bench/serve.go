@@ -28,8 +28,8 @@ import (
 // serveChild runs one relay until stdin closes. It prints its address on the first line of
 // stdout, and "gc" after a collection asked for with SIGUSR1.
 func serveChild(kind, target, cpuprofile string) error {
-	if kind == "lab" {
-		return serveLab(cpuprofile)
+	if kind == "classroom" {
+		return serveClassLab(cpuprofile)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,6 +46,10 @@ func serveChild(kind, target, cpuprofile string) error {
 	switch kind {
 	case "plain":
 		go servePlain(l, target)
+	case "lab":
+		if err := serveLab(l); err != nil {
+			return err
+		}
 	case "gateway":
 		var rules policy.Flag
 		if err := rules.Set(target[:strings.LastIndex(target, ":")] + "/32" + target[strings.LastIndex(target, ":"):]); err != nil {

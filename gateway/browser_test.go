@@ -162,6 +162,67 @@ func TestFirstLessonInBrowser(t *testing.T) {
 	}
 }
 
+// TestPrecompiledCellInBrowser checks that an unchanged lesson cell runs the program the
+// gateway compiled when it started: the page lists it, downloads and compiles it before Run,
+// says so with socketlab:interactive, and Run asks /api/build nothing.
+func TestPrecompiledCellInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	s, url := startGateway(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/01-time")); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	const ready = `performance.getEntriesByName('socketlab:interactive').length > 0`
+	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(0))); err != nil {
+		t.Fatalf("the page never set socketlab:interactive: %v", err)
+	}
+	detail, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Program, Worker bool }](`performance.getEntriesByName('socketlab:interactive')[0].detail`))
+	if err != nil || !detail.Program || !detail.Worker {
+		t.Errorf("socketlab:interactive detail = %+v (%v), want the program compiled and a worker ready", detail, err)
+	}
+	hash, ok := s.Build.Compiled([]byte(s.Lessons[0].Cells[0].Source))
+	if !ok {
+		t.Fatal("the gateway has not compiled the first lesson's cell")
+	}
+	programs, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`JSON.parse(document.body.dataset.programs || '{}')`))
+	if want := "/wasm/" + hash + ".wasm"; err != nil || programs[s.Lessons[0].Cells[0].ID] != want {
+		t.Errorf("data-programs = %v (%v), want %s for %s", programs, err, want, s.Lessons[0].Cells[0].ID)
+	}
+
+	builds := `performance.getEntriesByType('resource').filter((e) => e.name.endsWith('/api/build')).length`
+	out := runCell(t, ctx)
+	if !strings.Contains(out, "server time is") || !strings.Contains(out, "exit status 0") {
+		t.Fatalf("the precompiled program printed:\n%s", out)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](builds)); err != nil || n != 0 {
+		t.Errorf("Run of an unchanged cell asked /api/build %d times (%v), want none", n, err)
+	}
+	first, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`performance.getEntriesByName('socketlab:first-output')[0].startTime - performance.getEntriesByName('socketlab:run')[0].startTime`))
+	if err != nil || first <= 0 {
+		t.Errorf("marks from Run to the first output: %v ms (%v)", first, err)
+	}
+
+	// The editor holds the block without its last newline; with it back the code is the
+	// program the gateway compiled, so the build service answers from its cache.
+	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](cellJS+`.querySelector('textarea.code').defaultValue`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setCode(t, ctx, src+"\n")
+	out = runCell(t, ctx)
+	if !strings.Contains(out, "server time is") {
+		t.Fatalf("after adding the last newline the program printed:\n%s", out)
+	}
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](builds)); err != nil || n != 1 {
+		t.Errorf("a changed cell asked /api/build %d times (%v), want once", n, err)
+	}
+	title, err := chromedp.Run(ctx, chromedp.Evaluate[string](cellJS+`.querySelector('.status').title`))
+	if err != nil || !strings.Contains(title, "from the cache") {
+		t.Errorf("status title %q (%v): the code with its newline back was compiled again", title, err)
+	}
+}
+
 // screenshot saves what the learner sees, for people to look at (kept under
 // $SOCKETLAB_ARTIFACTS, default the test's temporary directory).
 func screenshot(t *testing.T, ctx context.Context, name string) {

@@ -236,7 +236,7 @@ func (s *Server) routes() http.Handler {
 		labs = append(labs, lessons.LabInfo{Name: h.Name, Proto: h.Proto, Port: h.Port, Addr: h.Addr.String(), About: h.About})
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL}))
+	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL, Program: s.programURL}))
 	mux.Handle("/api/build", s.limitCompiles(s.Build.Handler()))
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
@@ -257,6 +257,15 @@ func (s *Server) routes() http.Handler {
 		hdr.Set("Referrer-Policy", "same-origin")
 		h.ServeHTTP(w, r)
 	})
+}
+
+// programURL is where a lesson cell's compiled program is served, or "" while the build
+// service has not compiled it yet.
+func (s *Server) programURL(src string) string {
+	if hash, ok := s.Build.Compiled([]byte(src)); ok {
+		return "/wasm/" + hash + ".wasm"
+	}
+	return ""
 }
 
 // limitCompiles refuses compile requests beyond the per-client rate, with a JSON error the

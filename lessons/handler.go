@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"bytes"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -19,6 +20,11 @@ type Page struct {
 	// for example "/static/lesson.js" to "/static/lesson.js?v=HASH" so that
 	// browsers fetch a new copy after a change. Defaults to the path itself.
 	AssetURL func(name string) string
+	// Program gives the URL of a cell's compiled program when the build service already has
+	// it, or "". The lesson page lists these (data-programs on its body), so that
+	// static/lesson.js can download and compile a cell's program before Run is pressed.
+	// Defaults to none.
+	Program func(source string) string
 }
 
 // LabInfo describes one server of the lab network.
@@ -47,7 +53,7 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	for i, l := range ls {
 		h.bySlug[l.Slug] = i
 	}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames}).Parse(pageTemplates))
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs}).Parse(pageTemplates))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
@@ -163,7 +169,7 @@ Each lesson explains one idea and lets you edit and run the code in the page.</p
 </html>
 {{end}}
 
-{{define "lesson"}}{{template "head" (printf "%s · %s" .Lesson.Title .Site)}}<body class="lesson-page" data-worker="{{asset "/static/worker.js"}}">
+{{define "lesson"}}{{template "head" (printf "%s · %s" .Lesson.Title .Site)}}<body class="lesson-page" data-worker="{{asset "/static/worker.js"}}"{{with programs .Lesson}} data-programs="{{.}}"{{end}}>
 {{template "header" .Site}}<main class="lesson" data-lesson="{{.Lesson.Slug}}">
 <p class="lesson-number">Lesson {{.Number}} of {{.Count}}</p>
 <h1>{{.Lesson.Title}}</h1>
@@ -189,6 +195,28 @@ Each lesson explains one idea and lets you edit and run the code in the page.</p
 </html>
 {{end}}
 `
+
+// programs gives the lesson's compiled programs as JSON, cell ID → URL, or "" when none is
+// compiled (yet: the gateway compiles the lesson cells in the background when it starts).
+func (h *handler) programs(l *Lesson) string {
+	if h.page.Program == nil {
+		return ""
+	}
+	urls := map[string]string{}
+	for _, c := range l.Cells {
+		if u := h.page.Program(c.Source); u != "" {
+			urls[c.ID] = u
+		}
+	}
+	if len(urls) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(urls)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
 
 // exerciseNames lists a lesson's exercises for the index page's progress:
 // their names, separated by spaces.

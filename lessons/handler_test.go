@@ -1,12 +1,15 @@
 package lessons
 
 import (
+	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -208,5 +211,56 @@ func TestIndexProgress(t *testing.T) {
 	_, body = get(t, "GET", srv.URL+"/lessons/pairs")
 	if !strings.Contains(body, `<script src="/static/exercises.js"></script>`) {
 		t.Error("lesson page does not load exercises.js")
+	}
+}
+
+// TestLessonPrograms checks the list of compiled programs a lesson page gives static/lesson.js
+// (data-programs): the cells the server has compiled, by ID, and none when it has none.
+func TestLessonPrograms(t *testing.T) {
+	ls, err := Load(os.DirFS("testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var basic *Lesson
+	for _, l := range ls {
+		if l.Slug == "basic" {
+			basic = l
+		}
+	}
+	if basic == nil || len(basic.Cells) == 0 {
+		t.Fatal("testdata has no lesson basic with a cell")
+	}
+	cell := basic.Cells[0]
+	compiled := true
+	var asked []string
+	srv := httptest.NewServer(Handler(ls, Page{Program: func(src string) string {
+		asked = append(asked, src)
+		if compiled {
+			return `/wasm/<h>"&.wasm`
+		}
+		return ""
+	}}))
+	defer srv.Close()
+
+	_, body := get(t, "GET", srv.URL+"/lessons/basic")
+	if !slices.Contains(asked, cell.Source) {
+		t.Errorf("Program was asked about %q, not about the cell's source", asked)
+	}
+	m := regexp.MustCompile(`<body [^>]*data-programs="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the lesson page has no data-programs:\n%s", body[:min(len(body), 600)])
+	}
+	var programs map[string]string
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), &programs); err != nil {
+		t.Fatalf("data-programs %q: %v", m[1], err)
+	}
+	if len(programs) != len(basic.Cells) || programs[cell.ID] != `/wasm/<h>"&.wasm` {
+		t.Errorf("data-programs = %v, want each cell, %s first, the URL intact", programs, cell.ID)
+	}
+
+	compiled = false
+	_, body = get(t, "GET", srv.URL+"/lessons/basic")
+	if strings.Contains(body, "data-programs") {
+		t.Error("a lesson with nothing compiled still has data-programs")
 	}
 }

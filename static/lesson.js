@@ -57,6 +57,83 @@
     return e;
   }
 
+  // Performance marks for the benchmark (bench/browser.go) and for anyone profiling the page:
+  // socketlab:cells-ready when every Run button works, socketlab:interactive when the first
+  // cell can start at once (see the end of this file), and for each run socketlab:run (the
+  // click), socketlab:program-ready (the program is compiled and goes to its worker),
+  // socketlab:first-output (the program's first output) and socketlab:exit. Each run's marks
+  // carry {cell, run} as detail.
+  function perfMark(name, detail) {
+    try {
+      performance.mark(name, detail ? { detail } : undefined);
+    } catch (e) {
+      // An old browser without marks: nothing to record.
+    }
+  }
+
+  // Programs the gateway has compiled already, cell id → "/wasm/HASH.wasm" (data-programs,
+  // lessons/handler.go): an unchanged cell runs one of these without asking /api/build.
+  let programs = {};
+  try {
+    programs = JSON.parse(document.body.dataset.programs || "{}") || {};
+  } catch (e) {
+    programs = {};
+  }
+
+  // compile downloads a program and compiles it here, in the page, so that Run hands a ready
+  // WebAssembly.Module to the worker (the worker instantiates it in a few milliseconds). It
+  // resolves to null when that cannot be done; the worker then downloads the program itself.
+  async function compile(url) {
+    if (typeof WebAssembly !== "object" || !WebAssembly.compileStreaming) return null;
+    try {
+      const resp = await fetch(url);
+      if (!resp.ok) return null;
+      return await WebAssembly.compileStreaming(resp);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // A worker started ahead of time: it has loaded worker.js and wasm_exec.js and waits for a
+  // program, so Run does not wait for a thread to start. One is kept for the whole page; a run
+  // takes it and a new one starts when a run ends.
+  let spare = null;
+
+  function startWorker() {
+    const w = new Worker(WORKER_URL);
+    w.failed = false;
+    w.ready = new Promise((resolve) => {
+      w.addEventListener("message", function ready(e) {
+        if (e.data && e.data.type === "ready") {
+          w.removeEventListener("message", ready);
+          resolve(true);
+        }
+      });
+      w.addEventListener("error", () => {
+        w.failed = true;
+        resolve(false);
+      });
+    });
+    return w;
+  }
+
+  function keepSpare() {
+    if (spare && !spare.failed) return spare;
+    try {
+      spare = startWorker();
+    } catch (e) {
+      spare = null;
+    }
+    return spare;
+  }
+
+  // takeWorker gives a run its worker: the spare one when it is sound, else a new one.
+  function takeWorker() {
+    const w = spare && !spare.failed ? spare : startWorker();
+    spare = null;
+    return w;
+  }
+
   // Editor: a textarea with a line-number gutter beside it.
   function makeEditor(code, gutter) {
     let tabLeaves = false; // after Escape, Tab moves focus as usual
@@ -205,6 +282,34 @@
     // What the running program did, for exercises (static/exercises.js): sent with the
     // "socketlab:run-finished" event when the run ends, however it ends.
     let record = null;
+    let heard = false; // the current run has printed something
+    // The compiled program of the code as the lesson gives it, and of the last code built:
+    // {url, module: Promise<WebAssembly.Module|null>}.
+    let original = programs[cell.dataset.cell] ? { url: programs[cell.dataset.cell], module: null } : null;
+    let latest = null;
+
+    // prepare downloads and compiles the lesson's own program before anyone presses Run.
+    // When that fails (the gateway lost it, or this browser cannot compile here), later Runs
+    // go through /api/build.
+    function prepare() {
+      if (!original) return Promise.resolve(false);
+      if (!original.module) {
+        const o = original;
+        o.module = compile(o.url);
+        o.module.then((m) => { if (m === null) o.failed = true; });
+      }
+      return original.module.then((m) => m !== null);
+    }
+
+    // moduleFor gives the compiled module of url, compiling it once.
+    function moduleFor(url) {
+      if (original && original.url === url) {
+        prepare();
+        return original.module;
+      }
+      if (!latest || latest.url !== url) latest = { url, module: compile(url) };
+      return latest.module;
+    }
 
     function setState(state, text) {
       cell.dataset.state = state;
@@ -225,6 +330,7 @@
       abort = null;
       if (worker) worker.terminate();
       worker = null;
+      keepSpare();
       input.hidden = true;
       input.classList.remove("waiting");
       runBtn.disabled = false;
@@ -241,6 +347,9 @@
     async function start(step) {
       if (runBtn.disabled) return; // already running
       const me = ++run;
+      const marks = { cell: cell.id, run: me };
+      perfMark("socketlab:run", marks);
+      heard = false;
       runBtn.disabled = true;
       stopBtn.disabled = false;
       out.clear();
@@ -248,6 +357,12 @@
       wire.reset(stepping);
       editor.clearMarks();
       status.removeAttribute("title");
+
+      if (original && !original.failed && code.value === code.defaultValue) {
+        status.title = "compiled when the lab started";
+        launch(me, original.url);
+        return;
+      }
 
       const began = Date.now();
       setState("compiling", "compiling\u2026");
@@ -263,7 +378,7 @@
         resp = await fetch("/api/build", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ source: code.value }),
+          body: JSON.stringify({ source: sourceOf(code.value) }),
           signal: abort.signal,
         });
         body = await resp.json().catch(() => null);
@@ -298,11 +413,18 @@
       launch(me, body.wasm);
     }
 
+    // firstOutput marks the first output of a run.
+    function firstOutput(me) {
+      if (heard) return;
+      heard = true;
+      perfMark("socketlab:first-output", { cell: cell.id, run: me });
+    }
+
     function launch(me, wasm) {
       setState("running", "running");
       let w;
       try {
-        w = new Worker(WORKER_URL);
+        w = takeWorker();
       } catch (err) {
         out.line(`could not start the program: ${err.message || err}`, "error");
         finish("error", "error");
@@ -327,11 +449,13 @@
         if (cell.dataset.state === "running") status.textContent = "running";
         switch (m.type) {
           case "stdout":
+            firstOutput(me);
             record.stdout += String(m.text ?? "");
             record.output += String(m.text ?? "");
             out.append(String(m.text ?? ""), null);
             break;
           case "stderr":
+            firstOutput(me);
             record.stderr += String(m.text ?? "");
             record.output += String(m.text ?? "");
             out.append(String(m.text ?? ""), "stderr");
@@ -349,6 +473,7 @@
           case "exit": {
             const code = Number.isInteger(m.code) ? m.code : 0;
             record.exit = code;
+            perfMark("socketlab:exit", { cell: cell.id, run: me });
             out.line(`exit status ${code}`, "exit");
             finish("exited", `exited (${code})`);
             break;
@@ -370,7 +495,13 @@
         out.line("a message from the program could not be read", "error");
         finish("error", "error");
       };
-      w.postMessage({ type: "run", wasm, args: F.splitArgs(argsInput.value), gateway: gatewayURL(), step: stepping });
+      const args = F.splitArgs(argsInput.value);
+      const step = stepping;
+      moduleFor(wasm).then((module) => {
+        if (me !== run) return; // stopped meanwhile
+        perfMark("socketlab:program-ready", { cell: cell.id, run: me });
+        w.postMessage({ type: "run", wasm, module, args, gateway: gatewayURL(), step });
+      });
     }
 
     function stop() {
@@ -424,7 +555,39 @@
     runBtn.disabled = false;
     stopBtn.disabled = true;
     setState("idle", "");
+    return { cell, prepare };
   }
 
-  for (const cell of document.querySelectorAll("section.cell")) setupCell(cell);
+  // sourceOf is the program sent to /api/build: the editor drops the block's last newline,
+  // and the gateway compiled the lesson's cells with it, so it goes back on (the same program
+  // must have the same hash, or an unchanged cell would be compiled again).
+  function sourceOf(text) {
+    return text.endsWith("\n") ? text : text + "\n";
+  }
+
+  const cells = Array.from(document.querySelectorAll("section.cell"), setupCell);
+  perfMark("socketlab:cells-ready");
+
+  // The page is interactive when every Run button works and the first cell can start at once:
+  // its program downloaded and compiled, a worker waiting (socketlab:interactive, with
+  // {program: false} when the gateway had not compiled that cell yet). The other cells'
+  // programs are prepared as they come near the screen: each compiled module holds its
+  // program's code, so a long lesson does not compile them all up front.
+  if (cells.length > 0) {
+    const worker = keepSpare();
+    Promise.all([cells[0].prepare(), worker ? worker.ready : false]).then(([program, ready]) => {
+      perfMark("socketlab:interactive", { program, worker: ready });
+    });
+    if (typeof IntersectionObserver === "function") {
+      const near = new IntersectionObserver((entries) => {
+        for (const e of entries) {
+          if (!e.isIntersecting) continue;
+          near.unobserve(e.target);
+          const c = cells.find((c) => c.cell === e.target);
+          if (c) c.prepare();
+        }
+      }, { rootMargin: "100% 0px" });
+      for (const c of cells.slice(1)) near.observe(c.cell);
+    }
+  }
 })();

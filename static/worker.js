@@ -1,9 +1,14 @@
 // worker.js runs one learner program: a Go program compiled to js/wasm. The page starts a
 // fresh Worker per run and terminate()s it to stop, which works even inside `for {}`.
 //
-// Page → worker: {type: "run", wasm: URL, args: [...], gateway: "ws://host/ws", step: bool},
+// The page may start a worker before it has a program for it: the worker says
+// {type: "ready"} once it has loaded, and waits.
+//
+// Page → worker: {type: "run", wasm: URL, module: WebAssembly.Module or null, args: [...],
+//                 gateway: "ws://host/ws", step: bool}: the module when the page has compiled
+//                 the program already, else the worker downloads and compiles wasm;
 //                {type: "stdin", text, eof}, {type: "step"}, {type: "continue"}
-// Worker → page: {type: "stdout"|"stderr", text}, {type: "event", event},
+// Worker → page: {type: "ready"}, {type: "stdout"|"stderr", text}, {type: "event", event},
 //                {type: "pause", about: event with text}, {type: "reading"},
 //                {type: "exit", code}, {type: "error", message}
 "use strict";
@@ -117,28 +122,37 @@ async function run(msg) {
       });
     },
   };
-  let response;
-  try {
-    response = await fetch(msg.wasm);
-  } catch (err) {
-    postMessage({ type: "error", message: "could not download the program: " + err.message });
-    return;
-  }
-  if (!response.ok) {
-    postMessage({ type: "error", message: "could not download the program: HTTP " + response.status });
-    return;
-  }
   const go = new Go();
   let exitCode = 0;
   go.exit = (code) => { exitCode = code; };
   go.argv = ["main"].concat(msg.args || []);
   go.env = { HOME: "/home/learner", USER: "learner" };
   let instance;
-  try {
-    ({ instance } = await WebAssembly.instantiateStreaming(response, go.importObject));
-  } catch (err) {
-    postMessage({ type: "error", message: "could not start the program: " + err.message });
-    return;
+  if (msg.module instanceof WebAssembly.Module) {
+    try {
+      instance = await WebAssembly.instantiate(msg.module, go.importObject);
+    } catch (err) {
+      postMessage({ type: "error", message: "could not start the program: " + err.message });
+      return;
+    }
+  } else {
+    let response;
+    try {
+      response = await fetch(msg.wasm);
+    } catch (err) {
+      postMessage({ type: "error", message: "could not download the program: " + err.message });
+      return;
+    }
+    if (!response.ok) {
+      postMessage({ type: "error", message: "could not download the program: HTTP " + response.status });
+      return;
+    }
+    try {
+      ({ instance } = await WebAssembly.instantiateStreaming(response, go.importObject));
+    } catch (err) {
+      postMessage({ type: "error", message: "could not start the program: " + err.message });
+      return;
+    }
   }
   try {
     await go.run(instance);
@@ -192,3 +206,5 @@ onmessage = (e) => {
     serveStdin();
   }
 };
+
+postMessage({ type: "ready" });

@@ -315,6 +315,19 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 	}
 }
 
+// Compiled returns the hash of src's program when the cache already holds it compiled, so a
+// page can link to the program before anyone asks for a build. It never compiles.
+func (s *Service) Compiled(src []byte) (string, bool) {
+	if len(src) > s.maxSource {
+		return "", false
+	}
+	hash := s.hash(src)
+	if r, err := s.cached(hash); err != nil || !r.OK {
+		return "", false
+	}
+	return hash, true
+}
+
 // WasmPath returns the compiled file for hash, if there is one and the target is js/wasm.
 func (s *Service) WasmPath(hash string) (string, bool) {
 	if s.goarch != "wasm" {

@@ -188,7 +188,13 @@ func TestBuildCached(t *testing.T) {
 	if first.Cached {
 		t.Error("the first build says it came from the cache")
 	}
+	if hash, ok := s.Compiled([]byte(hello)); !ok || hash != first.Hash {
+		t.Errorf("Compiled after the build = %q, %v; want %q, true", hash, ok, first.Hash)
+	}
 	runs := s.compiles.Load()
+	if _, ok := s.Compiled([]byte(hello + "// never built\n")); ok {
+		t.Error("Compiled reports a program nobody built")
+	}
 	second, err := s.Build(context.Background(), []byte(hello))
 	if err != nil {
 		t.Fatal(err)
@@ -219,6 +225,9 @@ func TestBuildCached(t *testing.T) {
 		Overlay: testOverlay, Prelude: append([]byte("// changed\n"), testPrelude...), Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := s3.Compiled([]byte(hello)); ok {
+		t.Error("Compiled finds the program under a different prelude")
 	}
 	if h := s3.hash([]byte(hello)); h == first.Hash {
 		t.Error("a different prelude gives the same hash")

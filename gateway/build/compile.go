@@ -182,6 +182,13 @@ func (s *Service) writeMeta(hash string, r *Result) error {
 	return os.Rename(f.Name(), s.metaFile(hash))
 }
 
+// gzipLevel compresses the programs. The learner waits for it after every edit (the page asks
+// for the program only when the build answers): for a 10.6 MB net/http program level 5 gives
+// 2.88 MB in about 0.3 s here, where the default level (6) saves 1% more and takes twice as
+// long, and the best (9) saves 2% and takes five times as long. Level 4 is faster still but
+// reaches 3.0 MB, the page's budget for such a program.
+const gzipLevel = 5
+
 func gzipFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -192,8 +199,7 @@ func gzipFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	// The default level: the best one saves under 1% more and takes about three times as long.
-	zw, _ := gzip.NewWriterLevel(out, gzip.DefaultCompression)
+	zw, _ := gzip.NewWriterLevel(out, gzipLevel)
 	_, err = io.Copy(zw, in)
 	for _, c := range []io.Closer{zw, out} {
 		if err2 := c.Close(); err == nil {

@@ -143,15 +143,12 @@ func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Encoding", "gzip")
 	h.Set("ETag", `"`+hash+`.gz"`)
-	// The .gz file is trusted only if it is not older than the wasm file: a rebuilt wasm
-	// file with an old .gz beside it is compressed on the fly instead.
-	if gz, err := os.Open(path + ".gz"); err == nil {
+	if gz, gi := s.gzipTwin(path, fi); gz != nil {
 		defer gz.Close()
-		if gi, err := gz.Stat(); err == nil && !gi.ModTime().Before(fi.ModTime()) {
-			http.ServeContent(w, r, "", gi.ModTime(), gz)
-			return
-		}
+		http.ServeContent(w, r, "", gi.ModTime(), gz)
+		return
 	}
+	// No twin could be written (a read-only cache, a full disk): compress on the fly.
 	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, h.Get("ETag")) {
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -159,10 +156,42 @@ func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	zw, _ := gzip.NewWriterLevel(w, gzipLevel)
 	if _, err := io.Copy(zw, f); err == nil {
 		zw.Close()
 	}
+}
+
+// gzipTwin opens the compressed twin of the wasm file at path (fi is its FileInfo). The twin
+// is trusted only if it is not older than the wasm file: a wasm file rebuilt under the same
+// hash with the old .gz beside it, or a .gz that is missing, gets a new twin here, written
+// once and served from then on. It returns nil when there is none and none could be written.
+func (s *Service) gzipTwin(path string, fi os.FileInfo) (*os.File, os.FileInfo) {
+	for try := 0; try < 2; try++ {
+		if gz, err := os.Open(path + ".gz"); err == nil {
+			if gi, err := gz.Stat(); err == nil && !gi.ModTime().Before(fi.ModTime()) {
+				return gz, gi
+			}
+			gz.Close()
+		}
+		if try > 0 {
+			break
+		}
+		tmp, err := os.CreateTemp(s.outDir, ".tmp-*.gz")
+		if err != nil {
+			break
+		}
+		tmp.Close()
+		if err := gzipFile(path, tmp.Name()); err != nil {
+			os.Remove(tmp.Name())
+			break
+		}
+		if err := os.Rename(tmp.Name(), path+".gz"); err != nil {
+			os.Remove(tmp.Name())
+			break
+		}
+	}
+	return nil, nil
 }
 
 // acceptsGzip reports whether an Accept-Encoding header admits gzip (and does not refuse it

@@ -147,7 +147,7 @@ func TestHandler(t *testing.T) {
 			t.Errorf("gzip;q=0 got Content-Encoding %q", resp.Header.Get("Content-Encoding"))
 		}
 	})
-	t.Run("stale gzip compressed on the fly", func(t *testing.T) {
+	t.Run("stale gzip written anew", func(t *testing.T) {
 		// A .gz older than the wasm file must not be served: make it stale and wrong.
 		old := time.Now().Add(-time.Hour)
 		if err := os.WriteFile(path+".gz", []byte("stale"), 0o644); err != nil {
@@ -162,12 +162,19 @@ func TestHandler(t *testing.T) {
 			t.Fatalf("Content-Encoding = %q, want gzip", ce)
 		}
 		if !bytes.Equal(gunzip(t, body), want) {
-			t.Error("on-the-fly gzip body is not the wasm file")
+			t.Error("the gzip body is not the wasm file")
+		}
+		// The twin was written again, so later requests are served from it.
+		if gz, err := os.ReadFile(path + ".gz"); err != nil || !bytes.Equal(gz, body) {
+			t.Errorf("the stale .gz was not replaced by the body served (%v)", err)
 		}
 		os.Remove(path + ".gz")
 		resp, body = get(t, wasmURL, "gzip")
 		if resp.Header.Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, body), want) {
-			t.Error("without a .gz file the wasm is not compressed on the fly")
+			t.Error("without a .gz file the wasm is not served compressed")
+		}
+		if _, err := os.Stat(path + ".gz"); err != nil {
+			t.Errorf("a missing .gz was not written: %v", err)
 		}
 	})
 

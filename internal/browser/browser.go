@@ -8,6 +8,7 @@ package browser
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -47,9 +48,24 @@ func New(t testing.TB) context.Context {
 		}
 		t.Skip(msg)
 	}
+	start := time.Now()
+	ctx, stop, err := Start(path, t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("started %s in %s", path, time.Since(start).Round(time.Millisecond))
+	t.Cleanup(stop)
+	return ctx
+}
+
+// Start starts the headless browser at path with its profile in dir (which must be empty or
+// hold an earlier profile) and returns a chromedp context for one tab and a function that
+// stops the browser. Programs that are not tests (the benchmark) use it; logf receives
+// chromedp's messages.
+func Start(path, dir string, logf func(string, ...any)) (context.Context, func(), error) {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(dir),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -63,18 +79,15 @@ func New(t testing.TB) context.Context {
 		chromedp.WindowSize(1280, 1000),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	// Start the browser now, on a context without a deadline (see chromedp.Run).
-	start := time.Now()
-	if err := chromedp.Do(ctx); err != nil {
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(logf))
+	stop := func() {
 		cancel()
 		cancelAlloc()
-		t.Fatalf("starting %s: %v", path, err)
 	}
-	t.Logf("started %s in %s", path, time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	return ctx
+	// Start the browser now, on a context without a deadline (see chromedp.Run).
+	if err := chromedp.Do(ctx); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("starting %s: %w", path, err)
+	}
+	return ctx, stop, nil
 }
