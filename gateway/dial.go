@@ -28,6 +28,9 @@ type stream struct {
 	credit  int // bytes the gateway may still send to the program
 	allow   int // bytes the program may still send: the window plus credit returned
 	raw     syscall.RawConn
+	now     []byte // what writeNow is writing, and how much of it is out
+	nowN    int
+	nowFn   func(fd uintptr) bool
 	pending []byte // bytes from the program, not yet written to the socket
 	charged int    // bytes at the front of pending already charged to the learner
 	writing bool   // a writer (writeLoop) is running: new bytes queue behind its batch
@@ -110,6 +113,7 @@ func (st *stream) dial(m wire.ConnectMsg) {
 func (st *stream) attachLocked(conn *net.TCPConn) {
 	st.conn = conn
 	st.raw, _ = conn.SyscallConn()
+	st.nowFn = st.writeSome
 }
 
 // run carries the connected stream until it ends. The peer's bytes are read here; the
@@ -318,7 +322,7 @@ func (st *stream) fromProgramData(p []byte) error {
 	st.allow -= len(p)
 	give := 0
 	if len(st.pending) == 0 && !st.writing && st.raw != nil && !st.done && len(p) > 0 && st.s.chargeNow(len(p)) {
-		n := writeNow(st.raw, p)
+		n := st.writeNow(p)
 		p = p[n:]
 		st.charged = len(p) // charged above, to be written by writeLoop
 		give = st.wroteLocked(n)
@@ -333,25 +337,30 @@ func (st *stream) fromProgramData(p []byte) error {
 }
 
 // writeNow writes what the socket takes of p without waiting and returns how much that was.
-// An error is left for writeLoop's next write to meet and report.
-func writeNow(raw syscall.RawConn, p []byte) int {
-	var n int
-	raw.Write(func(fd uintptr) bool {
-		for {
-			k, err := syscall.Write(int(fd), p[n:])
-			if err == syscall.EINTR {
+// An error is left for writeLoop's next write to meet and report. Call with mu held.
+func (st *stream) writeNow(p []byte) int {
+	st.now, st.nowN = p, 0
+	st.raw.Write(st.nowFn)
+	st.now = nil
+	return st.nowN
+}
+
+// writeSome is writeNow's work on the descriptor; it is made once per stream (attachLocked),
+// so that a write makes no closure.
+func (st *stream) writeSome(fd uintptr) bool {
+	for {
+		k, err := syscall.Write(int(fd), st.now[st.nowN:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if k > 0 {
+			st.nowN += k
+			if st.nowN < len(st.now) {
 				continue
 			}
-			if k > 0 {
-				n += k
-				if n < len(p) {
-					continue
-				}
-			}
-			return true
 		}
-	})
-	return n
+		return true
+	}
 }
 
 // account charges n bytes to the learner's rate and the session's total; it reports false

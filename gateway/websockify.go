@@ -265,9 +265,10 @@ func (b *bridge) down() {
 		b.end(1011, err.Error())
 		return
 	}
+	readable := newReadWaiter(raw)
 	for {
 		// Wait without a buffer, so an idle connection holds none.
-		if err := waitReadable(raw); err != nil {
+		if err := readable.wait(); err != nil {
 			if b.readFailed(b.tc, err, true) {
 				continue
 			}
@@ -336,6 +337,7 @@ func (b *bridge) up() {
 		b.end(1011, err.Error())
 		return
 	}
+	readable := newReadWaiter(raw)
 	var (
 		bp   *[]byte
 		fill int // bytes in the buffer: a frame's start may wait there for the rest
@@ -351,7 +353,7 @@ func (b *bridge) up() {
 	for {
 		if fill == 0 && len(ws.early) == 0 {
 			release()
-			if err := waitReadable(raw); err != nil {
+			if err := readable.wait(); err != nil {
 				if b.readFailed(ws.conn, err, false) {
 					continue
 				}
