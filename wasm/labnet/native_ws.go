@@ -144,6 +144,13 @@ func connectTCP(ctx context.Context, ap netip.AddrPort) (*os.File, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
+	// As package net does for every TCP socket: each frame leaves in one write, and Nagle's
+	// algorithm would hold the tail of one back until the gateway acknowledges the last,
+	// which it may delay by tens of milliseconds.
+	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("setsockopt", err)
+	}
 	err = syscall.Connect(fd, sa)
 	if err != nil && err != syscall.EINPROGRESS && err != syscall.EINTR {
 		syscall.Close(fd)
