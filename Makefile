@@ -31,9 +31,11 @@ test-short:
 bench:
 	$(GO) run ./bench
 
-# Go benchmarks of the hot paths (frame encoding, unmasking, stream copy), with allocations.
+# Go benchmarks of the hot paths (frame encoding, unmasking, stream copy; the program-side
+# runtime's frames, streams and a copy through a real relay), with allocations. The browser
+# download (Chromium, a minute) runs on its own: go test -run '^$$' -bench BrowserDownload ./wasm/labnet
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./wire ./gateway
+	$(GO) test -run '^$$' -bench . -skip BrowserDownload -benchmem ./wire ./gateway ./wasm/labnet
 
 # A few minutes of fuzzing for each fuzz target.
 fuzz:

@@ -114,13 +114,7 @@ async function run(msg) {
       paused = resume;
       postMessage({ type: "pause", about: JSON.parse(json) });
     },
-    // The runtime listens to its WebSocket through this, so events that arrive after the
-    // program has exited (while closeSession lets the last bytes out) do not reach it.
-    on(target, event, fn) {
-      target.addEventListener(event, (e) => {
-        if (!exited) fn(e);
-      });
-    },
+    socket: openSocket,
   };
   const go = new Go();
   let exitCode = 0;
@@ -181,6 +175,77 @@ async function closeSession() {
   } catch (e) {
     // Already closed.
   }
+}
+
+// openSocket opens the program's WebSocket to the gateway for the runtime (socketlab.socket,
+// used by wasm/labnet/js.go). What arrives waits in a queue until the program takes it with
+// recv, one call a message; the program is called back (wake) only when it found the queue
+// empty and waits, and never after it has exited (closeSession may still be letting its last
+// bytes out). Bytes cross through two arrays made once: recv copies a message into `in`, and
+// send sends the message the program copied into `out` after its length (4 bytes, big-endian).
+function openSocket(url, size, wake) {
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  const queue = [];
+  let head = 0;
+  let waiting = false;
+  const poke = () => {
+    if (waiting && !exited) {
+      waiting = false;
+      wake();
+    }
+  };
+  const s = {
+    state: 0, // 0 connecting, 1 open, 2 closed
+    reason: "",
+    in: new Uint8Array(size),
+    out: new Uint8Array(size + 4),
+    // recv returns the next message's length, having copied it into `in` if it fits; -1 when
+    // there is none (wake follows when one comes or the socket closes).
+    recv() {
+      if (head === queue.length) {
+        waiting = true;
+        return -1;
+      }
+      const m = new Uint8Array(queue[head]);
+      queue[head++] = undefined;
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
+      }
+      if (m.length <= s.in.length) s.in.set(m);
+      return m.length;
+    },
+    // wait asks for wake when the state changes.
+    wait() {
+      waiting = true;
+    },
+    send() {
+      const o = s.out;
+      const n = ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
+      ws.send(o.subarray(4, 4 + n));
+    },
+    close() {
+      ws.close();
+    },
+  };
+  ws.addEventListener("open", () => {
+    s.state = 1;
+    poke();
+  });
+  ws.addEventListener("message", (e) => {
+    queue.push(e.data);
+    poke();
+  });
+  ws.addEventListener("close", (e) => {
+    s.state = 2;
+    s.reason = e.reason || "the WebSocket closed";
+    poke();
+  });
+  // closeSession closes it when the program has exited, after what is still queued has gone
+  // out: a program that writes, closes and returns loses nothing.
+  globalThis.socketlab.ws = ws;
+  return s;
 }
 
 let exited = false; // the program has returned: nothing may call into it any more

@@ -6,8 +6,13 @@
 // In a js/wasm build the package's init installs a driver into the standard library's net
 // package (see wasm/overlay), so net.Dial, http.Get and every other user of net go through
 // the gateway unmodified. The gateway URL comes from the Web Worker that runs the program
-// (globalThis.socketlab.gateway). Each socket event is reported to the page for the wire view
+// (globalThis.socketlab.gateway), which also opens the WebSocket for it
+// (globalThis.socketlab.socket). Each socket event is reported to the page for the wire view
 // (globalThis.socketlab.event).
+//
+// The steady-state data path allocates nothing per message: frames are read into pooled
+// buffers that move into a stream's queue, written from buffers the transport keeps, and
+// credit goes back to the gateway once a quarter of the window has been read.
 //
 // Deadlines are kept here, not at the gateway: a read deadline that fires leaves the stream
 // usable, as on Linux.

@@ -16,6 +16,15 @@ func (driver) Dial(ctx context.Context, network, laddr, raddr string) (any, stri
 	if err != nil {
 		return nil, "", "", err
 	}
+	st, err := s.dial(ctx, network, laddr, raddr)
+	if err != nil {
+		return nil, "", "", err
+	}
+	return st, st.local, st.remote, nil
+}
+
+// dial opens a TCP connection to raddr on this session.
+func (s *session) dial(ctx context.Context, network, laddr, raddr string) (*stream, error) {
 	st := newStream(s, s.newID())
 	st.addr = s.name(raddr)
 	s.add(st)
@@ -24,12 +33,12 @@ func (driver) Dial(ctx context.Context, network, laddr, raddr string) (any, stri
 	msg := wire.ConnectMsg{Kind: wire.KindDial, Window: window, Network: network, Local: laddr, Remote: raddr}
 	if err := s.send(wire.Connect, st.id, msg.Append(nil)); err != nil {
 		s.remove(st.id)
-		return nil, "", "", err
+		return nil, err
 	}
 	if err := st.awaitOpen(ctx); err != nil {
-		return nil, "", "", err
+		return nil, err
 	}
-	return st, st.local, st.remote, nil
+	return st, nil
 }
 
 // awaitOpen waits for the gateway's answer to a Connect.

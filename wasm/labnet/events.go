@@ -27,13 +27,23 @@ type Event struct {
 var observer func(json []byte)
 
 // stepper, when set, is called before each socket operation with what is about to happen and
-// returns when the learner lets the program go on (step mode). Set per platform.
-var stepper func(about Event)
+// returns when the learner lets the program go on (step mode). stepping, when set, says
+// whether the learner is stepping now. Set per platform.
+var (
+	stepper  func(about Event)
+	stepping func() bool
+)
+
+// steppingNow reports whether pause would stop: a caller that must build the words first
+// (with fmt, on every write) asks this before.
+func steppingNow() bool {
+	return stepper != nil && (stepping == nil || stepping())
+}
 
 // pause stops before a socket operation in step mode. Text says what is about to happen in
 // words: "about to send 18 bytes to web.lab:80".
 func (s *session) pause(e Event, text string) {
-	if stepper == nil {
+	if !steppingNow() {
 		return
 	}
 	e.T = float64(time.Since(s.started).Microseconds()) / 1000
@@ -41,10 +51,15 @@ func (s *session) pause(e Event, text string) {
 	stepper(e)
 }
 
+// emit reports e to the observer. Without one it costs nothing: it is small enough to be
+// inlined, and only report, which is not, makes the event escape.
 func (s *session) emit(e Event) {
-	if observer == nil {
-		return
+	if observer != nil {
+		s.report(e)
 	}
+}
+
+func (s *session) report(e Event) {
 	e.T = float64(time.Since(s.started).Microseconds()) / 1000
 	b, err := json.Marshal(e)
 	if err != nil {

@@ -4,12 +4,16 @@ package labnet
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"syscall"
 	"syscall/js"
 	_ "unsafe" // for go:linkname
+
+	"socketlab/wire"
 )
 
 //go:linkname netInstall net.socketlabInstall
@@ -21,8 +25,9 @@ func netErrno(errno syscall.Errno, reason string) error
 func errnoErr(errno syscall.Errno, reason string) error { return netErrno(errno, reason) }
 
 func init() {
+	// The worker (static/worker.js) sets globalThis.socketlab up before the program starts.
+	cfg := js.Global().Get("socketlab")
 	gatewayURL = func() string {
-		cfg := js.Global().Get("socketlab")
 		if cfg.Type() != js.TypeObject {
 			return ""
 		}
@@ -31,127 +36,96 @@ func init() {
 		}
 		return ""
 	}
-	observer = func(b []byte) {
-		cfg := js.Global().Get("socketlab")
-		if cfg.Type() == js.TypeObject && cfg.Get("event").Type() == js.TypeFunction {
-			cfg.Call("event", string(b))
-		}
+	if cfg.Type() == js.TypeObject && cfg.Get("event").Type() == js.TypeFunction {
+		observer = func(b []byte) { cfg.Call("event", string(b)) }
 	}
-	stepper = func(e Event) {
-		cfg := js.Global().Get("socketlab")
-		if cfg.Type() != js.TypeObject || !cfg.Get("stepping").Truthy() || cfg.Get("pause").Type() != js.TypeFunction {
-			return
+	if cfg.Type() == js.TypeObject && cfg.Get("pause").Type() == js.TypeFunction {
+		stepping = func() bool { return cfg.Get("stepping").Truthy() }
+		stepper = func(e Event) {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return
+			}
+			// The page calls resume when the learner presses Step or Continue.
+			done := make(chan struct{})
+			var once sync.Once
+			resume := js.FuncOf(func(js.Value, []js.Value) any {
+				once.Do(func() { close(done) })
+				return nil
+			})
+			cfg.Call("pause", string(b), resume)
+			<-done
+			resume.Release()
 		}
-		b, err := json.Marshal(e)
-		if err != nil {
-			return
-		}
-		// The page calls resume when the learner presses Step or Continue.
-		done := make(chan struct{})
-		var once sync.Once
-		resume := js.FuncOf(func(js.Value, []js.Value) any {
-			once.Do(func() { close(done) })
-			return nil
-		})
-		cfg.Call("pause", string(b), resume)
-		<-done
-		resume.Release()
 	}
 	dialGateway = dialWebSocket
 	netInstall(driver{})
 }
 
-// wsjs is a browser WebSocket carrying binary messages.
+// wsjs is the session's WebSocket, which the worker keeps (socketlab.socket in
+// static/worker.js). Messages wait in the worker's queue until the reader takes them, one
+// call each: the worker calls into Go (wake) only when the reader found the queue empty and
+// waits, so a busy stream costs no callback per message, and nothing is allocated for one
+// either way. Bytes cross through two Uint8Arrays the worker made once: a message is copied
+// into "in" and from there into a frame buffer of the session; a frame to send is copied
+// into "out", after its length, and sent from there.
 type wsjs struct {
-	ws    js.Value
-	funcs []js.Func
-
-	mu     sync.Mutex
-	queue  [][]byte
-	wake   chan struct{}
-	closed error
+	s       js.Value // the worker's socket object
+	in, out js.Value
+	outBody js.Value // out from the payload's offset on
+	wakeFn  js.Func
+	wake    chan struct{}
+	head    [4 + wire.HeaderSize]byte // a frame's length and header; writes come one at a time
 }
 
-var uint8Array = js.Global().Get("Uint8Array")
+// Socket states, as the worker reports them.
+const (
+	wsConnecting = 0
+	wsOpen       = 1
+	wsClosed     = 2
+)
 
 func dialWebSocket(ctx context.Context, url string) (transport, error) {
+	cfg := js.Global().Get("socketlab")
+	if cfg.Type() != js.TypeObject || cfg.Get("socket").Type() != js.TypeFunction {
+		return nil, errors.New("the page's worker offers no socketlab.socket; reload the page")
+	}
 	c := &wsjs{wake: make(chan struct{}, 1)}
+	c.wakeFn = js.FuncOf(func(js.Value, []js.Value) any {
+		c.signal()
+		return nil
+	})
 	var err error
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
-				err = errors.New("the browser refused to open the WebSocket")
+				err = fmt.Errorf("the browser refused to open the WebSocket: %v", r)
 			}
 		}()
-		c.ws = js.Global().Get("WebSocket").New(url)
+		c.s = cfg.Call("socket", url, wire.MaxFrame, c.wakeFn)
 	}()
 	if err != nil {
+		c.wakeFn.Release()
 		return nil, err
 	}
-	c.ws.Set("binaryType", "arraybuffer")
-	opened := make(chan error, 1)
-	c.on("open", func(js.Value) {
+	c.in, c.out = c.s.Get("in"), c.s.Get("out")
+	c.outBody = c.out.Call("subarray", len(c.head))
+	for {
+		switch c.s.Get("state").Int() {
+		case wsOpen:
+			return c, nil
+		case wsClosed:
+			c.wakeFn.Release()
+			return nil, errors.New(c.s.Get("reason").String())
+		}
+		c.s.Call("wait")
 		select {
-		case opened <- nil:
-		default:
-		}
-	})
-	c.on("message", func(ev js.Value) {
-		data := uint8Array.New(ev.Get("data"))
-		b := make([]byte, data.Length())
-		js.CopyBytesToGo(b, data)
-		c.mu.Lock()
-		c.queue = append(c.queue, b)
-		c.mu.Unlock()
-		c.signal()
-	})
-	c.on("close", func(ev js.Value) {
-		reason := ev.Get("reason").String()
-		if reason == "" {
-			reason = "the WebSocket closed"
-		}
-		c.mu.Lock()
-		if c.closed == nil {
-			c.closed = errors.New(reason)
-		}
-		c.mu.Unlock()
-		c.signal()
-		select {
-		case opened <- errors.New(reason):
-		default:
-		}
-	})
-	select {
-	case err := <-opened:
-		if err != nil {
+		case <-c.wake:
+		case <-ctx.Done():
 			c.Close()
-			return nil, err
+			return nil, ctx.Err()
 		}
-	case <-ctx.Done():
-		c.Close()
-		return nil, ctx.Err()
 	}
-	// The worker closes the session when the program has exited, after what is still queued
-	// has gone out: a program that writes, closes and returns loses nothing.
-	if cfg := js.Global().Get("socketlab"); cfg.Type() == js.TypeObject {
-		cfg.Set("ws", c.ws)
-	}
-	return c, nil
-}
-
-func (c *wsjs) on(event string, fn func(js.Value)) {
-	f := js.FuncOf(func(this js.Value, args []js.Value) any {
-		fn(args[0])
-		return nil
-	})
-	c.funcs = append(c.funcs, f)
-	// Through the worker when it offers it: the worker keeps the socket open a moment after the
-	// program exits, and must not call into a program that is gone.
-	if cfg := js.Global().Get("socketlab"); cfg.Type() == js.TypeObject && cfg.Get("on").Type() == js.TypeFunction {
-		cfg.Call("on", c.ws, event, f)
-		return
-	}
-	c.ws.Call("addEventListener", event, f)
 }
 
 func (c *wsjs) signal() {
@@ -161,22 +135,19 @@ func (c *wsjs) signal() {
 	}
 }
 
-func (c *wsjs) ReadMessage(ctx context.Context) ([]byte, error) {
+func (c *wsjs) ReadMessage(ctx context.Context, buf []byte) ([]byte, error) {
 	for {
-		c.mu.Lock()
-		if len(c.queue) > 0 {
-			b := c.queue[0]
-			c.queue[0] = nil
-			c.queue = c.queue[1:]
-			c.mu.Unlock()
-			return b, nil
+		n := c.s.Call("recv").Int()
+		switch {
+		case n > len(buf) || n > c.in.Length():
+			return nil, fmt.Errorf("the gateway sent a message of %d bytes, over the %d-byte limit", n, len(buf))
+		case n >= 0:
+			js.CopyBytesToGo(buf[:n], c.in)
+			return buf[:n], nil
+		case c.s.Get("state").Int() == wsClosed:
+			return nil, errors.New(c.s.Get("reason").String())
 		}
-		if c.closed != nil {
-			err := c.closed
-			c.mu.Unlock()
-			return nil, err
-		}
-		c.mu.Unlock()
+		// The worker wakes us when something comes.
 		select {
 		case <-c.wake:
 		case <-ctx.Done():
@@ -185,26 +156,25 @@ func (c *wsjs) ReadMessage(ctx context.Context) ([]byte, error) {
 	}
 }
 
-func (c *wsjs) WriteMessage(ctx context.Context, msg []byte) error {
-	c.mu.Lock()
-	err := c.closed
-	c.mu.Unlock()
-	if err != nil {
-		return err
+func (c *wsjs) WriteFrame(ctx context.Context, t wire.Type, stream uint32, payload []byte) error {
+	n := wire.HeaderSize + len(payload)
+	if n > wire.MaxFrame {
+		return fmt.Errorf("a message of %d bytes is over the %d-byte limit", n, wire.MaxFrame)
 	}
-	a := uint8Array.New(len(msg))
-	js.CopyBytesToJS(a, msg)
-	c.ws.Call("send", a)
+	if c.s.Get("state").Int() != wsOpen {
+		return errors.New(c.s.Get("reason").String())
+	}
+	binary.BigEndian.PutUint32(c.head[:4], uint32(n))
+	c.head[4] = byte(t)
+	binary.BigEndian.PutUint32(c.head[5:], stream)
+	js.CopyBytesToJS(c.out, c.head[:])
+	js.CopyBytesToJS(c.outBody, payload)
+	c.s.Call("send")
 	return nil
 }
 
 func (c *wsjs) Close() error {
-	c.mu.Lock()
-	if c.closed == nil {
-		c.closed = errors.New("closed")
-	}
-	c.mu.Unlock()
-	c.ws.Call("close")
+	c.s.Call("close")
 	c.signal()
 	return nil
 }

@@ -7,17 +7,20 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"socketlab/gateway"
 	"socketlab/gateway/lab"
+	"socketlab/wire"
 )
 
 // The runtime is tested natively against a real relay and real lab servers on loopback: the
@@ -348,5 +351,147 @@ func TestUDPRefused(t *testing.T) {
 	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, _, err := pc.ReadFrom(make([]byte, 8)); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("read after sending to a closed port: err = %v, want ECONNREFUSED", err)
+	}
+}
+
+// TestCreditKeepsFlowing is the case where returning credit late would deadlock: the peer
+// sends more than a window and then waits for an answer, and the program answers only when it
+// has read everything, in reads of every size. The gateway can send the rest only if credit
+// comes back while the program is still reading; a rule that held it back (a batch larger than
+// the window, credit only once the queue is empty and something else holds) stalls here, and
+// the read deadline turns the stall into a failure. Then the same the other way round.
+func TestCreditKeepsFlowing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("moves several windows")
+	}
+	ln := listen(t, ":8127")
+	sizes := []int{creditBatch - 1, creditBatch, window - 1, window, window + 1, 2*window + 7}
+	peer := make(chan error, 1)
+	go func() {
+		// A client on the gateway host: it sends, waits for one byte; then it reads what the
+		// program sends and answers with one byte.
+		c, err := net.Dial("tcp", ln.host)
+		if err != nil {
+			peer <- err
+			return
+		}
+		defer c.Close()
+		ack := make([]byte, 1)
+		for _, n := range sizes {
+			if _, err := c.Write(bytes.Repeat([]byte{byte(n)}, n)); err != nil {
+				peer <- err
+				return
+			}
+			if _, err := io.ReadFull(c, ack); err != nil {
+				peer <- fmt.Errorf("waiting for the program to take %d bytes: %w", n, err)
+				return
+			}
+		}
+		for _, n := range sizes {
+			if _, err := io.ReadFull(c, make([]byte, n)); err != nil {
+				peer <- fmt.Errorf("reading %d bytes from the program: %w", n, err)
+				return
+			}
+			c.Write(ack)
+		}
+		peer <- nil
+	}()
+	c, _, _, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := c.(*stream)
+	defer st.Close()
+	st.SetReadDeadline(time.Now().Add(30 * time.Second))
+	st.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	reads := []int{1, 7, 1000, 4096, 65536, 100000}
+	for _, n := range sizes {
+		for got, i := 0, 0; got < n; i++ {
+			k, err := st.Read(make([]byte, min(reads[i%len(reads)], n-got)))
+			if err != nil {
+				t.Fatalf("after %d of %d bytes: %v (credit did not come back?)", got, n, err)
+			}
+			got += k
+		}
+		if _, err := st.Write([]byte{1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ack := make([]byte, 1)
+	for _, n := range sizes {
+		if _, err := st.Write(make([]byte, n)); err != nil {
+			t.Fatalf("writing %d bytes: %v", n, err)
+		}
+		if _, err := io.ReadFull(st, ack); err != nil {
+			t.Fatalf("waiting for the peer to take %d bytes: %v", n, err)
+		}
+	}
+	if err := <-peer; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countingTransport counts the CONTINUE frames a session sends.
+type countingTransport struct {
+	transport
+	continues atomic.Int64
+}
+
+func (c *countingTransport) WriteFrame(ctx context.Context, t wire.Type, stream uint32, payload []byte) error {
+	if t == wire.Continue {
+		c.continues.Add(1)
+	}
+	return c.transport.WriteFrame(ctx, t, stream, payload)
+}
+
+// TestCreditBatches: a small exchange returns no credit at all, and a bulk one returns it in
+// quarters of the window, not after every read.
+func TestCreditBatches(t *testing.T) {
+	ctx := context.Background()
+	tr, err := dialGateway(ctx, os.Getenv("SOCKETLAB_GATEWAY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := &countingTransport{transport: tr}
+	s, err := startSession(ctx, ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.fail(errors.New("test over"))
+	st, err := s.dial(ctx, "tcp", "", "10.10.0.7:7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SetReadDeadline(time.Now().Add(30 * time.Second)) // a stall fails rather than hangs
+	msg := make([]byte, 64)
+	for range 500 {
+		st.Write(msg)
+		if _, err := io.ReadFull(st, msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := ct.continues.Load(); n != 0 {
+		t.Errorf("500 echoes of 64 bytes sent %d CONTINUEs, want none (%d bytes is under a batch)", n, 500*64)
+	}
+
+	const bulk = 4 << 20
+	go func() {
+		for sent := 0; sent < bulk; sent += 32 << 10 {
+			st.Write(make([]byte, 32<<10))
+		}
+	}()
+	buf := make([]byte, 8<<10) // io.Copy's size: many reads per frame
+	for got := 0; got < bulk; {
+		n, err := st.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += n
+	}
+	// The 32,000 bytes of the echoes count towards the first batch; a batch is sent once a
+	// read brings it to a quarter window, so it holds up to one read more.
+	total := bulk + 500*64
+	if n, lo, hi := ct.continues.Load(), int64(total/(creditBatch+len(buf))), int64(total/creditBatch); n < lo || n > hi {
+		t.Errorf("reading %d bytes sent %d CONTINUEs, want %d to %d (one a quarter window)", bulk, n, lo, hi)
 	}
 }

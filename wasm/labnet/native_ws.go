@@ -5,13 +5,14 @@ package labnet
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/netip"
 	"net/url"
 	"os"
@@ -30,18 +31,28 @@ import (
 // protocol (RFC 6455) written out: the HTTP upgrade, masked frames out, the server's frames
 // in. It carries binary messages only and offers no extensions.
 
-// rawWS is one WebSocket connection to the gateway.
+// rawWS is one WebSocket connection to the gateway. Reading and writing use buffers it keeps,
+// so a message costs no allocation either way.
 type rawWS struct {
 	f  *os.File
 	br *bufio.Reader
 
-	rerr error // a failed read leaves the stream out of step; set by the one reader
+	// The one reader's: a failed read leaves the stream out of step; a frame header; a
+	// control frame's payload.
+	rerr error
+	hdr  [8]byte
+	ctl  [125]byte
 
 	wmu  sync.Mutex
 	werr error
+	wbuf []byte        // a whole frame on its way out: header, masking key, masked payload
+	keys *rand.ChaCha8 // masking keys, seeded from crypto/rand
 
 	closeOnce sync.Once
 }
+
+// maxHeader is the longest client frame header: 2 bytes, a 64-bit length, the masking key.
+const maxHeader = 14
 
 const (
 	opContinuation = 0x0
@@ -72,7 +83,14 @@ func dialRawWebSocket(ctx context.Context, rawURL string) (transport, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &rawWS{f: f, br: bufio.NewReaderSize(f, 4096)}
+	var seed [32]byte
+	crand.Read(seed[:])
+	c := &rawWS{
+		f:    f,
+		br:   bufio.NewReaderSize(f, 4096),
+		wbuf: make([]byte, maxHeader+wire.MaxFrame),
+		keys: rand.NewChaCha8(seed),
+	}
 	release := bindContext(ctx, f.SetDeadline)
 	err = c.handshake(u)
 	release()
@@ -125,6 +143,13 @@ func connectTCP(ctx context.Context, ap netip.AddrPort) (*os.File, error) {
 	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, syscall.IPPROTO_TCP)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
+	}
+	// As package net does for every TCP socket: each frame leaves in one write, and Nagle's
+	// algorithm would hold the tail of one back until the gateway acknowledges the last,
+	// which it may delay by tens of milliseconds.
+	if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1); err != nil {
+		syscall.Close(fd)
+		return nil, os.NewSyscallError("setsockopt", err)
 	}
 	err = syscall.Connect(fd, sa)
 	if err != nil && err != syscall.EINPROGRESS && err != syscall.EINTR {
@@ -220,7 +245,7 @@ func acceptKey(key string) string {
 // handshake sends the HTTP upgrade request and checks the answer.
 func (c *rawWS) handshake(u *url.URL) error {
 	var nonce [16]byte
-	rand.Read(nonce[:])
+	crand.Read(nonce[:])
 	key := base64.StdEncoding.EncodeToString(nonce[:])
 	req := "GET " + u.RequestURI() + " HTTP/1.1\r\n" +
 		"Host: " + u.Host + "\r\n" +
@@ -316,15 +341,20 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// ReadMessage returns the next whole message. Control frames are answered on the way: a ping
-// gets its pong, a close ends the connection with the gateway's reason.
-func (c *rawWS) ReadMessage(ctx context.Context) ([]byte, error) {
+// ReadMessage reads the next whole message into buf. Control frames are answered on the way:
+// a ping gets its pong, a close ends the connection with the gateway's reason.
+func (c *rawWS) ReadMessage(ctx context.Context, buf []byte) ([]byte, error) {
 	if c.rerr != nil {
 		return nil, c.rerr
 	}
-	release := bindContext(ctx, c.f.SetReadDeadline)
-	msg, err := c.readMessage()
-	release()
+	var release func()
+	if ctx.Done() != nil { // checked here: the method value would be made even if unused
+		release = bindContext(ctx, c.f.SetReadDeadline)
+	}
+	msg, err := c.readMessage(buf)
+	if release != nil {
+		release()
+	}
 	if err != nil {
 		err = ctxErr(ctx, err)
 		c.rerr = err
@@ -341,7 +371,7 @@ type header struct {
 }
 
 func (c *rawWS) readHeader() (header, error) {
-	var b [8]byte
+	b := c.hdr[:]
 	if _, err := io.ReadFull(c.br, b[:2]); err != nil {
 		return header{}, err
 	}
@@ -367,8 +397,11 @@ func (c *rawWS) readHeader() (header, error) {
 	return h, nil
 }
 
-func (c *rawWS) readMessage() ([]byte, error) {
-	var msg []byte
+// readMessage reads one message, whose fragments may have control frames between them, into
+// buf.
+func (c *rawWS) readMessage(buf []byte) ([]byte, error) {
+	limit := min(len(buf), wire.MaxFrame)
+	n := 0
 	started := false
 	for {
 		h, err := c.readHeader()
@@ -379,7 +412,7 @@ func (c *rawWS) readMessage() ([]byte, error) {
 			if !h.fin || h.length > 125 {
 				return nil, c.protocolError("the gateway sent a fragmented or over-long control frame")
 			}
-			payload := make([]byte, h.length)
+			payload := c.ctl[:h.length]
 			if _, err := io.ReadFull(c.br, payload); err != nil {
 				return nil, readErr(err)
 			}
@@ -401,17 +434,17 @@ func (c *rawWS) readMessage() ([]byte, error) {
 		default:
 			return nil, c.protocolError(fmt.Sprintf("the gateway sent a frame with the unknown opcode %d", h.op))
 		}
-		if h.length > uint64(wire.MaxFrame-len(msg)) {
+		if h.length > uint64(limit-n) {
 			c.closeWith(1009, "message too big")
 			return nil, fmt.Errorf("the gateway sent a message over the %d-byte limit", wire.MaxFrame)
 		}
-		n := len(msg)
-		msg = append(msg, make([]byte, h.length)...)
-		if _, err := io.ReadFull(c.br, msg[n:]); err != nil {
+		end := n + int(h.length)
+		if _, err := io.ReadFull(c.br, buf[n:end]); err != nil {
 			return nil, readErr(err)
 		}
+		n = end
 		if h.fin {
-			return msg, nil
+			return buf[:n], nil
 		}
 	}
 }
@@ -420,7 +453,7 @@ func (c *rawWS) readMessage() ([]byte, error) {
 func (c *rawWS) control(op byte, payload []byte) error {
 	switch op {
 	case opPing:
-		return c.writeFrame(context.Background(), opPong, payload)
+		return c.writeFrame(context.Background(), opPong, nil, payload)
 	case opPong:
 		return nil
 	case opClose:
@@ -463,7 +496,7 @@ func (c *rawWS) closeWith(code int, reason string) {
 					payload = append(binary.BigEndian.AppendUint16(nil, uint16(code)), reason...)
 				}
 				c.f.SetWriteDeadline(time.Now().Add(time.Second))
-				c.f.Write(frame(opClose, payload))
+				c.f.Write(c.encode(opClose, nil, payload))
 				c.werr = errWSClosed
 			}
 			c.wmu.Unlock()
@@ -478,21 +511,33 @@ func (c *rawWS) Close() error {
 	return nil
 }
 
-// WriteMessage sends msg as one binary frame.
-func (c *rawWS) WriteMessage(ctx context.Context, msg []byte) error {
-	return c.writeFrame(ctx, opBinary, msg)
+// WriteFrame sends one wire frame as one binary message, in one write.
+func (c *rawWS) WriteFrame(ctx context.Context, t wire.Type, stream uint32, payload []byte) error {
+	var h [wire.HeaderSize]byte
+	h[0] = byte(t)
+	binary.BigEndian.PutUint32(h[1:], stream)
+	return c.writeFrame(ctx, opBinary, h[:], payload)
 }
 
-func (c *rawWS) writeFrame(ctx context.Context, op byte, payload []byte) error {
-	buf := frame(op, payload)
+// writeFrame sends one WebSocket frame whose payload is head followed by body.
+func (c *rawWS) writeFrame(ctx context.Context, op byte, head, body []byte) error {
+	if len(head)+len(body) > wire.MaxFrame {
+		return fmt.Errorf("a message of %d bytes is over the %d-byte limit", len(head)+len(body), wire.MaxFrame)
+	}
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	if c.werr != nil {
 		return c.werr
 	}
-	release := bindContext(ctx, c.f.SetWriteDeadline)
+	buf := c.encode(op, head, body)
+	var release func()
+	if ctx.Done() != nil {
+		release = bindContext(ctx, c.f.SetWriteDeadline)
+	}
 	_, err := c.f.Write(buf)
-	release()
+	if release != nil {
+		release()
+	}
 	if err != nil {
 		err = ctxErr(ctx, err)
 		c.werr = err
@@ -500,11 +545,12 @@ func (c *rawWS) writeFrame(ctx context.Context, op byte, payload []byte) error {
 	return err
 }
 
-// frame encodes one whole frame, masked with a fresh key as a client's frames must be.
-func frame(op byte, payload []byte) []byte {
-	buf := make([]byte, 0, 14+len(payload))
-	buf = append(buf, 0x80|op)
-	switch n := len(payload); {
+// encode lays out one whole frame in c.wbuf, masked with a fresh key as a client's frames
+// must be: the payload is head followed by body, masked as it is copied. Call with wmu held.
+func (c *rawWS) encode(op byte, head, body []byte) []byte {
+	n := len(head) + len(body)
+	buf := append(c.wbuf[:0], 0x80|op)
+	switch {
 	case n <= 125:
 		buf = append(buf, 0x80|byte(n))
 	case n <= 0xFFFF:
@@ -512,13 +558,24 @@ func frame(op byte, payload []byte) []byte {
 	default:
 		buf = binary.BigEndian.AppendUint64(append(buf, 0x80|127), uint64(n))
 	}
-	var key [4]byte
-	rand.Read(key[:])
-	buf = append(buf, key[:]...)
+	key := uint32(c.keys.Uint64())
+	buf = binary.LittleEndian.AppendUint32(buf, key)
 	start := len(buf)
-	buf = append(buf, payload...)
-	for i := range payload {
-		buf[start+i] ^= key[i&3]
-	}
+	buf = buf[:start+n]
+	maskCopy(buf[start:], head, key)
+	maskCopy(buf[start+len(head):], body, key>>(8*(len(head)&3))|key<<(32-8*(len(head)&3)))
 	return buf
+}
+
+// maskCopy copies src to dst, XORed with the masking key (its first byte in the key's low
+// bits), eight bytes at a time.
+func maskCopy(dst, src []byte, key uint32) {
+	k := uint64(key) | uint64(key)<<32
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(src[i:])^k)
+	}
+	for ; i < len(src); i++ {
+		dst[i] = src[i] ^ byte(k>>(8*(i&7)))
+	}
 }

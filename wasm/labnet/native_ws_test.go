@@ -32,12 +32,13 @@ func TestRawWebSocketRelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
+	buf := make([]byte, wire.MaxFrame)
 	roundTrip := func(t wire.Type, id uint32, payload []byte, want wire.Type) wire.Frame {
-		if err := tr.WriteMessage(ctx, wire.Append(nil, t, id, payload)); err != nil {
+		if err := tr.WriteFrame(ctx, t, id, payload); err != nil {
 			panic(err)
 		}
 		for {
-			msg, err := tr.ReadMessage(ctx)
+			msg, err := tr.ReadMessage(ctx, buf)
 			if err != nil {
 				panic(err)
 			}
@@ -59,12 +60,12 @@ func TestRawWebSocketRelay(t *testing.T) {
 	roundTrip(wire.Connect, 3, wire.ConnectMsg{Kind: wire.KindDial, Window: window, Network: "tcp", Remote: "10.10.0.7:7"}.Append(nil), wire.Connected)
 	// 300 bytes: a frame with a 16-bit length.
 	data := bytes.Repeat([]byte("0123456789"), 30)
-	if err := tr.WriteMessage(ctx, wire.Append(nil, wire.Data, 3, data)); err != nil {
+	if err := tr.WriteFrame(ctx, wire.Data, 3, data); err != nil {
 		t.Fatal(err)
 	}
 	var got []byte
 	for len(got) < len(data) {
-		msg, err := tr.ReadMessage(ctx)
+		msg, err := tr.ReadMessage(ctx, buf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +80,7 @@ func TestRawWebSocketRelay(t *testing.T) {
 
 // fakeGateway accepts one WebSocket connection on loopback and runs serve on it. answer
 // writes the handshake response; nil writes a correct one.
-func fakeGateway(t *testing.T, answer func(w io.Writer, key string), serve func(c *serverConn)) string {
+func fakeGateway(t testing.TB, answer func(w io.Writer, key string), serve func(c *serverConn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -122,7 +123,7 @@ func fakeGateway(t *testing.T, answer func(w io.Writer, key string), serve func(
 
 // serverConn is the fake gateway's side of the connection.
 type serverConn struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	br   *bufio.Reader
 }
@@ -183,7 +184,7 @@ func (c *serverConn) recv() (op byte, payload []byte) {
 }
 
 func TestRawWebSocketFrames(t *testing.T) {
-	big := bytes.Repeat([]byte("x"), 70000) // a 64-bit length
+	big := bytes.Repeat([]byte("0123456789abcdef"), wire.MaxData/16) // a frame of 65541 bytes: a 64-bit length
 	tests := []struct {
 		name    string
 		serve   func(c *serverConn)
@@ -207,13 +208,13 @@ func TestRawWebSocketFrames(t *testing.T) {
 			name: "large message from the client",
 			serve: func(c *serverConn) {
 				op, p := c.recv()
-				if op != opBinary || !bytes.Equal(p, big) {
-					c.t.Errorf("got op %d with %d bytes, want binary with %d", op, len(p), len(big))
+				if want := wire.Append(nil, wire.Data, 3, big); op != opBinary || !bytes.Equal(p, want) {
+					c.t.Errorf("got op %d with %d bytes, want binary with %d", op, len(p), len(want))
 				}
 				c.send(true, opBinary, []byte("ok"), false)
 			},
 			client: func(t *testing.T, tr transport) {
-				if err := tr.WriteMessage(context.Background(), big); err != nil {
+				if err := tr.WriteFrame(context.Background(), wire.Data, 3, big); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -264,7 +265,7 @@ func TestRawWebSocketFrames(t *testing.T) {
 			if tt.client != nil {
 				tt.client(t, tr)
 			}
-			msg, err := tr.ReadMessage(ctx)
+			msg, err := tr.ReadMessage(ctx, make([]byte, wire.MaxFrame))
 			switch {
 			case tt.wantErr != "":
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -329,7 +330,7 @@ func TestRawWebSocketReadTimeout(t *testing.T) {
 	defer tr.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := tr.ReadMessage(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := tr.ReadMessage(ctx, make([]byte, wire.MaxFrame)); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("ReadMessage past the context's deadline: %v, want context.DeadlineExceeded", err)
 	}
 }

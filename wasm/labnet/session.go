@@ -16,10 +16,21 @@ import (
 // grants the gateway.
 const window = 256 << 10
 
-// transport carries whole wire frames to and from the gateway.
+// creditBatch is how many bytes the program reads before the runtime returns them to the
+// gateway as credit, in one CONTINUE. While the program waits for bytes, everything it read
+// is either credited already or less than a batch, so the gateway then holds at least
+// window-creditBatch of credit: a stream never stalls for want of a CONTINUE, and a small
+// exchange (a 64-byte echo) sends none at all.
+const creditBatch = window / 4
+
+// transport carries whole wire frames to and from the gateway. One goroutine reads; writes
+// come one at a time (the session serialises them).
 type transport interface {
-	ReadMessage(ctx context.Context) ([]byte, error)
-	WriteMessage(ctx context.Context, msg []byte) error
+	// ReadMessage reads the next message into buf, which holds the largest frame, and
+	// returns it (a prefix of buf).
+	ReadMessage(ctx context.Context, buf []byte) ([]byte, error)
+	// WriteFrame sends one frame as one message. It keeps nothing of payload.
+	WriteFrame(ctx context.Context, t wire.Type, stream uint32, payload []byte) error
 	Close() error
 }
 
@@ -29,7 +40,8 @@ type session struct {
 	started time.Time
 	learner string // the program's own address in the lab
 
-	wmu sync.Mutex // serialises writes
+	wmu    sync.Mutex // serialises writes
+	credit [4]byte    // a CONTINUE's payload, under wmu
 
 	mu        sync.Mutex
 	next      uint32
@@ -70,6 +82,17 @@ func getSession(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot reach the lab gateway at %s: %v", url, err))
 	}
+	s, err := startSession(cctx, tr)
+	if err != nil {
+		tr.Close()
+		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot start a session with the lab gateway at %s: %v", url, err))
+	}
+	current = s
+	return s, nil
+}
+
+// startSession greets the gateway over tr and starts reading what it sends.
+func startSession(ctx context.Context, tr transport) (*session, error) {
 	s := &session{
 		tr:        tr,
 		started:   time.Now(),
@@ -81,21 +104,20 @@ func getSession(ctx context.Context) (*session, error) {
 		names:     map[string]string{},
 		done:      make(chan struct{}),
 	}
-	if err := s.hello(cctx); err != nil {
-		tr.Close()
-		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot start a session with the lab gateway at %s: %v", url, err))
+	if err := s.hello(ctx); err != nil {
+		return nil, err
 	}
 	go s.readLoop()
-	current = s
 	return s, nil
 }
 
 func (s *session) hello(ctx context.Context) error {
-	msg := wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "labnet"}.Append(nil))
-	if err := s.tr.WriteMessage(ctx, msg); err != nil {
+	if err := s.tr.WriteFrame(ctx, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "labnet"}.Append(nil)); err != nil {
 		return err
 	}
-	reply, err := s.tr.ReadMessage(ctx)
+	buf := getFrameBuf()
+	defer putFrameBuf(buf)
+	reply, err := s.tr.ReadMessage(ctx, *buf)
 	if err != nil {
 		return err
 	}
@@ -122,16 +144,27 @@ func (s *session) hello(ctx context.Context) error {
 	return fmt.Errorf("unexpected %v frame", f.Type)
 }
 
+// send writes one frame to the gateway.
 func (s *session) send(t wire.Type, id uint32, payload []byte) error {
-	msg := wire.Append(make([]byte, 0, wire.HeaderSize+len(payload)), t, id, payload)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
+	return s.sendLocked(t, id, payload)
+}
+
+// sendCredit returns n bytes of credit on a stream.
+func (s *session) sendCredit(id uint32, n int) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return s.sendLocked(wire.Continue, id, wire.Credit(s.credit[:0], uint32(n)))
+}
+
+func (s *session) sendLocked(t wire.Type, id uint32, payload []byte) error {
 	select {
 	case <-s.done:
 		return s.err
 	default:
 	}
-	if err := s.tr.WriteMessage(context.Background(), msg); err != nil {
+	if err := s.tr.WriteFrame(context.Background(), t, id, payload); err != nil {
 		s.fail(err)
 		return s.err
 	}
@@ -147,9 +180,13 @@ func (s *session) newID() uint32 {
 	return id
 }
 
+// readLoop reads and applies every frame from the gateway. Each message lands in a frame
+// buffer; when a stream keeps it (see rqueue), the next message goes into a fresh one.
 func (s *session) readLoop() {
+	buf := getFrameBuf()
+	defer func() { putFrameBuf(buf) }()
 	for {
-		msg, err := s.tr.ReadMessage(context.Background())
+		msg, err := s.tr.ReadMessage(context.Background(), *buf)
 		if err != nil {
 			s.fail(err)
 			return
@@ -159,22 +196,27 @@ func (s *session) readLoop() {
 			s.fail(fmt.Errorf("the gateway sent a bad frame: %w", err))
 			return
 		}
-		if err := s.dispatch(f); err != nil {
+		kept, err := s.dispatch(f, buf)
+		if err != nil {
 			s.fail(err)
 			return
+		}
+		if kept {
+			buf = getFrameBuf()
 		}
 	}
 }
 
-func (s *session) dispatch(f wire.Frame) error {
+// dispatch applies f, whose payload lies in buf. It reports whether a stream kept buf.
+func (s *session) dispatch(f wire.Frame, buf *[]byte) (kept bool, err error) {
 	if f.Stream == 0 {
 		if f.Type == wire.Close {
 			var c wire.CloseMsg
 			if c.Unmarshal(f.Payload) == nil {
-				return fmt.Errorf("the gateway ended the session: %s", c.Reason)
+				return false, fmt.Errorf("the gateway ended the session: %s", c.Reason)
 			}
 		}
-		return nil
+		return false, nil
 	}
 	s.mu.Lock()
 	st := s.streams[f.Stream]
@@ -183,19 +225,19 @@ func (s *session) dispatch(f wire.Frame) error {
 	pc := s.packets[f.Stream]
 	s.mu.Unlock()
 	if pc != nil {
-		return pc.handle(f)
+		return false, pc.handle(f)
 	}
 	if lk != nil {
 		s.answer(f, lk)
-		return nil
+		return false, nil
 	}
 	if ln != nil {
-		return ln.handle(f)
+		return false, ln.handle(f)
 	}
 	if st == nil {
-		return nil // a stream the program already closed
+		return false, nil // a stream the program already closed
 	}
-	return st.handle(f)
+	return st.handle(f, buf)
 }
 
 // fail ends the session: every socket sees the error.

@@ -24,8 +24,8 @@ type stream struct {
 	ready   bool  // Connected (or Accept) arrived
 	openErr error // the dial failed
 
-	buf     []byte // received, not yet read by the program
-	unacked int    // bytes read by the program and not yet credited back
+	rq      rqueue // received, not yet read by the program
+	unacked int    // bytes read (or dropped) and not yet credited back
 	rfin    bool   // the peer finished sending
 	rshut   bool   // the program shut its reading side
 	err     error  // the stream failed (reset, session lost)
@@ -42,38 +42,43 @@ func newStream(s *session, id uint32) *stream {
 	return &stream{s: s, id: id, linger: -1}
 }
 
-// handle applies one frame from the gateway.
-func (st *stream) handle(f wire.Frame) error {
+// handle applies one frame from the gateway. A DATA payload lies in buf, a frame buffer that
+// the stream's queue may keep (kept reports it).
+func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	switch f.Type {
 	case wire.Connected:
 		var m wire.ConnectedMsg
 		if err := m.Unmarshal(f.Payload); err != nil {
-			return err
+			return false, err
 		}
 		st.ready = true
 		st.credit = int(m.Window)
 		st.local, st.remote = m.Local, m.Remote
 		st.s.emit(Event{Stream: st.id, Kind: "connected", Addr: st.addr, Local: m.Local, Remote: m.Remote, Micros: int(m.Micros)})
 	case wire.Data:
+		if st.rq.n+st.unacked+len(f.Payload) > window {
+			return false, errnoErr(syscall.EPROTO, "the gateway sent more than the stream's window")
+		}
 		if st.closed || st.rshut {
-			// Nobody will read these bytes; keep the gateway's credit flowing.
-			go st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(len(f.Payload))))
-			return nil
+			// Nobody will read these bytes; keep the gateway's credit flowing. Not from
+			// here: the session's reader must not wait for a write.
+			st.unacked += len(f.Payload)
+			if st.unacked >= creditBatch {
+				n := st.unacked
+				st.unacked = 0
+				go st.s.sendCredit(st.id, n)
+			}
+			return false, nil
 		}
-		if len(st.buf)+len(f.Payload) > window {
-			return errnoErr(syscall.EPROTO, "the gateway sent more than the stream's window")
-		}
-		if len(st.buf) == 0 {
-			st.buf = nil // start afresh rather than grow a drained slice
-		}
-		st.buf = append(st.buf, f.Payload...)
 		st.s.emit(Event{Stream: st.id, Kind: "recv", Addr: st.addr, N: len(f.Payload), Data: f.Payload})
+		off := cap(*buf) - cap(f.Payload) // the payload is a slice of buf
+		kept = st.rq.push(buf, off, off+len(f.Payload))
 	case wire.Continue:
 		n, err := wire.ParseCredit(f.Payload)
 		if err != nil {
-			return err
+			return false, err
 		}
 		st.credit += int(n)
 	case wire.Fin:
@@ -82,7 +87,7 @@ func (st *stream) handle(f wire.Frame) error {
 	case wire.Close:
 		var m wire.CloseMsg
 		if err := m.Unmarshal(f.Payload); err != nil {
-			return err
+			return false, err
 		}
 		st.s.remove(st.id)
 		if !st.ready {
@@ -101,10 +106,10 @@ func (st *stream) handle(f wire.Frame) error {
 			st.s.emit(Event{Stream: st.id, Kind: "reset", Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
 		}
 	default:
-		return errnoErr(syscall.EPROTO, "unexpected "+f.Type.String()+" frame for a stream")
+		return false, errnoErr(syscall.EPROTO, "unexpected "+f.Type.String()+" frame for a stream")
 	}
 	st.broadcast()
-	return nil
+	return kept, nil
 }
 
 // fail ends the stream with err (the session is gone).
@@ -127,17 +132,16 @@ func (st *stream) Read(p []byte) (int, error) {
 		case st.closed:
 			st.mu.Unlock()
 			return 0, net.ErrClosed
-		case len(st.buf) > 0:
-			n := copy(p, st.buf)
-			st.buf = st.buf[n:]
+		case st.rq.n > 0:
+			n := st.rq.read(p)
 			st.unacked += n
 			var credit int
-			if st.unacked >= window/4 || (len(st.buf) == 0 && st.unacked >= window/16) {
+			if st.unacked >= creditBatch {
 				credit, st.unacked = st.unacked, 0
 			}
 			st.mu.Unlock()
 			if credit > 0 {
-				st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(credit)))
+				st.s.sendCredit(st.id, credit)
 			}
 			return n, nil
 		case st.rfin || st.rshut:
@@ -159,7 +163,7 @@ func (st *stream) Read(p []byte) (int, error) {
 }
 
 func (st *stream) Write(p []byte) (int, error) {
-	if len(p) > 0 {
+	if len(p) > 0 && steppingNow() {
 		st.s.pause(Event{Stream: st.id, Kind: "send", Addr: st.addr, N: len(p)}, fmt.Sprintf("about to send %s to %s", plural(len(p), "byte"), st.addr))
 	}
 	written := 0
@@ -237,9 +241,10 @@ func (st *stream) CloseRead() error {
 		return net.ErrClosed
 	}
 	st.rshut = true
-	if n := len(st.buf) + st.unacked; n > 0 {
-		st.buf, st.unacked = nil, 0
-		go st.s.send(wire.Continue, st.id, wire.Credit(nil, uint32(n)))
+	if n := st.rq.n + st.unacked; n > 0 {
+		st.rq.reset()
+		st.unacked = 0
+		go st.s.sendCredit(st.id, n)
 	}
 	st.broadcast()
 	return nil
@@ -257,7 +262,7 @@ func (st *stream) Close() error {
 	if st.linger == 0 {
 		code, kind = wire.CodeReset, "reset-sent"
 	}
-	st.buf = nil
+	st.rq.reset()
 	st.broadcast()
 	st.mu.Unlock()
 	st.s.remove(st.id)
