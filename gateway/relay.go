@@ -305,13 +305,6 @@ func (s *session) fail(reason string) error {
 	return protocolError{reason}
 }
 
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
 // frameBufs hold outgoing frames, with room in front for the WebSocket header.
 var frameBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
