@@ -11,7 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"syscall/js"
-	_ "unsafe" // for go:linkname
+	"unsafe"
 
 	"socketlab/wire"
 )
@@ -37,7 +37,11 @@ func init() {
 		return ""
 	}
 	if cfg.Type() == js.TypeObject && cfg.Get("event").Type() == js.TypeFunction {
-		observer = func(b []byte) { cfg.Call("event", string(b)) }
+		observer = func(b []byte) {
+			// The call makes a JavaScript string of the bytes before it returns, so they
+			// need no Go string of their own.
+			cfg.Call("event", unsafe.String(unsafe.SliceData(b), len(b)))
+		}
 	}
 	if cfg.Type() == js.TypeObject && cfg.Get("pause").Type() == js.TypeFunction {
 		stepping = func() bool { return cfg.Get("stepping").Truthy() }
