@@ -114,7 +114,7 @@ func TestRawWebSocketAllocatesNothing(t *testing.T) {
 	if want := wire.Append(nil, wire.Data, 3, payload); !bytes.Equal(got, want) {
 		t.Fatalf("the client sent %x..., want %x...", got[:16], want[:16])
 	}
-	if allocs := testing.AllocsPerRun(200, roundTrip); allocs != 0 {
+	if allocs := testing.AllocsPerRun(200, roundTrip); allocs != 0 && !raceOn {
 		t.Errorf("a frame written and one read allocate %v times, want 0", allocs)
 	}
 }
@@ -138,7 +138,7 @@ func TestStreamDataPathAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if allocs := testing.AllocsPerRun(200, round); allocs != 0 {
+	if allocs := testing.AllocsPerRun(200, round); allocs != 0 && !raceOn {
 		t.Errorf("receiving, reading and sending allocate %v times a round, want 0", allocs)
 	}
 
@@ -161,7 +161,7 @@ func TestStreamDataPathAllocatesNothing(t *testing.T) {
 			t.Fatalf("read %d bytes, want %d", n, len(small))
 		}
 	})
-	if allocs != 0 {
+	if allocs != 0 && !raceOn {
 		t.Errorf("waking a waiting reader allocates %v times a message, want 0", allocs)
 	}
 	st.Close()

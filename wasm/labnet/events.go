@@ -1,7 +1,9 @@
 package labnet
 
 import (
+	"bytes"
 	"encoding/json"
+	"sync"
 	"time"
 )
 
@@ -23,7 +25,8 @@ type Event struct {
 	Text   string   `json:"text,omitempty"` // pause: what is about to happen, in words
 }
 
-// observer receives events as JSON; nil drops them. Set per platform.
+// observer receives events as JSON; nil drops them. It may not keep the bytes. Set per
+// platform.
 var observer func(json []byte)
 
 // stepper, when set, is called before each socket operation with what is about to happen and
@@ -59,11 +62,27 @@ func (s *session) emit(e Event) {
 	}
 }
 
+// report encodes e as JSON into a buffer the session keeps (a stream's bytes make big
+// events, and the wire view wants every one) and hands it to the observer, which must be done
+// with it when it returns.
 func (s *session) report(e Event) {
 	e.T = float64(time.Since(s.started).Microseconds()) / 1000
-	b, err := json.Marshal(e)
-	if err != nil {
+	s.events.Lock()
+	defer s.events.Unlock()
+	s.events.buf.Reset()
+	if s.events.enc == nil {
+		s.events.enc = json.NewEncoder(&s.events.buf)
+	}
+	if s.events.enc.Encode(e) != nil {
 		return
 	}
-	observer(b)
+	b := s.events.buf.Bytes()
+	observer(b[:len(b)-1]) // without Encode's newline
+}
+
+// eventBuffer is where a session encodes its events.
+type eventBuffer struct {
+	sync.Mutex
+	buf bytes.Buffer
+	enc *json.Encoder
 }

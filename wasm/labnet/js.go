@@ -11,7 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"syscall/js"
-	_ "unsafe" // for go:linkname
+	"unsafe"
 
 	"socketlab/wire"
 )
@@ -37,7 +37,11 @@ func init() {
 		return ""
 	}
 	if cfg.Type() == js.TypeObject && cfg.Get("event").Type() == js.TypeFunction {
-		observer = func(b []byte) { cfg.Call("event", string(b)) }
+		observer = func(b []byte) {
+			// The call makes a JavaScript string of the bytes before it returns, so they
+			// need no Go string of their own.
+			cfg.Call("event", unsafe.String(unsafe.SliceData(b), len(b)))
+		}
 	}
 	if cfg.Type() == js.TypeObject && cfg.Get("pause").Type() == js.TypeFunction {
 		stepping = func() bool { return cfg.Get("stepping").Truthy() }
@@ -72,6 +76,7 @@ func init() {
 type wsjs struct {
 	s       js.Value // the worker's socket object
 	in, out js.Value
+	inLen   int
 	outBody js.Value // out from the payload's offset on
 	wakeFn  js.Func
 	wake    chan struct{}
@@ -109,6 +114,7 @@ func dialWebSocket(ctx context.Context, url string) (transport, error) {
 		return nil, err
 	}
 	c.in, c.out = c.s.Get("in"), c.s.Get("out")
+	c.inLen = c.in.Length()
 	c.outBody = c.out.Call("subarray", len(c.head))
 	for {
 		switch c.s.Get("state").Int() {
@@ -139,7 +145,7 @@ func (c *wsjs) ReadMessage(ctx context.Context, buf []byte) ([]byte, error) {
 	for {
 		n := c.s.Call("recv").Int()
 		switch {
-		case n > len(buf) || n > c.in.Length():
+		case n > len(buf) || n > c.inLen:
 			return nil, fmt.Errorf("the gateway sent a message of %d bytes, over the %d-byte limit", n, len(buf))
 		case n >= 0:
 			js.CopyBytesToGo(buf[:n], c.in)

@@ -43,6 +43,8 @@ type session struct {
 	wmu    sync.Mutex // serialises writes
 	credit [4]byte    // a CONTINUE's payload, under wmu
 
+	events eventBuffer
+
 	mu        sync.Mutex
 	next      uint32
 	streams   map[uint32]*stream

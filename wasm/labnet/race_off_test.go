@@ -1,0 +1,5 @@
+//go:build !race
+
+package labnet
+
+const raceOn = false
