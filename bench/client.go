@@ -197,17 +197,23 @@ func maskXOR(key uint32, p []byte) {
 
 // muxConn is one stream of the gateway's multiplexed protocol (docs/protocol.md) on a
 // session of its own: HELLO, CONNECT, then DATA within the gateway's credit, CONTINUE for
-// what it reads.
+// what it reads. Whoever needs the gateway's frames reads them, in the caller's goroutine:
+// Read takes a DATA payload straight from the socket into the caller's slice, and Write,
+// when it has no credit, reads until a CONTINUE comes. So a byte is copied once on the way
+// in, as with plain TCP, and nothing is handed between goroutines.
 type muxConn struct {
 	ws *wsClient
 	id uint32
 
+	rmu     sync.Mutex // held by whoever reads from the WebSocket
+	left    int        // payload bytes of the current DATA frame not yet read
+	owed    int        // bytes read and not yet returned as credit
+	early   []byte     // DATA that came while Write waited for credit
+	readErr error      // what ended reading: every later read reports it
+
 	mu     sync.Mutex
 	cond   *sync.Cond
 	credit int
-	err    error
-
-	pr *io.PipeReader
 }
 
 // muxWindow is the credit the benchmark's client grants the gateway on each stream.
@@ -245,9 +251,6 @@ func dialMux(addr, target string) (*muxConn, error) {
 				return fail(err)
 			}
 			m.credit = int(c.Window)
-			pr, pw := io.Pipe()
-			m.pr = pr
-			go m.readLoop(pw, buf)
 			return m, nil
 		case f.Type == wire.Close:
 			var c wire.CloseMsg
@@ -257,45 +260,129 @@ func dialMux(addr, target string) (*muxConn, error) {
 	}
 }
 
-// readLoop hands the gateway's bytes to the reader and returns credit once a quarter of the
-// window has been read, as the program-side runtime does.
-func (m *muxConn) readLoop(pw *io.PipeWriter, buf []byte) {
-	var credit [4]byte
-	owed := 0
-	for {
-		msg, err := m.ws.readMessage(buf)
-		if err == nil {
-			var f wire.Frame
-			if f, err = wire.Decode(msg); err == nil {
-				switch f.Type {
-				case wire.Data:
-					if _, err = pw.Write(f.Payload); err == nil {
-						if owed += len(f.Payload); owed >= muxWindow/4 {
-							binary.BigEndian.PutUint32(credit[:], uint32(owed))
-							err = m.ws.writeMessage(wire.Append(nil, wire.Continue, m.id, nil), credit[:])
-							owed = 0
-						}
-					}
-				case wire.Continue:
-					n, _ := wire.ParseCredit(f.Payload)
-					m.mu.Lock()
-					m.credit += int(n)
-					m.cond.Broadcast()
-					m.mu.Unlock()
-				case wire.Fin:
-					err = io.EOF
-				case wire.Close:
-					err = io.EOF
-				}
-			}
+// nextData reads frames until a DATA frame's payload is next on the socket. Call with rmu
+// held.
+func (m *muxConn) nextData() error {
+	for m.left == 0 {
+		if err := m.readFrame(); err != nil {
+			return err
 		}
-		if err != nil {
-			pw.CloseWithError(err)
-			m.mu.Lock()
-			m.err = err
-			m.cond.Broadcast()
+	}
+	return nil
+}
+
+// readFrame reads one frame: a DATA frame's payload is left on the socket for the caller,
+// credit is added, the end of the stream is io.EOF. Call with rmu held.
+func (m *muxConn) readFrame() error {
+	if m.readErr == nil {
+		m.readErr = m.frame()
+	}
+	if m.readErr != nil {
+		m.mu.Lock()
+		m.cond.Broadcast() // a writer waiting for credit gets the error
+		m.mu.Unlock()
+	}
+	return m.readErr
+}
+
+func (m *muxConn) frame() error {
+	if err := m.ws.nextFrame(); err != nil {
+		return err
+	}
+	n := int(m.ws.left)
+	if n < wire.HeaderSize {
+		return errors.New("a frame without its header")
+	}
+	var h [wire.HeaderSize + 4]byte
+	if _, err := io.ReadFull(m.ws.br, h[:wire.HeaderSize]); err != nil {
+		return err
+	}
+	n -= wire.HeaderSize
+	m.ws.left = 0
+	switch wire.Type(h[0]) {
+	case wire.Data:
+		m.left = n
+	case wire.Continue:
+		if n != 4 {
+			return errors.New("a CONTINUE frame of the wrong size")
+		}
+		if _, err := io.ReadFull(m.ws.br, h[wire.HeaderSize:]); err != nil {
+			return err
+		}
+		m.mu.Lock()
+		m.credit += int(binary.BigEndian.Uint32(h[wire.HeaderSize:]))
+		m.cond.Broadcast()
+		m.mu.Unlock()
+	case wire.Fin, wire.Close:
+		return io.EOF
+	default:
+		_, err := m.ws.br.Discard(n)
+		return err
+	}
+	return nil
+}
+
+// consumed counts n bytes read and returns credit once a quarter of the window has been
+// read, as the program-side runtime does. Call with rmu held.
+func (m *muxConn) consumed(n int) error {
+	if m.owed += n; m.owed < muxWindow/4 {
+		return nil
+	}
+	var credit [4]byte
+	binary.BigEndian.PutUint32(credit[:], uint32(m.owed))
+	m.owed = 0
+	return m.ws.writeMessage(wire.Append(nil, wire.Continue, m.id, nil), credit[:])
+}
+
+func (m *muxConn) Read(p []byte) (int, error) {
+	m.rmu.Lock()
+	defer func() {
+		m.rmu.Unlock()
+		m.mu.Lock()
+		m.cond.Broadcast() // a writer waiting to read for credit may now
+		m.mu.Unlock()
+	}()
+	if len(m.early) > 0 {
+		n := copy(p, m.early)
+		m.early = m.early[n:]
+		return n, m.consumed(n)
+	}
+	if err := m.nextData(); err != nil {
+		return 0, err
+	}
+	n, err := m.ws.br.Read(p[:min(len(p), m.left)])
+	m.left -= n
+	if err != nil {
+		return n, err
+	}
+	return n, m.consumed(n)
+}
+
+// awaitCredit waits until the gateway grants credit, reading its frames meanwhile unless
+// another goroutine is.
+func (m *muxConn) awaitCredit() error {
+	for {
+		m.mu.Lock()
+		if m.credit > 0 {
 			m.mu.Unlock()
-			return
+			return nil
+		}
+		if !m.rmu.TryLock() {
+			m.cond.Wait() // the reader broadcasts what it finds
+			m.mu.Unlock()
+			continue
+		}
+		m.mu.Unlock()
+		err := m.readFrame()
+		if err == nil && m.left > 0 { // DATA before the credit: keep it for Read
+			start := len(m.early)
+			m.early = append(m.early, make([]byte, m.left)...)
+			_, err = io.ReadFull(m.ws.br, m.early[start:])
+			m.left = 0
+		}
+		m.rmu.Unlock()
+		if err != nil {
+			return err
 		}
 	}
 }
@@ -303,14 +390,10 @@ func (m *muxConn) readLoop(pw *io.PipeWriter, buf []byte) {
 func (m *muxConn) Write(p []byte) (int, error) {
 	hdr := wire.Append(make([]byte, 0, wire.HeaderSize), wire.Data, m.id, nil)
 	for done := 0; done < len(p); {
+		if err := m.awaitCredit(); err != nil {
+			return done, err
+		}
 		m.mu.Lock()
-		for m.credit == 0 && m.err == nil {
-			m.cond.Wait()
-		}
-		if m.err != nil {
-			m.mu.Unlock()
-			return done, m.err
-		}
 		n := min(len(p)-done, m.credit, wire.MaxData)
 		m.credit -= n
 		m.mu.Unlock()
@@ -322,11 +405,8 @@ func (m *muxConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (m *muxConn) Read(p []byte) (int, error) { return m.pr.Read(p) }
-
 func (m *muxConn) Close() error {
 	m.ws.writeMessage(wire.Append(nil, wire.Close, 0, nil), nil)
-	m.pr.Close()
 	return m.ws.Close()
 }
 

@@ -137,9 +137,10 @@ func (st *stream) kickLocked() {
 	}()
 }
 
-// readLoop copies the peer's bytes to the program, never more than the program's credit. It
-// waits for the socket with only the stream's small buffer, so an idle stream holds no large
-// one, and reads straight into the frame it sends.
+// readLoop copies the peer's bytes to the program, never more than the program's credit. An
+// idle stream waits in a read into its small buffer, so it holds no large one. A read that
+// fills it means more is coming: the stream then moves the bytes through a pipe with splice(2)
+// (or, where it cannot, reads into a pooled buffer) until the socket is drained for now.
 func (st *stream) readLoop() {
 	idle := st.s.relay.limits().IdleTimeout
 	st.mu.Lock()
@@ -148,10 +149,19 @@ func (st *stream) readLoop() {
 	if idle > 0 {
 		conn.SetReadDeadline(time.Now().Add(idle))
 	}
-	var bp *[]byte
+	var (
+		bp       *[]byte
+		sp       *splicer
+		readable *readWaiter
+		splicing bool // moving bytes through sp's pipe
+		waiting  bool // a bulk transfer paused: wait for the socket without buffer or pipe
+	)
 	defer func() {
 		if bp != nil {
 			putRelayBuf(bp)
+		}
+		if sp != nil {
+			sp.release()
 		}
 	}()
 	for {
@@ -170,28 +180,56 @@ func (st *stream) readLoop() {
 		credit := st.credit
 		st.mu.Unlock()
 
-		// An idle stream waits in a read into its small buffer; a read that fills it means
-		// more is coming, and the stream reads on with a large one until the socket is drained.
-		buf := st.small[:]
-		if bp != nil {
-			buf = *bp
-		}
-		n := min(len(buf)-dataAt, credit, wire.MaxData)
-		k, err := conn.Read(buf[dataAt : dataAt+n])
-		if k > 0 {
-			st.mu.Lock()
-			st.credit -= k
-			st.mu.Unlock()
-			if !st.account(k) || st.s.sendData(st.id, buf, k) != nil {
+		var k int
+		var err error
+		switch {
+		case waiting:
+			if readable == nil {
+				readable = newReadWaiter(st.raw)
+			}
+			if err = readable.wait(); err == nil {
+				waiting, splicing = false, true
+			}
+		case splicing:
+			n := min(credit, pipeSize)
+			var ok bool
+			if k, ok, err = sp.fill(n); !ok {
+				splicing, bp = false, getRelayBuf() // no pipe to be had: read the plain way
+				continue
+			}
+			if k > 0 && (!st.toProgram(k) || st.s.ws.spliceMessages(sp, st.id, k) != nil) {
 				return
 			}
-		}
-		switch {
-		case bp == nil && k == len(st.small)-dataAt:
-			bp = getRelayBuf()
-		case bp != nil && k < n:
-			putRelayBuf(bp) // drained for now: wait without it
-			bp = nil
+			if k < n && err == nil {
+				// Drained for now. A bulk transfer waits for more without holding the pipe;
+				// a short answer goes back to the small buffer.
+				sp.release()
+				splicing, waiting = false, k >= bulkRead
+			}
+		default:
+			buf := st.small[:]
+			if bp != nil {
+				buf = *bp
+			}
+			n := min(len(buf)-dataAt, credit, wire.MaxData)
+			k, err = conn.Read(buf[dataAt : dataAt+n])
+			if k > 0 && (!st.toProgram(k) || st.s.sendData(st.id, buf, k) != nil) {
+				return
+			}
+			switch {
+			case bp == nil && k == len(st.small)-dataAt:
+				if sp == nil {
+					sp = newSplicer(conn, st.s.ws)
+				}
+				if sp != nil {
+					splicing = true
+				} else {
+					bp = getRelayBuf()
+				}
+			case bp != nil && k < n:
+				putRelayBuf(bp) // drained for now: wait without it
+				bp = nil
+			}
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			last := time.Unix(0, st.lastActive.Load())
@@ -218,6 +256,19 @@ func (st *stream) readLoop() {
 			return
 		}
 	}
+}
+
+// bulkRead is a read large enough to say the peer is streaming: when the socket is drained
+// after one, the stream waits to splice again rather than to read a small answer.
+const bulkRead = 16 << 10
+
+// toProgram takes k bytes read from the socket off the program's credit and charges them; it
+// reports false when the stream must stop.
+func (st *stream) toProgram(k int) bool {
+	st.mu.Lock()
+	st.credit -= k
+	st.mu.Unlock()
+	return st.account(k)
 }
 
 // writeLoop writes the program's bytes that the socket could not take at once, and finishes

@@ -266,19 +266,57 @@ func (b *bridge) down() {
 		return
 	}
 	readable := newReadWaiter(raw)
+	sp := newSplicer(b.tc, b.ws)
 	for {
-		// Wait without a buffer, so an idle connection holds none.
+		// Wait without a buffer or a pipe, so an idle connection holds neither.
 		if err := readable.wait(); err != nil {
 			if b.readFailed(b.tc, err, true) {
 				continue
 			}
 			return
 		}
+		if sp != nil {
+			again, ok := b.spliceDown(sp)
+			if ok && !again {
+				return
+			}
+			if ok {
+				continue
+			}
+		}
 		bp := getRelayBuf()
 		again := b.pumpDown(*bp)
 		putRelayBuf(bp)
 		if !again {
 			return
+		}
+	}
+}
+
+// spliceDown moves the target's bytes to the client through sp's pipe while they keep
+// coming, as messages of at most relayBuf bytes. It reports again as pumpDown does, and ok
+// false when no pipe could be had (nothing was read then).
+func (b *bridge) spliceDown(sp *splicer) (again, ok bool) {
+	defer sp.release()
+	for {
+		k, ok, err := sp.fill(pipeSize)
+		if !ok {
+			return false, false
+		}
+		if k > 0 {
+			if !b.account(k) {
+				return false, true
+			}
+			if err := b.ws.spliceBinary(sp, nil, k, relayBuf); err != nil {
+				b.end(1011, "the client connection failed: "+err.Error())
+				return false, true
+			}
+		}
+		if err != nil {
+			return b.readFailed(b.tc, err, true), true
+		}
+		if k < pipeSize {
+			return true, true // drained for now: give the pipe back while we wait
 		}
 	}
 }
