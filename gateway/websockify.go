@@ -26,9 +26,10 @@ import (
 //
 // The WebSocket side is written out here rather than taken from a library: the relay reads
 // each frame straight into a pooled buffer, unmasks it in place and writes it to the socket in
-// one call, and writes each server frame (header and payload) in one call. An idle connection
-// holds no buffer at all: both directions wait for the socket to become readable before they
-// take one from the pool.
+// one call, and writes each server frame (header and payload) in one call; downward, the
+// target's bytes go through a pipe with splice(2) where the system has it (splice_linux.go).
+// An idle connection holds no buffer or pipe: both directions wait for the socket to become
+// readable before they take one from the pool.
 //
 // When the connection cannot be made the WebSocket is closed with status 4000 plus the
 // protocol's close code (4001 refused, 4008 policy, 4010 limit, ...) and a reason for people.

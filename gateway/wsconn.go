@@ -24,7 +24,9 @@ import (
 // learners' bytes: /ws, where each message is one frame of the wire protocol, and
 // /websockify, where the messages are the bytes of one TCP connection. Both read frames
 // straight into pooled buffers, unmask them in place, and write each server frame (header and
-// payload) in one call. Only binary messages are spoken; no extensions are agreed.
+// payload) in one call, or, for a busy connection's bytes on their way down, the header and
+// then the payload spliced from a pipe (splice_linux.go). Only binary messages are spoken; no
+// extensions are agreed.
 
 // wsAcceptGUID is the fixed string a WebSocket server hashes with the client's key.
 const wsAcceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
