@@ -32,7 +32,9 @@ type wsClient struct {
 	mask bool
 }
 
-func dialWS(addr, path string) (*wsClient, error) { return dialWSBuf(addr, path, 64<<10) }
+// Its read buffer is small: a frame's header and small messages come through it, and reads
+// of a large payload into a large slice bypass it.
+func dialWS(addr, path string) (*wsClient, error) { return dialWSBuf(addr, path, 4<<10) }
 
 // dialWSBuf is dialWS with a read buffer of bufSize bytes.
 func dialWSBuf(addr, path string, bufSize int) (*wsClient, error) {
@@ -62,7 +64,7 @@ func dialWSBuf(addr, path string, bufSize int) (*wsClient, error) {
 		c.Close()
 		return nil, fmt.Errorf("handshake with %s%s: %s", addr, path, resp.Status)
 	}
-	return &wsClient{conn: c, br: br, wbuf: make([]byte, 14+chunk+wire.HeaderSize)}, nil
+	return &wsClient{conn: c, br: br}, nil // wbuf grows with the largest message written
 }
 
 // writeMessage sends p as one binary message; pre is prepended (a wire frame header).
@@ -216,8 +218,11 @@ type muxConn struct {
 	credit int
 }
 
-// muxWindow is the credit the benchmark's client grants the gateway on each stream.
-const muxWindow = 1 << 20
+// muxWindow is the credit the benchmark's client grants the gateway on each stream: 4 MiB,
+// about what Linux lets a TCP receive buffer grow to (tcp_rmem's largest is 6 MiB), so the
+// gateway's downward pace is set by the client reading, as the references' is by TCP, and not
+// by a credit round trip every quarter window. The program-side runtime grants 256 KiB.
+const muxWindow = 4 << 20
 
 func dialMux(addr, target string) (*muxConn, error) {
 	ws, err := dialWS(addr, "/ws?learner=benchmark-learner")
