@@ -106,7 +106,14 @@ func (st *stream) dial(m wire.ConnectMsg) {
 		st.abort()
 		return
 	}
-	st.run()
+	// The stream's reader runs on a goroutine of its own, started now: its stack begins
+	// small, where this one has grown through name resolution, the policy and the connect,
+	// and an idle stream would keep that stack for as long as it is open.
+	st.s.wg.Add(1)
+	go func() {
+		defer st.s.wg.Done()
+		st.run()
+	}()
 }
 
 // attachLocked gives the stream its connected socket. Call with mu held.
