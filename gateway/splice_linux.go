@@ -136,9 +136,7 @@ func (sp *splicer) fillSome(fd uintptr) bool {
 // send writes one binary message: prefix (at most 16 bytes) then n bytes from the pipe. Call
 // it with ws.wmu held. more says another message follows at once.
 func (sp *splicer) send(prefix []byte, n int, more bool) error {
-	var h [wsMaxHeader]byte
-	hl := frameHeader(h[:], wsBinary, len(prefix)+n)
-	sp.hdrN = copy(sp.hdr[:], h[:hl])
+	sp.hdrN = frameHeader(sp.hdr[:], wsBinary, len(prefix)+n)
 	sp.hdrN += copy(sp.hdr[sp.hdrN:], prefix)
 	sp.out, sp.more, sp.err = n, more, nil
 	if err := sp.dst.Write(sp.sendFn); err != nil {

@@ -277,13 +277,12 @@ func (b *bridge) down() {
 			return
 		}
 		if sp != nil {
-			again, ok := b.spliceDown(sp)
-			if ok && !again {
-				return
-			}
-			if ok {
+			if again, ok := b.spliceDown(sp); ok {
+				if !again {
+					return
+				}
 				continue
-			}
+			} // no pipe to be had: read the plain way
 		}
 		bp := getRelayBuf()
 		again := b.pumpDown(*bp)
