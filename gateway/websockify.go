@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -364,6 +365,14 @@ func (b *bridge) readFailed(c net.Conn, err error, target bool) bool {
 	return false
 }
 
+// upBuf is the size of the pooled buffers the bridge reads a client's frames into. Reads and
+// writes of a few frames at once cost less per byte than one each: every write to the target
+// also wakes the process at the other end. On the benchmark, 256 KiB moved uploads for about a
+// fifth less CPU than 64 KiB, and faster. A bridge holds one only while bytes keep coming.
+const upBuf = 256 << 10
+
+var upBufs = sync.Pool{New: func() any { b := make([]byte, upBuf); return &b }}
+
 // up copies the client's messages to the target.
 func (b *bridge) up() {
 	ws := b.ws
@@ -382,7 +391,7 @@ func (b *bridge) up() {
 	)
 	release := func() {
 		if bp != nil {
-			putRelayBuf(bp)
+			upBufs.Put(bp)
 			bp = nil
 		}
 	}
@@ -399,7 +408,7 @@ func (b *bridge) up() {
 			}
 		}
 		if bp == nil {
-			bp = getRelayBuf()
+			bp = upBufs.Get().(*[]byte)
 		}
 		buf := *bp
 		var n int
