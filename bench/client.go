@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
@@ -11,7 +12,7 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"net"
-	"net/http"
+	"slices"
 	"sync"
 
 	"socketlab/wire"
@@ -53,29 +54,74 @@ func dialWSBuf(addr, path string, bufSize int) (*wsClient, error) {
 		return nil, err
 	}
 	br := bufio.NewReaderSize(c, bufSize)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		c.Close()
-		return nil, err
-	}
-	resp.Body.Close()
 	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	if resp.StatusCode != 101 || resp.Header.Get("Sec-WebSocket-Accept") != base64.StdEncoding.EncodeToString(sum[:]) {
+	if err := readHandshake(br, base64.StdEncoding.EncodeToString(sum[:])); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("handshake with %s%s: %s", addr, path, resp.Status)
+		return nil, fmt.Errorf("handshake with %s%s: %v", addr, path, err)
 	}
 	return &wsClient{conn: c, br: br}, nil // wbuf grows with the largest message written
 }
 
+// readHandshake reads the server's answer to the handshake: a 101 whose Sec-WebSocket-Accept
+// is accept. It reads the header lines in place, as a browser's network code would, rather
+// than build an http.Response: the benchmark's client shares the machine with the relay it
+// measures, so what it spends on each session opening counts against the relay.
+func readHandshake(br *bufio.Reader, accept string) error {
+	status, err := br.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(status, []byte("HTTP/1.1 101 ")) {
+		return fmt.Errorf("answered %q", bytes.TrimSpace(status))
+	}
+	accepted := false
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		if bytes.EqualFold(name, []byte("Sec-WebSocket-Accept")) && string(bytes.TrimSpace(value)) == accept {
+			accepted = true
+		}
+	}
+	if !accepted {
+		return errors.New("the answer has no matching Sec-WebSocket-Accept")
+	}
+	return nil
+}
+
 // writeMessage sends p as one binary message; pre is prepended (a wire frame header).
 func (w *wsClient) writeMessage(pre, p []byte) error {
-	n := len(pre) + len(p)
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	if cap(w.wbuf) < 14+n {
-		w.wbuf = make([]byte, 14+n)
+	w.wbuf = appendMessage(w.wbuf[:0], pre, p)
+	_, err := w.conn.Write(w.wbuf)
+	return err
+}
+
+// writeMessages sends each of msgs as a binary message, all in one write.
+func (w *wsClient) writeMessages(msgs ...[]byte) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	w.wbuf = w.wbuf[:0]
+	for _, m := range msgs {
+		w.wbuf = appendMessage(w.wbuf, m, nil)
 	}
-	b := w.wbuf[:14+n]
+	_, err := w.conn.Write(w.wbuf)
+	return err
+}
+
+// appendMessage appends to buf a masked binary message carrying pre and then p.
+func appendMessage(buf, pre, p []byte) []byte {
+	n := len(pre) + len(p)
+	start := len(buf)
+	buf = slices.Grow(buf, 14+n)[:start+14+n]
+	b := buf[start:]
 	b[0] = 0x82
 	hl := 2
 	switch {
@@ -96,8 +142,7 @@ func (w *wsClient) writeMessage(pre, p []byte) error {
 	copy(body, pre)
 	copy(body[len(pre):], p)
 	maskXOR(key, body)
-	_, err := w.conn.Write(b[:hl+4+n])
-	return err
+	return buf[:start+hl+4+n]
 }
 
 func (w *wsClient) Write(p []byte) (int, error) {
@@ -232,14 +277,13 @@ func dialMux(addr, target string) (*muxConn, error) {
 	m := &muxConn{ws: ws, id: 1}
 	m.cond = sync.NewCond(&m.mu)
 	fail := func(err error) (*muxConn, error) { ws.conn.Close(); return nil, err }
-	if err := ws.writeMessage(wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "bench"}.Append(nil)), nil); err != nil {
-		return fail(err)
-	}
+	// HELLO and CONNECT go in one write: CONNECT needs nothing from HELLO's answer.
 	connect := wire.ConnectMsg{Kind: wire.KindDial, Window: muxWindow, Network: "tcp", Remote: target}
-	if err := ws.writeMessage(wire.Append(nil, wire.Connect, m.id, connect.Append(nil)), nil); err != nil {
+	if err := ws.writeMessages(wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "bench"}.Append(nil)),
+		wire.Append(nil, wire.Connect, m.id, connect.Append(nil))); err != nil {
 		return fail(err)
 	}
-	buf := make([]byte, 0, wire.MaxFrame)
+	buf := make([]byte, 0, 256) // HELLO's and CONNECTED's answers are small; it grows if need be
 	for {
 		msg, err := ws.readMessage(buf)
 		if err != nil {

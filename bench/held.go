@@ -76,10 +76,8 @@ func holdOne(addr, learner string, buf []byte) (*wsClient, error) {
 		return nil, err
 	}
 	fail := func(err error) (*wsClient, error) { c.conn.Close(); return nil, err }
-	if err := c.writeMessage(wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "bench"}.Append(nil)), nil); err != nil {
-		return fail(err)
-	}
-	if err := c.writeMessage(wire.Append(nil, wire.Lookup, 1, wire.LookupMsg{Network: "ip", Host: "localhost"}.Append(nil)), nil); err != nil {
+	if err := c.writeMessages(wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "bench"}.Append(nil)),
+		wire.Append(nil, wire.Lookup, 1, wire.LookupMsg{Network: "ip", Host: "localhost"}.Append(nil))); err != nil {
 		return fail(err)
 	}
 	for {

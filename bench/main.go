@@ -163,7 +163,9 @@ func main() {
 			check(p, "sessions", err)
 			add(p, "open", m.perOpen)
 			add(p, "failed", float64(m.failed))
+			add(p, "openbench", m.benchCPU)
 			if p.proc != nil {
+				add(p, "openrelay", m.relayCPU)
 				add(p, "idle", m.idle)
 				add(p, "used", m.used)
 			}
@@ -285,6 +287,8 @@ func pingPong(p *path, n int) (p50, p99 float64, err error) {
 type manyResult struct {
 	perOpen    float64 // µs per session over the first timed sessions, opened 8 at a time
 	failed     int
+	benchCPU   float64 // µs of this process's CPU (clients and target) per session opened
+	relayCPU   float64 // µs of the relay's CPU per session opened
 	idle, used float64 // KiB of relay memory per session, idle and after 32 KiB each way
 }
 
@@ -303,6 +307,12 @@ func openMany(p *path, timed int) (manyResult, error) {
 	var wg sync.WaitGroup
 	timed = min(timed, len(conns))
 	var timedEl atomic.Int64
+	// The CPU both sides spend while sessions open: the relay's, and this process's (the
+	// clients and the target), which shares the machine with it.
+	benchCPU0, relayCPU0 := procCPU(os.Getpid()), time.Duration(0)
+	if p.proc != nil {
+		relayCPU0 = p.proc.usage().cpu
+	}
 	t0 := time.Now()
 	for range 8 {
 		wg.Add(1)
@@ -336,6 +346,11 @@ func openMany(p *path, timed int) (manyResult, error) {
 		}()
 	}
 	wg.Wait()
+	benchCPU := procCPU(os.Getpid()) - benchCPU0
+	var relayCPU time.Duration
+	if p.proc != nil {
+		relayCPU = p.proc.usage().cpu - relayCPU0
+	}
 	el := time.Duration(timedEl.Load())
 	if el == 0 { // too many failed
 		el = time.Since(t0)
@@ -343,6 +358,10 @@ func openMany(p *path, timed int) (manyResult, error) {
 	r.perOpen = float64(el.Microseconds()) / float64(timed)
 	r.failed = int(failed.Load())
 	open := len(conns) - r.failed
+	if open > 0 {
+		r.benchCPU = float64(benchCPU.Microseconds()) / float64(open)
+		r.relayCPU = float64(relayCPU.Microseconds()) / float64(open)
+	}
 	if p.proc != nil && open > 0 {
 		p.proc.settle()
 		r.idle = float64(p.proc.usage().rss-base.rss) / 1024 / float64(open)
@@ -415,6 +434,8 @@ func printTable(w io.Writer, paths []*path, res map[string]map[string]figure, si
 		{"p50", "ping-pong p50, µs", "%.0f", true, false},
 		{"p99", "ping-pong p99, µs", "%.0f", true, false},
 		{"open", fmt.Sprintf("open a session, µs (8 at a time, over the first %d)", timedOpens), "%.0f", true, false},
+		{"openrelay", "… relay CPU per session opened, µs", "%.0f", false, false},
+		{"openbench", "… the benchmark's own CPU per session opened (clients and target), µs", "%.0f", false, false},
 		{"failed", "sessions that failed to open", "%.0f", false, false},
 		{"idle", "relay memory per idle session, KiB", "%.1f", false, false},
 		{"used", "relay memory per session after traffic, KiB", "%.1f", false, false},

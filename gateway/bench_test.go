@@ -235,3 +235,68 @@ func streamExchange(b testing.TB, size int) func() {
 		}
 	}
 }
+
+// BenchmarkSessionOpen opens a /ws session, a stream to the echo server through it, proves
+// the stream with one echoed byte and closes both: what a program's first connection costs.
+// The client sends its handshake, HELLO and CONNECT in one write and reads the answers by
+// hand, so that it allocates little itself.
+func BenchmarkSessionOpen(b *testing.B) {
+	host, target := benchRelay(b)
+	req := []byte("GET /ws HTTP/1.1\r\nHost: " + host +
+		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	req = append(req, maskedFrame(wire.Append(nil, wire.Hello, 0, wire.HelloMsg{Version: wire.Version}.Append(nil)))...)
+	req = append(req, maskedFrame(wire.Append(nil, wire.Connect, 1, wire.ConnectMsg{Kind: wire.KindDial, Window: 256 << 10, Network: "tcp", Remote: target}.Append(nil)))...)
+	data := maskedFrame(wire.Append(nil, wire.Data, 1, []byte{'x'}))
+	buf := make([]byte, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.(*net.TCPConn).SetLinger(0)
+		if _, err := c.Write(req); err != nil {
+			b.Fatal(err)
+		}
+		// Read until CONNECTED, send a byte, read until its DATA comes back.
+		got, at, sent := 0, 0, false
+		for done := false; !done; {
+			n, err := c.Read(buf[got:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			got += n
+			if at == 0 {
+				i := strings.Index(string(buf[:got]), "\r\n\r\n")
+				if i < 0 {
+					continue
+				}
+				at = i + 4
+			}
+			for !done && got-at >= 2 {
+				hl, n := 2, int(buf[at+1]&0x7f)
+				if n == 126 {
+					hl, n = 4, int(binary.BigEndian.Uint16(buf[at+2:]))
+				}
+				if got-at < hl+n {
+					break
+				}
+				f, err := wire.Decode(buf[at+hl : at+hl+n])
+				if err != nil {
+					b.Fatal(err)
+				}
+				at += hl + n
+				switch {
+				case f.Type == wire.Connected && !sent:
+					c.Write(data)
+					sent = true
+				case f.Type == wire.Data && sent:
+					done = true
+				case f.Type == wire.Close:
+					b.Fatalf("closed: %q", f.Payload)
+				}
+			}
+		}
+		c.Close()
+	}
+}
