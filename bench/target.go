@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"sync"
 )
 
 // The target server every path ends at. A client starts with one command byte and an 8-byte
@@ -20,10 +21,18 @@ func serveTarget(l net.Listener) {
 		if err != nil {
 			return
 		}
+		noTimeWait(c)
 		go handleTarget(c)
 	}
 }
 
+// echoBufs serve the echo command: sessions by the thousand each echo a byte, and a buffer
+// allocated for each would have the benchmark's own collector compete with the relay.
+var echoBufs = sync.Pool{New: func() any { b := make([]byte, chunk); return &b }}
+
+// handleTarget serves one connection. It resets the connection when done (noTimeWait): the
+// relays close theirs first, and each of their ports would otherwise wait a minute in
+// TIME_WAIT, so that thousands of sessions in a row run out of ports.
 func handleTarget(c net.Conn) {
 	defer c.Close()
 	var cmd [cmdSize]byte
@@ -54,7 +63,9 @@ func handleTarget(c net.Conn) {
 		}
 		io.Copy(io.Discard, c)
 	case 'E':
-		io.CopyBuffer(c, struct{ io.Reader }{c}, make([]byte, chunk))
+		bp := echoBufs.Get().(*[]byte)
+		io.CopyBuffer(c, struct{ io.Reader }{c}, *bp)
+		echoBufs.Put(bp)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"socketlab/gateway/policy"
@@ -44,6 +45,10 @@ func maskedFrame(p []byte) []byte {
 	return f
 }
 
+// echoBufs keep benchRelay's echo server from allocating 64 KiB per connection, which would
+// swamp BenchmarkSessionOpen's count of what a session costs.
+var echoBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
 // benchRelay serves /ws and /websockify with every traffic limit off, allowing the given
 // loopback echo server.
 func benchRelay(b testing.TB) (base, target string) {
@@ -60,7 +65,9 @@ func benchRelay(b testing.TB) (base, target string) {
 			}
 			go func() {
 				defer c.Close()
-				io.CopyBuffer(c, struct{ io.Reader }{c}, make([]byte, 64<<10))
+				bp := echoBufs.Get().(*[]byte)
+				defer echoBufs.Put(bp)
+				io.CopyBuffer(c, struct{ io.Reader }{c}, *bp)
 			}()
 		}
 	}()
