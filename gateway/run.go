@@ -20,7 +20,7 @@ import (
 
 	"socketlab"
 	"socketlab/gateway/build"
-	"socketlab/wasm/overlay"
+	"socketlab/gateway/build/overlay"
 )
 
 const runUsage = `usage: socketlab run [flags] FILE.go [ARGS...]

@@ -23,11 +23,11 @@ import (
 
 	"socketlab"
 	"socketlab/gateway/build"
+	"socketlab/gateway/build/overlay"
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
 	"socketlab/lessons"
 	"socketlab/static"
-	"socketlab/wasm/overlay"
 )
 
 // Options configures a Server. The zero value is usable.

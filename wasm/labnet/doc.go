@@ -4,7 +4,7 @@
 // sockets and name lookups.
 //
 // In a js/wasm build the package's init installs a driver into the standard library's net
-// package (see wasm/overlay), so net.Dial, http.Get and every other user of net go through
+// package (see gateway/build/overlay), so net.Dial, http.Get and every other user of net go through
 // the gateway unmodified. The gateway URL comes from the Web Worker that runs the program
 // (globalThis.socketlab.gateway), which also opens the WebSocket for it
 // (globalThis.socketlab.socket). Each socket event is reported to the page for the wire view

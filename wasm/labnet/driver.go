@@ -7,7 +7,7 @@ import (
 )
 
 // driver is what the runtime installs into package net. Its methods match the interfaces in
-// wasm/overlay/net/socketlab.go.
+// gateway/build/overlay/net/socketlab.go.
 type driver struct{}
 
 // Dial opens a TCP connection to raddr through the gateway.
