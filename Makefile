@@ -33,9 +33,9 @@ bench:
 
 # Go benchmarks of the hot paths (frame encoding, unmasking, stream copy; the program-side
 # runtime's frames, streams and a copy through a real relay), with allocations. The browser
-# download (Chromium, a minute) runs on its own: go test -run '^$$' -bench BrowserDownload ./wasm/labnet
+# download (Chromium, a minute) runs on its own: go test -run '^$$' -bench BrowserDownload ./labnet
 bench-go:
-	$(GO) test -run '^$$' -bench . -skip BrowserDownload -benchmem ./wire ./gateway ./wasm/labnet
+	$(GO) test -run '^$$' -bench . -skip BrowserDownload -benchmem ./wire ./gateway ./labnet
 
 # A few minutes of fuzzing for each fuzz target.
 fuzz:

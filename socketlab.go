@@ -12,7 +12,7 @@ import (
 // Runtime is the runtime's source tree: the wire protocol and the package linked into every
 // learner program.
 //
-//go:embed wire/*.go wasm/labnet/*.go
+//go:embed wire/*.go labnet/*.go
 var Runtime embed.FS
 
 // ThirdParty are the modules learner programs may import besides the standard library, with

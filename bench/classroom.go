@@ -64,7 +64,7 @@ type classUnit struct {
 	clients []classRun
 }
 
-// classEvent is the part of a socket event (wasm/labnet.Event) the latencies need.
+// classEvent is the part of a socket event (labnet.Event) the latencies need.
 type classEvent struct {
 	T      float64 `json:"t"` // ms since the program's session started
 	Stream uint32  `json:"stream"`

@@ -34,7 +34,7 @@ flags:
 `
 
 // labnetPrelude is the file the build adds to every learner program (as server.go does).
-const labnetPrelude = "package main\n\nimport _ \"socketlab/wasm/labnet\"\n"
+const labnetPrelude = "package main\n\nimport _ \"socketlab/labnet\"\n"
 
 // Run is `socketlab run`: args are what follows "run" on the command line. It returns the
 // program's exit status, 2 when the program does not compile or the command line is wrong, and

@@ -55,7 +55,7 @@ type Check struct {
 	Then  string `json:"then,omitempty"`
 }
 
-// Event is a socket event as the lab runtime reports it (wasm/labnet.Event),
+// Event is a socket event as the lab runtime reports it (labnet.Event),
 // in the page and in a native run's events file alike.
 type Event struct {
 	T      float64 `json:"t"`

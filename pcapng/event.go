@@ -1,7 +1,7 @@
 package pcapng
 
 // Event is one socket event of a run, as the lab runtime records it for the wire view.
-// socketlab/wasm/labnet.Event has the same fields, types and JSON names, so the runtime
+// socketlab/labnet.Event has the same fields, types and JSON names, so the runtime
 // converts with a plain conversion, pcapng.Event(e), or through JSON.
 //
 // Addresses are "host:port". Local is the learner program's end, Remote the peer's.

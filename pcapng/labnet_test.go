@@ -4,7 +4,7 @@ import (
 	"reflect"
 	"testing"
 
-	"socketlab/wasm/labnet"
+	"socketlab/labnet"
 )
 
 // TestSameEventAsRuntime keeps Event convertible from the runtime's labnet.Event: the same

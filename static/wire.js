@@ -19,7 +19,7 @@
 //                           "to-server" or "to-client"; off counts the bytes of one
 //                           direction of the stream from its start.
 //   POST /api/export.pcapng {events:[...]} → the capture file.
-// The events posted have the shape the runtime reports (wasm/labnet/events.go). In a big run
+// The events posted have the shape the runtime reports (labnet/events.go). In a big run
 // an event's data may be only the first bytes of its n: see keepData.
 (function (root, factory) {
   "use strict";
@@ -97,7 +97,7 @@
     return { data: p.data, bytes: p.bytes, cut: total - p.bytes };
   }
 
-  // cleanEvent copies the fields a socket event has (wasm/labnet/events.go) and nothing else.
+  // cleanEvent copies the fields a socket event has (labnet/events.go) and nothing else.
   const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error"];
   function cleanEvent(ev) {
     const out = {};

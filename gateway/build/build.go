@@ -27,7 +27,7 @@ type Options struct {
 	// Defaults to os.UserCacheDir()/socketlab/build.
 	CacheDir string
 	// Runtime holds files laid out at the root of the build module, whose path is "socketlab":
-	// for example "wire/frame.go" or "wasm/labnet/net.go". A go.mod at its root is ignored (the
+	// for example "wire/frame.go" or "labnet/net.go". A go.mod at its root is ignored (the
 	// service writes its own), as are _test.go files. It is read once, by New.
 	Runtime fs.FS
 	// Modules makes third-party modules available without downloading anything: each module
@@ -53,7 +53,7 @@ type Options struct {
 	// for a native learner program.
 	Tags []string
 	// Prelude is Go source added as a second file of the learner's main package, for example
-	// `package main; import _ "socketlab/wasm/labnet"`. Empty means none.
+	// `package main; import _ "socketlab/labnet"`. Empty means none.
 	Prelude []byte
 	// Timeout bounds one run of the compiler. Defaults to 60s.
 	Timeout time.Duration

@@ -14,7 +14,7 @@ func Example() {
 	svc, err := build.New(&build.Options{
 		Runtime: os.DirFS("/path/to/runtime"), // files of the module "socketlab"
 		Overlay: map[string][]byte{"net/net_fake.go": []byte("package net\n// ...")},
-		Prelude: []byte("package main\n\nimport _ \"socketlab/wasm/labnet\"\n"),
+		Prelude: []byte("package main\n\nimport _ \"socketlab/labnet\"\n"),
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -46,8 +46,8 @@ func TestCleanOutput(t *testing.T) {
 		},
 		{
 			name:  "absolute and trimmed paths",
-			raw:   cell + "/main.go:4: no column\nsocketlab/cell/abcd-99/main.go:5:2: trimmed\n/c/ws/0123/overlay/net/net_fake.go:10:1: in the overlay\n/c/ws/0123/mod/wasm/labnet/x.go:1:1: in the runtime\n",
-			want:  "main.go:4: no column\nmain.go:5:2: trimmed\n$GOROOT/src/net/net_fake.go:10:1: in the overlay\nsocketlab/wasm/labnet/x.go:1:1: in the runtime\n",
+			raw:   cell + "/main.go:4: no column\nsocketlab/cell/abcd-99/main.go:5:2: trimmed\n/c/ws/0123/overlay/net/net_fake.go:10:1: in the overlay\n/c/ws/0123/mod/labnet/x.go:1:1: in the runtime\n",
+			want:  "main.go:4: no column\nmain.go:5:2: trimmed\n$GOROOT/src/net/net_fake.go:10:1: in the overlay\nsocketlab/labnet/x.go:1:1: in the runtime\n",
 			diags: []Diagnostic{{Line: 4, Msg: "no column"}, {Line: 5, Col: 2, Msg: "trimmed"}},
 		},
 		{

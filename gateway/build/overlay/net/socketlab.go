@@ -1,5 +1,5 @@
 // socketlab adds this file to package net in learner builds. The lab runtime
-// (socketlab/wasm/labnet) installs its driver here at start-up; the driver opens every
+// (socketlab/labnet) installs its driver here at start-up; the driver opens every
 // socket and answers every name lookup through the gateway.
 
 //go:build js || wasip1
