@@ -12,8 +12,8 @@ import (
 )
 
 // This file is compiled only into native learner programs (go build -tags socketlab with the
-// linux overlay of gateway/build/overlay). As js.go does in the browser, it installs the
-// driver into package net before main runs. The program finds the gateway in
+// linux overlay of gateway/build/overlay). As config_js.go does in the browser, it installs
+// the driver into package net before main runs. The program finds the gateway in
 // $SOCKETLAB_GATEWAY (a ws:// URL) and writes its socket events, one JSON object a line, where
 // $SOCKETLAB_EVENTS says: a file name, or fd:N for a descriptor it inherited. Without
 // $SOCKETLAB_EVENTS events are dropped.

@@ -178,7 +178,7 @@ async function closeSession() {
 }
 
 // openSocket opens the program's WebSocket to the gateway for the runtime (socketlab.socket,
-// used by labnet/js.go). What arrives waits in a queue until the program takes it with
+// used by labnet/transport_js.go). What arrives waits in a queue until the program takes it with
 // recv, one call a message; the program is called back (wake) only when it found the queue
 // empty and waits, and never after it has exited (closeSession may still be letting its last
 // bytes out). Bytes cross through two arrays made once: recv copies a message into `in`, and

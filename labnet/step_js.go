@@ -1,0 +1,31 @@
+package labnet
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// setUpStepMode turns step mode on when the page offers socketlab.pause: before each socket
+// operation the runtime hands the page what is about to happen and waits until the learner
+// presses Step or Continue. socketlab.stepping says whether the learner is stepping now.
+func setUpStepMode(cfg jsObject) {
+	if !cfg.hasFunc("pause") {
+		return
+	}
+	stepping = func() bool { return cfg.truthy("stepping") }
+	stepper = func(e Event) {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return
+		}
+		// The page calls resume when the learner lets the program go on.
+		done := make(chan struct{})
+		var once sync.Once
+		resume := newJSCallback(func() { once.Do(func() { close(done) }) })
+		defer resume.release()
+		if _, err := cfg.call("pause", string(b), resume); err != nil {
+			return // a page that cannot pause lets the program run
+		}
+		<-done
+	}
+}
