@@ -259,6 +259,9 @@ func (st *frameState) consume(buf []byte) (used int, out []byte, ferr *frameErro
 			used += hl
 			if st.left == 0 && st.op >= wsClose {
 				st.control = append(st.control, ctlFrame{op: st.op})
+				if st.op == wsClose {
+					break // nothing after a close is read (RFC 6455 §5.5.1)
+				}
 			}
 			continue
 		}
@@ -289,6 +292,9 @@ func (st *frameState) consume(buf []byte) (used int, out []byte, ferr *frameErro
 				}
 				st.control = append(st.control, ctlFrame{op: st.op, payload: append([]byte(nil), st.ctlBuf...)})
 				st.ctlBuf = st.ctlBuf[:0]
+				if st.op == wsClose {
+					break // nothing after a close is read (RFC 6455 §5.5.1)
+				}
 			}
 		}
 	}
