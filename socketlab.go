@@ -9,10 +9,10 @@ import (
 	"strings"
 )
 
-// Runtime is the runtime's source tree: the wire protocol and the package linked into every
-// learner program.
+// Runtime is the runtime's source tree: the wire protocol, the WebSocket codec and the
+// package linked into every learner program.
 //
-//go:embed wire/*.go labnet/*.go
+//go:embed wire/*.go labnet/*.go internal/wsframe/*.go
 var Runtime embed.FS
 
 // ThirdParty are the modules learner programs may import besides the standard library, with

@@ -3,9 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,13 +12,15 @@ import (
 	"slices"
 	"sync"
 
+	"socketlab/internal/wsframe"
 	"socketlab/wire"
 )
 
 // wsClient is a small WebSocket client, written for the benchmark the way a careful browser
 // client behaves: every message goes out in one write (header and masked payload together),
 // with a fresh random mask, and reads go straight from a buffered reader into the caller's
-// slice.
+// slice. It reads the binary messages as one byte stream, answers pings, and refuses what
+// the protocol forbids (and text: the relays speak binary) with the close code it asks for.
 type wsClient struct {
 	conn net.Conn
 	br   *bufio.Reader
@@ -29,8 +28,9 @@ type wsClient struct {
 	wmu  sync.Mutex
 	wbuf []byte
 
-	left uint64 // payload bytes of the current frame not yet read
-	mask bool
+	left  uint64 // payload bytes of the current frame not yet read
+	msgOp byte   // the opcode of the message in progress, 0 between messages
+	ctl   [wsframe.MaxControl]byte
 }
 
 // Its read buffer is small: a frame's header and small messages come through it, and reads
@@ -44,9 +44,7 @@ func dialWSBuf(addr, path string, bufSize int) (*wsClient, error) {
 		return nil, err
 	}
 	noTimeWait(c)
-	var k [16]byte
-	rand.Read(k[:])
-	key := base64.StdEncoding.EncodeToString(k[:])
+	key := wsframe.NewKey()
 	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
 		"Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\n\r\n"
 	if _, err := io.WriteString(c, req); err != nil {
@@ -54,8 +52,7 @@ func dialWSBuf(addr, path string, bufSize int) (*wsClient, error) {
 		return nil, err
 	}
 	br := bufio.NewReaderSize(c, bufSize)
-	sum := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	if err := readHandshake(br, base64.StdEncoding.EncodeToString(sum[:])); err != nil {
+	if err := readHandshake(br, wsframe.AcceptKey(key)); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("handshake with %s%s: %v", addr, path, err)
 	}
@@ -118,31 +115,21 @@ func (w *wsClient) writeMessages(msgs ...[]byte) error {
 
 // appendMessage appends to buf a masked binary message carrying pre and then p.
 func appendMessage(buf, pre, p []byte) []byte {
+	return appendFrame(buf, wsframe.OpBinary, pre, p)
+}
+
+// appendFrame appends to buf a masked frame with opcode op carrying pre and then p.
+func appendFrame(buf []byte, op byte, pre, p []byte) []byte {
 	n := len(pre) + len(p)
 	start := len(buf)
-	buf = slices.Grow(buf, 14+n)[:start+14+n]
-	b := buf[start:]
-	b[0] = 0x82
-	hl := 2
-	switch {
-	case n < 126:
-		b[1] = 0x80 | byte(n)
-	case n <= 0xffff:
-		b[1] = 0x80 | 126
-		binary.BigEndian.PutUint16(b[2:], uint16(n))
-		hl = 4
-	default:
-		b[1] = 0x80 | 127
-		binary.BigEndian.PutUint64(b[2:], uint64(n))
-		hl = 10
-	}
-	key := mrand.Uint32()
-	binary.LittleEndian.PutUint32(b[hl:], key)
-	body := b[hl+4 : hl+4+n]
-	copy(body, pre)
-	copy(body[len(pre):], p)
-	maskXOR(key, body)
-	return buf[:start+hl+4+n]
+	buf = slices.Grow(buf, wsframe.MaxHeader+n)[:start+wsframe.MaxHeader+n]
+	h := wsframe.Header{Fin: true, Op: op, Masked: true, Length: uint64(n)}
+	binary.LittleEndian.PutUint32(h.Mask[:], mrand.Uint32())
+	hl := wsframe.Put(buf[start:], h)
+	body := buf[start+hl : start+hl+n]
+	pos := wsframe.MaskCopy(body, pre, h.Mask, 0)
+	wsframe.MaskCopy(body[len(pre):], p, h.Mask, pos)
+	return buf[:start+hl+n]
 }
 
 func (w *wsClient) Write(p []byte) (int, error) {
@@ -156,41 +143,69 @@ func (w *wsClient) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// nextFrame reads a data frame's header; control frames are skipped (a Close is io.EOF).
+// nextFrame reads a data frame's header; control frames are answered or skipped (a Close is
+// io.EOF). A breach of the protocol is a *wsframe.Error, and the server is told.
 func (w *wsClient) nextFrame() error {
 	for {
-		var h [2]byte
-		if _, err := io.ReadFull(w.br, h[:]); err != nil {
+		b, err := w.br.Peek(2)
+		if err != nil {
 			return err
 		}
-		n := uint64(h[1] & 0x7f)
-		switch n {
-		case 126:
-			var e [2]byte
-			if _, err := io.ReadFull(w.br, e[:]); err != nil {
-				return err
-			}
-			n = uint64(binary.BigEndian.Uint16(e[:]))
-		case 127:
-			var e [8]byte
-			if _, err := io.ReadFull(w.br, e[:]); err != nil {
-				return err
-			}
-			n = binary.BigEndian.Uint64(e[:])
+		h, _ := wsframe.Parse(b)
+		if err := h.CheckBits(false); err != nil {
+			return w.fail(err)
 		}
-		op := h[0] & 0x0f
-		if op >= 0x8 {
-			if _, err := w.br.Discard(int(n)); err != nil {
+		hl := wsframe.Len(b[1])
+		if b, err = w.br.Peek(hl); err != nil {
+			return err
+		}
+		h, _ = wsframe.Parse(b)
+		w.br.Discard(hl)
+		if err := h.CheckOp(); err != nil {
+			return w.fail(err)
+		}
+		if h.IsControl() {
+			p := w.ctl[:h.Length]
+			if _, err := io.ReadFull(w.br, p); err != nil {
 				return err
 			}
-			if op == 0x8 {
+			switch h.Op {
+			case wsframe.OpPing:
+				if err := w.writeFrame(wsframe.OpPong, p); err != nil {
+					return err
+				}
+			case wsframe.OpClose:
+				if _, _, err := wsframe.ParseClose(p); err != nil {
+					return w.fail(err)
+				}
 				return io.EOF
 			}
 			continue
 		}
-		w.left = n
+		if err := wsframe.Sequence(h, &w.msgOp); err != nil {
+			return w.fail(err)
+		}
+		if h.Op == wsframe.OpText {
+			return w.fail(&wsframe.Error{Code: wsframe.CloseUnsupportedData, Reason: "a text message: the relays speak binary"})
+		}
+		w.left = h.Length
 		return nil
 	}
+}
+
+// writeFrame sends one frame with opcode op and payload p.
+func (w *wsClient) writeFrame(op byte, p []byte) error {
+	w.wmu.Lock()
+	defer w.wmu.Unlock()
+	w.wbuf = appendFrame(w.wbuf[:0], op, nil, p)
+	_, err := w.conn.Write(w.wbuf)
+	return err
+}
+
+// fail tells the server why the client gives up, and returns err.
+func (w *wsClient) fail(err *wsframe.Error) error {
+	w.writeFrame(wsframe.OpClose, wsframe.AppendClose(nil, err.Code, wsframe.CloseName(err.Code)))
+	return err
 }
 
 // Read reads the byte stream the binary messages carry.
@@ -223,23 +238,8 @@ func (w *wsClient) readMessage(buf []byte) ([]byte, error) {
 }
 
 func (w *wsClient) Close() error {
-	w.wmu.Lock()
-	w.conn.Write([]byte{0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8}) // Close 1000, zero mask
-	w.wmu.Unlock()
+	w.writeFrame(wsframe.OpClose, wsframe.AppendClose(nil, wsframe.CloseNormal, ""))
 	return w.conn.Close()
-}
-
-func maskXOR(key uint32, p []byte) {
-	k := uint64(key) | uint64(key)<<32
-	i := 0
-	for ; len(p)-i >= 8; i += 8 {
-		binary.LittleEndian.PutUint64(p[i:], binary.LittleEndian.Uint64(p[i:])^k)
-	}
-	var kb [4]byte
-	binary.LittleEndian.PutUint32(kb[:], key)
-	for j := 0; i < len(p); i, j = i+1, j+1 {
-		p[i] ^= kb[j&3]
-	}
 }
 
 // muxConn is one stream of the gateway's multiplexed protocol (docs/protocol.md) on a

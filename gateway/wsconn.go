@@ -1,9 +1,6 @@
 package gateway
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -15,8 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 
+	"socketlab/internal/wsframe"
 	"socketlab/wire"
 )
 
@@ -26,16 +23,13 @@ import (
 // straight into pooled buffers, unmask them in place, and write each server frame (header and
 // payload) in one call, or, for a busy connection's bytes on their way down, the header and
 // then the payload spliced from a pipe (splice_linux.go). Only binary messages are spoken; no
-// extensions are agreed.
-
-// wsAcceptGUID is the fixed string a WebSocket server hashes with the client's key.
-const wsAcceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+// extensions are agreed. The protocol's codec and checks are package wsframe's.
 
 // relayBuf is the size of the data in the pooled buffers both directions copy through.
 const relayBuf = 64 << 10
 
 // wsMaxHeader is the largest server frame header: 2 bytes, 8 of length, no mask.
-const wsMaxHeader = 10
+const wsMaxHeader = wsframe.MaxServerHeader
 
 // relayBufs have room in front of relayBuf data bytes for a server frame header and a wire
 // header, so a read from a socket leaves as one message in one write.
@@ -49,21 +43,21 @@ func putRelayBuf(b *[]byte) { relayBufs.Put(b) }
 // has nothing more to do. client is the address the request came from, without its port.
 func upgrade(w http.ResponseWriter, req *http.Request, origins []string, hint string) (ws *wsConn, client string, ok bool) {
 	h := req.Header
-	if !headerHasToken(h, "Connection", "upgrade") || !headerHasToken(h, "Upgrade", "websocket") {
+	switch err := wsframe.CheckRequest(h); err {
+	case nil:
+	case wsframe.ErrNotUpgrade:
 		w.Header().Set("Upgrade", "websocket")
 		http.Error(w, hint, http.StatusUpgradeRequired)
 		return nil, "", false
-	}
-	if h.Get("Sec-WebSocket-Version") != "13" {
-		w.Header().Set("Sec-WebSocket-Version", "13")
-		http.Error(w, "only WebSocket version 13 is spoken here", http.StatusBadRequest)
+	case wsframe.ErrVersion:
+		w.Header().Set("Sec-WebSocket-Version", wsframe.Version)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, "", false
+	default:
+		http.Error(w, err.Error(), http.StatusBadRequest)
 		return nil, "", false
 	}
 	key := h.Get("Sec-WebSocket-Key")
-	if key == "" {
-		http.Error(w, "the WebSocket handshake has no Sec-WebSocket-Key", http.StatusBadRequest)
-		return nil, "", false
-	}
 	if err := originAllowed(req, origins); err != nil {
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return nil, "", false
@@ -77,10 +71,9 @@ func upgrade(w http.ResponseWriter, req *http.Request, origins []string, hint st
 	if err != nil {
 		return nil, "", false
 	}
-	sum := sha1.Sum([]byte(key + wsAcceptGUID))
 	resp := "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-		base64.StdEncoding.EncodeToString(sum[:]) + "\r\n"
-	if headerHasToken(h, "Sec-WebSocket-Protocol", "binary") {
+		wsframe.AcceptKey(key) + "\r\n"
+	if wsframe.HasToken(h.Values("Sec-WebSocket-Protocol"), "binary") {
 		resp += "Sec-WebSocket-Protocol: binary\r\n" // what older noVNC asks for
 	}
 	conn.SetDeadline(time.Time{}) // the server's read and write timeouts were for HTTP
@@ -147,12 +140,12 @@ func (w *readWaiter) peek(fd uintptr) bool {
 // WebSocket framing (the server's side).
 
 const (
-	wsContinuation = 0x0
-	wsText         = 0x1
-	wsBinary       = 0x2
-	wsClose        = 0x8
-	wsPing         = 0x9
-	wsPong         = 0xA
+	wsContinuation = wsframe.OpContinuation
+	wsText         = wsframe.OpText
+	wsBinary       = wsframe.OpBinary
+	wsClose        = wsframe.OpClose
+	wsPing         = wsframe.OpPing
+	wsPong         = wsframe.OpPong
 )
 
 // wsConn is the server's end of an upgraded connection.
@@ -199,32 +192,13 @@ func (ws *wsConn) writeFrame(op byte, payload []byte) error {
 
 // closeWith sends a Close frame with status and reason (cut to what a Close frame holds).
 func (ws *wsConn) closeWith(status int, reason string) {
-	if len(reason) > 123 {
-		reason = reason[:123]
-		for !utf8.ValidString(reason) {
-			reason = reason[:len(reason)-1]
-		}
-	}
-	p := binary.BigEndian.AppendUint16(nil, uint16(status))
 	ws.conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
-	ws.writeFrame(wsClose, append(p, reason...))
+	ws.writeFrame(wsClose, wsframe.AppendClose(nil, status, reason))
 }
 
 // frameHeader writes an unmasked final frame's header into h and returns its length.
 func frameHeader(h []byte, op byte, n int) int {
-	h[0] = 0x80 | op
-	switch {
-	case n < 126:
-		h[1] = byte(n)
-		return 2
-	case n <= 0xffff:
-		h[1] = 126
-		binary.BigEndian.PutUint16(h[2:], uint16(n))
-		return 4
-	}
-	h[1] = 127
-	binary.BigEndian.PutUint64(h[2:], uint64(n))
-	return 10
+	return wsframe.Put(h, wsframe.Header{Fin: true, Op: op, Length: uint64(n)})
 }
 
 // frameState parses the client's frames as bytes arrive, across reads.
@@ -251,6 +225,21 @@ type frameError struct {
 
 func (e *frameError) Error() string { return e.reason }
 
+// toFrameError carries a breach wsframe found to the relay.
+func toFrameError(e *wsframe.Error) *frameError {
+	if e == nil {
+		return nil
+	}
+	return &frameError{e.Code, e.Reason}
+}
+
+// checkClose checks a client's close frame's payload (RFC 6455 §7.4): a 1-byte payload or a
+// code no endpoint sends is answered 1002, a reason that is not UTF-8 1007.
+func checkClose(p []byte) (status int, ferr *frameError) {
+	status, _, err := wsframe.ParseClose(p)
+	return status, toFrameError(err)
+}
+
 // consume parses what it can of buf. It returns how many bytes it used and the data payload
 // bytes found, unmasked in place (they alias buf: one span as it lies, several gathered at
 // the front). Control frames are collected in st.control.
@@ -270,12 +259,15 @@ func (st *frameState) consume(buf []byte) (used int, out []byte, ferr *frameErro
 			used += hl
 			if st.left == 0 && st.op >= wsClose {
 				st.control = append(st.control, ctlFrame{op: st.op})
+				if st.op == wsClose {
+					break // nothing after a close is read (RFC 6455 §5.5.1)
+				}
 			}
 			continue
 		}
 		n := int(min(st.left, uint64(len(buf)-used)))
 		p := buf[used : used+n]
-		st.pos = maskBytes(st.mask, st.pos, p)
+		st.pos = wsframe.Mask(st.mask, st.pos, p)
 		switch {
 		case st.op >= wsClose:
 			st.ctlBuf = append(st.ctlBuf, p...)
@@ -293,8 +285,16 @@ func (st *frameState) consume(buf []byte) (used int, out []byte, ferr *frameErro
 		if st.left == 0 {
 			st.inFrame = false
 			if st.op >= wsClose {
+				if st.op == wsClose {
+					if _, err := checkClose(st.ctlBuf); err != nil {
+						return used, buf[from:to], err
+					}
+				}
 				st.control = append(st.control, ctlFrame{op: st.op, payload: append([]byte(nil), st.ctlBuf...)})
 				st.ctlBuf = st.ctlBuf[:0]
+				if st.op == wsClose {
+					break // nothing after a close is read (RFC 6455 §5.5.1)
+				}
 			}
 		}
 	}
@@ -302,78 +302,36 @@ func (st *frameState) consume(buf []byte) (used int, out []byte, ferr *frameErro
 }
 
 // wsHead is a client frame's header.
-type wsHead struct {
-	fin  bool
-	op   byte
-	n    uint64 // payload length
-	mask [4]byte
-}
+type wsHead = wsframe.Header
 
 // parseHead parses a client frame's header at the start of b; it returns the header's length,
 // or 0 if b holds only part of one. It checks what must hold of every client frame: no RSV
 // bits (no extensions were agreed), a mask, a known opcode, control frames whole and small.
 func parseHead(b []byte) (h wsHead, hl int, ferr *frameError) {
+	h, hl = wsframe.Parse(b)
 	if len(b) < 2 {
 		return h, 0, nil
 	}
-	h.fin, h.op = b[0]&0x80 != 0, b[0]&0x0f
-	if b[0]&0x70 != 0 {
-		return h, 0, &frameError{1002, "no WebSocket extensions were agreed, yet a frame has RSV bits set"}
+	if err := h.CheckBits(true); err != nil {
+		return h, 0, toFrameError(err)
 	}
-	if b[1]&0x80 == 0 {
-		return h, 0, &frameError{1002, "a client's frames must be masked"}
-	}
-	hl = 2
-	h.n = uint64(b[1] & 0x7f)
-	switch h.n {
-	case 126:
-		hl = 4
-	case 127:
-		hl = 10
-	}
-	if len(b) < hl+4 {
+	if hl == 0 {
 		return h, 0, nil
 	}
-	switch h.n {
-	case 126:
-		h.n = uint64(binary.BigEndian.Uint16(b[2:]))
-	case 127:
-		h.n = binary.BigEndian.Uint64(b[2:])
+	if err := h.CheckOp(); err != nil {
+		return h, 0, toFrameError(err)
 	}
-	switch h.op {
-	case wsBinary, wsText, wsContinuation:
-	case wsClose, wsPing, wsPong:
-		if !h.fin || h.n > 125 {
-			return h, 0, &frameError{1002, "a control frame must be whole and at most 125 bytes"}
-		}
-	default:
-		return h, 0, &frameError{1002, fmt.Sprintf("unknown WebSocket opcode %#x", h.op)}
-	}
-	copy(h.mask[:], b[hl:hl+4])
-	return h, hl + 4, nil
+	return h, hl, nil
 }
 
 // sequence checks a data frame's place in the message sequence: msgOp is the opcode of the
-// message in progress (0 if none) and is updated.
-func (h wsHead) sequence(msgOp *byte) *frameError {
-	switch h.op {
-	case wsBinary, wsText:
-		if *msgOp != 0 {
-			return &frameError{1002, "a new message began before the last one ended"}
-		}
-		if h.op == wsText {
-			return &frameError{1003, "this endpoint carries binary messages only"}
-		}
-		if !h.fin {
-			*msgOp = h.op
-		}
-	case wsContinuation:
-		if *msgOp == 0 {
-			return &frameError{1002, "a continuation frame with no message to continue"}
-		}
-		if h.fin {
-			*msgOp = 0
-		}
+// message in progress (0 if none) and is updated. Text is refused: only binary is spoken.
+func sequence(h wsHead, msgOp *byte) *frameError {
+	if err := wsframe.Sequence(h, msgOp); err != nil {
+		return toFrameError(err)
+	}
+	if h.Op == wsText {
+		return &frameError{wsframe.CloseUnsupportedData, "this endpoint carries binary messages only"}
 	}
 	return nil
 }
@@ -384,40 +342,17 @@ func (st *frameState) header(b []byte) (int, *frameError) {
 	if err != nil || hl == 0 {
 		return 0, err
 	}
-	if err := h.sequence(&st.msgOp); err != nil {
+	if err := sequence(h, &st.msgOp); err != nil {
 		return 0, err
 	}
-	st.mask = h.mask
-	st.op, st.left, st.pos, st.inFrame = h.op, h.n, 0, h.n > 0
+	st.mask = h.Mask
+	st.op, st.left, st.pos, st.inFrame = h.Op, h.Length, 0, h.Length > 0
 	return hl, nil
 }
 
-// maskBytes XORs p with the mask, starting at position pos of the key, eight bytes at a time
-// where it can; it returns the position after p.
-func maskBytes(key [4]byte, pos int, p []byte) int {
-	i := 0
-	for ; i < len(p) && (pos+i)&3 != 0; i++ {
-		p[i] ^= key[(pos+i)&3]
-	}
-	if len(p)-i >= 8 {
-		k32 := uint64(binary.LittleEndian.Uint32(key[:]))
-		k := k32 | k32<<32
-		for ; len(p)-i >= 32; i += 32 {
-			q := p[i : i+32]
-			binary.LittleEndian.PutUint64(q, binary.LittleEndian.Uint64(q)^k)
-			binary.LittleEndian.PutUint64(q[8:], binary.LittleEndian.Uint64(q[8:])^k)
-			binary.LittleEndian.PutUint64(q[16:], binary.LittleEndian.Uint64(q[16:])^k)
-			binary.LittleEndian.PutUint64(q[24:], binary.LittleEndian.Uint64(q[24:])^k)
-		}
-		for ; len(p)-i >= 8; i += 8 {
-			binary.LittleEndian.PutUint64(p[i:], binary.LittleEndian.Uint64(p[i:])^k)
-		}
-	}
-	for ; i < len(p); i++ {
-		p[i] ^= key[(pos+i)&3]
-	}
-	return (pos + len(p)) & 3
-}
+// maskBytes XORs p with the mask, starting at position pos of the key; it returns the
+// position after p.
+func maskBytes(key [4]byte, pos int, p []byte) int { return wsframe.Mask(key, pos, p) }
 
 // originAllowed applies the gateway's origin rule: no Origin (not a browser), the gateway's
 // own host, or a host matching one of the --origin patterns.
@@ -439,18 +374,6 @@ func originAllowed(req *http.Request, patterns []string) error {
 		}
 	}
 	return fmt.Errorf("pages from %s may not connect to this gateway; its operator can allow them with --origin %s", u.Host, u.Host)
-}
-
-// headerHasToken reports whether a comma-separated header lists token (any case).
-func headerHasToken(h http.Header, name, token string) bool {
-	for _, v := range h.Values(name) {
-		for _, t := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // msgBuf is the size of a session's read buffer: two of the largest frames, so a frame cut
@@ -519,12 +442,12 @@ func (m *msgReader) next() ([]byte, error) {
 			if ferr != nil {
 				return nil, ferr
 			}
-			if hl > 0 && h.n > uint64(m.limit) {
+			if hl > 0 && h.Length > uint64(m.limit) {
 				return nil, &frameError{1009, fmt.Sprintf("a message is longer than the %d-byte frame limit", m.limit)}
 			}
-			if end := m.r + hl + int(h.n); hl > 0 && end <= m.w {
+			if end := m.r + hl + int(h.Length); hl > 0 && end <= m.w {
 				p := m.buf[m.r+hl : end]
-				maskBytes(h.mask, 0, p)
+				wsframe.Mask(h.Mask, 0, p)
 				m.r = end
 				if msg, done, err := m.frame(h, p); done || err != nil {
 					return msg, err
@@ -534,7 +457,7 @@ func (m *msgReader) next() ([]byte, error) {
 			// The frame is not all here: make room behind it and read on.
 			need := 14
 			if hl > 0 {
-				need = hl + int(h.n)
+				need = hl + int(h.Length)
 			}
 			switch {
 			case m.pooled == nil && need > len(m.small):
@@ -552,32 +475,32 @@ func (m *msgReader) next() ([]byte, error) {
 
 // frame takes one unmasked frame; done reports a whole message in msg.
 func (m *msgReader) frame(h wsHead, p []byte) (msg []byte, done bool, err error) {
-	switch h.op {
+	switch h.Op {
 	case wsPing:
 		return nil, false, m.ws.writeFrame(wsPong, p)
 	case wsPong:
 		return nil, false, nil
 	case wsClose:
-		status := 1005
-		if len(p) >= 2 {
-			status = int(binary.BigEndian.Uint16(p))
+		status, ferr := checkClose(p)
+		if ferr != nil {
+			return nil, false, ferr
 		}
 		return nil, false, closeFrame{status}
 	}
-	if ferr := h.sequence(&m.msgOp); ferr != nil {
+	if ferr := sequence(h, &m.msgOp); ferr != nil {
 		return nil, false, ferr
 	}
-	if h.op == wsBinary && h.fin {
+	if h.Op == wsBinary && h.Fin {
 		return p, true, nil // the usual case: a message in one frame
 	}
-	if h.op == wsBinary {
+	if h.Op == wsBinary {
 		m.gather = m.gather[:0]
 	}
 	if len(m.gather)+len(p) > m.limit {
 		return nil, false, &frameError{1009, fmt.Sprintf("a message is longer than the %d-byte frame limit", m.limit)}
 	}
 	m.gather = append(m.gather, p...)
-	return m.gather, h.fin, nil
+	return m.gather, h.Fin, nil
 }
 
 // fill reads more bytes. With nothing unread and nothing more expected it first lets the

@@ -214,20 +214,3 @@ func TestReceiveQueue(t *testing.T) {
 		}
 	}
 }
-
-func TestMaskCopy(t *testing.T) {
-	src := make([]byte, 40)
-	for i := range src {
-		src[i] = byte(i * 37)
-	}
-	key := uint32(0x1a2b3c4d)
-	for n := range len(src) {
-		dst := make([]byte, n)
-		maskCopy(dst, src[:n], key)
-		for i := range n {
-			if want := src[i] ^ byte(key>>(8*(i&3))); dst[i] != want {
-				t.Fatalf("%d bytes: byte %d is %#x, want %#x", n, i, dst[i], want)
-			}
-		}
-	}
-}

@@ -6,8 +6,6 @@ import (
 	"bufio"
 	"context"
 	crand "crypto/rand"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -21,15 +19,17 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
+	"socketlab/internal/wsframe"
 	"socketlab/wire"
 )
 
 // In a native learner program package net is the lab's, so the runtime cannot use it to reach
 // the gateway. rawWS is a WebSocket client of its own: a TCP socket opened with system calls
 // and handed to the runtime's poller through os.NewFile, and the client side of the WebSocket
-// protocol (RFC 6455) written out: the HTTP upgrade, masked frames out, the server's frames
-// in. It carries binary messages only and offers no extensions.
+// protocol (RFC 6455): the HTTP upgrade, masked frames out, the server's frames in, with the
+// codec and checks of package wsframe. It offers no extensions.
 
 // rawWS is one WebSocket connection to the gateway. Reading and writing use buffers it keeps,
 // so a message costs no allocation either way.
@@ -37,11 +37,10 @@ type rawWS struct {
 	f  *os.File
 	br *bufio.Reader
 
-	// The one reader's: a failed read leaves the stream out of step; a frame header; a
-	// control frame's payload.
+	// The one reader's: a failed read leaves the stream out of step; a control frame's
+	// payload.
 	rerr error
-	hdr  [8]byte
-	ctl  [125]byte
+	ctl  [wsframe.MaxControl]byte
 
 	wmu  sync.Mutex
 	werr error
@@ -52,16 +51,7 @@ type rawWS struct {
 }
 
 // maxHeader is the longest client frame header: 2 bytes, a 64-bit length, the masking key.
-const maxHeader = 14
-
-const (
-	opContinuation = 0x0
-	opText         = 0x1
-	opBinary       = 0x2
-	opClose        = 0x8
-	opPing         = 0x9
-	opPong         = 0xA
-)
+const maxHeader = wsframe.MaxHeader
 
 // maxHandshake bounds the gateway's HTTP answer to the upgrade request.
 const maxHandshake = 16 << 10
@@ -234,19 +224,9 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
-const acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-// acceptKey is the Sec-WebSocket-Accept value that proves the server read key.
-func acceptKey(key string) string {
-	sum := sha1.Sum([]byte(key + acceptGUID))
-	return base64.StdEncoding.EncodeToString(sum[:])
-}
-
 // handshake sends the HTTP upgrade request and checks the answer.
 func (c *rawWS) handshake(u *url.URL) error {
-	var nonce [16]byte
-	crand.Read(nonce[:])
-	key := base64.StdEncoding.EncodeToString(nonce[:])
+	key := wsframe.NewKey()
 	req := "GET " + u.RequestURI() + " HTTP/1.1\r\n" +
 		"Host: " + u.Host + "\r\n" +
 		"Upgrade: websocket\r\n" +
@@ -284,7 +264,7 @@ func (c *rawWS) handshake(u *url.URL) error {
 	if !strings.HasPrefix(proto, "HTTP/1.") {
 		return fmt.Errorf("the gateway did not answer in HTTP (%q); is the URL right?", truncate(status, 60))
 	}
-	header := map[string]string{}
+	header := fields{}
 	for {
 		l, err := line()
 		if err != nil {
@@ -298,10 +278,7 @@ func (c *rawWS) handshake(u *url.URL) error {
 			return fmt.Errorf("the gateway sent a malformed header line %q", truncate(l, 60))
 		}
 		name = strings.ToLower(strings.TrimSpace(name))
-		if prev, ok := header[name]; ok {
-			value = prev + "," + value
-		}
-		header[name] = strings.TrimSpace(value)
+		header[name] = append(header[name], strings.TrimSpace(value))
 	}
 	if code != "101" {
 		// The body, if small, usually says why (a wrong path, a refused origin).
@@ -313,26 +290,24 @@ func (c *rawWS) handshake(u *url.URL) error {
 		}
 		return fmt.Errorf("the gateway refused the WebSocket (HTTP %s %s)%s", code, reason, truncate(why, 200))
 	}
-	if !strings.EqualFold(header["upgrade"], "websocket") || !hasToken(header["connection"], "upgrade") {
+	switch err := wsframe.CheckResponse(header, key); err {
+	case nil:
+		return nil
+	case wsframe.ErrNoUpgrade:
 		return errors.New("the gateway's answer does not upgrade the connection to a WebSocket")
-	}
-	if header["sec-websocket-accept"] != acceptKey(key) {
+	case wsframe.ErrAccept:
 		return errors.New("the gateway's Sec-WebSocket-Accept does not match the key sent; is something in between?")
+	case wsframe.ErrExtension:
+		return fmt.Errorf("the gateway chose WebSocket extensions (%s) that were not offered", strings.Join(header.Values("Sec-WebSocket-Extensions"), ", "))
+	default:
+		return err
 	}
-	if ext := header["sec-websocket-extensions"]; ext != "" {
-		return fmt.Errorf("the gateway chose WebSocket extensions (%s) that were not offered", ext)
-	}
-	return nil
 }
 
-func hasToken(list, token string) bool {
-	for t := range strings.SplitSeq(list, ",") {
-		if strings.EqualFold(strings.TrimSpace(t), token) {
-			return true
-		}
-	}
-	return false
-}
+// fields are the header fields of the gateway's answer, by lower-case name.
+type fields map[string][]string
+
+func (f fields) Values(name string) []string { return f[strings.ToLower(name)] }
 
 func truncate(s string, n int) string {
 	if len(s) > n {
@@ -362,37 +337,25 @@ func (c *rawWS) ReadMessage(ctx context.Context, buf []byte) ([]byte, error) {
 	return msg, err
 }
 
-// header is a frame's first bytes, decoded.
-type header struct {
-	fin    bool
-	op     byte
-	masked bool
-	length uint64
-}
-
-func (c *rawWS) readHeader() (header, error) {
-	b := c.hdr[:]
-	if _, err := io.ReadFull(c.br, b[:2]); err != nil {
-		return header{}, err
+// readHeader reads a frame's header, straight from the reader's buffer, and checks it on
+// its own: no reserved bits, no mask, a known opcode, control frames whole and small.
+func (c *rawWS) readHeader() (wsframe.Header, error) {
+	b, err := c.br.Peek(2)
+	if err != nil {
+		return wsframe.Header{}, err
 	}
-	h := header{fin: b[0]&0x80 != 0, op: b[0] & 0x0F, masked: b[1]&0x80 != 0, length: uint64(b[1] & 0x7F)}
-	if b[0]&0x70 != 0 {
-		return h, c.protocolError("the gateway set reserved bits in a frame")
+	h, _ := wsframe.Parse(b)
+	if err := h.CheckBits(false); err != nil {
+		return h, c.protocolError(err)
 	}
-	switch h.length {
-	case 126:
-		if _, err := io.ReadFull(c.br, b[:2]); err != nil {
-			return h, err
-		}
-		h.length = uint64(binary.BigEndian.Uint16(b[:2]))
-	case 127:
-		if _, err := io.ReadFull(c.br, b[:8]); err != nil {
-			return h, err
-		}
-		h.length = binary.BigEndian.Uint64(b[:8])
+	n := wsframe.Len(b[1])
+	if b, err = c.br.Peek(n); err != nil {
+		return h, err
 	}
-	if h.masked {
-		return h, c.protocolError("the gateway masked a frame; servers must not")
+	h, _ = wsframe.Parse(b)
+	c.br.Discard(n)
+	if err := h.CheckOp(); err != nil {
+		return h, c.protocolError(err)
 	}
 	return h, nil
 }
@@ -402,48 +365,41 @@ func (c *rawWS) readHeader() (header, error) {
 func (c *rawWS) readMessage(buf []byte) ([]byte, error) {
 	limit := min(len(buf), wire.MaxFrame)
 	n := 0
-	started := false
+	var msgOp, first byte
 	for {
 		h, err := c.readHeader()
 		if err != nil {
 			return nil, readErr(err)
 		}
-		if h.op >= opClose {
-			if !h.fin || h.length > 125 {
-				return nil, c.protocolError("the gateway sent a fragmented or over-long control frame")
-			}
-			payload := c.ctl[:h.length]
+		if h.IsControl() {
+			payload := c.ctl[:h.Length]
 			if _, err := io.ReadFull(c.br, payload); err != nil {
 				return nil, readErr(err)
 			}
-			if err := c.control(h.op, payload); err != nil {
+			if err := c.control(h.Op, payload); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		switch h.op {
-		case opContinuation:
-			if !started {
-				return nil, c.protocolError("the gateway continued a message it never started")
-			}
-		case opText, opBinary:
-			if started {
-				return nil, c.protocolError("the gateway started a message inside another")
-			}
-			started = true
-		default:
-			return nil, c.protocolError(fmt.Sprintf("the gateway sent a frame with the unknown opcode %d", h.op))
+		if h.Op != wsframe.OpContinuation {
+			first = h.Op
 		}
-		if h.length > uint64(limit-n) {
-			c.closeWith(1009, "message too big")
+		if err := wsframe.Sequence(h, &msgOp); err != nil {
+			return nil, c.protocolError(err)
+		}
+		if h.Length > uint64(limit-n) {
+			c.closeWith(wsframe.CloseTooBig, "message too big")
 			return nil, fmt.Errorf("the gateway sent a message over the %d-byte limit", wire.MaxFrame)
 		}
-		end := n + int(h.length)
+		end := n + int(h.Length)
 		if _, err := io.ReadFull(c.br, buf[n:end]); err != nil {
 			return nil, readErr(err)
 		}
 		n = end
-		if h.fin {
+		if h.Fin {
+			if first == wsframe.OpText && !utf8.Valid(buf[:n]) {
+				return nil, c.protocolError(&wsframe.Error{Code: wsframe.CloseInvalidPayload, Reason: "a text message that is not UTF-8"})
+			}
 			return buf[:n], nil
 		}
 	}
@@ -452,22 +408,25 @@ func (c *rawWS) readMessage(buf []byte) ([]byte, error) {
 // control answers a ping or a close.
 func (c *rawWS) control(op byte, payload []byte) error {
 	switch op {
-	case opPing:
-		return c.writeFrame(context.Background(), opPong, nil, payload)
-	case opPong:
+	case wsframe.OpPing:
+		return c.writeFrame(context.Background(), wsframe.OpPong, nil, payload)
+	case wsframe.OpPong:
 		return nil
-	case opClose:
-		code, reason := 0, ""
-		if len(payload) >= 2 {
-			code, reason = int(binary.BigEndian.Uint16(payload)), string(payload[2:])
+	case wsframe.OpClose:
+		code, reason, err := wsframe.ParseClose(payload)
+		if err != nil {
+			return c.protocolError(err)
+		}
+		if code == wsframe.CloseNoStatus {
+			code = 0 // echoed as a close frame without a code
 		}
 		c.closeWith(code, "")
-		if reason == "" {
-			return fmt.Errorf("the gateway closed the WebSocket (status %d)", code)
+		if len(reason) == 0 {
+			return fmt.Errorf("the gateway closed the WebSocket (status %d, %s)", code, wsframe.CloseName(code))
 		}
 		return fmt.Errorf("the gateway closed the WebSocket: %s", reason)
 	}
-	return c.protocolError(fmt.Sprintf("the gateway sent a control frame with the unknown opcode %d", op))
+	return c.protocolError(&wsframe.Error{Code: wsframe.CloseProtocolError, Reason: fmt.Sprintf("a control frame with the unknown opcode %d", op)})
 }
 
 func readErr(err error) error {
@@ -477,10 +436,11 @@ func readErr(err error) error {
 	return err
 }
 
-// protocolError closes the connection with status 1002 and returns why.
-func (c *rawWS) protocolError(why string) error {
-	c.closeWith(1002, "protocol error")
-	return errors.New(why)
+// protocolError closes the connection with the code err carries (1002, or 1007 for bad
+// UTF-8) and returns why.
+func (c *rawWS) protocolError(err *wsframe.Error) error {
+	c.closeWith(err.Code, wsframe.CloseName(err.Code))
+	return fmt.Errorf("the gateway broke the WebSocket protocol: %w", err)
 }
 
 var errWSClosed = errors.New("the WebSocket to the gateway is closed")
@@ -491,12 +451,8 @@ func (c *rawWS) closeWith(code int, reason string) {
 	c.closeOnce.Do(func() {
 		if c.wmu.TryLock() {
 			if c.werr == nil {
-				var payload []byte
-				if code != 0 {
-					payload = append(binary.BigEndian.AppendUint16(nil, uint16(code)), reason...)
-				}
 				c.f.SetWriteDeadline(time.Now().Add(time.Second))
-				c.f.Write(c.encode(opClose, nil, payload))
+				c.f.Write(c.encode(wsframe.OpClose, nil, wsframe.AppendClose(nil, code, reason)))
 				c.werr = errWSClosed
 			}
 			c.wmu.Unlock()
@@ -507,7 +463,7 @@ func (c *rawWS) closeWith(code int, reason string) {
 
 // Close ends the connection normally.
 func (c *rawWS) Close() error {
-	c.closeWith(1000, "")
+	c.closeWith(wsframe.CloseNormal, "")
 	return nil
 }
 
@@ -516,7 +472,7 @@ func (c *rawWS) WriteFrame(ctx context.Context, t wire.Type, stream uint32, payl
 	var h [wire.HeaderSize]byte
 	h[0] = byte(t)
 	binary.BigEndian.PutUint32(h[1:], stream)
-	return c.writeFrame(ctx, opBinary, h[:], payload)
+	return c.writeFrame(ctx, wsframe.OpBinary, h[:], payload)
 }
 
 // writeFrame sends one WebSocket frame whose payload is head followed by body.
@@ -549,33 +505,11 @@ func (c *rawWS) writeFrame(ctx context.Context, op byte, head, body []byte) erro
 // must be: the payload is head followed by body, masked as it is copied. Call with wmu held.
 func (c *rawWS) encode(op byte, head, body []byte) []byte {
 	n := len(head) + len(body)
-	buf := append(c.wbuf[:0], 0x80|op)
-	switch {
-	case n <= 125:
-		buf = append(buf, 0x80|byte(n))
-	case n <= 0xFFFF:
-		buf = binary.BigEndian.AppendUint16(append(buf, 0x80|126), uint16(n))
-	default:
-		buf = binary.BigEndian.AppendUint64(append(buf, 0x80|127), uint64(n))
-	}
-	key := uint32(c.keys.Uint64())
-	buf = binary.LittleEndian.AppendUint32(buf, key)
-	start := len(buf)
-	buf = buf[:start+n]
-	maskCopy(buf[start:], head, key)
-	maskCopy(buf[start+len(head):], body, key>>(8*(len(head)&3))|key<<(32-8*(len(head)&3)))
+	h := wsframe.Header{Fin: true, Op: op, Masked: true, Length: uint64(n)}
+	binary.LittleEndian.PutUint32(h.Mask[:], uint32(c.keys.Uint64()))
+	hl := wsframe.Put(c.wbuf, h)
+	buf := c.wbuf[:hl+n]
+	pos := wsframe.MaskCopy(buf[hl:], head, h.Mask, 0)
+	wsframe.MaskCopy(buf[hl+len(head):], body, h.Mask, pos)
 	return buf
-}
-
-// maskCopy copies src to dst, XORed with the masking key (its first byte in the key's low
-// bits), eight bytes at a time.
-func maskCopy(dst, src []byte, key uint32) {
-	k := uint64(key) | uint64(key)<<32
-	i := 0
-	for ; i+8 <= len(src); i += 8 {
-		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(src[i:])^k)
-	}
-	for ; i < len(src); i++ {
-		dst[i] = src[i] ^ byte(k>>(8*(i&7)))
-	}
 }

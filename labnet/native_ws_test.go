@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"socketlab/internal/wsframe"
 	"socketlab/wire"
 )
 
@@ -109,7 +110,7 @@ func fakeGateway(t testing.TB, answer func(w io.Writer, key string), serve func(
 			t.Errorf("fake gateway: not a WebSocket upgrade: %v", req.Header)
 		}
 		if answer == nil {
-			fmt.Fprintf(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acceptKey(key))
+			fmt.Fprintf(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", wsframe.AcceptKey(key))
 		} else {
 			answer(conn, key)
 			return
@@ -195,10 +196,10 @@ func TestRawWebSocketFrames(t *testing.T) {
 		{
 			name: "fragments with a ping between",
 			serve: func(c *serverConn) {
-				c.send(false, opBinary, []byte("hello, "), false)
-				c.send(true, opPing, []byte("are you there"), false)
-				c.send(true, opContinuation, []byte("lab"), false)
-				if op, p := c.recv(); op != opPong || string(p) != "are you there" {
+				c.send(false, wsframe.OpBinary, []byte("hello, "), false)
+				c.send(true, wsframe.OpPing, []byte("are you there"), false)
+				c.send(true, wsframe.OpContinuation, []byte("lab"), false)
+				if op, p := c.recv(); op != wsframe.OpPong || string(p) != "are you there" {
 					c.t.Errorf("answer to the ping: op %d %q, want a pong with its payload", op, p)
 				}
 			},
@@ -208,10 +209,10 @@ func TestRawWebSocketFrames(t *testing.T) {
 			name: "large message from the client",
 			serve: func(c *serverConn) {
 				op, p := c.recv()
-				if want := wire.Append(nil, wire.Data, 3, big); op != opBinary || !bytes.Equal(p, want) {
+				if want := wire.Append(nil, wire.Data, 3, big); op != wsframe.OpBinary || !bytes.Equal(p, want) {
 					c.t.Errorf("got op %d with %d bytes, want binary with %d", op, len(p), len(want))
 				}
-				c.send(true, opBinary, []byte("ok"), false)
+				c.send(true, wsframe.OpBinary, []byte("ok"), false)
 			},
 			client: func(t *testing.T, tr transport) {
 				if err := tr.WriteFrame(context.Background(), wire.Data, 3, big); err != nil {
@@ -223,9 +224,9 @@ func TestRawWebSocketFrames(t *testing.T) {
 		{
 			name: "over the limit",
 			serve: func(c *serverConn) {
-				c.send(false, opBinary, make([]byte, wire.MaxFrame-10), false)
-				c.send(true, opContinuation, make([]byte, 11), false)
-				if op, p := c.recv(); op != opClose || len(p) < 2 || binary.BigEndian.Uint16(p) != 1009 {
+				c.send(false, wsframe.OpBinary, make([]byte, wire.MaxFrame-10), false)
+				c.send(true, wsframe.OpContinuation, make([]byte, 11), false)
+				if op, p := c.recv(); op != wsframe.OpClose || len(p) < 2 || binary.BigEndian.Uint16(p) != 1009 {
 					c.t.Errorf("after an oversized message: op %d %q, want close 1009", op, p)
 				}
 			},
@@ -234,8 +235,8 @@ func TestRawWebSocketFrames(t *testing.T) {
 		{
 			name: "closed with a reason",
 			serve: func(c *serverConn) {
-				c.send(true, opClose, append(binary.BigEndian.AppendUint16(nil, 1008), "bad frame on stream 3"...), false)
-				if op, p := c.recv(); op != opClose || len(p) != 2 || binary.BigEndian.Uint16(p) != 1008 {
+				c.send(true, wsframe.OpClose, append(binary.BigEndian.AppendUint16(nil, 1008), "bad frame on stream 3"...), false)
+				if op, p := c.recv(); op != wsframe.OpClose || len(p) != 2 || binary.BigEndian.Uint16(p) != 1008 {
 					c.t.Errorf("answer to close: op %d %q, want close 1008", op, p)
 				}
 			},
@@ -243,12 +244,12 @@ func TestRawWebSocketFrames(t *testing.T) {
 		},
 		{
 			name:    "masked by the server",
-			serve:   func(c *serverConn) { c.send(true, opBinary, []byte("x"), true) },
+			serve:   func(c *serverConn) { c.send(true, wsframe.OpBinary, []byte("x"), true) },
 			wantErr: "masked",
 		},
 		{
 			name:    "connection dropped",
-			serve:   func(c *serverConn) { c.send(false, opBinary, []byte("half"), false) },
+			serve:   func(c *serverConn) { c.send(false, wsframe.OpBinary, []byte("half"), false) },
 			wantErr: "the gateway closed the connection",
 		},
 	}
@@ -288,7 +289,7 @@ func TestRawWebSocketHandshake(t *testing.T) {
 		{
 			name: "wrong accept key",
 			answer: func(w io.Writer, key string) {
-				fmt.Fprintf(w, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acceptKey("other"))
+				fmt.Fprintf(w, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", wsframe.AcceptKey("other"))
 			},
 			want: "Sec-WebSocket-Accept does not match",
 		},
