@@ -89,7 +89,7 @@ func (st *stream) dial(m wire.ConnectMsg) {
 	st.mu.Lock()
 	if st.done { // the program gave up while we connected
 		st.mu.Unlock()
-		st.s.relay.relayed.Delete(conn.LocalAddr().String())
+		st.s.relay.peers().Unregister(conn.LocalAddr().String())
 		conn.Close()
 		return
 	}
@@ -538,7 +538,7 @@ func (st *stream) closeLocked(reset bool) {
 		st.s.learner.releaseSocket(false)
 	}
 	if st.real != "" {
-		st.s.relay.relayed.Delete(st.real)
+		st.s.relay.peers().Unregister(st.real)
 	}
 	if st.conn != nil {
 		if reset {

@@ -54,24 +54,15 @@ type Relay struct {
 	learners  learners
 	nextID    atomic.Uint32 // ids of streams the gateway opens
 	udpByReal sync.Map      // real address → *udpSock, to name senders
-	relayed   sync.Map      // real local address of a connection the relay made → the program's lab address
 	sessions  sync.WaitGroup
 }
 
-// LabAddrOf says which program a connection arriving at a lab server belongs to: given the
-// connection's real remote address, it returns the program's own lab address
-// ("10.10.37.5:40112"), or ok false for a client that is not a relayed program (nc or curl on
-// the gateway host). Lab servers use it to show learners their own addresses and to name
-// lab addresses in protocol replies (ftp.lab's PASV).
-func (r *Relay) LabAddrOf(remote net.Addr) (string, bool) {
-	if remote == nil {
-		return "", false
+// peers is the lab's table of the relay's connections (nil without a lab: no one reads it).
+func (r *Relay) peers() *lab.Peers {
+	if r.Lab == nil {
+		return nil
 	}
-	v, ok := r.relayed.Load(remote.String())
-	if !ok {
-		return "", false
-	}
-	return v.(string), true
+	return r.Lab.Peers()
 }
 
 func (r *Relay) limits() Limits {

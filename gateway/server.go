@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -110,42 +109,14 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the toolchain's wasm_exec.js: %w", err)
 	}
-	// The lab servers ask the relay who a connection is: a learner's program gets lab
-	// addresses in replies, a client on the gateway host gets real ones.
-	relay := &Relay{Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
-	var ln *lab.Network
-	ln, err = lab.Start(&lab.Options{
-		PortBase: opts.LabPortBase,
-		Logf:     logf,
-		ClientName: func(a net.Addr) string {
-			if own, ok := relay.LabAddrOf(a); ok {
-				return own
-			}
-			return a.String()
-		},
-		PassiveHost: func(a net.Addr) string {
-			if _, ok := relay.LabAddrOf(a); ok {
-				return labHost(ln, "ftp.lab", "10.10.0.21")
-			}
-			return "127.0.0.1"
-		},
-		GopherHost: func(a net.Addr) (string, int) {
-			if _, ok := relay.LabAddrOf(a); ok {
-				return "gopher.lab", 70
-			}
-			if listen, _, ok := ln.Resolve("tcp", "gopher.lab", 70); ok {
-				if host, port, err := net.SplitHostPort(listen); err == nil {
-					p, _ := strconv.Atoi(port)
-					return host, p
-				}
-			}
-			return "gopher.lab", 70
-		},
-	})
+	// The lab servers learn from the lab's Peers, which the relay keeps, who a connection
+	// is: a learner's program gets lab addresses in replies, a client on the gateway host
+	// gets real ones.
+	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logf: logf})
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
-	relay.Lab = ln
+	relay := &Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
 	if opts.Class != nil {
 		relay.Class = opts.Class
 		opts.Class.reserved = func(name string) bool {
@@ -172,14 +143,6 @@ func New(opts *Options) (*Server, error) {
 	}
 	s.handler = s.routes()
 	return s, nil
-}
-
-// labHost returns the stable lab address of a lab host, or def.
-func labHost(ln *lab.Network, name, def string) string {
-	if addrs, ok := ln.LookupHost(name); ok && len(addrs) > 0 {
-		return addrs[0].String()
-	}
-	return def
 }
 
 // goEnv asks the go command for a setting, once per process: a gateway (and every

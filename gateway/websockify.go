@@ -85,7 +85,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 		return
 	}
 	defer tc.Close()
-	defer r.relayed.Delete(tc.LocalAddr().String())
+	defer r.peers().Unregister(tc.LocalAddr().String())
 
 	b := &bridge{s: s, ws: ws, tc: tc, idle: r.limits().IdleTimeout}
 	b.touch()
@@ -103,9 +103,9 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 }
 
 // dialRoute routes target as a program's dial is routed and connects to it; on failure it
-// returns a code and a reason for people. The connection is registered (Relay.LabAddrOf)
+// returns a code and a reason for people. The connection is registered in the lab's Peers
 // before the server can accept it, so a lab server that greets at once already knows whose it
-// is; the caller removes it with r.relayed.Delete(conn.LocalAddr().String()) when done.
+// is; the caller removes it with r.peers().Unregister(conn.LocalAddr().String()) when done.
 func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, wire.Code, string) {
 	targets, code, reason := s.route(ctx, "tcp", target)
 	if code != wire.CodeClosed {
@@ -130,19 +130,19 @@ func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, w
 			if c, err = d.DialContext(ctx, "tcp", t); !errors.Is(err, syscall.EADDRNOTAVAIL) {
 				break
 			}
-			s.relay.relayed.Delete(registered)
+			s.relay.peers().Unregister(registered)
 		}
 		if err == nil {
 			tc := c.(*net.TCPConn)
 			if local := tc.LocalAddr().String(); local != registered {
-				s.relay.relayed.Delete(registered)
+				s.relay.peers().Unregister(registered)
 				_, port, _ := net.SplitHostPort(local)
-				s.relay.relayed.Store(local, net.JoinHostPort(s.learner.addr.String(), port))
+				s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), port))
 			}
 			return tc, wire.CodeClosed, ""
 		}
 		if registered != "" {
-			s.relay.relayed.Delete(registered)
+			s.relay.peers().Unregister(registered)
 		}
 	}
 	code = wire.CodeOf(err)
@@ -196,7 +196,7 @@ func (s *session) registerLocal(address string, c syscall.RawConn) string {
 	})
 	if local != "" {
 		_, port, _ := net.SplitHostPort(local)
-		s.relay.relayed.Store(local, net.JoinHostPort(s.learner.addr.String(), port))
+		s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), port))
 	}
 	return local
 }
