@@ -1,5 +1,6 @@
 // Package gateway is the socketlab server: lesson pages and assets, the build service, the
-// lab network and the WebSocket relay that carries learner programs' sockets. Main is the
+// lab network (gateway/lab) and the WebSocket relay that carries learner programs' sockets
+// (gateway/relay), put together behind one set of HTTP routes. Main is the
 // command's entry point; New assembles a Server for tests and embedding.
 package gateway
 
@@ -24,6 +25,7 @@ import (
 	"socketlab/gateway/build"
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
+	"socketlab/gateway/relay"
 	"socketlab/lessons"
 	"socketlab/static"
 	"socketlab/wasm/overlay"
@@ -36,8 +38,8 @@ type Options struct {
 	LabPortBase int
 	// CacheDir is where compiled programs are kept. Defaults to the build service's default.
 	CacheDir string
-	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
-	Limits Limits
+	// Limits bound sessions, sockets and traffic. Zero fields take relay.DefaultLimits.
+	Limits relay.Limits
 	// Compile bounds the build service.
 	Compile CompileLimits
 	// Allow lists the outside destinations programs may reach (--allow). Defaults to none.
@@ -46,7 +48,7 @@ type Options struct {
 	// gateway's own pages always may.
 	Origins []string
 	// Class, when set, is classroom mode (--class): people join with a code and a name.
-	Class *Class
+	Class *relay.Class
 	// Logf reports what the server does. Defaults to discarding.
 	Logf func(format string, args ...any)
 }
@@ -55,12 +57,12 @@ type Options struct {
 type Server struct {
 	Lab     *lab.Network
 	Build   *build.Service
-	Relay   *Relay
+	Relay   *relay.Relay
 	Lessons []*lessons.Lesson
 
 	logf     func(string, ...any)
 	handler  http.Handler
-	compiles *perClient
+	compiles *relay.PerClient
 	assets   map[string]asset
 }
 
@@ -116,10 +118,10 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
-	relay := &Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
+	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
 	if opts.Class != nil {
-		relay.Class = opts.Class
-		opts.Class.reserved = func(name string) bool {
+		rl.Class = opts.Class
+		opts.Class.Reserved = func(name string) bool {
 			_, ok := ln.LookupHost(name + ".lab")
 			return ok
 		}
@@ -129,10 +131,10 @@ func New(opts *Options) (*Server, error) {
 		perMinute = 30
 	}
 	s := &Server{
-		compiles: &perClient{rate: perMinute / 60, burst: max(perMinute, 1)},
+		compiles: &relay.PerClient{Rate: perMinute / 60, Burst: max(perMinute, 1)},
 		Lab:      ln,
 		Build:    bs,
-		Relay:    relay,
+		Relay:    rl,
 		Lessons:  ls,
 		logf:     logf,
 		assets:   map[string]asset{},
@@ -239,7 +241,7 @@ func (s *Server) limitCompiles(h http.Handler) http.Handler {
 		if err != nil {
 			client = r.RemoteAddr
 		}
-		if r.Method == http.MethodPost && !s.compiles.allow(client) {
+		if r.Method == http.MethodPost && !s.compiles.Allow(client) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Retry-After", "10")
 			w.WriteHeader(http.StatusTooManyRequests)

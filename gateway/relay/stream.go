@@ -1,7 +1,6 @@
-package gateway
+package relay
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -74,46 +73,6 @@ func (st *stream) waitLocked() {
 	}
 	st.mu.Lock()
 	st.waiters--
-}
-
-// dial resolves the target by the lab's rules, connects and runs the stream.
-func (st *stream) dial(m wire.ConnectMsg) {
-	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
-	defer cancel()
-	start := time.Now()
-	conn, code, reason := st.s.dialRoute(ctx, m.Remote)
-	if conn == nil {
-		st.finish(code, reason)
-		return
-	}
-	st.mu.Lock()
-	if st.done { // the program gave up while we connected
-		st.mu.Unlock()
-		st.s.relay.peers().Unregister(conn.LocalAddr().String())
-		conn.Close()
-		return
-	}
-	st.attachLocked(conn)
-	st.real = conn.LocalAddr().String()
-	st.kickLocked() // bytes the program sent while the gateway connected
-	st.mu.Unlock()
-
-	_, port, _ := net.SplitHostPort(st.real)
-	local := net.JoinHostPort(st.s.learner.addr.String(), port)
-	elapsed := time.Since(start).Microseconds()
-	msg := wire.ConnectedMsg{Window: st.window, Local: local, Remote: m.Remote, Micros: uint32(min(elapsed, 1<<32-1))}
-	if err := st.s.send(wire.Connected, st.id, msg.Append(nil)); err != nil {
-		st.abort()
-		return
-	}
-	// The stream's reader runs on a goroutine of its own, started now: its stack begins
-	// small, where this one has grown through name resolution, the policy and the connect,
-	// and an idle stream would keep that stack for as long as it is open.
-	st.s.wg.Add(1)
-	go func() {
-		defer st.s.wg.Done()
-		st.run()
-	}()
 }
 
 // attachLocked gives the stream its connected socket. Call with mu held.
