@@ -57,10 +57,11 @@ func (st *stream) dial(m wire.ConnectMsg) {
 // before the server can accept it, so a lab server that greets at once already knows whose it
 // is; the caller removes it with r.peers().Unregister(conn.LocalAddr().String()) when done.
 func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, wire.Code, string) {
-	targets, code, reason := s.route(ctx, "tcp", target)
-	if code != wire.CodeClosed {
-		return nil, code, reason
+	dec := s.route(ctx, "tcp", target)
+	if !dec.ok() {
+		return nil, dec.code, dec.reason
 	}
+	targets := dec.targets
 	var registered string
 	d := net.Dialer{ControlContext: func(_ context.Context, network, address string, c syscall.RawConn) error {
 		if hook := s.relay.connectHook; hook != nil {
@@ -95,7 +96,7 @@ func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, w
 			s.relay.peers().Unregister(registered)
 		}
 	}
-	code = wire.CodeOf(err)
+	code := wire.CodeOf(err)
 	if ctx.Err() != nil && s.ctx.Err() == nil {
 		code = wire.CodeTimeout
 	}
