@@ -6,11 +6,12 @@ package gateway
 import (
 	"context"
 	"errors"
-	"socketlab/wire"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"socketlab/wire"
 )
 
 type rawClient struct {

@@ -7,9 +7,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"socketlab/wire"
 	"syscall"
 	"time"
+
+	"socketlab/wire"
 )
 
 // dial resolves the target by the lab's rules, connects and runs the stream.

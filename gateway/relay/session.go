@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"socketlab/wire"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"socketlab/wire"
 )
 
 // drainTime bounds how long a finished program's streams may take to send what it wrote.
