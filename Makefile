@@ -35,7 +35,7 @@ bench:
 # runtime's frames, streams and a copy through a real relay), with allocations. The browser
 # download (Chromium, a minute) runs on its own: go test -run '^$$' -bench BrowserDownload ./labnet
 bench-go:
-	$(GO) test -run '^$$' -bench . -skip BrowserDownload -benchmem ./wire ./gateway ./labnet
+	$(GO) test -run '^$$' -bench . -skip BrowserDownload -benchmem ./wire ./gateway/relay ./labnet
 
 # A few minutes of fuzzing for each fuzz target.
 fuzz:

@@ -41,6 +41,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"socketlab/gateway"
+	"socketlab/gateway/relay"
 	"socketlab/internal/browser"
 )
 
@@ -101,7 +102,7 @@ var downloadLine = regexp.MustCompile(`downloaded (\d+) bytes in (\d+) us`)
 // compiled, as the other relays print theirs.
 func serveLab(l net.Listener) error {
 	s, err := gateway.New(&gateway.Options{
-		Limits:  gateway.Limits{BytesPerSecond: -1, BytesPerSession: -1},
+		Limits:  relay.Limits{BytesPerSecond: -1, BytesPerSession: -1},
 		Compile: gateway.CompileLimits{PerMinute: -1},
 	})
 	if err != nil {

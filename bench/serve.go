@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"socketlab/gateway"
 	"socketlab/gateway/policy"
+	"socketlab/gateway/relay"
 )
 
 // Each relay under test runs in a process of its own (this program started again with
@@ -55,11 +55,11 @@ func serveChild(kind, target, cpuprofile string) error {
 		if err := rules.Set(target[:strings.LastIndex(target, ":")] + "/32" + target[strings.LastIndex(target, ":"):]); err != nil {
 			return err
 		}
-		off := gateway.Limits{Sessions: -1, SessionsPerClient: -1, SocketsPerLearner: -1, BytesPerSecond: -1, BytesPerSession: -1}
-		relay := &gateway.Relay{Policy: policy.New(rules, nil), Limits: off}
+		off := relay.Limits{Sessions: -1, SessionsPerClient: -1, SocketsPerLearner: -1, BytesPerSecond: -1, BytesPerSession: -1}
+		rl := &relay.Relay{Policy: policy.New(rules, nil), Limits: off}
 		mux := http.NewServeMux()
-		mux.Handle("/ws", relay)
-		mux.HandleFunc("GET /websockify", relay.ServeWebsockify)
+		mux.Handle("/ws", rl)
+		mux.HandleFunc("GET /websockify", rl.ServeWebsockify)
 		go (&http.Server{Handler: mux}).Serve(l)
 	default:
 		return fmt.Errorf("unknown relay %q", kind)

@@ -13,13 +13,14 @@ import (
 
 	"github.com/coder/websocket"
 
+	"socketlab/gateway/relay"
 	"socketlab/wire"
 )
 
 // TestClassroom: without the join code only the join page answers; people who join are
 // learners by their names, and a classmate's server is reachable at NAME.lab.
 func TestClassroom(t *testing.T) {
-	class := NewClass("tuesday")
+	class := relay.NewClass("tuesday")
 	s, err := New(&Options{CacheDir: t.TempDir(), Class: class})
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"socketlab/gateway/policy"
+	"socketlab/gateway/relay"
 )
 
 const usage = `usage: socketlab [flags]
@@ -44,7 +45,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	labPorts := fl.Int("lab-ports", 0, "pin the lab servers to host ports starting at `BASE` (0: pick free ports)")
 	cacheDir := fl.String("cache-dir", "", "where compiled programs are kept (default: the user cache directory)")
 	quiet := fl.Bool("quiet", false, "log less")
-	var limits Limits
+	var limits relay.Limits
 	limits.Flags(fl)
 	var compile CompileLimits
 	compile.Flags(fl)
@@ -97,14 +98,14 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	return 0
 }
 
-func classFor(code string) *Class {
+func classFor(code string) *relay.Class {
 	switch code {
 	case "":
 		return nil
 	case "auto":
-		return NewClass("")
+		return relay.NewClass("")
 	}
-	return NewClass(code)
+	return relay.NewClass(code)
 }
 
 // stringList is a repeatable string flag.

@@ -1,5 +1,6 @@
 // Package gateway is the socketlab server: lesson pages and assets, the build service, the
-// lab network and the WebSocket relay that carries learner programs' sockets. Main is the
+// lab network (gateway/lab) and the WebSocket relay that carries learner programs' sockets
+// (gateway/relay), put together behind one set of HTTP routes. Main is the
 // command's entry point; New assembles a Server for tests and embedding.
 package gateway
 
@@ -16,7 +17,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +26,7 @@ import (
 	"socketlab/gateway/build/overlay"
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
+	"socketlab/gateway/relay"
 	"socketlab/lessons"
 	"socketlab/static"
 )
@@ -37,8 +38,8 @@ type Options struct {
 	LabPortBase int
 	// CacheDir is where compiled programs are kept. Defaults to the build service's default.
 	CacheDir string
-	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
-	Limits Limits
+	// Limits bound sessions, sockets and traffic. Zero fields take relay.DefaultLimits.
+	Limits relay.Limits
 	// Compile bounds the build service.
 	Compile CompileLimits
 	// Allow lists the outside destinations programs may reach (--allow). Defaults to none.
@@ -47,7 +48,7 @@ type Options struct {
 	// gateway's own pages always may.
 	Origins []string
 	// Class, when set, is classroom mode (--class): people join with a code and a name.
-	Class *Class
+	Class *relay.Class
 	// Logf reports what the server does. Defaults to discarding.
 	Logf func(format string, args ...any)
 }
@@ -56,12 +57,12 @@ type Options struct {
 type Server struct {
 	Lab     *lab.Network
 	Build   *build.Service
-	Relay   *Relay
+	Relay   *relay.Relay
 	Lessons []*lessons.Lesson
 
 	logf     func(string, ...any)
 	handler  http.Handler
-	compiles *perClient
+	compiles *relay.PerClient
 	assets   map[string]asset
 }
 
@@ -110,45 +111,17 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the toolchain's wasm_exec.js: %w", err)
 	}
-	// The lab servers ask the relay who a connection is: a learner's program gets lab
-	// addresses in replies, a client on the gateway host gets real ones.
-	relay := &Relay{Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
-	var ln *lab.Network
-	ln, err = lab.Start(&lab.Options{
-		PortBase: opts.LabPortBase,
-		Logf:     logf,
-		ClientName: func(a net.Addr) string {
-			if own, ok := relay.LabAddrOf(a); ok {
-				return own
-			}
-			return a.String()
-		},
-		PassiveHost: func(a net.Addr) string {
-			if _, ok := relay.LabAddrOf(a); ok {
-				return labHost(ln, "ftp.lab", "10.10.0.21")
-			}
-			return "127.0.0.1"
-		},
-		GopherHost: func(a net.Addr) (string, int) {
-			if _, ok := relay.LabAddrOf(a); ok {
-				return "gopher.lab", 70
-			}
-			if listen, _, ok := ln.Resolve("tcp", "gopher.lab", 70); ok {
-				if host, port, err := net.SplitHostPort(listen); err == nil {
-					p, _ := strconv.Atoi(port)
-					return host, p
-				}
-			}
-			return "gopher.lab", 70
-		},
-	})
+	// The lab servers learn from the lab's Peers, which the relay keeps, who a connection
+	// is: a learner's program gets lab addresses in replies, a client on the gateway host
+	// gets real ones.
+	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logf: logf})
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
-	relay.Lab = ln
+	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
 	if opts.Class != nil {
-		relay.Class = opts.Class
-		opts.Class.reserved = func(name string) bool {
+		rl.Class = opts.Class
+		opts.Class.Reserved = func(name string) bool {
 			_, ok := ln.LookupHost(name + ".lab")
 			return ok
 		}
@@ -158,10 +131,10 @@ func New(opts *Options) (*Server, error) {
 		perMinute = 30
 	}
 	s := &Server{
-		compiles: &perClient{rate: perMinute / 60, burst: max(perMinute, 1)},
+		compiles: &relay.PerClient{Rate: perMinute / 60, Burst: max(perMinute, 1)},
 		Lab:      ln,
 		Build:    bs,
-		Relay:    relay,
+		Relay:    rl,
 		Lessons:  ls,
 		logf:     logf,
 		assets:   map[string]asset{},
@@ -172,14 +145,6 @@ func New(opts *Options) (*Server, error) {
 	}
 	s.handler = s.routes()
 	return s, nil
-}
-
-// labHost returns the stable lab address of a lab host, or def.
-func labHost(ln *lab.Network, name, def string) string {
-	if addrs, ok := ln.LookupHost(name); ok && len(addrs) > 0 {
-		return addrs[0].String()
-	}
-	return def
 }
 
 // goEnv asks the go command for a setting, once per process: a gateway (and every
@@ -276,7 +241,7 @@ func (s *Server) limitCompiles(h http.Handler) http.Handler {
 		if err != nil {
 			client = r.RemoteAddr
 		}
-		if r.Method == http.MethodPost && !s.compiles.allow(client) {
+		if r.Method == http.MethodPost && !s.compiles.Allow(client) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Retry-After", "10")
 			w.WriteHeader(http.StatusTooManyRequests)

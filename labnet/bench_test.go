@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"socketlab/gateway"
 	"socketlab/gateway/policy"
+	"socketlab/gateway/relay"
 	"socketlab/wire"
 )
 
@@ -150,8 +150,8 @@ func gatewayStream(b *testing.B, target string, cmd byte) *stream {
 	if err := rules.Set(strings.Replace(target, ":", "/32:", 1)); err != nil {
 		b.Fatal(err)
 	}
-	relay := &gateway.Relay{Policy: policy.New(rules, nil), Limits: gateway.Limits{BytesPerSecond: -1, BytesPerSession: -1}}
-	srv := httptest.NewServer(relay)
+	rl := &relay.Relay{Policy: policy.New(rules, nil), Limits: relay.Limits{BytesPerSecond: -1, BytesPerSession: -1}}
+	srv := httptest.NewServer(rl)
 	b.Cleanup(srv.Close)
 	ctx := context.Background()
 	tr, err := dialRawWebSocket(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws")

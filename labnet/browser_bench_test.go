@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"socketlab/gateway"
+	"socketlab/gateway/relay"
 	"socketlab/internal/browser"
 )
 
@@ -25,7 +26,7 @@ func BenchmarkBrowserDownload(b *testing.B) {
 	ctx := browser.New(b)
 	s, err := gateway.New(&gateway.Options{
 		CacheDir: b.TempDir(),
-		Limits:   gateway.Limits{BytesPerSecond: -1, BytesPerSession: -1},
+		Limits:   relay.Limits{BytesPerSecond: -1, BytesPerSession: -1},
 	})
 	if err != nil {
 		b.Fatal(err)

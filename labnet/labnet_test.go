@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"socketlab/gateway"
 	"socketlab/gateway/lab"
+	"socketlab/gateway/relay"
 	"socketlab/wire"
 )
 
@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	testLab = ln
-	srv := httptest.NewServer(&gateway.Relay{Lab: ln})
+	srv := httptest.NewServer(&relay.Relay{Lab: ln})
 	os.Setenv("SOCKETLAB_GATEWAY", "ws"+strings.TrimPrefix(srv.URL, "http")+"/ws")
 	code := m.Run()
 	srv.Close()

@@ -8,10 +8,11 @@ import (
 	"time"
 )
 
-// gopherAsk sends one request line to gopher.lab and returns the whole answer.
+// gopherAsk sends one request line to gopher.lab, as a relayed program does (a peer, see
+// Peers), and returns the whole answer.
 func gopherAsk(t *testing.T, n *Network, request string) string {
 	t.Helper()
-	c := dialLab(t, n, "tcp", "gopher.lab", 70)
+	c := dialPeer(t, n, "gopher.lab", 70, "10.10.1.5:40000")
 	if _, err := io.WriteString(c, request); err != nil {
 		t.Fatal(err)
 	}
@@ -190,6 +191,35 @@ func TestGopherHost(t *testing.T) {
 	for _, item := range checkMenu(t, gopherAsk(t, n, "\r\n")) {
 		if !strings.HasSuffix(item, "|127.0.0.1|7070") {
 			t.Errorf("item %q does not name the host and port from GopherHost", item)
+		}
+	}
+}
+
+// TestGopherPeers: a relayed program gets menus naming gopher.lab, which it dials through
+// the relay; a client on the gateway host gets the real address, which it can follow.
+func TestGopherPeers(t *testing.T) {
+	n := startLab(t, nil)
+	listen, _, _ := n.Resolve("tcp", "gopher.lab", 70)
+	for _, peer := range []bool{true, false} {
+		var c net.Conn
+		if peer {
+			c = dialPeer(t, n, "gopher.lab", 70, "10.10.1.5:40000")
+		} else {
+			c = dialLab(t, n, "tcp", "gopher.lab", 70)
+		}
+		io.WriteString(c, "\r\n")
+		got, err := io.ReadAll(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "|gopher.lab|70"
+		if !peer {
+			want = "|" + strings.Replace(listen, ":", "|", 1)
+		}
+		for _, item := range checkMenu(t, string(got)) {
+			if !strings.HasSuffix(item, want) {
+				t.Errorf("peer %v: item %q does not end in %q", peer, item, want)
+			}
 		}
 	}
 }

@@ -6,7 +6,9 @@
 // httpbin API), ftp.lab (FTP with anonymous and student logins) and gopher.lab (Gopher
 // menus and texts). The relay asks the Network where a learner's dial really goes (Resolve)
 // and what a lab name stands for (LookupHost); the index page lists Services, and Handler
-// serves the same list as /labs.json. More servers plug in with Add or AddPacket.
+// serves the same list as /labs.json. More servers plug in with Add or AddPacket. The relay
+// records its connections in Peers, so that the servers can tell a learner's program from a
+// client on the gateway host.
 //
 // Every server limits what one connection may cost: a line length, an idle time and, for
 // echo and FTP uploads, a byte count (see Options). Hitting a limit closes that connection
@@ -93,20 +95,21 @@ type Options struct {
 	MaxEchoBytes int64
 
 	// ClientName says how count.lab names a client in its welcome line, given the real
-	// remote address of the connection. The relay can use it to show the learner's own
-	// lab address instead of the gateway's loopback one. Defaults to addr.String().
+	// remote address of the connection. Defaults to the program's lab address for a peer
+	// (see Peers) and addr.String() for anyone else.
 	ClientName func(addr net.Addr) string
 
 	// PassiveHost gives the IPv4 address that ftp.lab puts in its PASV replies, given the
 	// real remote address of the control connection. The data port in the reply is a real
-	// loopback port, and Resolve answers for it under ftp.lab while it is open, so the relay
-	// can return the lab address "10.10.0.21" to its own connections and let a client on
-	// the gateway host (curl, a textbook script) get the default. Defaults to "127.0.0.1".
+	// loopback port, and Resolve answers for it under ftp.lab while it is open. Defaults to
+	// ftp.lab's lab address (10.10.0.21) for a peer (see Peers), which the relay routes, and
+	// "127.0.0.1" for a client on the gateway host (curl, a textbook script).
 	PassiveHost func(client net.Addr) string
 
 	// GopherHost gives the host and port that gopher.lab names in its menus for its own
 	// items, given the real remote address of the client. Defaults to gopher.lab and 70,
-	// which is what a learner program dials.
+	// which is what a learner program dials, for a peer (see Peers), and to the real
+	// address gopher.lab listens on for a client on the gateway host.
 	GopherHost func(client net.Addr) (host string, port int)
 
 	// MaxUploadBytes is how much one ftp.lab session may store. Defaults to 1 MiB.
@@ -153,6 +156,7 @@ type Network struct {
 	pasvHost   func(net.Addr) string
 	gopherHost func(net.Addr) (string, int)
 	maxUpload  int64
+	peers      Peers
 
 	ftp *ftpServer // for the passive ports Resolve answers; nil until Start adds it
 	web *webServer // for tests that wait on its connections
@@ -219,13 +223,13 @@ func Start(opts *Options) (*Network, error) {
 		n.maxEcho = defaultMaxEcho
 	}
 	if n.clientName == nil {
-		n.clientName = func(a net.Addr) string { return a.String() }
+		n.clientName = n.defaultClientName
 	}
 	if n.pasvHost == nil {
-		n.pasvHost = func(net.Addr) string { return "127.0.0.1" }
+		n.pasvHost = n.defaultPassiveHost
 	}
 	if n.gopherHost == nil {
-		n.gopherHost = func(net.Addr) (string, int) { return "gopher.lab", 70 }
+		n.gopherHost = n.defaultGopherHost
 	}
 	if n.maxUpload <= 0 {
 		n.maxUpload = defaultUpload

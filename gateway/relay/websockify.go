@@ -1,4 +1,4 @@
-package gateway
+package relay
 
 import (
 	"context"
@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -85,7 +83,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 		return
 	}
 	defer tc.Close()
-	defer r.relayed.Delete(tc.LocalAddr().String())
+	defer r.peers().Unregister(tc.LocalAddr().String())
 
 	b := &bridge{s: s, ws: ws, tc: tc, idle: r.limits().IdleTimeout}
 	b.touch()
@@ -100,105 +98,6 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	if m := b.why.Load(); m != nil {
 		r.logf("websockify to %s ended: %s", target, m.reason)
 	}
-}
-
-// dialRoute routes target as a program's dial is routed and connects to it; on failure it
-// returns a code and a reason for people. The connection is registered (Relay.LabAddrOf)
-// before the server can accept it, so a lab server that greets at once already knows whose it
-// is; the caller removes it with r.relayed.Delete(conn.LocalAddr().String()) when done.
-func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, wire.Code, string) {
-	targets, code, reason := s.route(ctx, "tcp", target)
-	if code != wire.CodeClosed {
-		return nil, code, reason
-	}
-	var registered string
-	d := net.Dialer{ControlContext: func(_ context.Context, network, address string, c syscall.RawConn) error {
-		if hook := s.relay.connectHook; hook != nil {
-			if err := hook(network, address); err != nil {
-				return err
-			}
-		}
-		registered = s.registerLocal(address, c)
-		return nil
-	}}
-	var err error
-	for i := 0; i < len(targets); i++ {
-		t := targets[i]
-		var c net.Conn
-		for try := 0; try < 4; try++ {
-			// A chosen port may already pair with this very destination: pick another.
-			if c, err = d.DialContext(ctx, "tcp", t); !errors.Is(err, syscall.EADDRNOTAVAIL) {
-				break
-			}
-			s.relay.relayed.Delete(registered)
-		}
-		if err == nil {
-			tc := c.(*net.TCPConn)
-			if local := tc.LocalAddr().String(); local != registered {
-				s.relay.relayed.Delete(registered)
-				_, port, _ := net.SplitHostPort(local)
-				s.relay.relayed.Store(local, net.JoinHostPort(s.learner.addr.String(), port))
-			}
-			return tc, wire.CodeClosed, ""
-		}
-		if registered != "" {
-			s.relay.relayed.Delete(registered)
-		}
-	}
-	code = wire.CodeOf(err)
-	if ctx.Err() != nil && s.ctx.Err() == nil {
-		code = wire.CodeTimeout
-	}
-	return nil, code, fmt.Sprintf("cannot connect to %s: %v", target, errors.Unwrap(err))
-}
-
-// registerLocal binds a socket about to connect to a loopback address to a port of its own
-// and records it as the learner's, returning the real local address ("" when the target is
-// not on loopback: it is recorded after the connect).
-func (s *session) registerLocal(address string, c syscall.RawConn) string {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil || !ap.Addr().IsLoopback() {
-		return ""
-	}
-	var local string
-	c.Control(func(fd uintptr) {
-		// A port of our choosing binds at once; bind to port 0 searches the whole range,
-		// which grows slow when thousands of ports are in use. A few tries, then port 0.
-		// SO_REUSEADDR lets the port be one a closed connection still holds in TIME_WAIT.
-		syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-		bound := false
-		for try := 0; try < 9 && !bound; try++ {
-			port := 0
-			if try < 8 {
-				port = 32768 + rand.IntN(28232)
-			}
-			var sa syscall.Sockaddr = &syscall.SockaddrInet4{Addr: ap.Addr().Unmap().As4(), Port: port}
-			if ap.Addr().Is6() && !ap.Addr().Is4In6() {
-				sa = &syscall.SockaddrInet6{Addr: ap.Addr().As16(), Port: port}
-			}
-			bound = syscall.Bind(int(fd), sa) == nil
-		}
-		if !bound {
-			return
-		}
-		got, err := syscall.Getsockname(int(fd))
-		if err != nil {
-			return
-		}
-		var port int
-		switch a := got.(type) {
-		case *syscall.SockaddrInet4:
-			port = a.Port
-		case *syscall.SockaddrInet6:
-			port = a.Port
-		}
-		local = netip.AddrPortFrom(ap.Addr(), uint16(port)).String()
-	})
-	if local != "" {
-		_, port, _ := net.SplitHostPort(local)
-		s.relay.relayed.Store(local, net.JoinHostPort(s.learner.addr.String(), port))
-	}
-	return local
 }
 
 // bridge copies one WebSocket to one TCP connection and back.

@@ -1,4 +1,4 @@
-package gateway
+package relay
 
 import (
 	"errors"
@@ -31,7 +31,7 @@ func (s *session) listen(id uint32, m wire.ConnectMsg) {
 		ln.ln = real
 		return ln, err
 	})
-	if r != nil {
+	if !r.ok() {
 		s.sendClose(id, r.code, r.reason)
 		return
 	}

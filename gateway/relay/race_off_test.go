@@ -1,5 +1,5 @@
 //go:build !race
 
-package gateway
+package relay
 
 const raceOn = false

@@ -1,4 +1,4 @@
-package gateway
+package relay
 
 import (
 	"errors"
@@ -31,14 +31,14 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	if m.Remote != "" {
 		// Connecting a UDP socket sends nothing, so a port where nobody listens is no error
 		// yet: the first datagram finds out.
-		targets, code, reason := s.route(s.ctx, "udp", m.Remote)
-		if code != wire.CodeClosed && code != wire.CodeRefused {
-			s.sendClose(id, code, reason)
+		d := s.route(s.ctx, "udp", m.Remote)
+		if !d.ok() && d.code != wire.CodeRefused {
+			s.sendClose(id, d.code, d.reason)
 			return
 		}
 		u.remote = m.Remote
-		if code == wire.CodeClosed {
-			u.target, _ = net.ResolveUDPAddr("udp", targets[0])
+		if d.ok() {
+			u.target, _ = net.ResolveUDPAddr("udp", d.targets[0])
 		}
 	}
 	port, shown, r := bind(s, m, s.learner.udp, false, func(port int) (*udpSock, error) {
@@ -46,7 +46,7 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 		u.pc = pc
 		return u, err
 	})
-	if r != nil {
+	if !r.ok() {
 		s.sendClose(id, r.code, r.reason)
 		return
 	}
@@ -94,13 +94,13 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 	}
 	to := u.target
 	if m.Addr != "" && (m.Addr != u.remote || to == nil) {
-		targets, code, reason := u.s.route(u.s.ctx, "udp", m.Addr)
-		if code != wire.CodeClosed {
+		d := u.s.route(u.s.ctx, "udp", m.Addr)
+		if !d.ok() {
 			// A connected socket's next call returns it; an unconnected one only shows it.
-			u.s.sendError(u.id, code, reason)
+			u.s.sendError(u.id, d.code, d.reason)
 			return nil
 		}
-		to, _ = net.ResolveUDPAddr("udp", targets[0])
+		to, _ = net.ResolveUDPAddr("udp", d.targets[0])
 	}
 	if to == nil {
 		u.s.sendError(u.id, wire.CodeInvalid, "this socket is not connected: give each datagram an address (WriteTo)")

@@ -1,4 +1,4 @@
-package gateway
+package relay
 
 import (
 	"context"
@@ -37,36 +37,17 @@ type Limits struct {
 	LookupsPerSecond float64
 }
 
-// CompileLimits bound the build service. Zero fields take their defaults.
-type CompileLimits struct {
-	// Timeout bounds one compile. Defaults to 60s.
-	Timeout time.Duration
-	// MaxSource is the largest program accepted, in bytes. Defaults to 256 KiB.
-	MaxSource int
-	// Jobs is how many compiles may run at once. Defaults to 2.
-	Jobs int
-	// PerMinute bounds compile requests per client address (a burst of as many is allowed).
-	// Defaults to 30; negative turns the limit off.
-	PerMinute float64
-}
-
-// Flags registers the build service's flags, writing into c.
-func (c *CompileLimits) Flags(fl *flag.FlagSet) {
-	fl.DurationVar(&c.Timeout, "compile-timeout", 60*time.Second, "longest a compile of a learner's program may take")
-	fl.IntVar(&c.MaxSource, "max-source", 256<<10, "largest program source accepted, in bytes")
-	fl.IntVar(&c.Jobs, "compile-jobs", 2, "compiles that may run at once")
-	fl.Float64Var(&c.PerMinute, "compile-rate", 30, "compile requests per minute per client address (-1: no limit)")
-}
-
-// perClient keeps a token bucket for each client address.
-type perClient struct {
-	rate, burst float64
+// PerClient keeps a token bucket for each client address: Rate requests a second, with a
+// burst of Burst. The gateway bounds compiles with it.
+type PerClient struct {
+	Rate, Burst float64
 	mu          sync.Mutex
 	buckets     map[string]*bucket
 }
 
-func (p *perClient) allow(client string) bool {
-	if p.rate <= 0 {
+// Allow takes one token from client's bucket if it has one.
+func (p *PerClient) Allow(client string) bool {
+	if p.Rate <= 0 {
 		return true
 	}
 	p.mu.Lock()
@@ -75,7 +56,7 @@ func (p *perClient) allow(client string) bool {
 	}
 	b := p.buckets[client]
 	if b == nil {
-		b = newBucket(p.rate, p.burst)
+		b = newBucket(p.Rate, p.Burst)
 		p.buckets[client] = b
 	}
 	p.mu.Unlock()

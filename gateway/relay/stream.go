@@ -1,7 +1,6 @@
-package gateway
+package relay
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -76,46 +75,6 @@ func (st *stream) waitLocked() {
 	st.waiters--
 }
 
-// dial resolves the target by the lab's rules, connects and runs the stream.
-func (st *stream) dial(m wire.ConnectMsg) {
-	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
-	defer cancel()
-	start := time.Now()
-	conn, code, reason := st.s.dialRoute(ctx, m.Remote)
-	if conn == nil {
-		st.finish(code, reason)
-		return
-	}
-	st.mu.Lock()
-	if st.done { // the program gave up while we connected
-		st.mu.Unlock()
-		st.s.relay.relayed.Delete(conn.LocalAddr().String())
-		conn.Close()
-		return
-	}
-	st.attachLocked(conn)
-	st.real = conn.LocalAddr().String()
-	st.kickLocked() // bytes the program sent while the gateway connected
-	st.mu.Unlock()
-
-	_, port, _ := net.SplitHostPort(st.real)
-	local := net.JoinHostPort(st.s.learner.addr.String(), port)
-	elapsed := time.Since(start).Microseconds()
-	msg := wire.ConnectedMsg{Window: st.window, Local: local, Remote: m.Remote, Micros: uint32(min(elapsed, 1<<32-1))}
-	if err := st.s.send(wire.Connected, st.id, msg.Append(nil)); err != nil {
-		st.abort()
-		return
-	}
-	// The stream's reader runs on a goroutine of its own, started now: its stack begins
-	// small, where this one has grown through name resolution, the policy and the connect,
-	// and an idle stream would keep that stack for as long as it is open.
-	st.s.wg.Add(1)
-	go func() {
-		defer st.s.wg.Done()
-		st.run()
-	}()
-}
-
 // attachLocked gives the stream its connected socket. Call with mu held.
 func (st *stream) attachLocked(conn *net.TCPConn) {
 	st.conn = conn
@@ -149,120 +108,166 @@ func (st *stream) kickLocked() {
 // fills it means more is coming: the stream then moves the bytes through a pipe with splice(2)
 // (or, where it cannot, reads into a pooled buffer) until the socket is drained for now.
 func (st *stream) readLoop() {
-	idle := st.s.relay.limits().IdleTimeout
+	rs := reading{st: st, idle: st.s.relay.limits().IdleTimeout}
 	st.mu.Lock()
-	conn := st.conn
+	rs.conn = st.conn
 	st.mu.Unlock()
-	if idle > 0 {
-		conn.SetReadDeadline(time.Now().Add(idle))
+	if rs.idle > 0 {
+		rs.conn.SetReadDeadline(time.Now().Add(rs.idle))
 	}
-	var (
-		bp       *[]byte
-		sp       *splicer
-		readable *readWaiter
-		splicing bool // moving bytes through sp's pipe
-		waiting  bool // a bulk transfer paused: wait for the socket without buffer or pipe
-	)
-	defer func() {
-		if bp != nil {
-			putRelayBuf(bp)
-		}
-		if sp != nil {
-			sp.release()
-		}
-	}()
+	defer rs.release()
 	for {
-		st.mu.Lock()
-		for st.credit == 0 && !st.done {
-			st.waitLocked()
-			if st.s.ctx.Err() != nil {
-				st.mu.Unlock()
-				return
-			}
-		}
-		if st.done {
-			st.mu.Unlock()
+		credit, ok := st.waitCredit()
+		if !ok {
 			return
 		}
-		credit := st.credit
-		st.mu.Unlock()
-
-		var k int
 		var err error
 		switch {
-		case waiting:
-			if readable == nil {
-				readable = newReadWaiter(st.raw)
-			}
-			if err = readable.wait(); err == nil {
-				waiting, splicing = false, true
-			}
-		case splicing:
-			n := min(credit, pipeSize)
-			var ok bool
-			if k, ok, err = sp.fill(n); !ok {
-				splicing, bp = false, getRelayBuf() // no pipe to be had: read the plain way
-				continue
-			}
-			if k > 0 && (!st.toProgram(k) || st.s.ws.spliceMessages(sp, st.id, k) != nil) {
+		case rs.waiting:
+			err = rs.waitReadable()
+		case rs.splicing:
+			if !rs.splice(credit) {
 				return
 			}
-			if k < n && err == nil {
-				// Drained for now. A bulk transfer waits for more without holding the pipe;
-				// a short answer goes back to the small buffer.
-				sp.release()
-				splicing, waiting = false, k >= bulkRead
-			}
+			continue
 		default:
-			buf := st.small[:]
-			if bp != nil {
-				buf = *bp
-			}
-			n := min(len(buf)-dataAt, credit, wire.MaxData)
-			k, err = conn.Read(buf[dataAt : dataAt+n])
-			if k > 0 && (!st.toProgram(k) || st.s.sendData(st.id, buf, k) != nil) {
+			if err, ok = rs.read(credit); !ok {
 				return
 			}
-			switch {
-			case bp == nil && k == len(st.small)-dataAt:
-				if sp == nil {
-					sp = newSplicer(conn, st.s.ws)
-				}
-				if sp != nil {
-					splicing = true
-				} else {
-					bp = getRelayBuf()
-				}
-			case bp != nil && k < n:
-				putRelayBuf(bp) // drained for now: wait without it
-				bp = nil
-			}
 		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			last := time.Unix(0, st.lastActive.Load())
-			if time.Since(last) < idle {
-				conn.SetReadDeadline(last.Add(idle)) // the program has been sending: not idle
-				continue
-			}
-			st.finish(wire.CodeTimeout, fmt.Sprintf("the connection carried nothing for %v, so the lab closed it (--idle-timeout)", idle))
-			return
-		}
-		if err == io.EOF {
-			// Half-close: the peer is done sending, the program may still write.
-			st.s.send(wire.Fin, st.id, nil)
-			st.halfClosed(&st.sawEOF)
-			return
-		}
-		if err != nil {
-			st.mu.Lock()
-			done := st.done
-			st.mu.Unlock()
-			if !done {
-				st.finish(wire.CodeOf(err), fmt.Sprintf("the connection failed: %v", errors.Unwrap(err)))
-			}
+		if err != nil && !rs.failed(err) {
 			return
 		}
 	}
+}
+
+// reading is readLoop's state: how the stream moves the peer's bytes at the moment.
+type reading struct {
+	st   *stream
+	conn *net.TCPConn
+	idle time.Duration
+
+	bp       *[]byte
+	sp       *splicer
+	readable *readWaiter
+	splicing bool // moving bytes through sp's pipe
+	waiting  bool // a bulk transfer paused: wait for the socket without buffer or pipe
+}
+
+func (rs *reading) release() {
+	if rs.bp != nil {
+		putRelayBuf(rs.bp)
+	}
+	if rs.sp != nil {
+		rs.sp.release()
+	}
+}
+
+// waitCredit waits until the program has given credit, and returns it; ok is false when the
+// stream is done or the session ends.
+func (st *stream) waitCredit() (credit int, ok bool) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for st.credit == 0 && !st.done {
+		st.waitLocked()
+		if st.s.ctx.Err() != nil {
+			return 0, false
+		}
+	}
+	return st.credit, !st.done
+}
+
+// waitReadable waits, holding no buffer or pipe, until the socket has bytes, then splices.
+func (rs *reading) waitReadable() error {
+	if rs.readable == nil {
+		rs.readable = newReadWaiter(rs.st.raw)
+	}
+	err := rs.readable.wait()
+	if err == nil {
+		rs.waiting, rs.splicing = false, true
+	}
+	return err
+}
+
+// splice moves up to credit bytes through the pipe to the program. It reports false when the
+// stream must stop; a read error is handled here too.
+func (rs *reading) splice(credit int) bool {
+	st := rs.st
+	n := min(credit, pipeSize)
+	k, ok, err := rs.sp.fill(n)
+	if !ok {
+		rs.splicing, rs.bp = false, getRelayBuf() // no pipe to be had: read the plain way
+		return true
+	}
+	if k > 0 && (!st.toProgram(k) || st.s.ws.spliceMessages(rs.sp, st.id, k) != nil) {
+		return false
+	}
+	if k < n && err == nil {
+		// Drained for now. A bulk transfer waits for more without holding the pipe;
+		// a short answer goes back to the small buffer.
+		rs.sp.release()
+		rs.splicing, rs.waiting = false, k >= bulkRead
+	}
+	return err == nil || rs.failed(err)
+}
+
+// read reads once into the small buffer or a pooled one and sends what came; a full small
+// buffer switches to splicing (or a pooled buffer), a short read gives the pooled one back.
+// ok false: the stream must stop.
+func (rs *reading) read(credit int) (err error, ok bool) {
+	st := rs.st
+	buf := st.small[:]
+	if rs.bp != nil {
+		buf = *rs.bp
+	}
+	n := min(len(buf)-dataAt, credit, wire.MaxData)
+	k, err := rs.conn.Read(buf[dataAt : dataAt+n])
+	if k > 0 && (!st.toProgram(k) || st.s.sendData(st.id, buf, k) != nil) {
+		return err, false
+	}
+	switch {
+	case rs.bp == nil && k == len(st.small)-dataAt:
+		if rs.sp == nil {
+			rs.sp = newSplicer(rs.conn, st.s.ws)
+		}
+		if rs.sp != nil {
+			rs.splicing = true
+		} else {
+			rs.bp = getRelayBuf()
+		}
+	case rs.bp != nil && k < n:
+		putRelayBuf(rs.bp) // drained for now: wait without it
+		rs.bp = nil
+	}
+	return err, true
+}
+
+// failed handles a read error: an idle deadline that passed while the program was sending
+// is re-armed (true: go on); an idle stream, the peer's FIN or a failure end the reading.
+func (rs *reading) failed(err error) bool {
+	st := rs.st
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		last := time.Unix(0, st.lastActive.Load())
+		if time.Since(last) < rs.idle {
+			rs.conn.SetReadDeadline(last.Add(rs.idle)) // the program has been sending: not idle
+			return true
+		}
+		st.finish(wire.CodeTimeout, fmt.Sprintf("the connection carried nothing for %v, so the lab closed it (--idle-timeout)", rs.idle))
+		return false
+	}
+	if err == io.EOF {
+		// Half-close: the peer is done sending, the program may still write.
+		st.s.send(wire.Fin, st.id, nil)
+		st.halfClosed(&st.sawEOF)
+		return false
+	}
+	st.mu.Lock()
+	done := st.done
+	st.mu.Unlock()
+	if !done {
+		st.finish(wire.CodeOf(err), fmt.Sprintf("the connection failed: %v", errors.Unwrap(err)))
+	}
+	return false
 }
 
 // bulkRead is a read large enough to say the peer is streaming: when the socket is drained
@@ -538,7 +543,7 @@ func (st *stream) closeLocked(reset bool) {
 		st.s.learner.releaseSocket(false)
 	}
 	if st.real != "" {
-		st.s.relay.relayed.Delete(st.real)
+		st.s.relay.peers().Unregister(st.real)
 	}
 	if st.conn != nil {
 		if reset {

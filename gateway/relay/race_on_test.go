@@ -1,6 +1,6 @@
 //go:build race
 
-package gateway
+package relay
 
 // raceOn: the race detector is on. It makes sync.Pool drop some of what it is given, so
 // counting allocations means nothing then.

@@ -1,4 +1,4 @@
-package gateway
+package relay
 
 import (
 	"crypto/hmac"
@@ -25,8 +25,9 @@ type Class struct {
 	code string
 	key  [32]byte // signs the join cookies; a restart asks everyone to join again
 
-	// reserved says whether a name is taken by the lab itself (time for time.lab).
-	reserved func(name string) bool
+	// Reserved says whether a name is taken by the lab itself (time for time.lab). The
+	// gateway sets it before serving.
+	Reserved func(name string) bool
 
 	mu    sync.Mutex
 	names map[string]string // name → the client address that took it
@@ -167,7 +168,7 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusBadRequest, page{Error: "Pick a name of 2 to 20 lowercase letters, digits or dashes, starting with a letter.", Code: code})
 		return
 	}
-	if c.reserved != nil && c.reserved(name) {
+	if c.Reserved != nil && c.Reserved(name) {
 		show(http.StatusConflict, page{Error: name + ".lab is a lab server's name: pick another.", Code: code})
 		return
 	}

@@ -1,0 +1,217 @@
+// Package relay carries learner programs' sockets: each WebSocket on /ws is one program's
+// session, and every stream in it is a real socket the gateway opens, listens on or binds
+// for the program (dial.go, stream.go, listen.go, udp.go, lookup.go), where route decides what
+// a program may reach (route.go). Learners, their budgets (limits.go) and classroom mode
+// (class.go) live here too, and so do /websockify (one TCP connection on one WebSocket) and
+// the server side of the WebSocket protocol that both endpoints speak (wsconn.go).
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"socketlab/gateway/lab"
+	"socketlab/gateway/policy"
+	"socketlab/wire"
+)
+
+// Relay serves the wire protocol on WebSocket connections: each connection is one learner
+// program's session, and every stream in it is a real socket opened by the gateway.
+type Relay struct {
+	Lab  *lab.Network
+	Logf func(format string, args ...any)
+	// Window is the credit granted to a program for each stream it writes to. Defaults to 256 KiB.
+	Window uint32
+	// DialTimeout bounds a TCP connect. Defaults to 10s.
+	DialTimeout time.Duration
+	// Limits bound sessions, sockets and traffic. Zero fields take DefaultLimits.
+	Limits Limits
+	// Policy decides which destinations outside the lab programs may reach. Nil allows none.
+	Policy *policy.Policy
+	// Class, when set, is classroom mode: only people who joined may connect, each is the
+	// learner they joined as, and classmates reach each other at NAME.lab.
+	Class *Class
+	// connectHook, when set (by tests), sees every real destination just before the gateway
+	// connects to it or sends it a datagram; an error stops it.
+	connectHook func(network, address string) error
+	// Origins are host patterns (path.Match syntax) of other pages allowed to connect. Pages
+	// of the gateway's own host always are; anything else is refused.
+	Origins []string
+
+	limOnce  sync.Once
+	lim      Limits
+	clientMu sync.Mutex
+	clients  map[string]int // sessions per client address
+	active   int            // sessions in all
+
+	baseOnce sync.Once
+	base     context.Context
+	stop     context.CancelFunc
+
+	learners  learners
+	nextID    atomic.Uint32 // ids of streams the gateway opens
+	udpByReal sync.Map      // real address → *udpSock, to name senders
+	sessions  sync.WaitGroup
+}
+
+// peers is the lab's table of the relay's connections (nil without a lab: no one reads it).
+func (r *Relay) peers() *lab.Peers {
+	if r.Lab == nil {
+		return nil
+	}
+	return r.Lab.Peers()
+}
+
+func (r *Relay) limits() Limits {
+	r.limOnce.Do(func() { r.lim = r.Limits.withDefaults() })
+	return r.lim
+}
+
+// admit counts a session for a client address, or says which limit it would break.
+func (r *Relay) admit(client string) (release func(), reason string) {
+	lim := r.limits()
+	r.clientMu.Lock()
+	defer r.clientMu.Unlock()
+	if r.clients == nil {
+		r.clients = map[string]int{}
+	}
+	switch {
+	case lim.Sessions > 0 && r.active >= lim.Sessions:
+		return nil, fmt.Sprintf("the lab is full: %d programs are connected, its limit (--max-sessions); try again in a moment", r.active)
+	case lim.SessionsPerClient > 0 && r.clients[client] >= lim.SessionsPerClient:
+		return nil, fmt.Sprintf("your address has %d programs connected, the lab's limit (--max-sessions-per-client): stop some and try again", r.clients[client])
+	}
+	r.active++
+	r.clients[client]++
+	return func() {
+		r.clientMu.Lock()
+		r.active--
+		if r.clients[client]--; r.clients[client] <= 0 {
+			delete(r.clients, client)
+		}
+		r.clientMu.Unlock()
+	}, ""
+}
+
+func (r *Relay) window() uint32 {
+	if r.Window == 0 {
+		return 256 << 10
+	}
+	return r.Window
+}
+
+func (r *Relay) dialTimeout() time.Duration {
+	if r.DialTimeout == 0 {
+		return 10 * time.Second
+	}
+	return r.DialTimeout
+}
+
+func (r *Relay) logf(format string, args ...any) {
+	if r.Logf != nil {
+		r.Logf(format, args...)
+	}
+}
+
+// ServeHTTP upgrades the request to a WebSocket and runs a session on it. Only pages of the
+// gateway's own origin may connect. The query parameter "learner" names the learner the
+// program belongs to, so that all of one learner's programs share an address and listeners.
+func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	learnerID := req.URL.Query().Get("learner")
+	if r.Class != nil {
+		name, ok := r.Class.Identify(req)
+		if !ok {
+			jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: join the class on the lab's page first")
+			return
+		}
+		learnerID = classLearnerID(name)
+	}
+	ws, client, ok := upgrade(w, req, r.Origins, "this is the lab's WebSocket endpoint for programs: open a lesson page and press Run")
+	if !ok {
+		return
+	}
+	// The session runs on a goroutine of its own and this handler returns, so that the HTTP
+	// server lets go of the request, its buffers and its stack.
+	r.sessions.Add(1)
+	go func() {
+		defer r.sessions.Done()
+		r.serveSession(ws, client, learnerID)
+	}()
+}
+
+// serveSession runs one program's session on an upgraded connection.
+func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
+	defer ws.conn.Close()
+	release, reason := r.admit(client)
+	if release == nil {
+		msg := wire.Append(make([]byte, wsMaxHeader, 256), wire.Close, 0, wire.CloseMsg{Code: wire.CodeLimit, Reason: reason}.Append(nil))
+		ws.writeBinary(msg, len(msg)-wsMaxHeader)
+		ws.closeWith(1013, reason) // try again later
+		return
+	}
+	defer release()
+	rd := newMsgReader(ws, wire.MaxFrame)
+	defer rd.release()
+	l := r.learners.join(learnerID, r.limits())
+	defer r.learners.leave(l)
+	s := &session{
+		relay:     r,
+		ws:        ws,
+		rd:        rd,
+		streams:   map[uint32]*stream{},
+		listeners: map[uint32]*listener{},
+		sockets:   map[uint32]*udpSock{},
+		learner:   l,
+	}
+	s.ctx, s.cancel = context.WithCancel(r.context())
+	// When the gateway shuts down, the reader stops waiting for the program.
+	defer context.AfterFunc(s.ctx, func() { ws.conn.SetReadDeadline(time.Unix(1, 0)) })()
+	err := s.run()
+	s.shutdown()
+	var cf closeFrame
+	switch {
+	case err == nil, errors.As(err, &cf), errors.Is(err, context.Canceled), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET),
+		r.context().Err() != nil:
+	default:
+		r.logf("session of learner %s (%s) ended: %v", s.learner.addr, client, err)
+	}
+}
+
+// context is the parent of every session's context: Close cancels it.
+func (r *Relay) context() context.Context {
+	r.baseOnce.Do(func() { r.base, r.stop = context.WithCancel(context.Background()) })
+	return r.base
+}
+
+// Close ends every session: each program's connections get what it wrote, then a FIN, and
+// the program is told the lab is going away. It waits for the sessions, at most until ctx ends.
+func (r *Relay) Close(ctx context.Context) error {
+	r.context()
+	r.stop()
+	done := make(chan struct{})
+	go func() {
+		r.sessions.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func jsonError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
