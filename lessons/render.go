@@ -469,8 +469,9 @@ func writeOutput(b *strings.Builder, o *outputView) {
 }
 
 // writeExercise writes an exercise's panel. static/exercises.js finds it by
-// its class and data attributes, runs the checks (their JSON form is in
-// data-check) when the cell finishes a run, and marks each one.
+// its class and data attributes, has the gateway judge each finished run of
+// the cell (CheckHandler) and marks each check. data-check holds a check's
+// parsed form, for reading; the page does not evaluate it.
 func writeExercise(b *strings.Builder, e *Exercise) {
 	id := html.EscapeString(e.ID)
 	fmt.Fprintf(b, `<section class="exercise" id="exercise-%s" data-exercise="%s" data-lesson="%s" data-cell="%s">`+"\n",
