@@ -20,12 +20,12 @@ import (
 // markup. Other fenced blocks stay ast.FencedCodeBlock and are rendered as
 // code, Go highlighted.
 
-// KindCell, KindOutput and KindExercise are the kinds of the lesson fences'
+// kindCell, kindOutput and kindExercise are the kinds of the lesson fences'
 // nodes.
 var (
-	KindCell     = ast.NewNodeKind("LessonCell")
-	KindOutput   = ast.NewNodeKind("LessonOutput")
-	KindExercise = ast.NewNodeKind("LessonExercise")
+	kindCell     = ast.NewNodeKind("LessonCell")
+	kindOutput   = ast.NewNodeKind("LessonOutput")
+	kindExercise = ast.NewNodeKind("LessonExercise")
 )
 
 // fenceBlock is what every lesson fence node holds: the block as written.
@@ -51,7 +51,7 @@ type cellNode struct {
 
 func (n *cellNode) Dump(source []byte, level int) { n.dump(n, source, level) }
 
-func (*cellNode) Kind() ast.NodeKind { return KindCell }
+func (*cellNode) Kind() ast.NodeKind { return kindCell }
 
 // outputNode is an "output" or "output match" block.
 type outputNode struct {
@@ -61,7 +61,7 @@ type outputNode struct {
 
 func (n *outputNode) Dump(source []byte, level int) { n.dump(n, source, level) }
 
-func (*outputNode) Kind() ast.NodeKind { return KindOutput }
+func (*outputNode) Kind() ast.NodeKind { return kindOutput }
 
 // exerciseNode is an "exercise" block.
 type exerciseNode struct {
@@ -71,7 +71,7 @@ type exerciseNode struct {
 
 func (n *exerciseNode) Dump(source []byte, level int) { n.dump(n, source, level) }
 
-func (*exerciseNode) Kind() ast.NodeKind { return KindExercise }
+func (*exerciseNode) Kind() ast.NodeKind { return kindExercise }
 
 // fences is the extension for one lesson file. skipped is the number of
 // file lines before the Markdown body (the front matter), for line numbers.
@@ -136,9 +136,9 @@ func (e *fences) Transform(doc *ast.Document, reader text.Reader, pc parser.Cont
 type fenceRenderer struct{}
 
 func (fenceRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(KindCell, renderNode(func(b *strings.Builder, n *cellNode, _ []byte) { writeCell(b, n.view) }))
-	reg.Register(KindOutput, renderNode(func(b *strings.Builder, n *outputNode, _ []byte) { writeOutput(b, n.view) }))
-	reg.Register(KindExercise, renderNode(func(b *strings.Builder, n *exerciseNode, _ []byte) { writeExercise(b, n.exercise) }))
+	reg.Register(kindCell, renderNode(func(b *strings.Builder, n *cellNode, _ []byte) { writeCell(b, n.view) }))
+	reg.Register(kindOutput, renderNode(func(b *strings.Builder, n *outputNode, _ []byte) { writeOutput(b, n.view) }))
+	reg.Register(kindExercise, renderNode(func(b *strings.Builder, n *exerciseNode, _ []byte) { writeExercise(b, n.exercise) }))
 	reg.Register(ast.KindFencedCodeBlock, renderNode(func(b *strings.Builder, fb *ast.FencedCodeBlock, src []byte) {
 		writeCode(b, string(fb.Language(src)), string(fb.Lines().Value(src)))
 	}))
