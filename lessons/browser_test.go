@@ -17,14 +17,15 @@ import (
 	"socketlab/gateway"
 	"socketlab/internal/browser"
 	"socketlab/lessons"
+	"socketlab/lessons/grade"
 )
 
 // pageRun is what lesson.js reports when a run ends (the socketlab:run-finished event).
 type pageRun struct {
-	Output string          `json:"output"`
-	Exit   *int            `json:"exit"`
-	State  string          `json:"state"`
-	Events []lessons.Event `json:"events"`
+	Output string        `json:"output"`
+	Exit   *int          `json:"exit"`
+	State  string        `json:"state"`
+	Events []grade.Event `json:"events"`
 }
 
 // page drives one lesson page in the browser.

@@ -26,14 +26,15 @@
 //
 // Right after a cell, "output" and "output match" blocks declare what its
 // runs print (Cell.Runs), and "exercise" blocks declare checks over a run's
-// output and socket events (Lesson.Exercises, Check). docs/lessons.md is the
+// output and socket events (Lesson.Exercises, grade.Check). docs/lessons.md is the
 // reference for lesson authors.
 //
 // Any other fenced block is shown as code; Go blocks are highlighted on the
 // server with CSS classes (hl-kw, hl-str, hl-num, hl-com, hl-pre).
 //
 // Entry points: Load or Default to read lessons, Handler to serve them,
-// ParseCheck and Check.Eval (or Evaluate) to judge a run.
+// CheckHandler to judge a run of an exercise's cell (the checks' language
+// and evaluator are package grade).
 // Raw HTML in lessons is dropped, never passed through, and the pages carry
 // no inline scripts or styles so they work under a strict Content Security
 // Policy.

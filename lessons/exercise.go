@@ -3,12 +3,14 @@ package lessons
 import (
 	"regexp"
 	"strings"
+
+	"socketlab/lessons/grade"
 )
 
 // An Exercise is a task at the end of a lesson section: a fenced block
-// marked "exercise" whose checks run in the page when the cell it names
-// finishes a run (static/exercises.js), and in the tests against a correct
-// and a wrong solution.
+// marked "exercise" whose checks judge a run of the cell it names: the page
+// posts each finished run to CheckHandler (static/exercises.js), and the
+// tests judge a correct and a wrong solution.
 //
 //	```exercise
 //	id: four-bytes
@@ -35,7 +37,7 @@ type Exercise struct {
 	ArgsText  string   // the args: line as written; "" when there is none
 	Stdin     string   // the stdin: line decoded, else the cell's
 	StdinText string   // the stdin: line as written; "" when there is none
-	Checks    []Check
+	Checks    []grade.Check
 	Line      int // the line of the opening fence
 }
 
@@ -106,7 +108,7 @@ func parseExercise(file string, fence, first int, lines []string) (*exerciseDraf
 			}
 			d.Stdin, d.hasStdin = v, true
 		case "check":
-			c, err := ParseCheck(value)
+			c, err := grade.ParseCheck(value)
 			if err != nil {
 				return nil, errorf(file, n, "check %q: %v", clip(value), err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"socketlab/lessons"
+	"socketlab/lessons/grade"
 )
 
 // Every exercise has two programs in testdata/exercises/SLUG/: NAME.go, a correct solution,
@@ -44,11 +45,11 @@ func wantFails(src string) (map[string]string, error) {
 // input, together with the lesson's server or clients when the cell has them, and returns
 // what p did. A server is stopped once it has finished with its clients, or, when the
 // exercise checks its exit status, once it exits (or settleTimeout passes).
-func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program, tag string) (lessons.Outcome, error) {
+func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program, tag string) (grade.Outcome, error) {
 	cell := l.Cell(ex.Cell)
 	path, err := e.build(p)
 	if err != nil {
-		return lessons.Outcome{}, err
+		return grade.Outcome{}, err
 	}
 	learner := learnerID("ex", ex.ID, tag)
 	isServer := false
@@ -59,7 +60,7 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 	case isServer:
 		srv, err := e.start(p.where, path, ex.Args, ex.Stdin, learner)
 		if err != nil {
-			return lessons.Outcome{}, err
+			return grade.Outcome{}, err
 		}
 		if err := srv.ready(); err != nil {
 			return srv.stop(), nil // the checks say what went wrong
@@ -73,17 +74,17 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 			cpath, err := e.build(cp)
 			if err != nil {
 				srv.stop()
-				return lessons.Outcome{}, err
+				return grade.Outcome{}, err
 			}
 			r := runsOf(c)[0]
 			pr, err := e.start(cp.where, cpath, r.Args, r.Stdin, learner)
 			if err != nil {
 				srv.stop()
-				return lessons.Outcome{}, err
+				return grade.Outcome{}, err
 			}
 			if _, err := pr.finish(); err != nil {
 				srv.stop()
-				return lessons.Outcome{}, err
+				return grade.Outcome{}, err
 			}
 		}
 		for _, c := range ex.Checks {
@@ -99,21 +100,21 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 		sp := cellProgram(l, s)
 		spath, err := e.build(sp)
 		if err != nil {
-			return lessons.Outcome{}, err
+			return grade.Outcome{}, err
 		}
 		r := runsOf(s)[0]
 		srv, err := e.start(sp.where, spath, r.Args, r.Stdin, learner)
 		if err != nil {
-			return lessons.Outcome{}, err
+			return grade.Outcome{}, err
 		}
 		defer srv.stop()
 		if err := srv.ready(); err != nil {
-			return lessons.Outcome{}, err
+			return grade.Outcome{}, err
 		}
 	}
 	pr, err := e.start(p.where, path, ex.Args, ex.Stdin, learner)
 	if err != nil {
-		return lessons.Outcome{}, err
+		return grade.Outcome{}, err
 	}
 	return pr.finish()
 }
@@ -164,7 +165,7 @@ func TestExercises(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for i, r := range lessons.Evaluate(ex.Checks, &o) {
+				for i, r := range grade.Evaluate(ex.Checks, &o) {
 					if !r.OK {
 						t.Errorf("%s.go fails %q: %s\nits output:\n%s", base, ex.Checks[i].Text, r.Detail, indent(o.Output))
 					}
@@ -175,7 +176,7 @@ func TestExercises(t *testing.T) {
 					t.Fatal(err)
 				}
 				var failed []string
-				for i, r := range lessons.Evaluate(ex.Checks, &o) {
+				for i, r := range grade.Evaluate(ex.Checks, &o) {
 					c := ex.Checks[i].Text
 					detail, named := want[c]
 					switch {

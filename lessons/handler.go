@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"bytes"
+	"embed"
 	"encoding/json"
 	"html/template"
 	"net/http"
@@ -53,7 +54,7 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	for i, l := range ls {
 		h.bySlug[l.Slug] = i
 	}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs}).Parse(pageTemplates))
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs}).ParseFS(templates, "templates/*.html"))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.index)
@@ -122,79 +123,11 @@ func (h *handler) render(w http.ResponseWriter, status int, name string, data an
 	_, _ = w.Write(buf.Bytes())
 }
 
-// pageTemplates are the whole pages. No inline scripts, styles or event
-// handler attributes: see Handler.
-const pageTemplates = `
-{{define "head"}}<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.}}</title>
-<link rel="stylesheet" href="{{asset "/static/style.css"}}">
-<link rel="stylesheet" href="{{asset "/static/exercises.css"}}">
-</head>
-{{end}}
-
-{{define "header"}}<header class="site"><a class="home" href="/">{{.}}</a></header>
-{{end}}
-
-{{define "index"}}{{template "head" .Site}}<body class="index-page">
-{{template "header" .Site}}<main>
-<h1>{{.Site}}</h1>
-<p class="lead">Learn socket programming by running real Go programs against a small lab network.
-Each lesson explains one idea and lets you edit and run the code in the page.</p>
-<section class="lessons">
-<h2>Lessons</h2>
-{{if .Lessons}}<ol class="lesson-list">
-{{range .Lessons}}<li data-lesson="{{.Slug}}" data-exercises="{{exerciseNames .}}"><a href="/lessons/{{.Slug}}">{{.Title}}</a> <span class="progress" role="status"></span>{{if .Summary}}<p class="summary">{{.Summary}}</p>{{end}}</li>
-{{end}}</ol>
-<p class="progress-note">Your progress (the exercises you have passed) is kept in this browser only: no account, nothing sent anywhere.</p>
-{{else}}<p>No lessons are installed.</p>
-{{end}}</section>
-<section class="labs" id="lab-network">
-<h2>Lab network</h2>
-{{if .Labs}}<p>These servers answer inside the lab. Your programs reach them by name (or by address) on the ports below.</p>
-<table class="lab-table">
-<thead><tr><th>Host</th><th>Port</th><th>Protocol</th><th>Address</th><th>What answers</th></tr></thead>
-<tbody>
-{{range .Labs}}<tr><td><code>{{.Name}}</code></td><td>{{if .Port}}{{.Port}}{{else}}any{{end}}</td><td>{{.Proto}}</td><td>{{if .Addr}}<code>{{.Addr}}</code>{{end}}</td><td>{{.About}}</td></tr>
-{{end}}</tbody>
-</table>
-{{else}}<p>No lab servers are running.</p>
-{{end}}</section>
-</main>
-<script src="{{asset "/static/exercises.js"}}"></script>
-</body>
-</html>
-{{end}}
-
-{{define "lesson"}}{{template "head" (printf "%s · %s" .Lesson.Title .Site)}}<body class="lesson-page" data-worker="{{asset "/static/worker.js"}}"{{with programs .Lesson}} data-programs="{{.}}"{{end}}>
-{{template "header" .Site}}<main class="lesson" data-lesson="{{.Lesson.Slug}}">
-<p class="lesson-number">Lesson {{.Number}} of {{.Count}}</p>
-<h1>{{.Lesson.Title}}</h1>
-{{.Lesson.HTML}}
-<nav class="pager">{{with .Prev}}<a class="prev" rel="prev" href="/lessons/{{.Slug}}">← {{.Title}}</a>{{end}}
-<a class="up" href="/">All lessons</a>
-{{with .Next}}<a class="next" rel="next" href="/lessons/{{.Slug}}">{{.Title}} →</a>{{end}}</nav>
-</main>
-<script src="{{asset "/static/format.js"}}"></script>
-<script src="{{asset "/static/wire.js"}}"></script>
-<script src="{{asset "/static/lesson.js"}}"></script>
-<script src="{{asset "/static/exercises.js"}}"></script>
-</body>
-</html>
-{{end}}
-
-{{define "notfound"}}{{template "head" (printf "Not found · %s" .Site)}}<body class="notfound-page">
-{{template "header" .Site}}<main>
-<h1>Not found</h1>
-<p>There is no page at <code>{{.Path}}</code>. The <a href="/">list of lessons</a> has everything the lab offers.</p>
-</main>
-</body>
-</html>
-{{end}}
-`
+// templates holds the whole pages, one file per template. No inline
+// scripts, styles or event handler attributes: see Handler.
+//
+//go:embed templates/*.html
+var templates embed.FS
 
 // programs gives the lesson's compiled programs as JSON, cell ID → URL, or "" when none is
 // compiled (yet: the gateway compiles the lesson cells in the background when it starts).

@@ -24,6 +24,7 @@ import (
 	"socketlab/gateway"
 	"socketlab/gateway/build"
 	"socketlab/lessons"
+	"socketlab/lessons/grade"
 )
 
 const (
@@ -146,7 +147,7 @@ type proc struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every new output, event or end
 	output  strings.Builder
-	events  []lessons.Event
+	events  []grade.Event
 	exit    *int
 	stopped bool
 }
@@ -197,7 +198,7 @@ func (e *labEnv) start(where, path string, args []string, stdin, learner string)
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 1<<20), 16<<20)
 		for sc.Scan() {
-			var ev lessons.Event
+			var ev grade.Event
 			if json.Unmarshal(sc.Bytes(), &ev) != nil {
 				continue
 			}
@@ -255,7 +256,7 @@ func (p *proc) waitFor(d time.Duration, cond func(*proc) bool) bool {
 }
 
 // stop kills the program if it still runs and returns what it did.
-func (p *proc) stop() lessons.Outcome {
+func (p *proc) stop() grade.Outcome {
 	p.mu.Lock()
 	running := p.exit == nil
 	if running {
@@ -269,15 +270,15 @@ func (p *proc) stop() lessons.Outcome {
 	return p.outcome()
 }
 
-func (p *proc) outcome() lessons.Outcome {
+func (p *proc) outcome() grade.Outcome {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return lessons.Outcome{Output: p.output.String(), Exit: p.exit, Events: append([]lessons.Event(nil), p.events...)}
+	return grade.Outcome{Output: p.output.String(), Exit: p.exit, Events: append([]grade.Event(nil), p.events...)}
 }
 
 // finish waits for the program to end by itself; after runTimeout it is stopped and that is
 // an error.
-func (p *proc) finish() (lessons.Outcome, error) {
+func (p *proc) finish() (grade.Outcome, error) {
 	select {
 	case <-p.done:
 		return p.outcome(), nil
@@ -307,7 +308,7 @@ func (p *proc) ready() error {
 
 // settle waits until a server has finished with every connection it accepted and, when want
 // is given, its console shows what the run expects; then it stops the server.
-func (p *proc) settle(want *lessons.Run) lessons.Outcome {
+func (p *proc) settle(want *lessons.Run) grade.Outcome {
 	p.waitFor(settleTimeout, func(p *proc) bool {
 		open := map[uint32]bool{}
 		for _, e := range p.events {
@@ -338,7 +339,7 @@ func showExit(e *int) string {
 }
 
 // showEvents lists socket events compactly, for failure messages.
-func showEvents(evs []lessons.Event) string {
+func showEvents(evs []grade.Event) string {
 	var b strings.Builder
 	for _, e := range evs {
 		fmt.Fprintf(&b, "\t%9.3fms stream %d %s %s", e.T, e.Stream, e.Kind, e.Addr)
@@ -391,7 +392,7 @@ func runsOf(c *lessons.Cell) []lessons.Run {
 }
 
 // checkRun compares a run with what it expects.
-func checkRun(where string, r lessons.Run, o lessons.Outcome, stopped bool) []error {
+func checkRun(where string, r lessons.Run, o grade.Outcome, stopped bool) []error {
 	var errs []error
 	what := fmt.Sprintf("%s, run with args %q", where, r.Args)
 	if r.Line != 0 {

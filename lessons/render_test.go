@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"socketlab/lessons/grade"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.html from the current renderer")
@@ -563,7 +565,7 @@ func TestSyntax(t *testing.T) {
 		!reflect.DeepEqual(hi.Args, []string{"-a", "localhost"}) || hi.Stdin != "hi\n" || hi.StdinText != `hi\n` || len(hi.Checks) != 3 || hi.Line != 34 {
 		t.Errorf("first exercise = %+v", hi)
 	}
-	if hi.Checks[0] != (Check{Text: `sent "hi\n" to localhost:8037`, Op: "data", Str: "hi\n", Dir: "sent", Peer: "localhost:8037"}) {
+	if hi.Checks[0] != (grade.Check{Text: `sent "hi\n" to localhost:8037`, Op: "data", Str: "hi\n", Dir: "sent", Peer: "localhost:8037"}) {
 		t.Errorf("first check = %+v", hi.Checks[0])
 	}
 	if count.ID != "pairs-2" || count.Name != "2" || count.Cell != "pairs-server" || !reflect.DeepEqual(count.Args, server.Args) || count.Stdin != "yes\n" || count.ArgsText != "" {

@@ -1,45 +1,56 @@
-// Checks the exercise checks and the progress helpers. Run: node --test static/test/
+// Checks how exercises ask the gateway for verdicts, and the progress helpers. Run: node --test static/test/
 "use strict";
 
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const path = require("node:path");
 const X = require("../exercises.js");
 
-const cases = JSON.parse(fs.readFileSync(path.join(__dirname, "check_cases.json"), "utf8"));
+// fakeFetch answers like POST /api/check and records what the page sent.
+function fakeFetch(status, answer) {
+  const calls = [];
+  const fn = async (url, init) => {
+    calls.push({ url, init });
+    return {
+      ok: status >= 200 && status < 300,
+      status,
+      json: async () => {
+        if (typeof answer === "string") throw new SyntaxError("not JSON");
+        return answer;
+      },
+    };
+  };
+  fn.calls = calls;
+  return fn;
+}
 
-test("evaluate agrees with the shared cases (also run by lessons' Go tests)", () => {
-  let n = 0;
-  for (const ec of cases.eval) {
-    for (const cc of ec.checks) {
-      assert.ok(cc.check, `${ec.name}: ${cc.text} has no parsed form (run go test ./lessons -update)`);
-      const got = X.evaluate(cc.check, ec.run);
-      assert.deepEqual(got, { ok: cc.ok, detail: cc.detail }, `${ec.name}: ${cc.text}`);
-      n++;
-    }
-  }
-  assert.ok(n > 40, `only ${n} cases`);
+test("grade posts the run as JSON to the gateway and returns its verdicts", async () => {
+  const results = [{ ok: true, detail: "" }, { ok: false, detail: "the program exited with status 1" }];
+  const f = fakeFetch(200, { results });
+  const run = { output: "hi\n", stdout: "hi\n", stderr: "", exit: 1, state: "done", events: [{ t: 0, stream: 1, kind: "listen" }] };
+  assert.deepEqual(await X.grade("02-sockets", "read-all", run, f), results);
+  assert.equal(f.calls.length, 1);
+  const { url, init } = f.calls[0];
+  assert.equal(url, X.CHECK_URL);
+  assert.equal(init.method, "POST");
+  assert.equal(init.headers["Content-Type"], "application/json");
+  assert.deepEqual(JSON.parse(init.body), {
+    lesson: "02-sockets", exercise: "read-all", output: "hi\n", exit: 1, state: "done",
+    events: [{ t: 0, stream: 1, kind: "listen" }],
+  });
 });
 
-test("every kind of check is covered by the cases, passing and failing", () => {
-  const seen = new Map();
-  for (const ec of cases.eval) {
-    for (const cc of ec.checks) {
-      const s = seen.get(cc.check.op) || new Set();
-      s.add(cc.ok);
-      seen.set(cc.check.op, s);
-    }
-  }
-  for (const op of ["output-contains", "output-lacks", "output-matches", "exit", "count", "data", "order",
-    "accepted", "concurrent", "listened", "connected", "refused"]) {
-    assert.deepEqual([...(seen.get(op) || [])].sort(), [false, true], op);
-  }
+test("grade sends a stopped run's exit as null and fills in what is missing", async () => {
+  const f = fakeFetch(200, { results: [] });
+  await X.grade("01-time", "1", {}, f);
+  assert.deepEqual(JSON.parse(f.calls[0].init.body),
+    { lesson: "01-time", exercise: "1", output: "", exit: null, state: "", events: [] });
 });
 
-test("an unknown check fails and says so", () => {
-  assert.deepEqual(X.evaluate({ op: "teleport" }, { output: "", exit: 0, events: [] }),
-    { ok: false, detail: 'unknown check "teleport"' });
+test("grade rejects with the gateway's error, or its status", async () => {
+  await assert.rejects(X.grade("x", "1", {}, fakeFetch(404, { error: "no exercise 1 in lesson x" })),
+    { message: "no exercise 1 in lesson x" });
+  await assert.rejects(X.grade("x", "1", {}, fakeFetch(502, "<html>")), { message: "the gateway answered 502" });
+  await assert.rejects(X.grade("x", "1", {}, fakeFetch(200, { nothing: true })), { message: "the gateway answered 200" });
 });
 
 // A localStorage stand-in.
@@ -73,11 +84,4 @@ test("summary words a lesson's progress", () => {
   assert.deepEqual(X.summary(["a", "b"], ["x"]), { state: "todo", text: "2 exercises to do" });
   assert.deepEqual(X.summary(["a", "b", "c"], ["b"]), { state: "partial", text: "1 of 3 exercises done" });
   assert.deepEqual(X.summary(["a", "b"], ["b", "a", "z"]), { state: "done", text: "\u2713 done" });
-});
-
-test("a run that failed in the page says so instead of 'stopped'", () => {
-  assert.deepEqual(X.evaluate({ op: "exit", n: 0 }, { output: "", exit: null, events: [], state: "error" }),
-    { ok: false, detail: "the program failed before it could exit: the console says why" });
-  assert.deepEqual(X.evaluate({ op: "exit", n: 0 }, { output: "", exit: null, events: [], state: "stopped" }),
-    { ok: false, detail: "the program did not exit: it was stopped" });
 });

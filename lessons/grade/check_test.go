@@ -1,20 +1,22 @@
-package lessons
+package grade
 
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 )
 
-const checkCasesFile = "../static/test/check_cases.json"
+var update = flag.Bool("update", false, "rewrite testdata/check_cases.json's parsed checks")
 
-// checkCases is static/test/check_cases.json: the check language's cases,
-// shared with static/test/exercises.test.js so that the Go and JavaScript
-// evaluators agree. Parse cases are Go's alone (the page gets checks parsed);
-// each eval case holds the parsed form the page would get.
+const checkCasesFile = "testdata/check_cases.json"
+
+// checkCases is testdata/check_cases.json: the check language's cases.
+// Parse cases hold a line and the error it gives, if any; each eval case
+// holds a run and checks with their parsed form and their verdict.
 type checkCases struct {
 	Parse []struct {
 		Text  string `json:"text"`
@@ -32,8 +34,8 @@ type checkCases struct {
 	} `json:"eval"`
 }
 
-// TestCheckCases runs the shared cases. With -update it first writes each
-// eval case's parsed check into the file, for the JavaScript side to read.
+// TestCheckCases runs the cases. With -update it first writes each eval
+// case's parsed check into the file.
 func TestCheckCases(t *testing.T) {
 	data, err := os.ReadFile(checkCasesFile)
 	if err != nil {
@@ -110,4 +112,65 @@ func FuzzParseCheck(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestEvalUnknownOp(t *testing.T) {
+	got := Check{Op: "teleport"}.Eval(&Outcome{Output: "", Exit: new(int)})
+	if want := (Result{Detail: `unknown check "teleport"`}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+}
+
+// TestEvalExitState: a run that failed in the page (it crashed or could not
+// start) says so instead of "stopped".
+func TestEvalExitState(t *testing.T) {
+	c := Check{Op: "exit"}
+	for _, tc := range []struct {
+		state, want string
+	}{
+		{"error", "the program failed before it could exit: the console says why"},
+		{"stopped", "the program did not exit: it was stopped"},
+		{"", "the program did not exit: it was stopped"},
+	} {
+		if got := c.Eval(&Outcome{State: tc.state}); got.OK || got.Detail != tc.want {
+			t.Errorf("state %q: got %+v, want %q", tc.state, got, tc.want)
+		}
+	}
+}
+
+// TestCheckCasesCoverEveryOp: every kind of check has a passing and a
+// failing case.
+func TestCheckCasesCoverEveryOp(t *testing.T) {
+	data, err := os.ReadFile(checkCasesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases checkCases
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]map[bool]bool{}
+	n := 0
+	for _, ec := range cases.Eval {
+		for _, cc := range ec.Checks {
+			c, err := ParseCheck(cc.Text)
+			if err != nil {
+				continue // TestCheckCases reports it
+			}
+			if seen[c.Op] == nil {
+				seen[c.Op] = map[bool]bool{}
+			}
+			seen[c.Op][cc.OK] = true
+			n++
+		}
+	}
+	if n <= 40 {
+		t.Errorf("only %d eval cases", n)
+	}
+	for _, op := range []string{"output-contains", "output-lacks", "output-matches", "exit", "count", "data", "order",
+		"accepted", "concurrent", "listened", "connected", "refused"} {
+		if !seen[op][true] || !seen[op][false] {
+			t.Errorf("%s: passing case %v, failing case %v", op, seen[op][true], seen[op][false])
+		}
+	}
 }

@@ -1,0 +1,75 @@
+package grade
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+)
+
+// MaxRequest bounds a posted run, in bytes. The runtime keeps only the first
+// bytes of large payloads in its events, so a real run is far smaller.
+const MaxRequest = 16 << 20
+
+// A Request asks for an exercise's verdict on one run: what the page posts
+// when a cell's run ends.
+type Request struct {
+	Lesson   string `json:"lesson"`   // the lesson's slug
+	Exercise string `json:"exercise"` // the exercise's name in the lesson (its id: line, or its number)
+	Outcome
+}
+
+// A Response holds the verdict of each of the exercise's checks, in the
+// order the lesson gives them.
+type Response struct {
+	Results []Result `json:"results"`
+}
+
+// A Finder returns the checks of a lesson's exercise, and false when there
+// is no such exercise.
+type Finder func(lesson, exercise string) ([]Check, bool)
+
+// Handler judges runs: it takes a Request as JSON in a POST and answers
+// with a Response as JSON. Errors are JSON too, {"error": "..."}: 405 for
+// another method, 415 for a body that is not application/json, 413 for one
+// over MaxRequest, 400 for one that does not decode, 404 for an unknown
+// lesson or exercise.
+func Handler(find Finder) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			jsonError(w, http.StatusMethodNotAllowed, "post the run as JSON")
+			return
+		}
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			jsonError(w, http.StatusUnsupportedMediaType, "the run must be sent as application/json")
+			return
+		}
+		var req Request
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRequest)).Decode(&req); err != nil {
+			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+				jsonError(w, http.StatusRequestEntityTooLarge, "the run is too large to check")
+				return
+			}
+			jsonError(w, http.StatusBadRequest, "the run could not be read: "+err.Error())
+			return
+		}
+		checks, ok := find(req.Lesson, req.Exercise)
+		if !ok {
+			jsonError(w, http.StatusNotFound, "no exercise "+req.Exercise+" in lesson "+req.Lesson)
+			return
+		}
+		writeJSON(w, http.StatusOK, Response{Results: Evaluate(checks, &req.Outcome)})
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func jsonError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
