@@ -1,0 +1,9 @@
+//go:build !linux
+
+package build
+
+// sandboxed reports whether this system bounds each build's processes.
+const sandboxed = false
+
+// setLimits does nothing here: only the timeout and the cache caps bound a build.
+func (s *Service) setLimits(pid int) error { return nil }
