@@ -405,3 +405,36 @@ func dirSize(dir string) int64 {
 	})
 	return n
 }
+
+// TestHostileProgramFlood compiles distinct programs into a small program cache: it stays
+// under its cap, keeps the newest and compiles an evicted one again when asked.
+func TestHostileProgramFlood(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles; skipped with -short")
+	}
+	s := hostileService(t, func(o *Options) { o.MaxPrograms = 4 << 20 })
+	prog := func(i int) []byte { return fmt.Appendf(nil, "package main\n\nfunc main() { println(%d) }\n", i) }
+	var first *Result
+	for i := range 6 {
+		r, err := s.Build(context.Background(), prog(i))
+		if err != nil || !r.OK {
+			t.Fatalf("build %d: %v %+v", i, err, r)
+		}
+		if i == 0 {
+			first = r
+		}
+		if got := dirSize(s.outDir); got > s.maxPrograms {
+			t.Errorf("after build %d the programs hold %s, over their cap of %s", i, formatSize(got), formatSize(s.maxPrograms))
+		}
+		if _, ok := s.WasmPath(r.Hash); !ok {
+			t.Errorf("build %d: the program just built was evicted", i)
+		}
+	}
+	if _, ok := s.WasmPath(first.Hash); ok {
+		t.Fatal("the first program is still there; the cap did not evict anything")
+	}
+	n := s.compiles.Load()
+	if r, err := s.Build(context.Background(), prog(0)); err != nil || !r.OK || r.Cached || s.compiles.Load() != n+1 {
+		t.Errorf("the evicted program: err %v, result %+v; want it compiled again", err, r)
+	}
+}
