@@ -170,14 +170,17 @@ func TestHostileCompileBombs(t *testing.T) {
 	}
 	bombs := []struct {
 		name, src string
+		limit     string
+		edit      func(*Options)
 	}{
 		// 79 bytes: 1 GiB of initialised data for the linker to lay out.
-		{"array", "package main\n\nvar a = [1 << 30]byte{1}\n\nfunc main() { println(a[len(a)-1]) }\n"},
-		{"generics", genericBomb(24)},
+		{"array", "package main\n\nvar a = [1 << 30]byte{1}\n\nfunc main() { println(a[len(a)-1]) }\n", LimitMemory, nil},
+		{"generics", genericBomb(24), LimitMemory, nil},
+		{"generics-cpu", genericBomb(25), LimitCPU, func(o *Options) { o.CPU, o.Memory = 3*time.Second, 2<<30 }},
 	}
 	for _, b := range bombs {
 		t.Run(b.name, func(t *testing.T) {
-			s := hostileService(t, nil)
+			s := hostileService(t, b.edit)
 			w := watchPeak(t)
 			start := time.Now()
 			r, err := s.Build(context.Background(), []byte(b.src))
@@ -186,7 +189,7 @@ func TestHostileCompileBombs(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 			t.Logf("%s bomb: %v, peak VmHWM %s over %d samples, limit %q: %s", b.name, time.Since(start).Round(time.Millisecond), formatSize(peak), seen, r.Limit, r.Output)
-			if r.OK || r.Limit == "" || len(r.Diagnostics) != 1 {
+			if r.OK || r.Limit != b.limit || len(r.Diagnostics) != 1 {
 				t.Fatalf("result = ok %v, limit %q, diagnostics %v; want a failure naming the limit", r.OK, r.Limit, r.Diagnostics)
 			}
 			msg := r.Diagnostics[0].Msg
@@ -197,6 +200,9 @@ func TestHostileCompileBombs(t *testing.T) {
 			}
 			if r.Limit == LimitMemory && !strings.Contains(msg, "512 MiB of memory") {
 				t.Errorf("message %q does not name the memory limit", msg)
+			}
+			if r.Limit == LimitCPU && !strings.Contains(msg, "3s of CPU time") {
+				t.Errorf("message %q does not name the CPU limit", msg)
 			}
 			// RLIMIT_DATA bounds the heap; the resident set also holds the program text and
 			// stacks.

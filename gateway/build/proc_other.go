@@ -16,5 +16,3 @@ func cpuTime(cmd *exec.Cmd) time.Duration {
 	}
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
-
-func peakMemory(cmd *exec.Cmd) int64 { return 0 }

@@ -24,15 +24,3 @@ func cpuTime(cmd *exec.Cmd) time.Duration {
 	}
 	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
-
-// peakMemory is the largest resident set of a finished command or any process it waited for
-// (the compiler, the linker), in bytes.
-func peakMemory(cmd *exec.Cmd) int64 {
-	if cmd.ProcessState == nil {
-		return 0
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		return int64(ru.Maxrss) << 10 // kilobytes on Linux
-	}
-	return 0
-}

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"os/exec"
 	"syscall"
 	"unsafe"
 )
@@ -45,4 +46,16 @@ func (s *Service) setLimits(pid int) error {
 		}
 	}
 	return nil
+}
+
+// peakMemory is the largest resident set of a finished command or any process it waited for
+// (the compiler, the linker), in bytes.
+func peakMemory(cmd *exec.Cmd) int64 {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		return int64(ru.Maxrss) << 10 // kilobytes on Linux
+	}
+	return 0
 }

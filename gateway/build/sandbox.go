@@ -153,7 +153,7 @@ func (s *Service) limitHit(text string, cpu time.Duration) (limit, msg string) {
 		return LimitDisk, fmt.Sprintf("%s tried to write a file larger than %s building this program and was stopped; "+
 			"a program with a huge initialised array does this: make the data smaller or build it at run time", tool, formatSize(s.maxFile))
 	case s.cpu > 0 && (strings.Contains(text, "signal: killed") || strings.Contains(text, "SIGXCPU")) && cpu >= s.cpu*9/10:
-		return LimitCPU, fmt.Sprintf("%s used more than %v of CPU time building this program (%.0f s in all) and was stopped; "+
+		return LimitCPU, fmt.Sprintf("%s used more than %v of CPU time building this program (%.1f s in all) and was stopped; "+
 			"generic functions that instantiate each other without end, or huge constant expressions, do this", tool, s.cpu, cpu.Seconds())
 	}
 	return "", ""
