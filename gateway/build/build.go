@@ -177,6 +177,8 @@ type Service struct {
 
 	cacheLock sync.RWMutex // builds read-lock it; removing Go build cache files locks it
 	evicting  sync.Mutex   // held by the eviction running
+	// goCacheWalked is when eviction last measured the Go build cache; guarded by evicting.
+	goCacheWalked time.Time
 
 	compiles atomic.Int64   // compiler runs, for tests
 	running  sync.WaitGroup // builds in flight, for tests

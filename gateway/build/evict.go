@@ -117,9 +117,12 @@ func (s *Service) touch(hash string) {
 // no build runs while files are removed. The cache is evicted only when the service owns it
 // (Options.MaxGoCache is not negative).
 func (s *Service) evictGoCache() {
-	if s.maxGoCache <= 0 {
+	// Walking a large cache takes tens of milliseconds; a few seconds of builds add at most
+	// a few files of at most MaxFile each.
+	if s.maxGoCache <= 0 || time.Since(s.goCacheWalked) < 5*time.Second {
 		return
 	}
+	s.goCacheWalked = time.Now()
 	var list []cacheEntry
 	filepath.WalkDir(s.goCache, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
