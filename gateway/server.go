@@ -102,6 +102,12 @@ func New(opts *Options) (*Server, error) {
 		Timeout:     opts.Compile.Timeout,
 		MaxSource:   opts.Compile.MaxSource,
 		Concurrency: opts.Compile.Jobs,
+		Budget:      opts.Compile.Budget,
+		Memory:      opts.Compile.Memory,
+		CPU:         opts.Compile.CPU,
+		MaxFile:     opts.Compile.MaxFile,
+		MaxGoCache:  opts.Compile.GoCacheSize,
+		MaxPrograms: opts.Compile.ProgramsSize,
 		Logf:        logf,
 	})
 	if err != nil {

@@ -63,6 +63,34 @@ type Options struct {
 	MaxOutput int64
 	// Concurrency is how many compilers may run at once. Defaults to 2.
 	Concurrency int
+	// Memory bounds the memory of each process of a build (the go command, each compiler and
+	// the linker), in bytes: RLIMIT_DATA, with RLIMIT_AS at twice as much as a backstop. A
+	// process that needs more fails, and the learner is told which limit it hit. Defaults to
+	// 1 GiB; negative means no limit. Only Linux applies it.
+	Memory int64
+	// CPU bounds the CPU time of each process of a build (RLIMIT_CPU). Defaults to 60s;
+	// negative means no limit. Only Linux applies it.
+	CPU time.Duration
+	// MaxFile bounds the size of every file a build writes, in the Go build cache or the
+	// output (RLIMIT_FSIZE). Defaults to 256 MiB; negative means no limit.
+	MaxFile int64
+	// GoCache is the Go build cache (GOCACHE) of every build. Defaults to
+	// os.UserCacheDir()/socketlab/gocache (CacheDir/gocache when there is no user cache
+	// directory): a cache of the service's own, shared by the services of one user, which the
+	// service trims to MaxGoCache.
+	GoCache string
+	// MaxGoCache caps the Go build cache, in bytes: past it, the files used longest ago are
+	// removed. Defaults to 2 GiB; negative means never trim it (for a cache the service does
+	// not own, such as the user's).
+	MaxGoCache int64
+	// MaxPrograms caps the compiled programs kept, in bytes: past it, the programs used longest
+	// ago are removed (and compiled again when asked for). Defaults to 1 GiB; negative means
+	// no cap.
+	MaxPrograms int64
+	// Budget is how much compile time (CPU time of the compiler and linker) one client address
+	// may use a minute, with twice as much saved up; see [WithClient]. A build from an
+	// address over its budget fails with [ErrBudget]. Defaults to 30s; negative means none.
+	Budget time.Duration
 	// Allowed reports whether a learner may import path. Defaults to the standard library
 	// minus a deny list (unsafe, syscall, syscall/js, os/exec, plugin, runtime/cgo, "C",
 	// internal and vendor packages), plus the packages of Modules. The runtime's own packages
@@ -92,6 +120,9 @@ type Result struct {
 	Size        int64        // bytes of the compiled program
 	Cached      bool         // answered from the cache without running the compiler
 	Elapsed     time.Duration
+	Limit       string        // the sandbox limit the build ran into (LimitMemory, ...), or ""
+	CPU         time.Duration // CPU time the compiler and linker used (0 when cached)
+	PeakMemory  int64         // largest resident set of a process of the build, in bytes
 }
 
 // Errors for builds that could not be attempted or finished. They are wrapped with details.
@@ -114,19 +145,26 @@ type Service struct {
 	cacheDir  string
 	outDir    string
 
-	runtime   map[string][]byte
-	modules   map[string]string
-	require   map[string]string
-	gosum     []byte
-	overlay   map[string][]byte
-	prelude   []byte
-	base      []byte // hash of everything but the source
-	timeout   time.Duration
-	maxSource int
-	maxOutput int64
-	allowed   func(string) bool
-	logf      func(string, ...any)
-	sem       chan struct{}
+	runtime     map[string][]byte
+	modules     map[string]string
+	require     map[string]string
+	gosum       []byte
+	overlay     map[string][]byte
+	prelude     []byte
+	base        []byte // hash of everything but the source
+	timeout     time.Duration
+	maxSource   int
+	maxOutput   int64
+	memory      int64         // per process of a build; 0: none
+	cpu         time.Duration // per process of a build; 0: none
+	maxFile     int64         // 0: none
+	goCache     string
+	maxGoCache  int64 // 0: never trimmed
+	maxPrograms int64 // 0: no cap
+	budgets     budgets
+	allowed     func(string) bool
+	logf        func(string, ...any)
+	sem         chan struct{}
 
 	wsMu sync.Mutex
 	ws   *workspace
@@ -136,6 +174,11 @@ type Service struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+
+	cacheLock sync.RWMutex // builds read-lock it; removing Go build cache files locks it
+	evicting  sync.Mutex   // held by the eviction running
+	// goCacheWalked is when eviction last measured the Go build cache; guarded by evicting.
+	goCacheWalked time.Time
 
 	compiles atomic.Int64   // compiler runs, for tests
 	running  sync.WaitGroup // builds in flight, for tests
@@ -157,63 +200,46 @@ func New(opts *Options) (*Service, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = 60 * time.Second
-	}
-	if o.MaxSource <= 0 {
-		o.MaxSource = 256 << 10
-	}
-	if o.MaxOutput <= 0 {
-		o.MaxOutput = 64 << 20
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 2
-	}
-	if o.Logf == nil {
-		o.Logf = log.Printf
-	}
-	switch {
-	case o.GOOS == "" && o.GOARCH == "":
-		o.GOOS, o.GOARCH = "js", "wasm"
-	case !validTarget(o.GOOS) || !validTarget(o.GOARCH):
-		return nil, fmt.Errorf("build: Options.GOOS %q and GOARCH %q: set both to a target of go tool dist list (for example linux and amd64), or neither for js/wasm", o.GOOS, o.GOARCH)
-	}
-	for _, tag := range o.Tags {
-		if !validTarget(tag) {
-			return nil, fmt.Errorf("build: Options.Tags: %q is not a build tag (letters, digits, '_' and '.')", tag)
-		}
-	}
-	if o.CacheDir == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("build: no cache directory: %w (set Options.CacheDir)", err)
-		}
-		o.CacheDir = filepath.Join(dir, "socketlab", "build")
+	if err := o.fill(); err != nil {
+		return nil, err
 	}
 	cacheDir, err := filepath.Abs(o.CacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("build: cache directory %q: %w", o.CacheDir, err)
 	}
-	s := &Service{
-		cacheDir:  cacheDir,
-		outDir:    filepath.Join(cacheDir, "out"),
-		modules:   maps.Clone(o.Modules),
-		require:   maps.Clone(o.Require),
-		gosum:     o.GoSum,
-		prelude:   bytes.Clone(o.Prelude),
-		goos:      o.GOOS,
-		goarch:    o.GOARCH,
-		tags:      slices.Clone(o.Tags),
-		timeout:   o.Timeout,
-		maxSource: o.MaxSource,
-		maxOutput: o.MaxOutput,
-		logf:      o.Logf,
-		sem:       make(chan struct{}, o.Concurrency),
-		std:       make(map[string]bool),
-		flights:   make(map[string]*flight),
+	goCache, err := filepath.Abs(o.GoCache)
+	if err != nil {
+		return nil, fmt.Errorf("build: Go build cache %q: %w", o.GoCache, err)
 	}
-	if err := os.MkdirAll(s.outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("build: cache directory: %w (set Options.CacheDir to a writable place)", err)
+	s := &Service{
+		cacheDir:    cacheDir,
+		outDir:      filepath.Join(cacheDir, "out"),
+		goCache:     goCache,
+		modules:     maps.Clone(o.Modules),
+		require:     maps.Clone(o.Require),
+		gosum:       o.GoSum,
+		prelude:     bytes.Clone(o.Prelude),
+		goos:        o.GOOS,
+		goarch:      o.GOARCH,
+		tags:        slices.Clone(o.Tags),
+		timeout:     o.Timeout,
+		maxSource:   o.MaxSource,
+		maxOutput:   o.MaxOutput,
+		memory:      max(o.Memory, 0),
+		cpu:         max(o.CPU, 0),
+		maxFile:     max(o.MaxFile, 0),
+		maxGoCache:  max(o.MaxGoCache, 0),
+		maxPrograms: max(o.MaxPrograms, 0),
+		budgets:     budgets{perMinute: max(o.Budget, 0)},
+		logf:        o.Logf,
+		sem:         make(chan struct{}, o.Concurrency),
+		std:         make(map[string]bool),
+		flights:     make(map[string]*flight),
+	}
+	for _, dir := range []string{s.outDir, s.goCache} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("build: cache directory: %w (set Options.CacheDir and Options.GoCache to writable places)", err)
+		}
 	}
 	if err := s.findToolchain(o.GoCmd); err != nil {
 		return nil, err
@@ -224,13 +250,8 @@ func New(opts *Options) (*Service, error) {
 	if s.overlay, err = checkOverlay(o.Overlay); err != nil {
 		return nil, err
 	}
-	for mod, dir := range o.Modules {
-		if !validModulePath(mod) || !fs.ValidPath(dir) || dir == "." {
-			return nil, fmt.Errorf("build: Options.Modules: %q => %q: want a module path and a directory inside Runtime", mod, dir)
-		}
-		if _, ok := s.runtime[dir+"/go.mod"]; !ok {
-			return nil, fmt.Errorf("build: Options.Modules: %s: Runtime has no %s/go.mod", mod, dir)
-		}
+	if err := s.checkModules(); err != nil {
+		return nil, err
 	}
 	s.allowed = s.defaultAllowed
 	if o.Allowed != nil {
@@ -242,6 +263,91 @@ func New(opts *Options) (*Service, error) {
 	}
 	s.sweep()
 	return s, nil
+}
+
+// fill sets the defaults of o and checks the target.
+func (o *Options) fill() error {
+	def := func(v *int64, d int64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defDur(&o.Timeout, 60*time.Second)
+	defDur(&o.CPU, 60*time.Second)
+	defDur(&o.Budget, 30*time.Second)
+	def(&o.MaxOutput, 64<<20)
+	def(&o.Memory, 1<<30)
+	def(&o.MaxFile, 256<<20)
+	def(&o.MaxGoCache, 2<<30)
+	def(&o.MaxPrograms, 1<<30)
+	if o.Timeout < 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.MaxSource <= 0 {
+		o.MaxSource = 256 << 10
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 2
+	}
+	if o.Logf == nil {
+		o.Logf = log.Printf
+	}
+	if err := o.fillTarget(); err != nil {
+		return err
+	}
+	return o.fillCaches()
+}
+
+// fillTarget sets the default target, js/wasm, and checks the target and tags.
+func (o *Options) fillTarget() error {
+	switch {
+	case o.GOOS == "" && o.GOARCH == "":
+		o.GOOS, o.GOARCH = "js", "wasm"
+	case !validTarget(o.GOOS) || !validTarget(o.GOARCH):
+		return fmt.Errorf("build: Options.GOOS %q and GOARCH %q: set both to a target of go tool dist list (for example linux and amd64), or neither for js/wasm", o.GOOS, o.GOARCH)
+	}
+	for _, tag := range o.Tags {
+		if !validTarget(tag) {
+			return fmt.Errorf("build: Options.Tags: %q is not a build tag (letters, digits, '_' and '.')", tag)
+		}
+	}
+	return nil
+}
+
+// fillCaches sets the default cache directories.
+func (o *Options) fillCaches() error {
+	userCache, err := os.UserCacheDir()
+	if o.CacheDir == "" {
+		if err != nil {
+			return fmt.Errorf("build: no cache directory: %w (set Options.CacheDir)", err)
+		}
+		o.CacheDir = filepath.Join(userCache, "socketlab", "build")
+	}
+	if o.GoCache == "" {
+		o.GoCache = filepath.Join(o.CacheDir, "gocache")
+		if err == nil {
+			o.GoCache = filepath.Join(userCache, "socketlab", "gocache")
+		}
+	}
+	return nil
+}
+
+// checkModules checks that every module of Options.Modules is in the runtime.
+func (s *Service) checkModules() error {
+	for mod, dir := range s.modules {
+		if !validModulePath(mod) || !fs.ValidPath(dir) || dir == "." {
+			return fmt.Errorf("build: Options.Modules: %q => %q: want a module path and a directory inside Runtime", mod, dir)
+		}
+		if _, ok := s.runtime[dir+"/go.mod"]; !ok {
+			return fmt.Errorf("build: Options.Modules: %s: Runtime has no %s/go.mod", mod, dir)
+		}
+	}
+	return nil
 }
 
 // Build compiles src. The error is only for failures of the service (the toolchain is
@@ -282,6 +388,7 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 			defer s.running.Done()
 			f.res, f.err = s.compile(bctx, hash, src)
 			cancel()
+			s.evict()
 			s.mu.Lock()
 			if s.flights[hash] == f {
 				delete(s.flights, hash)
@@ -382,6 +489,7 @@ type meta struct {
 	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
 	Output      string       `json:"output,omitempty"`
 	Size        int64        `json:"size,omitempty"`
+	Limit       string       `json:"limit,omitempty"`
 }
 
 // programFile is where the compiled program for hash is kept. Native programs get their own
@@ -414,7 +522,8 @@ func (s *Service) cached(hash string) (*Result, error) {
 			return nil, fmt.Errorf("cached wasm %s: %d bytes, expected %d", hash, fi.Size(), m.Size)
 		}
 	}
-	return &Result{Hash: hash, OK: m.OK, Diagnostics: m.Diagnostics, Output: m.Output, Size: m.Size}, nil
+	s.touch(hash)
+	return &Result{Hash: hash, OK: m.OK, Diagnostics: m.Diagnostics, Output: m.Output, Size: m.Size, Limit: m.Limit}, nil
 }
 
 // validHash reports whether h looks like a hash this service makes: 64 lowercase hex digits.

@@ -32,6 +32,10 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 		r.Cached = true
 		return r, nil
 	}
+	client, _ := ctx.Value(clientKey{}).(string)
+	if err := s.budgets.check(client); err != nil {
+		return nil, err
+	}
 
 	ws, err := s.workspace()
 	if err != nil {
@@ -78,8 +82,9 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 	ownGroup(cmd)
 	start := time.Now()
 	s.compiles.Add(1)
-	err = cmd.Run()
-	took := time.Since(start)
+	err = s.run(cmd)
+	took, cpu := time.Since(start), cpuTime(cmd)
+	s.budgets.charge(client, cpu)
 
 	var exit *exec.ExitError
 	switch {
@@ -88,15 +93,53 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 		return nil, fmt.Errorf("build abandoned: %w", context.Cause(ctx))
 	case tctx.Err() != nil:
 		return nil, fmt.Errorf("%w after %v and was stopped; try again (a first build with an empty Go cache compiles the standard library and can take a minute) or make the program smaller", ErrTimeout, s.timeout)
-	case errors.As(err, &exit) && exit.Exited():
-		return s.failed(hash, out.text(), cell, ws), nil
+	case errors.As(err, &exit):
+		if limit, msg := s.limitHit(out.text(), cpu); limit != "" {
+			return s.overLimit(hash, limit, msg, cmd), nil
+		}
+		if exit.Exited() {
+			return s.failed(hash, out.text(), cell, ws), nil
+		}
+		fallthrough
 	default:
 		return nil, fmt.Errorf("build: running %s: %v: %s", s.goCmd, err, strings.TrimSpace(out.text()))
 	}
 	if took > 10*time.Second {
 		s.logf("build: %.12s took %v (the first build after a toolchain, overlay or cache change compiles the standard library)", hash, took.Round(time.Millisecond))
 	}
-	return s.store(hash, tmp, cleanOutput(out.text(), cell, ws))
+	r, err := s.store(hash, tmp, cleanOutput(out.text(), cell, ws))
+	if r != nil {
+		r.CPU, r.PeakMemory = cpu, peakMemory(cmd)
+	}
+	return r, err
+}
+
+// run runs the go command inside the sandbox: with the limits of the service, and while no
+// files of the Go build cache are being removed.
+func (s *Service) run(cmd *exec.Cmd) error {
+	s.cacheLock.RLock()
+	defer s.cacheLock.RUnlock()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if err := s.setLimits(cmd.Process.Pid); err != nil {
+		cmd.Cancel()
+		cmd.Wait()
+		return fmt.Errorf("limiting the compiler's memory and time: %w", err)
+	}
+	return cmd.Wait()
+}
+
+// overLimit is the result of a build that ran into a limit of the sandbox. It is cached like
+// a compile error: the same program runs into the same limit again.
+func (s *Service) overLimit(hash, limit, msg string, cmd *exec.Cmd) *Result {
+	s.logf("build: %.12s ran into the %s limit: %s", hash, limit, msg)
+	r := &Result{Hash: hash, Limit: limit, Diagnostics: []Diagnostic{{Msg: msg}}, Output: msg + "\n",
+		CPU: cpuTime(cmd), PeakMemory: peakMemory(cmd)}
+	if err := s.writeMeta(hash, r); err != nil {
+		s.logf("build: saving the result of %.12s: %v", hash, err)
+	}
+	return r
 }
 
 // store moves a compiled program into the cache with its result file, and a wasm module with
@@ -163,7 +206,7 @@ func (s *Service) failed(hash, text, cell string, ws *workspace) *Result {
 }
 
 func (s *Service) writeMeta(hash string, r *Result) error {
-	b, err := json.Marshal(meta{OK: r.OK, Diagnostics: r.Diagnostics, Output: r.Output, Size: r.Size})
+	b, err := json.Marshal(meta{OK: r.OK, Diagnostics: r.Diagnostics, Output: r.Output, Size: r.Size, Limit: r.Limit})
 	if err != nil {
 		return err
 	}

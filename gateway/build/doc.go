@@ -14,8 +14,8 @@
 // its own directory below cell/ holding main.go (the learner's file) and prelude.go
 // ([Options.Prelude]); nothing else is there, and the directory is removed after the build.
 // The compiler runs with GOOS=js GOARCH=wasm (or the target of the options), cgo off,
-// GOPROXY=off, GOTOOLCHAIN=local and the user's GOCACHE, so the standard library compiled with
-// the overlay is reused between builds.
+// GOPROXY=off, GOTOOLCHAIN=local and a Go build cache of the service's own ([Options.GoCache]),
+// so the standard library compiled with the overlay is reused between builds.
 //
 // Results are cached by a SHA-256 over everything that decides the output: the source, the
 // runtime files, the overlay, the prelude, the toolchain version, the target and the build
@@ -28,6 +28,11 @@
 // Imports are checked before compiling: by default only the standard library is allowed, minus
 // packages that reach past the lab (unsafe, syscall, os/exec, ...). Nothing in the learner's
 // file runs at build time: cgo is off, go generate is never run and modules are not downloaded.
-// The build is bounded in time (the compiler's whole process group is killed) but its memory
-// is bounded only by the machine.
+// The learner's file may hold no //go: directive that reaches past the program
+// (//go:wasmimport, //go:linkname, ...). The build is bounded in time (the compiler's whole
+// process group is killed), and on Linux each of its processes in memory, CPU time and file
+// size ([Options.Memory], [Options.CPU], [Options.MaxFile]); a build that runs into one of
+// these is a Result naming the limit. The Go build cache and the compiled programs are
+// trimmed to their caps, and each client address has a budget of compile time
+// ([Options.Budget], [WithClient]).
 package build

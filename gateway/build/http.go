@@ -70,7 +70,7 @@ func (s *Service) serveBuild(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, `the request has no "source"; send {"source": "package main ..."}`)
 		return
 	}
-	res, err := s.Build(r.Context(), []byte(*req.Source))
+	res, err := s.Build(WithClient(r.Context(), r.RemoteAddr), []byte(*req.Source))
 	if err != nil {
 		status := http.StatusInternalServerError
 		msg := err.Error() + "; the gateway log may say more"
@@ -79,6 +79,9 @@ func (s *Service) serveBuild(w http.ResponseWriter, r *http.Request) {
 			status, msg = http.StatusRequestEntityTooLarge, err.Error()
 		case errors.Is(err, ErrOutputTooBig):
 			status, msg = http.StatusUnprocessableEntity, err.Error()
+		case errors.Is(err, ErrBudget):
+			status, msg = http.StatusTooManyRequests, err.Error()
+			w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter(err).Seconds())+1))
 		case errors.Is(err, ErrTimeout):
 			status, msg = http.StatusServiceUnavailable, err.Error()
 		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):

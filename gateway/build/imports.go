@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // checkSource reads the package clause and the imports of a learner's file and returns what
@@ -35,6 +36,7 @@ func (s *Service) checkSource(src []byte) []Diagnostic {
 		diags = append(diags, Diagnostic{Line: p.Line, Col: p.Column,
 			Msg: fmt.Sprintf("package %s: a program in the lab must be package main (change the first line to \"package main\" and add func main)", f.Name.Name)})
 	}
+	diags = append(diags, checkDirectives(fset, src)...)
 	for _, imp := range f.Imports {
 		path, err := strconv.Unquote(imp.Path.Value)
 		if err != nil {
@@ -47,6 +49,55 @@ func (s *Service) checkSource(src []byte) []Diagnostic {
 		}
 	}
 	return diags
+}
+
+// allowedDirectives are the //go: directives a learner's program may hold. None of them
+// reaches outside the program: the runtime must be a program's only way out.
+var allowedDirectives = map[string]bool{"build": true, "embed": true, "generate": true, "noinline": true, "nosplit": true}
+
+// checkDirectives refuses every //go: directive in src but the allowed ones. The compiler
+// reads a directive from a line comment that starts with "//go:"; every comment starting so,
+// /* */ comments too, is checked, whatever follows the name, so no spelling slips past.
+// Comments are found with the Go scanner, so a string holding "//go:" is not one; a file the
+// scanner cannot read has syntax errors and does not compile either.
+func checkDirectives(fset *token.FileSet, src []byte) []Diagnostic {
+	var sc scanner.Scanner
+	file := fset.AddFile("main.go", -1, len(src))
+	sc.Init(file, src, func(token.Position, string) {}, scanner.ScanComments)
+	var diags []Diagnostic
+	for {
+		pos, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			return diags
+		}
+		text, ok := strings.CutPrefix(lit[min(2, len(lit)):], "go:")
+		if tok != token.COMMENT || !ok {
+			continue
+		}
+		name := text
+		if i := strings.IndexFunc(text, func(r rune) bool { return !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)) }); i >= 0 {
+			name = text[:i]
+		}
+		rest := strings.TrimSuffix(text[len(name):], "*/")
+		if allowedDirectives[name] && (rest == "" || rest[0] == ' ' || rest[0] == '\t') {
+			continue
+		}
+		p := fset.Position(pos)
+		diags = append(diags, Diagnostic{Line: p.Line, Col: p.Column, Msg: directiveHint(name)})
+	}
+}
+
+// directiveHint explains why the directive //go:name is refused.
+func directiveHint(name string) string {
+	switch {
+	case name == "wasmimport" || name == "wasmexport":
+		return fmt.Sprintf("//go:%s is not available in the lab: it would let the program call the page's JavaScript directly, around the lab's network and its rules; use the net package (or net/http), which goes through the lab", name)
+	case name == "linkname":
+		return "//go:linkname is not available in the lab: it reaches into the internals of other packages; use their exported names"
+	case strings.HasPrefix(name, "cgo_"):
+		return fmt.Sprintf("//go:%s is not available in the lab: cgo is off, the program is compiled to WebAssembly", name)
+	}
+	return fmt.Sprintf("//go:%s is not available in the lab: a program here may use only the directives //go:build, //go:embed, //go:generate, //go:noinline and //go:nosplit", name)
 }
 
 // refuse reports whether a learner may import path and, if not, a hint about what to do.

@@ -5,6 +5,7 @@ package build
 import (
 	"os/exec"
 	"syscall"
+	"time"
 )
 
 // ownGroup starts cmd in a process group of its own and makes cancelling it kill the whole
@@ -14,4 +15,12 @@ func ownGroup(cmd *exec.Cmd) {
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
+}
+
+// cpuTime is the CPU time a finished command and the processes it waited for used.
+func cpuTime(cmd *exec.Cmd) time.Duration {
+	if cmd.ProcessState == nil {
+		return 0
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }

@@ -38,7 +38,7 @@ type goEnv struct {
 // readGoEnv asks the toolchain where it lives and which version it is, and prepares the
 // environment of every build from the answer.
 func (s *Service) readGoEnv() error {
-	cmd := exec.Command(s.goCmd, "env", "-json", "GOROOT", "GOVERSION", "GOCACHE", "GOMODCACHE", "GOPATH")
+	cmd := exec.Command(s.goCmd, "env", "-json", "GOROOT", "GOVERSION", "GOMODCACHE", "GOPATH")
 	cmd.Dir = s.cacheDir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=")
 	var stderr bytes.Buffer
@@ -55,9 +55,7 @@ func (s *Service) readGoEnv() error {
 	if e.GOROOT == "" {
 		return fmt.Errorf("build: %s env reports no GOROOT; check the Go installation", s.goCmd)
 	}
-	if e.GOCACHE == "off" || e.GOCACHE == "" {
-		return errors.New("build: the Go build cache is off (GOCACHE=off); every build would recompile the standard library; set GOCACHE to a directory")
-	}
+	e.GOCACHE = s.goCache
 	v, ok := goModVersion(e.GOVERSION)
 	if !ok {
 		return fmt.Errorf("build: cannot read the Go version from %q; use a released Go toolchain", e.GOVERSION)
@@ -86,8 +84,9 @@ func goModVersion(v string) (string, bool) {
 }
 
 // buildEnv is environ without anything that steers the go command, plus the settings of a
-// learner build. The user's caches are kept: the standard library compiled for js/wasm with
-// the overlay lives in GOCACHE. goos and goarch are the target.
+// learner build. The build cache is the service's (the standard library compiled for js/wasm
+// with the overlay lives there); the module cache is the user's. goos and goarch are the
+// target.
 func buildEnv(environ []string, e goEnv, goos, goarch string) []string {
 	var env []string
 	for _, kv := range environ {
@@ -187,6 +186,8 @@ func (s *Service) baseHash() []byte {
 		put(h, "overlay", p, string(s.overlay[p]))
 	}
 	put(h, "prelude", string(s.prelude))
+	// A program that ran into a limit is cached as such; other limits may let it through.
+	put(h, "limits", fmt.Sprint(s.memory, s.cpu, s.maxFile))
 	return h.Sum(nil)
 }
 

@@ -1,0 +1,151 @@
+package build
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Both caches are trimmed to this share of their cap once they pass it, so that eviction
+// does not run after every build.
+const evictTo = 0.8
+
+// evict trims the compiled programs and the Go build cache to their caps. It runs after
+// every build that ran the compiler; when another eviction is running it returns at once.
+func (s *Service) evict() {
+	if !s.evicting.TryLock() {
+		return
+	}
+	defer s.evicting.Unlock()
+	s.evictPrograms()
+	s.evictGoCache()
+}
+
+// cacheEntry is one thing eviction may remove: a program with its files, or a file of the
+// Go build cache.
+type cacheEntry struct {
+	paths []string
+	size  int64
+	used  time.Time
+}
+
+// trim removes the least recently used entries until the rest hold at most evictTo of max,
+// if they hold more than max.
+func trim(entries []cacheEntry, max int64, remove func(cacheEntry)) {
+	var total int64
+	for _, e := range entries {
+		total += e.size
+	}
+	if max <= 0 || total <= max {
+		return
+	}
+	slices.SortFunc(entries, func(a, b cacheEntry) int { return a.used.Compare(b.used) })
+	for _, e := range entries {
+		if total <= int64(float64(max)*evictTo) {
+			break
+		}
+		remove(e)
+		total -= e.size
+	}
+}
+
+// evictPrograms removes the compiled programs used longest ago. A program's result file is
+// removed first: without it the program is a cache miss, so nothing serves a half-removed
+// entry. A program's last use is the modification time of its result file, which a cache hit
+// renews (see touch).
+func (s *Service) evictPrograms() {
+	if s.maxPrograms <= 0 {
+		return
+	}
+	entries, err := os.ReadDir(s.outDir)
+	if err != nil {
+		return
+	}
+	byHash := map[string]*cacheEntry{}
+	for _, e := range entries {
+		name := e.Name()
+		if len(name) < 64 || !validHash(name[:64]) {
+			continue // temporary files; sweep removes what crashed builds leave
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		ce := byHash[name[:64]]
+		if ce == nil {
+			ce = &cacheEntry{}
+			byHash[name[:64]] = ce
+		}
+		p := filepath.Join(s.outDir, name)
+		if strings.HasSuffix(name, ".json") {
+			ce.paths = append([]string{p}, ce.paths...)
+			ce.used = fi.ModTime()
+		} else {
+			ce.paths = append(ce.paths, p)
+			if ce.used.IsZero() {
+				ce.used = fi.ModTime()
+			}
+		}
+		ce.size += fi.Size()
+	}
+	list := make([]cacheEntry, 0, len(byHash))
+	for _, ce := range byHash {
+		list = append(list, *ce)
+	}
+	trim(list, s.maxPrograms, func(e cacheEntry) {
+		for _, p := range e.paths {
+			os.Remove(p)
+		}
+	})
+}
+
+// touch marks the program for hash as used now, at most once a minute.
+func (s *Service) touch(hash string) {
+	p := s.metaFile(hash)
+	if fi, err := os.Stat(p); err == nil && time.Since(fi.ModTime()) > time.Minute {
+		now := time.Now()
+		os.Chtimes(p, now, now)
+	}
+}
+
+// evictGoCache removes the files of the Go build cache used longest ago. The go command
+// renews a file's modification time when it uses it (at most once an hour), and a missing
+// file is a cache miss to it; but a build that already found a file may still open it, so
+// no build runs while files are removed. The cache is evicted only when the service owns it
+// (Options.MaxGoCache is not negative).
+func (s *Service) evictGoCache() {
+	// Walking a large cache takes tens of milliseconds; a few seconds of builds add at most
+	// a few files of at most MaxFile each.
+	if s.maxGoCache <= 0 || time.Since(s.goCacheWalked) < 5*time.Second {
+		return
+	}
+	s.goCacheWalked = time.Now()
+	var list []cacheEntry
+	filepath.WalkDir(s.goCache, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		// The go command's entries are DIR/HASH-a and DIR/HASH-d; README and trim.txt stay.
+		if n := d.Name(); !strings.HasSuffix(n, "-a") && !strings.HasSuffix(n, "-d") {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			list = append(list, cacheEntry{paths: []string{p}, size: fi.Size(), used: fi.ModTime()})
+		}
+		return nil
+	})
+	var total int64
+	for _, e := range list {
+		total += e.size
+	}
+	if total <= s.maxGoCache {
+		return
+	}
+	s.cacheLock.Lock() // no build runs meanwhile
+	defer s.cacheLock.Unlock()
+	trim(list, s.maxGoCache, func(e cacheEntry) { os.Remove(e.paths[0]) })
+	s.logf("build: the Go build cache held %s, over its cap of %s; removed the files used longest ago", formatSize(total), formatSize(s.maxGoCache))
+}
