@@ -9,10 +9,11 @@ import (
 	"strings"
 )
 
-// Runtime is the runtime's source tree: the wire protocol, the WebSocket codec and the
-// package linked into every learner program.
+// Runtime is the runtime's source tree: the wire protocol, the WebSocket codec, the socket
+// event record and the package linked into every learner program. Every package of this
+// module that the runtime imports is here (a test checks).
 //
-//go:embed wire/*.go labnet/*.go internal/wsframe/*.go
+//go:embed wire/*.go labnet/*.go internal/wsframe/*.go event/*.go
 var Runtime embed.FS
 
 // ThirdParty are the modules learner programs may import besides the standard library, with

@@ -32,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"socketlab/event"
 	"socketlab/gateway"
 	"socketlab/lessons"
 )
@@ -64,12 +65,12 @@ type classUnit struct {
 	clients []classRun
 }
 
-// classEvent is the part of a socket event (labnet.Event) the latencies need.
+// classEvent is the part of a socket event (event.Event) the latencies need.
 type classEvent struct {
-	T      float64 `json:"t"` // ms since the program's session started
-	Stream uint32  `json:"stream"`
-	Kind   string  `json:"kind"`
-	Addr   string  `json:"addr"` // the peer as the program named it
+	T      float64    `json:"t"` // ms since the program's session started
+	Stream uint32     `json:"stream"`
+	Kind   event.Kind `json:"kind"`
+	Addr   string     `json:"addr"` // the peer as the program named it
 }
 
 // classStats gathers what the learners saw.
@@ -386,7 +387,7 @@ func runUnit(u *classUnit, wsURL, id, dir string, stats *classStats) {
 			return
 		}
 		if !srv.waitFor(classReadyTimeout, func(p *classProc) bool {
-			return slices.ContainsFunc(p.events, func(e classEvent) bool { return e.Kind == "listen" || e.Kind == "bind" })
+			return slices.ContainsFunc(p.events, func(e classEvent) bool { return e.Kind == event.Listen || e.Kind == event.Bind })
 		}) {
 			o := srv.stop()
 			stats.fail(id, fmt.Sprintf("%s never started listening (exit %s). Output:\n%s", u.server.where, o.exitText(), indentText(o.output)))
@@ -409,9 +410,9 @@ func runUnit(u *classUnit, wsURL, id, dir string, stats *classStats) {
 			open := map[uint32]bool{}
 			for _, e := range p.events {
 				switch e.Kind {
-				case "accept":
+				case event.Accept:
 					open[e.Stream] = true
-				case "close", "reset", "reset-sent":
+				case event.Close, event.Reset, event.ResetSent:
 					delete(open, e.Stream)
 				}
 			}
@@ -467,9 +468,9 @@ func opLatencies(evs []classEvent) map[string][]float64 {
 	for _, e := range evs {
 		s := e.Stream
 		switch e.Kind {
-		case "dial":
+		case event.Dial:
 			dial[s] = e.T
-		case "connected":
+		case event.Connected:
 			if t, ok := dial[s]; ok {
 				out["connect"] = append(out["connect"], e.T-t)
 				delete(dial, s)
@@ -477,14 +478,14 @@ func opLatencies(evs []classEvent) map[string][]float64 {
 			if !ownHost(e.Addr) {
 				await[s] = e.T
 			}
-		case "lookup":
+		case event.Lookup:
 			look[s] = e.T
-		case "answer":
+		case event.Answer:
 			if t, ok := look[s]; ok {
 				out["lookup"] = append(out["lookup"], e.T-t)
 				delete(look, s)
 			}
-		case "error":
+		case event.Error:
 			if t, ok := dial[s]; ok {
 				out["connect"] = append(out["connect"], e.T-t)
 				delete(dial, s)
@@ -493,16 +494,16 @@ func opLatencies(evs []classEvent) map[string][]float64 {
 				out["lookup"] = append(out["lookup"], e.T-t)
 				delete(look, s)
 			}
-		case "accept":
+		case event.Accept:
 			accepted[s] = true
-		case "send", "sendto":
+		case event.Send, event.SendTo:
 			if !accepted[s] && !ownHost(e.Addr) {
 				await[s] = e.T
 			}
-		case "recv", "recvfrom":
+		case event.Recv, event.RecvFrom:
 			if t, ok := await[s]; ok {
 				k := "first byte"
-				if e.Kind == "recvfrom" {
+				if e.Kind == event.RecvFrom {
 					k = "UDP round trip"
 				}
 				out[k] = append(out[k], e.T-t)

@@ -110,109 +110,132 @@ func (h *httpDissector) Feed(dir Dir, b []byte) []Message {
 func (s *httpSide) line(h *httpDissector, l line, out []Message) []Message {
 	switch s.state {
 	case httpStart:
-		if l.long {
-			return s.plain(out, longLine(s.dir, l, "not an HTTP start line; the rest is shown as plain bytes"))
-		}
-		if len(l.text) == 0 {
-			return append(out, Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "empty line",
-				Notes: []Note{{l.off, l.n, "empty line", "an empty line before a request or response is allowed and skipped"}}})
-		}
-		var notes []Note
-		var summary string
-		var ok bool
-		if s.dir == ToServer {
-			notes, summary, ok = requestLine(l)
-		} else {
-			notes, summary, ok = statusLine(l)
-		}
-		if !ok {
-			what := "request line (METHOD TARGET HTTP/1.1)"
-			if s.dir == ToClient {
-				what = "status line (HTTP/1.1 CODE REASON)"
-			}
-			return s.plain(out, Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "not HTTP: " + show(l.text, 40),
-				Notes: []Note{{l.off, l.n, "not HTTP", "this line is not an HTTP " + what + "; the rest is shown as plain bytes"}}})
-		}
-		if s.dir == ToServer {
-			s.method = string(l.text[:indexByte(l.text, ' ')])
-		} else {
-			s.status, _ = strconv.Atoi(string(l.text[9:12]))
-		}
-		if n, ok := l.noteEnd(); ok {
-			notes = append(notes, n)
-		}
-		s.head = Message{Dir: s.dir, Off: l.off, Summary: summary, Notes: notes}
-		s.length, s.chunked, s.ctype = -1, false, ""
-		s.state = httpHeaders
+		return s.startLine(l, out)
 	case httpHeaders, httpTrailers:
-		msg := &s.head
-		if s.state == httpTrailers {
-			msg = &s.chunk
-		}
-		if l.long {
-			msg.Len = l.off - msg.Off
-			return s.plain(append(out, *msg), longLine(s.dir, l, "too long for a header; the rest is shown as plain bytes"))
-		}
-		if len(l.text) == 0 {
-			if s.state == httpTrailers {
-				msg.Notes = append(msg.Notes, Note{l.off, l.n, "end of body", fmt.Sprintf("an empty line ends the chunked body: %s in %s", plural(s.total, "byte", "bytes"), plural(int64(s.chunks), "chunk", "chunks"))})
-				msg.Len = l.off + l.n - msg.Off
-				s.state = httpStart
-				return append(out, *msg)
-			}
-			return s.headDone(h, l, out)
-		}
-		if len(msg.Notes) >= maxNotes {
-			msg.Len = l.off - msg.Off
-			return s.plain(append(out, *msg), Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "too many header lines",
-				Notes: []Note{{l.off, l.n, "too many headers", fmt.Sprintf("more than %d lines in one head; the rest is shown as plain bytes", maxNotes)}}})
-		}
-		n := s.header(l)
-		if s.state == httpTrailers && n.Label == "header" {
-			n.Label, n.Detail = "trailer", n.Detail+"; a header sent after the body"
-		}
-		msg.Notes = append(msg.Notes, n)
-		if n, ok := l.noteEnd(); ok {
-			msg.Notes = append(msg.Notes, n)
-		}
+		return s.headLine(h, l, out)
 	case httpChunkSize:
-		if l.long {
-			return s.plain(out, longLine(s.dir, l, "not a chunk size line; the rest is shown as plain bytes"))
-		}
-		size, ext, ok := chunkSize(l.text)
-		if !ok {
-			return s.plain(out, Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "bad chunk size: " + show(l.text, 30),
-				Notes: []Note{{l.off, l.n, "bad chunk size", "a chunk starts with its size in hexadecimal on a line of its own; the rest is shown as plain bytes"}}})
-		}
-		detail := fmt.Sprintf("0x%s = %s of data follow", strings.TrimSpace(string(l.text[:len(l.text)-len(ext)])), plural(size, "byte", "bytes"))
-		if size == 0 {
-			detail = "0: the last chunk; trailer headers may follow, then an empty line"
-		}
-		if ext != "" {
-			detail += "; chunk extension " + show([]byte(ext), 40)
-		}
-		s.chunk = Message{Dir: s.dir, Off: l.off, Notes: []Note{{l.off, l.n, "chunk size", detail}}}
-		if size == 0 {
-			s.chunk.Summary = fmt.Sprintf("last chunk (body %s)", plural(s.total, "byte", "bytes"))
-			s.state = httpTrailers
-			return out
-		}
-		s.chunks++
-		s.chunk.Summary = "chunk, " + plural(size, "byte", "bytes")
-		s.left, s.size, s.bodyOff = size, size, l.off+l.n
-		s.state = httpChunkData
+		return s.chunkSizeLine(l, out)
 	case httpChunkEnd:
-		if len(l.text) != 0 || l.long {
-			s.chunk.Len = l.off - s.chunk.Off
-			return s.plain(append(out, s.chunk), Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "chunk longer than its size",
-				Notes: []Note{{l.off, l.n, "bad chunk", "a chunk's data must be followed by CR LF right where its size says; the rest is shown as plain bytes"}}})
-		}
-		s.chunk.Notes = append(s.chunk.Notes, Note{l.off, l.n, "end of chunk", "the line ending after the chunk's data"})
-		s.chunk.Len = l.off + l.n - s.chunk.Off
-		s.state = httpChunkSize
-		return append(out, s.chunk)
+		return s.chunkEndLine(l, out)
 	}
 	return out
+}
+
+// startLine reads a request or status line (or an empty line before one).
+func (s *httpSide) startLine(l line, out []Message) []Message {
+	if l.long {
+		return s.plain(out, longLine(s.dir, l, "not an HTTP start line; the rest is shown as plain bytes"))
+	}
+	if len(l.text) == 0 {
+		return append(out, Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "empty line",
+			Notes: []Note{{l.off, l.n, "empty line", "an empty line before a request or response is allowed and skipped"}}})
+	}
+	var notes []Note
+	var summary string
+	var ok bool
+	if s.dir == ToServer {
+		notes, summary, ok = requestLine(l)
+	} else {
+		notes, summary, ok = statusLine(l)
+	}
+	if !ok {
+		what := "request line (METHOD TARGET HTTP/1.1)"
+		if s.dir == ToClient {
+			what = "status line (HTTP/1.1 CODE REASON)"
+		}
+		return s.plain(out, Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "not HTTP: " + show(l.text, 40),
+			Notes: []Note{{l.off, l.n, "not HTTP", "this line is not an HTTP " + what + "; the rest is shown as plain bytes"}}})
+	}
+	if s.dir == ToServer {
+		s.method = string(l.text[:indexByte(l.text, ' ')])
+	} else {
+		s.status, _ = strconv.Atoi(string(l.text[9:12]))
+	}
+	if n, ok := l.noteEnd(); ok {
+		notes = append(notes, n)
+	}
+	s.head = Message{Dir: s.dir, Off: l.off, Summary: summary, Notes: notes}
+	s.length, s.chunked, s.ctype = -1, false, ""
+	s.state = httpHeaders
+	return out
+}
+
+// headLine reads a header or trailer line, or the empty line that ends the head or the trailers.
+func (s *httpSide) headLine(h *httpDissector, l line, out []Message) []Message {
+	msg := &s.head
+	if s.state == httpTrailers {
+		msg = &s.chunk
+	}
+	if l.long {
+		msg.Len = l.off - msg.Off
+		return s.plain(append(out, *msg), longLine(s.dir, l, "too long for a header; the rest is shown as plain bytes"))
+	}
+	if len(l.text) == 0 {
+		if s.state == httpTrailers {
+			msg.Notes = append(msg.Notes, Note{l.off, l.n, "end of body", fmt.Sprintf("an empty line ends the chunked body: %s in %s", plural(s.total, "byte", "bytes"), plural(int64(s.chunks), "chunk", "chunks"))})
+			msg.Len = l.off + l.n - msg.Off
+			s.state = httpStart
+			return append(out, *msg)
+		}
+		return s.headDone(h, l, out)
+	}
+	if len(msg.Notes) >= maxNotes {
+		msg.Len = l.off - msg.Off
+		return s.plain(append(out, *msg), Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "too many header lines",
+			Notes: []Note{{l.off, l.n, "too many headers", fmt.Sprintf("more than %d lines in one head; the rest is shown as plain bytes", maxNotes)}}})
+	}
+	n := s.header(l)
+	if s.state == httpTrailers && n.Label == "header" {
+		n.Label, n.Detail = "trailer", n.Detail+"; a header sent after the body"
+	}
+	msg.Notes = append(msg.Notes, n)
+	if n, ok := l.noteEnd(); ok {
+		msg.Notes = append(msg.Notes, n)
+	}
+	return out
+}
+
+// chunkSizeLine reads the line that starts a chunk with its size.
+func (s *httpSide) chunkSizeLine(l line, out []Message) []Message {
+	if l.long {
+		return s.plain(out, longLine(s.dir, l, "not a chunk size line; the rest is shown as plain bytes"))
+	}
+	size, ext, ok := chunkSize(l.text)
+	if !ok {
+		return s.plain(out, Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "bad chunk size: " + show(l.text, 30),
+			Notes: []Note{{l.off, l.n, "bad chunk size", "a chunk starts with its size in hexadecimal on a line of its own; the rest is shown as plain bytes"}}})
+	}
+	detail := fmt.Sprintf("0x%s = %s of data follow", strings.TrimSpace(string(l.text[:len(l.text)-len(ext)])), plural(size, "byte", "bytes"))
+	if size == 0 {
+		detail = "0: the last chunk; trailer headers may follow, then an empty line"
+	}
+	if ext != "" {
+		detail += "; chunk extension " + show([]byte(ext), 40)
+	}
+	s.chunk = Message{Dir: s.dir, Off: l.off, Notes: []Note{{l.off, l.n, "chunk size", detail}}}
+	if size == 0 {
+		s.chunk.Summary = fmt.Sprintf("last chunk (body %s)", plural(s.total, "byte", "bytes"))
+		s.state = httpTrailers
+		return out
+	}
+	s.chunks++
+	s.chunk.Summary = "chunk, " + plural(size, "byte", "bytes")
+	s.left, s.size, s.bodyOff = size, size, l.off+l.n
+	s.state = httpChunkData
+	return out
+}
+
+// chunkEndLine reads the line ending after a chunk's data.
+func (s *httpSide) chunkEndLine(l line, out []Message) []Message {
+	if len(l.text) != 0 || l.long {
+		s.chunk.Len = l.off - s.chunk.Off
+		return s.plain(append(out, s.chunk), Message{Dir: s.dir, Off: l.off, Len: l.n, Summary: "chunk longer than its size",
+			Notes: []Note{{l.off, l.n, "bad chunk", "a chunk's data must be followed by CR LF right where its size says; the rest is shown as plain bytes"}}})
+	}
+	s.chunk.Notes = append(s.chunk.Notes, Note{l.off, l.n, "end of chunk", "the line ending after the chunk's data"})
+	s.chunk.Len = l.off + l.n - s.chunk.Off
+	s.state = httpChunkSize
+	return append(out, s.chunk)
 }
 
 // header explains one header line.

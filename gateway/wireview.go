@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"socketlab/dissect"
+	"socketlab/event"
 	"socketlab/pcapng"
 )
 
@@ -22,7 +23,7 @@ import (
 const maxRunJSON = 16 << 20
 
 type runRequest struct {
-	Events []pcapng.Event `json:"events"`
+	Events []event.Event `json:"events"`
 	// Start is when the run began, in milliseconds since 1970, for the capture's timestamps.
 	Start float64 `json:"start"`
 }
@@ -83,17 +84,17 @@ func serveAnnotate(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{"messages": out})
 }
 
-func annotate(events []pcapng.Event) []annotation {
+func annotate(events []event.Event) []annotation {
 	convs := map[string]*conversation{}
 	accepted := map[uint32]bool{}
 	var out []annotation
-	get := func(e pcapng.Event, peer string) *conversation {
+	get := func(e event.Event, peer string) *conversation {
 		key := strconv.FormatUint(uint64(e.Stream), 10) + " " + peer
 		if c, ok := convs[key]; ok {
 			return c
 		}
 		proto, port := "tcp", portOf(peer)
-		if e.Kind == pcapng.KindSendTo || e.Kind == pcapng.KindRecvFrom {
+		if e.Kind == event.SendTo || e.Kind == event.RecvFrom {
 			proto = "udp"
 		}
 		c := &conversation{swap: accepted[e.Stream]}
@@ -104,7 +105,7 @@ func annotate(events []pcapng.Event) []annotation {
 		convs[key] = c
 		return c
 	}
-	feed := func(c *conversation, i int, e pcapng.Event, dir dissect.Dir, b []byte, end bool) {
+	feed := func(c *conversation, i int, e event.Event, dir dissect.Dir, b []byte, end bool) {
 		if c.swap {
 			dir = 1 - dir
 		}
@@ -126,21 +127,21 @@ func annotate(events []pcapng.Event) []annotation {
 	}
 	for i, e := range events {
 		switch e.Kind {
-		case pcapng.KindAccept:
+		case event.Accept:
 			accepted[e.Stream] = true
-		case pcapng.KindSend:
+		case event.Send:
 			feed(get(e, e.Addr), i, e, dissect.ToServer, e.Data, false)
-		case pcapng.KindRecv:
+		case event.Recv:
 			feed(get(e, e.Addr), i, e, dissect.ToClient, e.Data, false)
-		case pcapng.KindSendTo:
+		case event.SendTo:
 			feed(get(e, e.Remote), i, e, dissect.ToServer, e.Data, false)
-		case pcapng.KindRecvFrom:
+		case event.RecvFrom:
 			feed(get(e, e.Remote), i, e, dissect.ToClient, e.Data, false)
-		case pcapng.KindFinSent:
+		case event.FinSent:
 			feed(get(e, e.Addr), i, e, dissect.ToServer, nil, true)
-		case pcapng.KindFinRecv:
+		case event.FinRecv:
 			feed(get(e, e.Addr), i, e, dissect.ToClient, nil, true)
-		case pcapng.KindClose, pcapng.KindReset:
+		case event.Close, event.Reset:
 			c := get(e, e.Addr)
 			feed(c, i, e, dissect.ToServer, nil, true)
 			feed(c, i, e, dissect.ToClient, nil, true)

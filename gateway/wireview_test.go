@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"socketlab/pcapng"
+	"socketlab/event"
 )
 
 // TestWireViewEndpoints runs a real program (an HTTP GET and an RFC 868 query) with its events
@@ -51,10 +51,10 @@ func main() {
 	if status := Run([]string{"--events", eventsFile, "--cache-dir", filepath.Join(dir, "cache"), prog}, strings.NewReader(""), &out, &errb); status != 0 || out.String() != "404 4\n" {
 		t.Fatalf("program: status %d, stdout %q, stderr %q", status, out.String(), errb.String())
 	}
-	var events []pcapng.Event
+	var events []event.Event
 	raw, _ := os.ReadFile(eventsFile)
 	for line := range strings.Lines(string(raw)) {
-		var e pcapng.Event
+		var e event.Event
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatal(err)
 		}

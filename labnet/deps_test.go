@@ -32,7 +32,7 @@ func TestDeps(t *testing.T) {
 		"sync/atomic", "syscall", "time", "unicode", "unicode/utf16", "unicode/utf8", "unique",
 		"unsafe", "weak",
 	}
-	ours := []string{"socketlab/labnet", "socketlab/wire"}
+	ours := []string{"socketlab/event", "socketlab/labnet", "socketlab/wire"}
 	for _, tc := range []struct {
 		name  string
 		env   []string

@@ -3,6 +3,7 @@ package labnet
 import (
 	"context"
 
+	"socketlab/event"
 	"socketlab/wire"
 )
 
@@ -28,8 +29,8 @@ func (s *session) dial(ctx context.Context, network, laddr, raddr string) (*stre
 	st := newStream(s, s.newID())
 	st.addr = s.name(raddr)
 	s.add(st)
-	s.pause(Event{Stream: st.id, Kind: "dial", Addr: st.addr}, "about to connect to "+st.addr)
-	s.emit(Event{Stream: st.id, Kind: "dial", Addr: st.addr, Remote: raddr})
+	s.pause(event.Event{Stream: st.id, Kind: event.Dial, Addr: st.addr}, "about to connect to "+st.addr)
+	s.emit(event.Event{Stream: st.id, Kind: event.Dial, Addr: st.addr, Remote: raddr})
 	msg := wire.ConnectMsg{Kind: wire.KindDial, Window: window, Network: network, Local: laddr, Remote: raddr}
 	if err := s.send(wire.Connect, st.id, msg.Append(nil)); err != nil {
 		s.remove(st.id)

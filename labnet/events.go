@@ -5,25 +5,9 @@ import (
 	"encoding/json"
 	"sync"
 	"time"
-)
 
-// Event is one socket event, reported to the page for the wire view.
-type Event struct {
-	T      float64  `json:"t"` // milliseconds since the session started
-	Stream uint32   `json:"stream"`
-	Kind   string   `json:"kind"` // lookup, answer, dial, connected, send, recv, fin-sent, fin-recv, close, reset, reset-sent, error, listen, accept, bind, sendto, recvfrom
-	Addr   string   `json:"addr,omitempty"`
-	Local  string   `json:"local,omitempty"`
-	Remote string   `json:"remote,omitempty"`
-	N      int      `json:"n,omitempty"`
-	Data   []byte   `json:"data,omitempty"` // base64 in JSON
-	Addrs  []string `json:"addrs,omitempty"`
-	Micros int      `json:"micros,omitempty"`
-	Host   string   `json:"host,omitempty"` // listen: where the gateway host reaches the socket
-	Code   string   `json:"code,omitempty"`
-	Error  string   `json:"error,omitempty"`
-	Text   string   `json:"text,omitempty"` // pause: what is about to happen, in words
-}
+	"socketlab/event"
+)
 
 // observer receives events as JSON; nil drops them. It may not keep the bytes. Set per
 // platform.
@@ -33,7 +17,7 @@ var observer func(json []byte)
 // returns when the learner lets the program go on (step mode). stepping, when set, says
 // whether the learner is stepping now. Set per platform.
 var (
-	stepper  func(about Event)
+	stepper  func(about event.Event)
 	stepping func() bool
 )
 
@@ -45,7 +29,7 @@ func steppingNow() bool {
 
 // pause stops before a socket operation in step mode. Text says what is about to happen in
 // words: "about to send 18 bytes to web.lab:80".
-func (s *session) pause(e Event, text string) {
+func (s *session) pause(e event.Event, text string) {
 	if !steppingNow() {
 		return
 	}
@@ -56,7 +40,7 @@ func (s *session) pause(e Event, text string) {
 
 // emit reports e to the observer. Without one it costs nothing: it is small enough to be
 // inlined, and only report, which is not, makes the event escape.
-func (s *session) emit(e Event) {
+func (s *session) emit(e event.Event) {
 	if observer != nil {
 		s.report(e)
 	}
@@ -65,7 +49,7 @@ func (s *session) emit(e Event) {
 // report encodes e as JSON into a buffer the session keeps (a stream's bytes make big
 // events, and the wire view wants every one) and hands it to the observer, which must be done
 // with it when it returns.
-func (s *session) report(e Event) {
+func (s *session) report(e event.Event) {
 	e.T = float64(time.Since(s.started).Microseconds()) / 1000
 	s.events.Lock()
 	defer s.events.Unlock()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"socketlab/event"
 	"socketlab/wire"
 )
 
@@ -37,7 +38,7 @@ func (driver) Listen(ctx context.Context, network, laddr string) (any, string, e
 		return nil, "", err
 	}
 	ln := &listener{s: s, id: s.newID()}
-	s.pause(Event{Stream: ln.id, Kind: "listen", Local: laddr}, "about to listen on "+listenName(laddr))
+	s.pause(event.Event{Stream: ln.id, Kind: event.Listen, Local: laddr}, "about to listen on "+listenName(laddr))
 	s.mu.Lock()
 	s.listeners[ln.id] = ln
 	s.mu.Unlock()
@@ -55,7 +56,7 @@ func (driver) Listen(ctx context.Context, network, laddr string) (any, string, e
 		s.removeListener(ln.id)
 		return nil, "", err
 	}
-	s.emit(Event{Stream: ln.id, Kind: "listen", Local: ln.local, Host: ln.host})
+	s.emit(event.Event{Stream: ln.id, Kind: event.Listen, Local: ln.local, Host: ln.host})
 	return ln, ln.local, nil
 }
 
@@ -91,7 +92,7 @@ func (ln *listener) handle(f wire.Frame) error {
 		}
 		ln.s.add(st)
 		ln.queue = append(ln.queue, st)
-		ln.s.emit(Event{Stream: st.id, Kind: "accept", Addr: m.Remote, Local: m.Local, Remote: m.Remote})
+		ln.s.emit(event.Event{Stream: st.id, Kind: event.Accept, Addr: m.Remote, Local: m.Local, Remote: m.Remote})
 	case wire.Close:
 		var m wire.CloseMsg
 		if err := m.Unmarshal(f.Payload); err != nil {
@@ -101,7 +102,7 @@ func (ln *listener) handle(f wire.Frame) error {
 		ln.mu.Lock()
 		if !ln.ready {
 			ln.openErr = closeError(m)
-			ln.s.emit(Event{Stream: ln.id, Kind: "error", Addr: "listen", Error: m.Reason, Code: m.Code.String()})
+			ln.s.emit(event.Event{Stream: ln.id, Kind: event.Error, Addr: "listen", Error: m.Reason, Code: m.Code.String()})
 		} else {
 			ln.err = closeError(m)
 		}
@@ -127,7 +128,7 @@ func (ln *listener) fail(err error) {
 
 // Accept returns the next connection: the stream, its local and remote addresses.
 func (ln *listener) Accept() (any, string, string, error) {
-	ln.s.pause(Event{Stream: ln.id, Kind: "accept", Local: ln.local}, "about to wait for a connection on "+ln.local)
+	ln.s.pause(event.Event{Stream: ln.id, Kind: event.Accept, Local: ln.local}, "about to wait for a connection on "+ln.local)
 	ln.mu.Lock()
 	defer ln.mu.Unlock()
 	for {
@@ -164,7 +165,7 @@ func (ln *listener) Close() error {
 		st.Close()
 	}
 	ln.s.removeListener(ln.id)
-	ln.s.emit(Event{Stream: ln.id, Kind: "close", Addr: ln.local})
+	ln.s.emit(event.Event{Stream: ln.id, Kind: event.Close, Addr: ln.local})
 	return ln.s.send(wire.Close, ln.id, wire.CloseMsg{}.Append(nil))
 }
 

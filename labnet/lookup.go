@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 
+	"socketlab/event"
 	"socketlab/wire"
 )
 
@@ -23,8 +24,8 @@ func (driver) Lookup(ctx context.Context, network, host string) ([]string, error
 	s.mu.Lock()
 	s.lookups[id] = ch
 	s.mu.Unlock()
-	s.pause(Event{Stream: id, Kind: "lookup", Addr: host}, "about to look up "+host)
-	s.emit(Event{Stream: id, Kind: "lookup", Addr: host})
+	s.pause(event.Event{Stream: id, Kind: event.Lookup, Addr: host}, "about to look up "+host)
+	s.emit(event.Event{Stream: id, Kind: event.Lookup, Addr: host})
 	if err := s.send(wire.Lookup, id, wire.LookupMsg{Network: network, Host: host}.Append(nil)); err != nil {
 		return nil, &net.DNSError{Err: err.Error(), Name: host, IsTemporary: true}
 	}
@@ -41,7 +42,7 @@ func (driver) Lookup(ctx context.Context, network, host string) ([]string, error
 		dnsErr.Name = host
 	}
 	if res.err != nil {
-		s.emit(Event{Stream: id, Kind: "error", Addr: host, Error: res.err.Error()})
+		s.emit(event.Event{Stream: id, Kind: event.Error, Addr: host, Error: res.err.Error()})
 		return nil, res.err
 	}
 	s.mu.Lock()
@@ -49,7 +50,7 @@ func (driver) Lookup(ctx context.Context, network, host string) ([]string, error
 		s.names[a] = host
 	}
 	s.mu.Unlock()
-	s.emit(Event{Stream: id, Kind: "answer", Addr: host, Addrs: res.addrs})
+	s.emit(event.Event{Stream: id, Kind: event.Answer, Addr: host, Addrs: res.addrs})
 	return res.addrs, nil
 }
 

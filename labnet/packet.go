@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"socketlab/event"
 	"socketlab/wire"
 )
 
@@ -67,7 +68,7 @@ func (driver) ListenPacket(ctx context.Context, network, laddr, raddr string) (a
 		s.removePacket(pc.id)
 		return nil, "", "", err
 	}
-	s.emit(Event{Stream: pc.id, Kind: "bind", Local: pc.local, Remote: pc.remote, Addr: s.name(pc.remote), Host: pc.host})
+	s.emit(event.Event{Stream: pc.id, Kind: event.Bind, Local: pc.local, Remote: pc.remote, Addr: s.name(pc.remote), Host: pc.host})
 	return pc, pc.local, pc.remote, nil
 }
 
@@ -86,12 +87,12 @@ func (pc *packetConn) handle(f wire.Frame) error {
 		if err := m.Unmarshal(f.Payload); err != nil {
 			return err
 		}
-		pc.s.emit(Event{Stream: pc.id, Kind: "recvfrom", Addr: pc.s.name(m.Addr), Remote: m.Addr, N: len(m.Data), Data: m.Data})
+		pc.s.emit(event.Event{Stream: pc.id, Kind: event.RecvFrom, Addr: pc.s.name(m.Addr), Remote: m.Addr, N: len(m.Data), Data: m.Data})
 		if pc.closed || (pc.remote != "" && m.Addr != pc.remote) {
 			return nil // a connected socket takes datagrams from its peer only
 		}
 		if len(pc.queue) >= maxDatagrams || pc.queued+len(m.Data) > maxQueuedBytes {
-			pc.s.emit(Event{Stream: pc.id, Kind: "drop", Addr: pc.s.name(m.Addr), N: len(m.Data)})
+			pc.s.emit(event.Event{Stream: pc.id, Kind: event.Drop, Addr: pc.s.name(m.Addr), N: len(m.Data)})
 			return nil
 		}
 		pc.queue = append(pc.queue, datagram{m.Addr, append([]byte(nil), m.Data...)})
@@ -102,7 +103,7 @@ func (pc *packetConn) handle(f wire.Frame) error {
 			return err
 		}
 		err := closeError(m)
-		pc.s.emit(Event{Stream: pc.id, Kind: "error", Addr: pc.s.name(pc.remote), Error: m.Reason, Code: m.Code.String()})
+		pc.s.emit(event.Event{Stream: pc.id, Kind: event.Error, Addr: pc.s.name(pc.remote), Error: m.Reason, Code: m.Code.String()})
 		switch {
 		case !pc.ready:
 			pc.openErr = err
@@ -178,8 +179,8 @@ func (pc *packetConn) WriteTo(p []byte, to string) (int, error) {
 		return 0, err
 	}
 	pc.mu.Unlock()
-	pc.s.pause(Event{Stream: pc.id, Kind: "sendto", Addr: pc.s.name(to), N: len(p)}, fmt.Sprintf("about to send a datagram of %s to %s", plural(len(p), "byte"), pc.s.name(to)))
-	pc.s.emit(Event{Stream: pc.id, Kind: "sendto", Addr: pc.s.name(to), Remote: to, N: len(p), Data: p})
+	pc.s.pause(event.Event{Stream: pc.id, Kind: event.SendTo, Addr: pc.s.name(to), N: len(p)}, fmt.Sprintf("about to send a datagram of %s to %s", plural(len(p), "byte"), pc.s.name(to)))
+	pc.s.emit(event.Event{Stream: pc.id, Kind: event.SendTo, Addr: pc.s.name(to), Remote: to, N: len(p), Data: p})
 	if err := pc.s.send(wire.Datagram, pc.id, wire.DatagramMsg{Addr: to, Data: p}.Append(nil)); err != nil {
 		return 0, err
 	}
@@ -197,7 +198,7 @@ func (pc *packetConn) Close() error {
 	pc.broadcast()
 	pc.mu.Unlock()
 	pc.s.removePacket(pc.id)
-	pc.s.emit(Event{Stream: pc.id, Kind: "close", Addr: pc.local})
+	pc.s.emit(event.Event{Stream: pc.id, Kind: event.Close, Addr: pc.local})
 	return pc.s.send(wire.Close, pc.id, wire.CloseMsg{}.Append(nil))
 }
 

@@ -3,6 +3,8 @@ package labnet
 import (
 	"encoding/json"
 	"sync"
+
+	"socketlab/event"
 )
 
 // setUpStepMode turns step mode on when the page offers socketlab.pause: before each socket
@@ -13,7 +15,7 @@ func setUpStepMode(cfg jsObject) {
 		return
 	}
 	stepping = func() bool { return cfg.truthy("stepping") }
-	stepper = func(e Event) {
+	stepper = func(e event.Event) {
 		b, err := json.Marshal(e)
 		if err != nil {
 			return

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"socketlab/event"
 	"socketlab/wire"
 )
 
@@ -56,7 +57,7 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 		st.ready = true
 		st.credit = int(m.Window)
 		st.local, st.remote = m.Local, m.Remote
-		st.s.emit(Event{Stream: st.id, Kind: "connected", Addr: st.addr, Local: m.Local, Remote: m.Remote, Micros: int(m.Micros)})
+		st.s.emit(event.Event{Stream: st.id, Kind: event.Connected, Addr: st.addr, Local: m.Local, Remote: m.Remote, Micros: int(m.Micros)})
 	case wire.Data:
 		if st.rq.n+st.unacked+len(f.Payload) > window {
 			return false, errnoErr(syscall.EPROTO, "the gateway sent more than the stream's window")
@@ -72,7 +73,7 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 			}
 			return false, nil
 		}
-		st.s.emit(Event{Stream: st.id, Kind: "recv", Addr: st.addr, N: len(f.Payload), Data: f.Payload})
+		st.s.emit(event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: len(f.Payload), Data: f.Payload})
 		off := cap(*buf) - cap(f.Payload) // the payload is a slice of buf
 		kept = st.rq.push(buf, off, off+len(f.Payload))
 	case wire.Continue:
@@ -83,7 +84,7 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 		st.credit += int(n)
 	case wire.Fin:
 		st.rfin = true
-		st.s.emit(Event{Stream: st.id, Kind: "fin-recv", Addr: st.addr})
+		st.s.emit(event.Event{Stream: st.id, Kind: event.FinRecv, Addr: st.addr})
 	case wire.Close:
 		var m wire.CloseMsg
 		if err := m.Unmarshal(f.Payload); err != nil {
@@ -92,7 +93,7 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 		st.s.remove(st.id)
 		if !st.ready {
 			st.openErr = closeError(m)
-			st.s.emit(Event{Stream: st.id, Kind: "error", Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
+			st.s.emit(event.Event{Stream: st.id, Kind: event.Error, Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
 			break
 		}
 		if m.Code == wire.CodeClosed {
@@ -100,10 +101,10 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 			if st.err == nil {
 				st.err = syscall.EPIPE // writing to a connection the gateway has closed
 			}
-			st.s.emit(Event{Stream: st.id, Kind: "close", Addr: st.addr})
+			st.s.emit(event.Event{Stream: st.id, Kind: event.Close, Addr: st.addr})
 		} else {
 			st.err = closeError(m)
-			st.s.emit(Event{Stream: st.id, Kind: "reset", Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
+			st.s.emit(event.Event{Stream: st.id, Kind: event.Reset, Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
 		}
 	default:
 		return false, errnoErr(syscall.EPROTO, "unexpected "+f.Type.String()+" frame for a stream")
@@ -164,7 +165,7 @@ func (st *stream) Read(p []byte) (int, error) {
 
 func (st *stream) Write(p []byte) (int, error) {
 	if len(p) > 0 && steppingNow() {
-		st.s.pause(Event{Stream: st.id, Kind: "send", Addr: st.addr, N: len(p)}, fmt.Sprintf("about to send %s to %s", plural(len(p), "byte"), st.addr))
+		st.s.pause(event.Event{Stream: st.id, Kind: event.Send, Addr: st.addr, N: len(p)}, fmt.Sprintf("about to send %s to %s", plural(len(p), "byte"), st.addr))
 	}
 	written := 0
 	for written < len(p) {
@@ -187,7 +188,7 @@ func (st *stream) Write(p []byte) (int, error) {
 		st.mu.Unlock()
 		chunk := p[written : written+n]
 		// The event goes first: the reply may arrive before send returns.
-		st.s.emit(Event{Stream: st.id, Kind: "send", Addr: st.addr, N: n, Data: chunk})
+		st.s.emit(event.Event{Stream: st.id, Kind: event.Send, Addr: st.addr, N: n, Data: chunk})
 		if err := st.s.send(wire.Data, st.id, chunk); err != nil {
 			return written, err
 		}
@@ -229,8 +230,8 @@ func (st *stream) CloseWrite() error {
 	st.wfin = true
 	st.broadcast()
 	st.mu.Unlock()
-	st.s.pause(Event{Stream: st.id, Kind: "fin-sent", Addr: st.addr}, "about to finish sending to "+st.addr+" (half-close: FIN)")
-	st.s.emit(Event{Stream: st.id, Kind: "fin-sent", Addr: st.addr})
+	st.s.pause(event.Event{Stream: st.id, Kind: event.FinSent, Addr: st.addr}, "about to finish sending to "+st.addr+" (half-close: FIN)")
+	st.s.emit(event.Event{Stream: st.id, Kind: event.FinSent, Addr: st.addr})
 	return st.s.send(wire.Fin, st.id, nil)
 }
 
@@ -258,9 +259,9 @@ func (st *stream) Close() error {
 	}
 	st.closed = true
 	gone := st.err != nil && st.err != syscall.EPIPE
-	code, kind := wire.CodeClosed, "close"
+	code, kind := wire.CodeClosed, event.Close
 	if st.linger == 0 {
-		code, kind = wire.CodeReset, "reset-sent"
+		code, kind = wire.CodeReset, event.ResetSent
 	}
 	st.rq.reset()
 	st.broadcast()
@@ -269,8 +270,8 @@ func (st *stream) Close() error {
 	if gone {
 		return nil
 	}
-	st.s.pause(Event{Stream: st.id, Kind: kind, Addr: st.addr}, "about to close the connection to "+st.addr)
-	st.s.emit(Event{Stream: st.id, Kind: kind, Addr: st.addr})
+	st.s.pause(event.Event{Stream: st.id, Kind: kind, Addr: st.addr}, "about to close the connection to "+st.addr)
+	st.s.emit(event.Event{Stream: st.id, Kind: kind, Addr: st.addr})
 	st.s.send(wire.Close, st.id, wire.CloseMsg{Code: code}.Append(nil))
 	return nil
 }

@@ -14,10 +14,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"socketlab/event"
 	"socketlab/gateway"
 	"socketlab/internal/browser"
 	"socketlab/lessons"
-	"socketlab/lessons/grade"
 )
 
 // pageRun is what lesson.js reports when a run ends (the socketlab:run-finished event).
@@ -25,7 +25,7 @@ type pageRun struct {
 	Output string        `json:"output"`
 	Exit   *int          `json:"exit"`
 	State  string        `json:"state"`
-	Events []grade.Event `json:"events"`
+	Events []event.Event `json:"events"`
 }
 
 // page drives one lesson page in the browser.

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"socketlab/event"
 	"socketlab/gateway"
 	"socketlab/gateway/build"
 	"socketlab/lessons"
@@ -147,7 +148,7 @@ type proc struct {
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every new output, event or end
 	output  strings.Builder
-	events  []grade.Event
+	events  []event.Event
 	exit    *int
 	stopped bool
 }
@@ -198,7 +199,7 @@ func (e *labEnv) start(where, path string, args []string, stdin, learner string)
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 1<<20), 16<<20)
 		for sc.Scan() {
-			var ev grade.Event
+			var ev event.Event
 			if json.Unmarshal(sc.Bytes(), &ev) != nil {
 				continue
 			}
@@ -273,7 +274,7 @@ func (p *proc) stop() grade.Outcome {
 func (p *proc) outcome() grade.Outcome {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return grade.Outcome{Output: p.output.String(), Exit: p.exit, Events: append([]grade.Event(nil), p.events...)}
+	return grade.Outcome{Output: p.output.String(), Exit: p.exit, Events: append([]event.Event(nil), p.events...)}
 }
 
 // finish waits for the program to end by itself; after runTimeout it is stopped and that is
@@ -339,7 +340,7 @@ func showExit(e *int) string {
 }
 
 // showEvents lists socket events compactly, for failure messages.
-func showEvents(evs []grade.Event) string {
+func showEvents(evs []event.Event) string {
 	var b strings.Builder
 	for _, e := range evs {
 		fmt.Fprintf(&b, "\t%9.3fms stream %d %s %s", e.T, e.Stream, e.Kind, e.Addr)

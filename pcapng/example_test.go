@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"socketlab/event"
 	"socketlab/pcapng"
 )
 
@@ -18,7 +19,7 @@ func ExampleWrite() {
 		{"t": 1.0, "stream": 1, "kind": "fin-recv"},
 		{"t": 1.2, "stream": 1, "kind": "close"}
 	]`
-	var events []pcapng.Event
+	var events []event.Event
 	if err := json.Unmarshal([]byte(run), &events); err != nil {
 		fmt.Println(err)
 		return

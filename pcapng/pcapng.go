@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"socketlab/event"
 )
 
 // Options adjust Write. A nil *Options means all defaults.
@@ -50,8 +52,9 @@ type Options struct {
 // Write writes events as a pcapng file to w. Events must be in the order they happened.
 // Events it cannot place (an unknown kind, bytes on a stream that was never opened with
 // a usable address) still give packets where an address can be made up: see Options.
-// The only errors are w's.
-func Write(w io.Writer, events []Event, opts *Options) error {
+// Lookups, listeners, dropped datagrams and failed lookups give no packets, but an answer
+// names its addresses in the file. The only errors are w's.
+func Write(w io.Writer, events []event.Event, opts *Options) error {
 	if opts == nil {
 		opts = &Options{}
 	}
@@ -130,14 +133,14 @@ const (
 
 // prepare reads the events once ahead: which streams are UDP, the lookups' answers, and the
 // learner's address.
-func (x *writer) prepare(events []Event) {
+func (x *writer) prepare(events []event.Event) {
 	seen := map[netip.Addr]bool{}
 	for _, e := range events {
 		f := x.flow(e.Stream)
 		switch e.Kind {
-		case KindBind, KindSendTo, KindRecvFrom:
+		case event.Bind, event.SendTo, event.RecvFrom:
 			f.udp = true
-		case KindAnswer:
+		case event.Answer:
 			host := e.Addr
 			if h, _, ok := splitHostPort(e.Addr); ok {
 				host = h
@@ -178,102 +181,119 @@ func (x *writer) flow(id uint32) *flow {
 }
 
 // event writes the packets for one event.
-func (x *writer) event(e *Event) {
+func (x *writer) event(e *event.Event) {
 	f := x.flows[e.Stream]
 	if f.mirror {
 		return
 	}
 	ts := x.stamp(e.T)
 	switch e.Kind {
-	case KindDial:
+	case event.Dial:
 		f.dialed, f.dialT, f.addr, f.localClient = true, e.T, e.Addr, true
 		x.setAddrs(f, e)
-	case KindBind:
+	case event.Bind:
 		x.setAddrs(f, e)
-	case KindConnected:
-		x.setAddrs(f, e)
-		if !f.udp && !f.open {
-			synTS := ts - int64(e.Micros)
-			if f.dialed {
-				synTS = x.stamp(f.dialT)
-			}
-			x.handshake(f, max(min(synTS, ts), x.startMicros()), ts)
-		}
-	case KindAccept:
+	case event.Connected:
+		x.connected(f, e, ts)
+	case event.Accept:
 		f.localClient = false
 		x.setAddrs(f, e)
 		if !f.udp && !f.open {
 			x.handshake(f, ts, ts)
 		}
-	case KindSend, KindRecv, KindSendTo, KindRecvFrom:
-		from := local
-		if e.Kind == KindRecv || e.Kind == KindRecvFrom {
-			from = remote
-		}
-		if f.udp {
-			x.datagram(f, e, from, ts)
-			return
-		}
-		if f.done {
-			return
-		}
-		if !x.ensureOpen(f, e, ts) {
-			return
-		}
-		x.data(f, from, payloadOf(e), ts)
-	case KindFinSent, KindFinRecv:
-		if f.udp || f.done {
-			return
-		}
-		if !x.ensureOpen(f, e, ts) {
-			return
-		}
-		from := local
-		if e.Kind == KindFinRecv {
-			from = remote
-		}
-		x.finish(f, from, ts)
-	case KindClose:
+	case event.Send, event.SendTo:
+		x.payload(f, e, local, ts)
+	case event.Recv, event.RecvFrom:
+		x.payload(f, e, remote, ts)
+	case event.FinSent:
+		x.fin(f, e, local, ts)
+	case event.FinRecv:
+		x.fin(f, e, remote, ts)
+	case event.Close:
 		if f.udp || f.done || !f.open {
 			return
 		}
 		x.finish(f, local, ts)
 		f.done = f.fin[remote]
-	case KindReset, KindResetSent:
-		if f.udp || f.done || !f.open {
-			return
-		}
-		from := remote
-		if e.Kind == KindResetSent {
-			from = local
-		}
-		comment := "reset"
-		if e.Error != "" {
-			comment += ": " + e.Error
-		}
-		x.segment(f, from, flagRST|flagACK, nil, 0, ts, comment)
-		f.done = true
-	case KindError:
-		if f.udp || f.open || !f.dialed || f.done {
-			return
-		}
-		x.setAddrs(f, e)
-		x.place(f, e, false)
-		switch e.Code {
-		case "connection refused":
-			// The SYN went out and the peer's host answered with a reset.
-			x.syn(f, x.stamp(f.dialT), "dial "+f.addr)
-			x.write(&packet{src: f.remote, dst: f.local, seq: 0, ack: f.next[local], flags: flagRST | flagACK, ts: ts,
-				comment: "connection refused: " + e.Error})
-		case "connection timed out", "i/o timeout":
-			x.syn(f, x.stamp(f.dialT), "dial "+f.addr+": no answer")
-		}
-		f.done = true
+	case event.Reset:
+		x.reset(f, e, remote, ts)
+	case event.ResetSent:
+		x.reset(f, e, local, ts)
+	case event.Error:
+		x.failed(f, e, ts)
 	}
 }
 
+// connected writes the handshake of a connect, from the dial's time (or Micros before) to
+// the event's.
+func (x *writer) connected(f *flow, e *event.Event, ts int64) {
+	x.setAddrs(f, e)
+	if f.udp || f.open {
+		return
+	}
+	synTS := ts - int64(e.Micros)
+	if f.dialed {
+		synTS = x.stamp(f.dialT)
+	}
+	x.handshake(f, max(min(synTS, ts), x.startMicros()), ts)
+}
+
+// payload writes a send or a receive, from the local or the remote end: a datagram, or
+// data segments on a connection (opened first if the run did not show its opening).
+func (x *writer) payload(f *flow, e *event.Event, from int, ts int64) {
+	if f.udp {
+		x.datagram(f, e, from, ts)
+		return
+	}
+	if f.done || !x.ensureOpen(f, e, ts) {
+		return
+	}
+	x.data(f, from, payloadOf(e), ts)
+}
+
+// fin writes a half-close from the local or the remote end.
+func (x *writer) fin(f *flow, e *event.Event, from int, ts int64) {
+	if f.udp || f.done || !x.ensureOpen(f, e, ts) {
+		return
+	}
+	x.finish(f, from, ts)
+}
+
+// reset writes a reset from the local or the remote end.
+func (x *writer) reset(f *flow, e *event.Event, from int, ts int64) {
+	if f.udp || f.done || !f.open {
+		return
+	}
+	comment := "reset"
+	if e.Error != "" {
+		comment += ": " + e.Error
+	}
+	x.segment(f, from, flagRST|flagACK, nil, 0, ts, comment)
+	f.done = true
+}
+
+// failed writes what a failed connect put on the wire: a SYN answered by a reset when it
+// was refused, a SYN alone when it timed out.
+func (x *writer) failed(f *flow, e *event.Event, ts int64) {
+	if f.udp || f.open || !f.dialed || f.done {
+		return
+	}
+	x.setAddrs(f, e)
+	x.place(f, e, false)
+	switch e.Code {
+	case "connection refused":
+		// The SYN went out and the peer's host answered with a reset.
+		x.syn(f, x.stamp(f.dialT), "dial "+f.addr)
+		x.write(&packet{src: f.remote, dst: f.local, seq: 0, ack: f.next[local], flags: flagRST | flagACK, ts: ts,
+			comment: "connection refused: " + e.Error})
+	case "connection timed out", "i/o timeout":
+		x.syn(f, x.stamp(f.dialT), "dial "+f.addr+": no answer")
+	}
+	f.done = true
+}
+
 // setAddrs takes the addresses an event gives.
-func (x *writer) setAddrs(f *flow, e *Event) {
+func (x *writer) setAddrs(f *flow, e *event.Event) {
 	if ap, ok := parseAddrPort(e.Local); ok && !f.open {
 		f.local = ap
 	}
@@ -285,7 +305,7 @@ func (x *writer) setAddrs(f *flow, e *Event) {
 // fillAddrs makes up what is still missing: the learner's host and a fresh port for the
 // local end, and for the remote end what the dialed name resolved to in the run, or else
 // an address from the documentation range 192.0.2.0/24.
-func (x *writer) fillAddrs(f *flow, e *Event) {
+func (x *writer) fillAddrs(f *flow, e *event.Event) {
 	if !f.local.IsValid() || f.local.Addr().IsUnspecified() {
 		port := f.local.Port()
 		if port == 0 {
@@ -341,7 +361,7 @@ func (x *writer) resolve(addrs ...string) netip.AddrPort {
 
 // ensureOpen writes a handshake for a TCP stream whose connect the events did not show.
 // It reports whether the stream's packets are to be written (it is not a mirror).
-func (x *writer) ensureOpen(f *flow, e *Event, ts int64) bool {
+func (x *writer) ensureOpen(f *flow, e *event.Event, ts int64) bool {
 	if !f.open {
 		if f.addr == "" {
 			f.addr = e.Addr
@@ -355,7 +375,7 @@ func (x *writer) ensureOpen(f *flow, e *Event, ts int64) bool {
 // handshake writes SYN, SYN-ACK and ACK: the SYN at synTS, the rest at ts.
 func (x *writer) handshake(f *flow, synTS, ts int64) {
 	f.open = true
-	if f.mirror = x.place(f, &Event{Addr: f.addr}, true); f.mirror {
+	if f.mirror = x.place(f, &event.Event{Addr: f.addr}, true); f.mirror {
 		return
 	}
 	c, s := local, remote
@@ -381,7 +401,7 @@ func (x *writer) handshake(f *flow, synTS, ts int64) {
 // as a mirror, to be shown once, when mirrors are allowed. Two open connections cannot
 // share both addresses, nor can one run from an address to itself: a stream that would
 // gets a made-up local port.
-func (x *writer) place(f *flow, e *Event, mirrors bool) (mirror bool) {
+func (x *writer) place(f *flow, e *event.Event, mirrors bool) (mirror bool) {
 	x.fillAddrs(f, e)
 	busy := func(a, b netip.AddrPort) bool {
 		other := x.active[[2]netip.AddrPort{a, b}]
@@ -449,7 +469,7 @@ func (x *writer) segment(f *flow, from int, flags byte, b []byte, known int, ts 
 }
 
 // datagram writes one UDP packet.
-func (x *writer) datagram(f *flow, e *Event, from int, ts int64) {
+func (x *writer) datagram(f *flow, e *event.Event, from int, ts int64) {
 	x.setAddrs(f, e)
 	if _, ok := parseAddrPort(e.Remote); !ok && !f.remote.IsValid() && e.Addr != "" {
 		f.remote = x.resolve(e.Addr)
@@ -474,7 +494,7 @@ type payload struct {
 	comment string
 }
 
-func payloadOf(e *Event) payload {
+func payloadOf(e *event.Event) payload {
 	n := max(e.N, len(e.Data))
 	if n == len(e.Data) {
 		return payload{b: e.Data, known: n}

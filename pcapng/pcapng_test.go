@@ -8,17 +8,19 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"socketlab/event"
 )
 
 // labRun is a run as the lab runtime records it: an HTTP GET to web.lab, an FTP login and
 // passive download from ftp.lab, a UDP time query to time.lab and a refused connect.
-func labRun() []Event {
+func labRun() []event.Event {
 	page := strings.Repeat("<p>Hello from web.lab.</p>\n", 120) // more than two segments
 	response := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(page), page)
 	file := "Hello, world!\n"
 	var t float64
 	at := func() float64 { t += 1.25; return t }
-	ev := func(e Event) Event {
+	ev := func(e event.Event) event.Event {
 		e.T = at()
 		if e.Data != nil {
 			e.N = len(e.Data)
@@ -26,57 +28,57 @@ func labRun() []Event {
 		return e
 	}
 	b := func(s string) []byte { return []byte(s) }
-	return []Event{
-		ev(Event{Stream: 1, Kind: "lookup", Addr: "web.lab"}),
-		ev(Event{Stream: 1, Kind: "answer", Addr: "web.lab", Addrs: []string{"10.10.0.80"}}),
-		ev(Event{Stream: 2, Kind: "dial", Addr: "web.lab:80", Remote: "10.10.0.80:80"}),
-		ev(Event{Stream: 2, Kind: "connected", Addr: "web.lab:80", Local: "10.10.1.2:41000", Remote: "10.10.0.80:80", Micros: 180}),
-		ev(Event{Stream: 2, Kind: "send", Addr: "web.lab:80", Data: b("GET / HTTP/1.1\r\nHost: web.lab\r\nUser-Agent: Go-http-client/1.1\r\nAccept-Encoding: gzip\r\n\r\n")}),
-		ev(Event{Stream: 2, Kind: "recv", Addr: "web.lab:80", Data: b(response)}),
-		ev(Event{Stream: 2, Kind: "fin-recv", Addr: "web.lab:80"}),
-		ev(Event{Stream: 2, Kind: "close", Addr: "web.lab:80"}),
+	return []event.Event{
+		ev(event.Event{Stream: 1, Kind: "lookup", Addr: "web.lab"}),
+		ev(event.Event{Stream: 1, Kind: "answer", Addr: "web.lab", Addrs: []string{"10.10.0.80"}}),
+		ev(event.Event{Stream: 2, Kind: "dial", Addr: "web.lab:80", Remote: "10.10.0.80:80"}),
+		ev(event.Event{Stream: 2, Kind: "connected", Addr: "web.lab:80", Local: "10.10.1.2:41000", Remote: "10.10.0.80:80", Micros: 180}),
+		ev(event.Event{Stream: 2, Kind: "send", Addr: "web.lab:80", Data: b("GET / HTTP/1.1\r\nHost: web.lab\r\nUser-Agent: Go-http-client/1.1\r\nAccept-Encoding: gzip\r\n\r\n")}),
+		ev(event.Event{Stream: 2, Kind: "recv", Addr: "web.lab:80", Data: b(response)}),
+		ev(event.Event{Stream: 2, Kind: "fin-recv", Addr: "web.lab:80"}),
+		ev(event.Event{Stream: 2, Kind: "close", Addr: "web.lab:80"}),
 
-		ev(Event{Stream: 3, Kind: "lookup", Addr: "ftp.lab"}),
-		ev(Event{Stream: 3, Kind: "answer", Addr: "ftp.lab", Addrs: []string{"10.10.0.21"}}),
-		ev(Event{Stream: 4, Kind: "dial", Addr: "ftp.lab:21", Remote: "10.10.0.21:21"}),
-		ev(Event{Stream: 4, Kind: "connected", Addr: "ftp.lab:21", Local: "10.10.1.2:41001", Remote: "10.10.0.21:21", Micros: 95}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("220 ftp.lab FTP server ready.\r\n")}),
-		ev(Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("USER anonymous\r\n")}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("331 Please specify the password.\r\n")}),
-		ev(Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("PASS lab@\r\n")}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("230 Login successful.\r\n")}),
-		ev(Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("TYPE I\r\n")}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("200 Switching to Binary mode.\r\n")}),
-		ev(Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("PASV\r\n")}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("227 Entering Passive Mode (10,10,0,21,156,64).\r\n")}),
-		ev(Event{Stream: 5, Kind: "dial", Addr: "10.10.0.21:40000", Remote: "10.10.0.21:40000"}),
-		ev(Event{Stream: 5, Kind: "connected", Addr: "10.10.0.21:40000", Local: "10.10.1.2:41002", Remote: "10.10.0.21:40000", Micros: 60}),
-		ev(Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("RETR hello\r\n")}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("150 Opening BINARY mode data connection for hello (14 bytes).\r\n")}),
-		ev(Event{Stream: 5, Kind: "recv", Addr: "10.10.0.21:40000", Data: b(file)}),
-		ev(Event{Stream: 5, Kind: "fin-recv", Addr: "10.10.0.21:40000"}),
-		ev(Event{Stream: 5, Kind: "close", Addr: "10.10.0.21:40000"}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("226 Transfer complete.\r\n")}),
-		ev(Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("QUIT\r\n")}),
-		ev(Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("221 Goodbye.\r\n")}),
-		ev(Event{Stream: 4, Kind: "fin-recv", Addr: "ftp.lab:21"}),
-		ev(Event{Stream: 4, Kind: "close", Addr: "ftp.lab:21"}),
+		ev(event.Event{Stream: 3, Kind: "lookup", Addr: "ftp.lab"}),
+		ev(event.Event{Stream: 3, Kind: "answer", Addr: "ftp.lab", Addrs: []string{"10.10.0.21"}}),
+		ev(event.Event{Stream: 4, Kind: "dial", Addr: "ftp.lab:21", Remote: "10.10.0.21:21"}),
+		ev(event.Event{Stream: 4, Kind: "connected", Addr: "ftp.lab:21", Local: "10.10.1.2:41001", Remote: "10.10.0.21:21", Micros: 95}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("220 ftp.lab FTP server ready.\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("USER anonymous\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("331 Please specify the password.\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("PASS lab@\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("230 Login successful.\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("TYPE I\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("200 Switching to Binary mode.\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("PASV\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("227 Entering Passive Mode (10,10,0,21,156,64).\r\n")}),
+		ev(event.Event{Stream: 5, Kind: "dial", Addr: "10.10.0.21:40000", Remote: "10.10.0.21:40000"}),
+		ev(event.Event{Stream: 5, Kind: "connected", Addr: "10.10.0.21:40000", Local: "10.10.1.2:41002", Remote: "10.10.0.21:40000", Micros: 60}),
+		ev(event.Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("RETR hello\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("150 Opening BINARY mode data connection for hello (14 bytes).\r\n")}),
+		ev(event.Event{Stream: 5, Kind: "recv", Addr: "10.10.0.21:40000", Data: b(file)}),
+		ev(event.Event{Stream: 5, Kind: "fin-recv", Addr: "10.10.0.21:40000"}),
+		ev(event.Event{Stream: 5, Kind: "close", Addr: "10.10.0.21:40000"}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("226 Transfer complete.\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "send", Addr: "ftp.lab:21", Data: b("QUIT\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "recv", Addr: "ftp.lab:21", Data: b("221 Goodbye.\r\n")}),
+		ev(event.Event{Stream: 4, Kind: "fin-recv", Addr: "ftp.lab:21"}),
+		ev(event.Event{Stream: 4, Kind: "close", Addr: "ftp.lab:21"}),
 
-		ev(Event{Stream: 6, Kind: "lookup", Addr: "time.lab"}),
-		ev(Event{Stream: 6, Kind: "answer", Addr: "time.lab", Addrs: []string{"10.10.0.37"}}),
-		ev(Event{Stream: 7, Kind: "bind", Local: "10.10.1.2:50000"}),
-		ev(Event{Stream: 7, Kind: "sendto", Addr: "time.lab:37", Remote: "10.10.0.37:37"}),
-		ev(Event{Stream: 7, Kind: "recvfrom", Addr: "time.lab:37", Remote: "10.10.0.37:37", Data: []byte{0xe9, 0x8a, 0xf8, 0x70}}),
-		ev(Event{Stream: 7, Kind: "close", Addr: "10.10.1.2:50000"}),
+		ev(event.Event{Stream: 6, Kind: "lookup", Addr: "time.lab"}),
+		ev(event.Event{Stream: 6, Kind: "answer", Addr: "time.lab", Addrs: []string{"10.10.0.37"}}),
+		ev(event.Event{Stream: 7, Kind: "bind", Local: "10.10.1.2:50000"}),
+		ev(event.Event{Stream: 7, Kind: "sendto", Addr: "time.lab:37", Remote: "10.10.0.37:37"}),
+		ev(event.Event{Stream: 7, Kind: "recvfrom", Addr: "time.lab:37", Remote: "10.10.0.37:37", Data: []byte{0xe9, 0x8a, 0xf8, 0x70}}),
+		ev(event.Event{Stream: 7, Kind: "close", Addr: "10.10.1.2:50000"}),
 
-		ev(Event{Stream: 8, Kind: "dial", Addr: "time.lab:38", Remote: "10.10.0.37:38"}),
-		ev(Event{Stream: 8, Kind: "error", Addr: "time.lab:38", Code: "connection refused", Error: "nothing is listening on time.lab port 38/tcp"}),
+		ev(event.Event{Stream: 8, Kind: "dial", Addr: "time.lab:38", Remote: "10.10.0.37:38"}),
+		ev(event.Event{Stream: 8, Kind: "error", Addr: "time.lab:38", Code: "connection refused", Error: "nothing is listening on time.lab port 38/tcp"}),
 	}
 }
 
 var runStart = time.Date(2024, 2, 29, 12, 34, 56, 0, time.UTC)
 
-func writeRun(t testing.TB, events []Event, opts *Options) *capture {
+func writeRun(t testing.TB, events []event.Event, opts *Options) *capture {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := Write(&buf, events, opts); err != nil {
@@ -230,14 +232,14 @@ func TestPackets(t *testing.T) {
 		R = flagRST
 		P = flagPSH
 	)
-	dial := func(stream uint32, local, remote string) []Event {
-		return []Event{
+	dial := func(stream uint32, local, remote string) []event.Event {
+		return []event.Event{
 			{Stream: stream, Kind: "dial", Addr: remote, Remote: remote},
 			{Stream: stream, Kind: "connected", Local: local, Remote: remote},
 		}
 	}
-	cat := func(parts ...[]Event) []Event {
-		var out []Event
+	cat := func(parts ...[]event.Event) []event.Event {
+		var out []event.Event
 		for _, p := range parts {
 			out = append(out, p...)
 		}
@@ -250,12 +252,12 @@ func TestPackets(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		events  []Event
+		events  []event.Event
 		opts    *Options
 		learner string // the learner's end, given or made up
 		want    []pkt
 	}{
-		{"handshake, data, half-closes", cat(dial(1, "10.10.1.2:41000", "10.10.0.7:7"), []Event{
+		{"handshake, data, half-closes", cat(dial(1, "10.10.1.2:41000", "10.10.0.7:7"), []event.Event{
 			{Stream: 1, Kind: "send", N: 5, Data: []byte("hello")},
 			{Stream: 1, Kind: "fin-sent"},
 			{Stream: 1, Kind: "recv", N: 5, Data: []byte("hello")},
@@ -268,47 +270,47 @@ func TestPackets(t *testing.T) {
 			{false, A | P, 5}, {true, A, 0},
 			{false, F | A, 0}, {true, A, 0},
 		}},
-		{"close before the peer's FIN", cat(dial(1, "10.10.1.2:41000", "10.10.0.50:5000"), []Event{
+		{"close before the peer's FIN", cat(dial(1, "10.10.1.2:41000", "10.10.0.50:5000"), []event.Event{
 			{Stream: 1, Kind: "close"},
 			{Stream: 1, Kind: "close"},
 		}), nil, "10.10.1.2:41000", []pkt{{true, S, 0}, {false, S | A, 0}, {true, A, 0}, {true, F | A, 0}, {false, A, 0}}},
-		{"split by MSS", cat(dial(1, "10.10.1.2:41000", "10.10.0.9:9"), []Event{
+		{"split by MSS", cat(dial(1, "10.10.1.2:41000", "10.10.0.9:9"), []event.Event{
 			{Stream: 1, Kind: "send", N: 2500, Data: make([]byte, 2500)},
 		}), &Options{MSS: 1000}, "10.10.1.2:41000", []pkt{
 			{true, S, 0}, {false, S | A, 0}, {true, A, 0},
 			{true, A, 1000}, {true, A, 1000}, {true, A | P, 500}, {false, A, 0},
 		}},
-		{"peer reset", cat(dial(1, "10.10.1.2:41000", "10.10.0.80:80"), []Event{
+		{"peer reset", cat(dial(1, "10.10.1.2:41000", "10.10.0.80:80"), []event.Event{
 			{Stream: 1, Kind: "reset", Error: "connection reset by peer"},
 			{Stream: 1, Kind: "recv", N: 3, Data: []byte("late")},
 		}), nil, "10.10.1.2:41000", []pkt{{true, S, 0}, {false, S | A, 0}, {true, A, 0}, {false, R | A, 0}}},
-		{"learner reset", cat(dial(1, "10.10.1.2:41000", "10.10.0.80:80"), []Event{
+		{"learner reset", cat(dial(1, "10.10.1.2:41000", "10.10.0.80:80"), []event.Event{
 			{Stream: 1, Kind: "reset-sent"},
 		}), nil, "10.10.1.2:41000", []pkt{{true, S, 0}, {false, S | A, 0}, {true, A, 0}, {true, R | A, 0}}},
-		{"refused", []Event{
+		{"refused", []event.Event{
 			{Stream: 1, Kind: "dial", Addr: "time.lab:38", Remote: "10.10.0.37:38"},
 			{Stream: 1, Kind: "error", Code: "connection refused", Error: "nothing is listening"},
 		}, nil, "10.10.1.1:49152", []pkt{{true, S, 0}, {false, R | A, 0}}},
-		{"refused by policy: nothing on the wire", []Event{
+		{"refused by policy: nothing on the wire", []event.Event{
 			{Stream: 1, Kind: "dial", Addr: "example.com:80"},
 			{Stream: 1, Kind: "error", Code: "permission denied"},
 		}, nil, "10.10.1.1:49152", nil},
-		{"accepted connection: the peer sends SYN", []Event{
+		{"accepted connection: the peer sends SYN", []event.Event{
 			{Stream: 1, Kind: "listen", Local: "10.10.1.2:8080"},
 			{Stream: 2, Kind: "accept", Local: "10.10.1.2:8080", Remote: "10.10.1.3:50123"},
 			{Stream: 2, Kind: "recv", N: 2, Data: []byte("hi")},
 			{Stream: 1, Kind: "close"},
 		}, nil, "10.10.1.2:8080", []pkt{{false, S, 0}, {true, S | A, 0}, {false, A, 0}, {false, A | P, 2}, {true, A, 0}}},
-		{"bytes without a connect", []Event{
+		{"bytes without a connect", []event.Event{
 			{Stream: 4, Kind: "send", Addr: "echo.lab:7", N: 1, Data: []byte("x")},
 		}, nil, "10.10.1.1:49152", []pkt{{true, S, 0}, {false, S | A, 0}, {true, A, 0}, {true, A | P, 1}, {false, A, 0}}},
-		{"payload only partly recorded", cat(dial(1, "10.10.1.2:41000", "10.10.0.9:9"), []Event{
+		{"payload only partly recorded", cat(dial(1, "10.10.1.2:41000", "10.10.0.9:9"), []event.Event{
 			{Stream: 1, Kind: "send", N: 3000, Data: []byte("first bytes")},
 		}), nil, "10.10.1.2:41000", []pkt{{true, S, 0}, {false, S | A, 0}, {true, A, 0}, {true, A, 1460}, {true, A, 1460}, {true, A | P, 80}, {false, A, 0}}},
-		{"IPv6", cat(dial(1, "[::1]:41000", "[::1]:8080"), []Event{
+		{"IPv6", cat(dial(1, "[::1]:41000", "[::1]:8080"), []event.Event{
 			{Stream: 1, Kind: "send", N: 2, Data: []byte("hi")},
 		}), nil, "[::1]:41000", []pkt{{true, S, 0}, {false, S | A, 0}, {true, A, 0}, {true, A | P, 2}, {false, A, 0}}},
-		{"the learner's client and server: one connection", []Event{
+		{"the learner's client and server: one connection", []event.Event{
 			{Stream: 1, Kind: "listen", Local: "127.0.0.1:8080"},
 			{Stream: 2, Kind: "dial", Addr: "localhost:8080", Remote: "127.0.0.1:8080"},
 			{Stream: 3, Kind: "accept", Local: "127.0.0.1:8080", Remote: "127.0.0.1:50000"},
@@ -322,7 +324,7 @@ func TestPackets(t *testing.T) {
 			{false, A | P, 2}, {true, A, 0},
 			{true, F | A, 0}, {false, A, 0},
 		}},
-		{"connected UDP socket", []Event{
+		{"connected UDP socket", []event.Event{
 			{Stream: 1, Kind: "bind", Addr: "time.lab:37", Local: "10.10.1.2:50000", Remote: "10.10.0.37:37"},
 			{Stream: 1, Kind: "sendto", Addr: "time.lab:37", N: 1, Data: []byte{0}},
 			{Stream: 1, Kind: "recvfrom", Addr: "time.lab:37", Remote: "10.10.0.37:37", N: 4, Data: []byte{1, 2, 3, 4}},
@@ -356,7 +358,7 @@ func TestPackets(t *testing.T) {
 }
 
 func TestDistinctConnections(t *testing.T) {
-	c := writeRun(t, []Event{
+	c := writeRun(t, []event.Event{
 		{Stream: 1, Kind: "connected", Local: "10.10.1.2:41000", Remote: "10.10.0.7:7"},
 		{Stream: 2, Kind: "connected", Local: "10.10.1.2:41000", Remote: "10.10.0.7:7"},
 		{Stream: 3, Kind: "connected", Local: "10.10.0.7:7", Remote: "10.10.0.7:7"},
@@ -385,7 +387,7 @@ func TestDistinctConnections(t *testing.T) {
 }
 
 func TestPartialPayloadIsCapturedShort(t *testing.T) {
-	c := writeRun(t, []Event{
+	c := writeRun(t, []event.Event{
 		{Stream: 1, Kind: "connected", Local: "10.10.1.2:41000", Remote: "10.10.0.9:9"},
 		{Stream: 1, Kind: "send", N: 100, Data: []byte("first")},
 	}, nil)
@@ -399,7 +401,7 @@ func TestPartialPayloadIsCapturedShort(t *testing.T) {
 }
 
 func TestMadeUpAddresses(t *testing.T) {
-	c := writeRun(t, []Event{
+	c := writeRun(t, []event.Event{
 		{Stream: 1, Kind: "answer", Addr: "web.lab", Addrs: []string{"10.10.0.80"}},
 		{Stream: 2, Kind: "dial", Addr: "web.lab:80"},
 		{Stream: 2, Kind: "send", Data: []byte("x")},
@@ -456,17 +458,17 @@ func FuzzWrite(f *testing.F) {
 
 // fuzzEvents makes events from bytes: kind, stream, then an argument byte that picks
 // addresses and sizes.
-func fuzzEvents(data []byte) []Event {
-	kinds := []string{"answer", "dial", "connected", "send", "recv", "fin-sent", "fin-recv", "close",
+func fuzzEvents(data []byte) []event.Event {
+	kinds := []event.Kind{"answer", "dial", "connected", "send", "recv", "fin-sent", "fin-recv", "close",
 		"reset", "reset-sent", "error", "accept", "sendto", "recvfrom", "listen", "bind", "drop", "bogus"}
 	addrs := []string{"", "10.10.0.80:80", "10.10.1.2:41000", "[::1]:8080", "web.lab:80", "bad", "10.10.1.2:0", "[fe80::1%eth0]:22", "0.0.0.0:0"}
-	var events []Event
+	var events []event.Event
 	var t float64
 	for len(data) >= 3 {
 		k, s, a := data[0], data[1], data[2]
 		data = data[3:]
 		t += float64(a%7) - 1 // times may even go back
-		e := Event{T: t, Stream: uint32(s % 5), Kind: kinds[int(k)%len(kinds)],
+		e := event.Event{T: t, Stream: uint32(s % 5), Kind: kinds[int(k)%len(kinds)],
 			Addr: addrs[int(a)%len(addrs)], Local: addrs[int(a/3)%len(addrs)], Remote: addrs[int(a/5)%len(addrs)]}
 		switch e.Kind {
 		case "answer":
@@ -485,10 +487,10 @@ func fuzzEvents(data []byte) []Event {
 
 // TestLargeRun writes a run that receives 10 MiB, the size the wire view must cope with.
 func TestLargeRun(t *testing.T) {
-	events := []Event{{Stream: 1, Kind: "connected", Local: "10.10.1.2:41000", Remote: "10.10.0.7:7"}}
+	events := []event.Event{{Stream: 1, Kind: "connected", Local: "10.10.1.2:41000", Remote: "10.10.0.7:7"}}
 	chunk := bytes.Repeat([]byte("0123456789abcdef"), 4<<10)
 	for i := 0; i < 10<<20/len(chunk); i++ {
-		events = append(events, Event{T: float64(i), Stream: 1, Kind: "recv", N: len(chunk), Data: chunk})
+		events = append(events, event.Event{T: float64(i), Stream: 1, Kind: "recv", N: len(chunk), Data: chunk})
 	}
 	start := time.Now()
 	c := writeRun(t, events, nil)

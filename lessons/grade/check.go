@@ -3,9 +3,12 @@ package grade
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"socketlab/event"
 )
 
 // A Check is one condition of an exercise, read from a "check:" line. It
@@ -53,7 +56,16 @@ type Check struct {
 }
 
 // orderKinds are the events a "before" check may name.
-var orderKinds = []string{"send", "recv", "fin-sent", "fin-recv", "close", "reset", "reset-sent"}
+var orderKinds = []event.Kind{event.Send, event.Recv, event.FinSent, event.FinRecv, event.Close, event.Reset, event.ResetSent}
+
+// orderKindList names orderKinds for messages: "send, recv, ...".
+func orderKindList() string {
+	names := make([]string, len(orderKinds))
+	for i, k := range orderKinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}
 
 // checkToken is a word of a check line, or a quoted string.
 type checkToken struct {
@@ -243,10 +255,10 @@ func (p *checkParser) parse(c *Check) error {
 	case "refused":
 		return p.peerCheck(c, "refused", "by")
 	}
-	if contains(orderKinds, first.text) && !first.quoted {
+	if slices.Contains(orderKinds, event.Kind(first.text)) && !first.quoted {
 		return p.order(c, first.text)
 	}
-	return fmt.Errorf("unknown check %q: a check starts with output, exit, sent, received, accepted, concurrent, listened, connected, refused or an event name (%s)", clip(first.text), strings.Join(orderKinds, ", "))
+	return fmt.Errorf("unknown check %q: a check starts with output, exit, sent, received, accepted, concurrent, listened, connected, refused or an event name (%s)", clip(first.text), orderKindList())
 }
 
 // output reads the rest of "output contains|lacks|matches TEXT".
@@ -345,8 +357,8 @@ func (p *checkParser) order(c *Check, first string) error {
 	}
 	p.word("first")
 	t, ok := p.peek()
-	if !ok || t.quoted || !contains(orderKinds, t.text) {
-		return fmt.Errorf("expected an event after before: one of %s", strings.Join(orderKinds, ", "))
+	if !ok || t.quoted || !slices.Contains(orderKinds, event.Kind(t.text)) {
+		return fmt.Errorf("expected an event after before: one of %s", orderKindList())
 	}
 	p.i++
 	c.Then = t.text
@@ -372,15 +384,6 @@ func checkRegexp(re string) error {
 		return fmt.Errorf("bad regular expression %q: %v", clip(re), err)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // nextWord returns the first space-separated word of s and what follows it.

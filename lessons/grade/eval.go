@@ -5,30 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-)
 
-// Event is a socket event as the lab runtime reports it (labnet.Event),
-// in the page and in a native run's events file alike.
-type Event struct {
-	T      float64 `json:"t"`
-	Stream uint32  `json:"stream"`
-	Kind   string  `json:"kind"`
-	Addr   string  `json:"addr,omitempty"`
-	Local  string  `json:"local,omitempty"`
-	Remote string  `json:"remote,omitempty"`
-	N      int     `json:"n,omitempty"`
-	Data   []byte  `json:"data,omitempty"`
-	Code   string  `json:"code,omitempty"`
-	Error  string  `json:"error,omitempty"`
-}
+	"socketlab/event"
+)
 
 // Outcome is what one run of a program left behind, for checks to look at.
 type Outcome struct {
-	Output string  `json:"output"` // standard output and error, as the console shows them
-	Exit   *int    `json:"exit"`   // the exit status; nil when the program was stopped or failed
-	Events []Event `json:"events"` // in the order they happened
+	Output string        `json:"output"` // standard output and error, as the console shows them
+	Exit   *int          `json:"exit"`   // the exit status; nil when the program was stopped or failed
+	Events []event.Event `json:"events"` // in the order they happened
 	// State is how the page saw the run end: "error" when the program
 	// crashed or could not start, so that an exit check says so rather
 	// than "stopped". Empty for a native run.
@@ -94,14 +82,14 @@ func (c Check) Eval(o *Outcome) Result {
 // peerMatcher says whether an event is to or from the check's peer: its own
 // address is the peer's, or it belongs to a TCP stream dialed to the peer.
 // Without a peer every event matches.
-func (c Check) peerMatcher(o *Outcome) func(Event) bool {
+func (c Check) peerMatcher(o *Outcome) func(event.Event) bool {
 	dialed := map[uint32]bool{}
 	for _, e := range o.Events {
-		if (e.Kind == "dial" || e.Kind == "connected") && (samePeer(e.Addr, c.Peer) || samePeer(e.Remote, c.Peer)) {
+		if (e.Kind == event.Dial || e.Kind == event.Connected) && (samePeer(e.Addr, c.Peer) || samePeer(e.Remote, c.Peer)) {
 			dialed[e.Stream] = true
 		}
 	}
-	return func(e Event) bool {
+	return func(e event.Event) bool {
 		return c.Peer == "" || samePeer(e.Addr, c.Peer) || samePeer(e.Remote, c.Peer) || dialed[e.Stream]
 	}
 }
@@ -134,7 +122,7 @@ func (c Check) evalCount(o *Outcome) Result {
 	matchPeer := c.peerMatcher(o)
 	n := 0
 	for _, e := range o.Events {
-		if contains(kinds, e.Kind) && matchPeer(e) {
+		if slices.Contains(kinds, e.Kind) && matchPeer(e) {
 			if c.Unit == "bytes" {
 				n += e.N
 			} else {
@@ -154,7 +142,7 @@ func (c Check) evalData(o *Outcome) Result {
 	var order []uint32
 	data := map[uint32][]byte{}
 	for _, e := range o.Events {
-		if contains(kinds, e.Kind) && matchPeer(e) {
+		if slices.Contains(kinds, e.Kind) && matchPeer(e) {
 			if _, seen := data[e.Stream]; !seen {
 				order = append(order, e.Stream)
 			}
@@ -178,7 +166,7 @@ func (c Check) evalOrder(o *Outcome) Result {
 	tcp := map[uint32]bool{}
 	peer := map[uint32]bool{}
 	for _, e := range o.Events {
-		if (e.Kind == "connected" || e.Kind == "accept") && !tcp[e.Stream] {
+		if (e.Kind == event.Connected || e.Kind == event.Accept) && !tcp[e.Stream] {
 			streams = append(streams, e.Stream)
 			tcp[e.Stream] = true
 		}
@@ -211,16 +199,16 @@ func (c Check) evalOrder(o *Outcome) Result {
 
 // streamOrder says whether on stream s the first c.First came before the
 // first c.Then, and if not, why.
-func (c Check) streamOrder(events []Event, s uint32, where string) (bool, string) {
+func (c Check) streamOrder(events []event.Event, s uint32, where string) (bool, string) {
 	a, b := -1, -1
 	for i, e := range events {
 		if e.Stream != s {
 			continue
 		}
-		if e.Kind == c.First && a < 0 {
+		if e.Kind == event.Kind(c.First) && a < 0 {
 			a = i
 		}
-		if e.Kind == c.Then && b < 0 {
+		if e.Kind == event.Kind(c.Then) && b < 0 {
 			b = i
 		}
 	}
@@ -238,7 +226,7 @@ func (c Check) streamOrder(events []Event, s uint32, where string) (bool, string
 func (c Check) evalAccepted(o *Outcome) Result {
 	n := 0
 	for _, e := range o.Events {
-		if e.Kind == "accept" {
+		if e.Kind == event.Accept {
 			n++
 		}
 	}
@@ -254,15 +242,15 @@ func (c Check) evalConcurrent(o *Outcome) Result {
 	active, most := 0, 0
 	for _, e := range o.Events {
 		switch e.Kind {
-		case "accept":
+		case event.Accept:
 			accepted[e.Stream] = true
-		case "send":
+		case event.Send:
 			if accepted[e.Stream] && !answered[e.Stream] {
 				answered[e.Stream] = true
 				active++
 				most = max(most, active)
 			}
-		case "close", "reset", "reset-sent":
+		case event.Close, event.Reset, event.ResetSent:
 			if answered[e.Stream] && accepted[e.Stream] {
 				accepted[e.Stream] = false
 				active--
@@ -284,12 +272,12 @@ func (c Check) evalListened(o *Outcome) Result {
 	var where []string
 	for _, e := range o.Events {
 		switch {
-		case e.Kind == "listen":
+		case e.Kind == event.Listen:
 			if i := strings.LastIndexByte(e.Local, ':'); i >= 0 && e.Local[i+1:] == strconv.Itoa(c.N) {
 				return pass
 			}
 			where = append(where, e.Local)
-		case e.Kind == "error" && e.Addr == "listen":
+		case e.Kind == event.Error && e.Addr == "listen":
 			return fail("listening failed: %s", firstNonEmpty(e.Error, e.Code))
 		}
 	}
@@ -307,10 +295,10 @@ func (c Check) evalPeer(o *Outcome) Result {
 		if !matchPeer(e) {
 			continue
 		}
-		if c.Op == "connected" && e.Kind == "connected" {
+		if c.Op == "connected" && e.Kind == event.Connected {
 			return pass
 		}
-		if e.Kind == "error" {
+		if e.Kind == event.Error {
 			if c.Op == "refused" && e.Code == "connection refused" {
 				return pass
 			}
@@ -354,16 +342,16 @@ func samePeer(addr, want string) bool {
 	return ok && (addr == "127.0.0.1:"+port || addr == "[::1]:"+port)
 }
 
-func dirKinds(dir, unit string) []string {
+func dirKinds(dir, unit string) []event.Kind {
 	switch {
 	case dir == "sent" && unit == "datagrams":
-		return []string{"sendto"}
+		return []event.Kind{event.SendTo}
 	case dir == "sent":
-		return []string{"send", "sendto"}
+		return []event.Kind{event.Send, event.SendTo}
 	case unit == "datagrams":
-		return []string{"recvfrom"}
+		return []event.Kind{event.RecvFrom}
 	}
-	return []string{"recv", "recvfrom"}
+	return []event.Kind{event.Recv, event.RecvFrom}
 }
 
 func compare(n int, cmp string, want int) bool {
