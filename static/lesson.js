@@ -2,7 +2,7 @@
 // rendered into an editor with Run and Stop, a console and a bytes panel.
 //
 // Run: POST /api/build {source} → {ok, wasm} or {ok:false, diagnostics}
-// → a Web Worker (static/worker.js) runs the program and posts back
+// → a module Web Worker (static/worker.js) runs the program and posts back
 // stdout, stderr, socket events and the exit status.
 //
 // Each cell also gets data-state: idle, compiling, running, exited,
