@@ -361,7 +361,7 @@ func TestStepModeWorker(t *testing.T) {
 	js := `(async () => {
 		const src = document.querySelector('.cell textarea.code').value;
 		const b = await (await fetch('/api/build', {method: 'POST', body: JSON.stringify({source: src})})).json();
-		const w = new Worker('/static/worker.js');
+		const w = new Worker('/static/worker.js', {type: 'module'});
 		const log = [];
 		let stdout = '';
 		const done = new Promise((resolve) => {

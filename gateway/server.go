@@ -7,10 +7,7 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -171,22 +168,10 @@ func goEnv(key string) (string, error) {
 var goEnvCache sync.Map
 
 func (s *Server) loadAssets(wasmExec []byte) error {
-	add := func(name string, body []byte) {
-		sum := sha256.Sum256(body)
-		s.assets[name] = asset{body: body, version: hex.EncodeToString(sum[:6])}
+	assets, err := static.Assets(map[string][]byte{"wasm_exec.js": wasmExec})
+	for name, a := range assets {
+		s.assets[name] = asset{body: a.Body, version: a.Version}
 	}
-	err := fs.WalkDir(static.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(static.FS, p)
-		if err != nil {
-			return err
-		}
-		add(p, b)
-		return nil
-	})
-	add("wasm_exec.js", wasmExec)
 	return err
 }
 

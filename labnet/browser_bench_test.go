@@ -92,7 +92,7 @@ func main() {
 	}
 	// run answers "bytes micros" from the program's output.
 	run := `(async () => {
-		const w = new Worker('/static/worker.js');
+		const w = new Worker('/static/worker.js', {type: 'module'});
 		let out = '';
 		const done = new Promise((resolve, reject) => {
 			w.onmessage = (e) => {

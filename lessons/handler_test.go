@@ -67,7 +67,7 @@ func TestHandler(t *testing.T) {
 			`<h2>Lab network</h2>`,
 			`<td><code>echo.lab</code></td><td>7</td><td>tcp, udp</td><td><code>10.7.0.7</code></td><td>echo</td>`,
 			`<td>time &lt;RFC 868&gt;</td>`,
-			`<script src="/static/exercises.js?v=abc123"></script>`,
+			`<script type="module" src="/static/exercises.js?v=abc123"></script>`,
 		}, []string{"<script>", "format.js", "lesson.js"}},
 		{"GET", "/lessons/basic", 200, []string{
 			`<title>A small lesson · testlab</title>`,
@@ -79,10 +79,9 @@ func TestHandler(t *testing.T) {
 			`<section class="cell" id="cell-basic-1" data-cell="basic-1">`,
 			`<a class="up" href="/">All lessons</a>`,
 			`<a class="next" rel="next" href="/lessons/escaping">Escaping &lt;and&gt; &amp; quotes →</a>`,
-			`<script src="/static/format.js?v=abc123"></script>`,
-			`<script src="/static/lesson.js?v=abc123"></script>`,
-			`<script src="/static/exercises.js?v=abc123"></script>`,
-		}, []string{`class="prev"`}},
+			`<script type="module" src="/static/lesson.js?v=abc123"></script>`,
+			`<script type="module" src="/static/exercises.js?v=abc123"></script>`,
+		}, []string{`class="prev"`, "/static/format.js", "/static/wire"}},
 		{"GET", "/lessons/escaping", 200, []string{`class="prev" rel="prev" href="/lessons/basic"`}, []string{`class="next"`}},
 		{"HEAD", "/lessons/basic", 200, nil, nil},
 		{"GET", "/lessons/missing", 404, []string{`<h1>Not found</h1>`, `<code>/lessons/missing</code>`}, nil},
@@ -132,7 +131,7 @@ func TestHandlerDefaults(t *testing.T) {
 
 var (
 	inlineScript  = regexp.MustCompile(`<script(?:\s[^>]*)?>`)
-	scriptWithSrc = regexp.MustCompile(`^<script src="[^"]+"></script>`)
+	scriptWithSrc = regexp.MustCompile(`^<script type="module" src="[^"]+"></script>`)
 	handlerAttr   = regexp.MustCompile(`(?i)\son[a-z]+\s*=`)
 	styleAttr     = regexp.MustCompile(`(?i)\sstyle\s*=|<style`)
 	jsURL         = regexp.MustCompile(`(?i)javascript:`)
@@ -140,7 +139,7 @@ var (
 
 // TestPagesStrictCSP checks every page for what the gateway's Content
 // Security Policy would block: inline scripts, event handler attributes,
-// inline styles and javascript: URLs.
+// inline styles and javascript: URLs. Every script is an ES module from a file.
 func TestPagesStrictCSP(t *testing.T) {
 	ls, err := Default()
 	if err != nil {
@@ -201,7 +200,7 @@ func TestIndexProgress(t *testing.T) {
 	_, body := get(t, "GET", srv.URL+"/")
 	for _, want := range []string{
 		`<li data-lesson="pairs" data-exercises="say-hi 2"><a href="/lessons/pairs">A server and its client</a> <span class="progress" role="status"></span>`,
-		`<script src="/static/exercises.js"></script>`,
+		`<script type="module" src="/static/exercises.js"></script>`,
 		`<link rel="stylesheet" href="/static/exercises.css">`,
 	} {
 		if !strings.Contains(body, want) {
@@ -209,7 +208,7 @@ func TestIndexProgress(t *testing.T) {
 		}
 	}
 	_, body = get(t, "GET", srv.URL+"/lessons/pairs")
-	if !strings.Contains(body, `<script src="/static/exercises.js"></script>`) {
+	if !strings.Contains(body, `<script type="module" src="/static/exercises.js"></script>`) {
 		t.Error("lesson page does not load exercises.js")
 	}
 }

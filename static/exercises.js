@@ -11,161 +11,149 @@
 // ("socketlab.progress"), and the index page shows each lesson's progress
 // from there; the progress never leaves the browser.
 //
-// Under node this file is a CommonJS module and touches no DOM.
-(function (root, factory) {
-  "use strict";
-  const api = factory();
-  if (typeof module === "object" && module.exports) {
-    module.exports = api;
-  } else {
-    root.socketlabExercises = api;
-    if (typeof document !== "undefined") api.setupPage(document);
+// The page loads this module as an entry point and it sets the page up; under
+// node (no document) it touches no DOM.
+export const STORE_KEY = "socketlab.progress";
+
+function plural(n, one, many) {
+  return n === 1 ? `1 ${one}` : `${n} ${many}`;
+}
+
+// CHECK_URL judges runs with the gateway's evaluator (lessons/grade), the only one.
+export const CHECK_URL = "/api/check";
+
+// grade asks the gateway for the verdict of each of an exercise's checks on one run:
+// {output, exit, state, events}, exit null when the program was stopped or failed.
+// Resolves to [{ok, detail}], one per check in the lesson's order; rejects with an
+// Error that says what went wrong. fetchFn defaults to fetch.
+export async function grade(lesson, exercise, run, fetchFn) {
+  const body = JSON.stringify({
+    lesson,
+    exercise,
+    output: String(run.output || ""),
+    exit: run.exit === undefined ? null : run.exit,
+    state: run.state || "",
+    events: Array.isArray(run.events) ? run.events : [],
+  });
+  const resp = await (fetchFn || fetch)(CHECK_URL, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body,
+  });
+  let answer = null;
+  try {
+    answer = await resp.json();
+  } catch (e) {
+    // Not JSON: say the status below.
   }
-})(typeof self !== "undefined" ? self : this, function () {
-  "use strict";
-
-  const STORE_KEY = "socketlab.progress";
-
-  function plural(n, one, many) {
-    return n === 1 ? `1 ${one}` : `${n} ${many}`;
+  if (!resp.ok || !answer || !Array.isArray(answer.results)) {
+    throw new Error((answer && answer.error) || `the gateway answered ${resp.status}`);
   }
+  return answer.results;
+}
 
-  // CHECK_URL judges runs with the gateway's evaluator (lessons/grade), the only one.
-  const CHECK_URL = "/api/check";
+// Progress: {slug: [exercise names passed]} in localStorage.
+export function loadProgress(storage) {
+  try {
+    const p = JSON.parse(storage.getItem(STORE_KEY) || "{}");
+    return p && typeof p === "object" && !Array.isArray(p) ? p : {};
+  } catch (e) {
+    return {};
+  }
+}
 
-  // grade asks the gateway for the verdict of each of an exercise's checks on one run:
-  // {output, exit, state, events}, exit null when the program was stopped or failed.
-  // Resolves to [{ok, detail}], one per check in the lesson's order; rejects with an
-  // Error that says what went wrong. fetchFn defaults to fetch.
-  async function grade(lesson, exercise, run, fetchFn) {
-    const body = JSON.stringify({
-      lesson,
-      exercise,
-      output: String(run.output || ""),
-      exit: run.exit === undefined ? null : run.exit,
-      state: run.state || "",
-      events: Array.isArray(run.events) ? run.events : [],
-    });
-    const resp = await (fetchFn || fetch)(CHECK_URL, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body,
-    });
-    let answer = null;
+export function markDone(storage, lesson, name) {
+  const p = loadProgress(storage);
+  const done = Array.isArray(p[lesson]) ? p[lesson] : [];
+  if (!done.includes(name)) done.push(name);
+  p[lesson] = done;
+  try {
+    storage.setItem(STORE_KEY, JSON.stringify(p));
+  } catch (e) {
+    // No storage: progress lasts as long as the page.
+  }
+}
+
+// summary words a lesson's progress for the index page.
+export function summary(names, done) {
+  if (names.length === 0) return { state: "none", text: "" };
+  const n = names.filter((x) => done.includes(x)).length;
+  if (n === names.length) return { state: "done", text: "\u2713 done" };
+  if (n === 0) return { state: "todo", text: `${plural(names.length, "exercise", "exercises")} to do` };
+  return { state: "partial", text: `${n} of ${names.length} exercises done` };
+}
+
+function storage() {
+  try {
+    return globalThis.localStorage;
+  } catch (e) {
+    return null;
+  }
+}
+
+function setupPanel(panel, store) {
+  const items = Array.from(panel.querySelectorAll("li.check"));
+  const status = panel.querySelector(".exercise-status");
+  const lesson = panel.dataset.lesson;
+  const name = panel.dataset.exercise;
+  const cell = document.getElementById("cell-" + panel.dataset.cell);
+
+  if (store && (loadProgress(store)[lesson] || []).includes(name)) {
+    panel.dataset.state = "done-before";
+    status.textContent = "You passed this exercise before. Run the cell again to check it anew.";
+  }
+  if (!cell) {
+    status.textContent = "This exercise's cell is missing from the page.";
+    return;
+  }
+  let latest = 0; // the run whose verdict the panel waits for; older answers are dropped
+  cell.addEventListener("socketlab:run-finished", async (e) => {
+    const me = ++latest;
+    let results;
     try {
-      answer = await resp.json();
-    } catch (e) {
-      // Not JSON: say the status below.
-    }
-    if (!resp.ok || !answer || !Array.isArray(answer.results)) {
-      throw new Error((answer && answer.error) || `the gateway answered ${resp.status}`);
-    }
-    return answer.results;
-  }
-
-  // Progress: {slug: [exercise names passed]} in localStorage.
-  function loadProgress(storage) {
-    try {
-      const p = JSON.parse(storage.getItem(STORE_KEY) || "{}");
-      return p && typeof p === "object" && !Array.isArray(p) ? p : {};
-    } catch (e) {
-      return {};
-    }
-  }
-
-  function markDone(storage, lesson, name) {
-    const p = loadProgress(storage);
-    const done = Array.isArray(p[lesson]) ? p[lesson] : [];
-    if (!done.includes(name)) done.push(name);
-    p[lesson] = done;
-    try {
-      storage.setItem(STORE_KEY, JSON.stringify(p));
-    } catch (e) {
-      // No storage: progress lasts as long as the page.
-    }
-  }
-
-  // summary words a lesson's progress for the index page.
-  function summary(names, done) {
-    if (names.length === 0) return { state: "none", text: "" };
-    const n = names.filter((x) => done.includes(x)).length;
-    if (n === names.length) return { state: "done", text: "\u2713 done" };
-    if (n === 0) return { state: "todo", text: `${plural(names.length, "exercise", "exercises")} to do` };
-    return { state: "partial", text: `${n} of ${names.length} exercises done` };
-  }
-
-  function storage() {
-    try {
-      return self.localStorage;
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function setupPanel(panel, store) {
-    const items = Array.from(panel.querySelectorAll("li.check"));
-    const status = panel.querySelector(".exercise-status");
-    const lesson = panel.dataset.lesson;
-    const name = panel.dataset.exercise;
-    const cell = document.getElementById("cell-" + panel.dataset.cell);
-
-    if (store && (loadProgress(store)[lesson] || []).includes(name)) {
-      panel.dataset.state = "done-before";
-      status.textContent = "You passed this exercise before. Run the cell again to check it anew.";
-    }
-    if (!cell) {
-      status.textContent = "This exercise's cell is missing from the page.";
+      results = await grade(lesson, name, e.detail || {});
+    } catch (err) {
+      if (me !== latest) return;
+      panel.dataset.state = "failed";
+      status.textContent = `The checks could not be run: ${err.message}. Run the cell again to retry.`;
       return;
     }
-    let latest = 0; // the run whose verdict the panel waits for; older answers are dropped
-    cell.addEventListener("socketlab:run-finished", async (e) => {
-      const me = ++latest;
-      let results;
-      try {
-        results = await grade(lesson, name, e.detail || {});
-      } catch (err) {
-        if (me !== latest) return;
-        panel.dataset.state = "failed";
-        status.textContent = `The checks could not be run: ${err.message}. Run the cell again to retry.`;
-        return;
-      }
-      if (me !== latest) return;
-      let passed = 0;
-      items.forEach((li, i) => {
-        const r = results[i] || { ok: false, detail: "the gateway did not judge this check" };
-        li.classList.toggle("pass", r.ok);
-        li.classList.toggle("fail", !r.ok);
-        li.querySelector(".mark").textContent = r.ok ? "\u2713" : "\u2717";
-        li.querySelector(".detail").textContent = r.ok ? "passed" : `not yet: ${r.detail}`;
-        if (r.ok) passed++;
-      });
-      if (passed === items.length) {
-        panel.dataset.state = "passed";
-        status.textContent = `All ${plural(items.length, "check", "checks")} passed: exercise done.`;
-        if (store) markDone(store, lesson, name);
-      } else {
-        panel.dataset.state = "failed";
-        status.textContent = `${passed} of ${plural(items.length, "check", "checks")} passed. The ones marked \u2717 say what the run did instead.`;
-      }
+    if (me !== latest) return;
+    let passed = 0;
+    items.forEach((li, i) => {
+      const r = results[i] || { ok: false, detail: "the gateway did not judge this check" };
+      li.classList.toggle("pass", r.ok);
+      li.classList.toggle("fail", !r.ok);
+      li.querySelector(".mark").textContent = r.ok ? "\u2713" : "\u2717";
+      li.querySelector(".detail").textContent = r.ok ? "passed" : `not yet: ${r.detail}`;
+      if (r.ok) passed++;
     });
-  }
-
-  function setupIndex(doc, store) {
-    const progress = store ? loadProgress(store) : {};
-    for (const li of doc.querySelectorAll("li[data-lesson]")) {
-      const names = (li.dataset.exercises || "").split(" ").filter(Boolean);
-      const s = summary(names, Array.isArray(progress[li.dataset.lesson]) ? progress[li.dataset.lesson] : []);
-      li.dataset.progress = s.state;
-      const span = li.querySelector(".progress");
-      if (span) span.textContent = s.text;
+    if (passed === items.length) {
+      panel.dataset.state = "passed";
+      status.textContent = `All ${plural(items.length, "check", "checks")} passed: exercise done.`;
+      if (store) markDone(store, lesson, name);
+    } else {
+      panel.dataset.state = "failed";
+      status.textContent = `${passed} of ${plural(items.length, "check", "checks")} passed. The ones marked \u2717 say what the run did instead.`;
     }
-  }
+  });
+}
 
-  function setupPage(doc) {
-    const store = storage();
-    for (const panel of doc.querySelectorAll("section.exercise")) setupPanel(panel, store);
-    setupIndex(doc, store);
+function setupIndex(doc, store) {
+  const progress = store ? loadProgress(store) : {};
+  for (const li of doc.querySelectorAll("li[data-lesson]")) {
+    const names = (li.dataset.exercises || "").split(" ").filter(Boolean);
+    const s = summary(names, Array.isArray(progress[li.dataset.lesson]) ? progress[li.dataset.lesson] : []);
+    li.dataset.progress = s.state;
+    const span = li.querySelector(".progress");
+    if (span) span.textContent = s.text;
   }
+}
 
-  return { grade, summary, loadProgress, markDone, setupPage, STORE_KEY, CHECK_URL };
-});
+export function setupPage(doc) {
+  const store = storage();
+  for (const panel of doc.querySelectorAll("section.exercise")) setupPanel(panel, store);
+  setupIndex(doc, store);
+}
+
+if (typeof document !== "undefined") setupPage(document);

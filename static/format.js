@@ -1,151 +1,137 @@
 // Pure helpers for the lesson page: argument splitting, byte dumps and the
 // wording of socket events. No DOM here, so node --test can check them
-// (static/test/format.test.js). In the page this file sets
-// self.socketlabFormat; under node it is a CommonJS module.
-(function (root, factory) {
-  "use strict";
-  const api = factory();
-  if (typeof module === "object" && module.exports) {
-    module.exports = api;
-  } else {
-    root.socketlabFormat = api;
-  }
-})(typeof self !== "undefined" ? self : this, function () {
-  "use strict";
+// (static/test/format.test.js).
 
-  const SPACE = " \t\n\r\f\v";
+const SPACE = " \t\n\r\f\v";
 
-  // splitArgs splits a command line: words are separated by white space,
-  // and double quotes group text, spaces included, into one word ("" is an
-  // empty word). No escapes; an unclosed quote runs to the end. Go's
-  // lessons.splitArgs does the same (shared cases in test/args_cases.json).
-  function splitArgs(s) {
-    const args = [];
-    let word = "";
-    let inWord = false;
-    let quoted = false;
-    for (const ch of String(s)) {
-      if (ch === '"') {
-        quoted = !quoted;
-        inWord = true;
-      } else if (!quoted && SPACE.includes(ch)) {
-        if (inWord) {
-          args.push(word);
-          word = "";
-          inWord = false;
-        }
-      } else {
-        word += ch;
-        inWord = true;
+// splitArgs splits a command line: words are separated by white space,
+// and double quotes group text, spaces included, into one word ("" is an
+// empty word). No escapes; an unclosed quote runs to the end. Go's
+// lessons.splitArgs does the same (shared cases in test/args_cases.json).
+export function splitArgs(s) {
+  const args = [];
+  let word = "";
+  let inWord = false;
+  let quoted = false;
+  for (const ch of String(s)) {
+    if (ch === '"') {
+      quoted = !quoted;
+      inWord = true;
+    } else if (!quoted && SPACE.includes(ch)) {
+      if (inWord) {
+        args.push(word);
+        word = "";
+        inWord = false;
       }
-    }
-    if (inWord) args.push(word);
-    return args;
-  }
-
-  // printable shows one byte in the text column: CR and LF as visible
-  // symbols, other control and non-ASCII bytes as ".".
-  function printable(b) {
-    if (b === 0x0d) return "\u240d"; // ␍
-    if (b === 0x0a) return "\u240a"; // ␊
-    if (b >= 0x20 && b < 0x7f) return String.fromCharCode(b);
-    return ".";
-  }
-
-  function hex2(b) {
-    return (b < 16 ? "0" : "") + b.toString(16);
-  }
-
-  // hexRows lays bytes out as a classic dump: per row the offset, the
-  // bytes in hex (an extra space after the eighth) and the same bytes as
-  // text. Short last rows are padded so the text column lines up.
-  function hexRows(bytes, width = 16) {
-    const rows = [];
-    const offWidth = Math.max(4, (Math.max(bytes.length, 1) - 1).toString(16).length);
-    for (let off = 0; off < bytes.length; off += width) {
-      const hex = [];
-      let text = "";
-      for (let i = 0; i < width; i++) {
-        const at = off + i;
-        const cell = at < bytes.length ? hex2(bytes[at]) : "  ";
-        hex.push(i === 8 ? " " + cell : cell);
-        if (at < bytes.length) text += printable(bytes[at]);
-      }
-      rows.push({
-        offset: off.toString(16).padStart(offWidth, "0"),
-        hex: hex.join(" "),
-        text,
-      });
-    }
-    return rows;
-  }
-
-  // base64ToBytes decodes the data field of a send or recv event.
-  function base64ToBytes(s) {
-    if (!s) return new Uint8Array(0);
-    const bin = atob(s);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
-
-  function plural(n, one, many) {
-    return n === 1 ? `${n} ${one}` : `${n} ${many}`;
-  }
-
-  // dataHeader titles one send or recv block.
-  function dataHeader(kind, n, peer) {
-    if (kind === "send") return `sent ${plural(n, "byte", "bytes")} to ${peer}`;
-    return `received ${plural(n, "byte", "bytes")} from ${peer}`;
-  }
-
-  // eventLine says in a few words what a non-data socket event means.
-  function eventLine(ev, peer) {
-    switch (ev.kind) {
-      case "lookup":
-        if (ev.error) return `looking up ${ev.addr || peer} failed: ${ev.error}`;
-        return `looking up ${ev.addr || peer}`;
-      case "answer": {
-        const addrs = Array.isArray(ev.addrs) && ev.addrs.length ? ev.addrs.join(", ") : ev.remote || "no address";
-        return `${ev.addr || peer} is ${addrs}`;
-      }
-      case "dial":
-        return `dialing ${peer}`;
-      case "connected":
-        return `connected to ${peer}` +
-          (ev.remote && ev.remote !== peer ? ` (${ev.remote})` : "") +
-          (ev.local ? ` from ${ev.local}` : "") +
-          (ev.micros ? ` in ${formatMillis(ev.micros / 1000)}` : "");
-      case "fin-sent":
-        return `you finished sending to ${peer} (FIN sent)`;
-      case "fin-recv":
-        return `${peer} finished sending (FIN received): no more data will come`;
-      case "close":
-        return `connection to ${peer} closed`;
-      case "reset":
-        return `${peer} reset the connection` + (ev.error ? `: ${ev.error}` : "");
-      case "reset-sent":
-        return `you reset the connection to ${peer}`;
-      case "error":
-        return `error on ${peer}: ${ev.error || "unknown error"}`;
-      default:
-        return `${ev.kind || "event"} ${peer}` + (ev.error ? `: ${ev.error}` : "");
+    } else {
+      word += ch;
+      inWord = true;
     }
   }
+  if (inWord) args.push(word);
+  return args;
+}
 
-  // formatDiagnostic prints a compiler message the way go build does.
-  function formatDiagnostic(d) {
-    const where = d.col ? `${d.line}:${d.col}` : `${d.line}`;
-    return `main.go:${where}: ${d.msg}`;
+// printable shows one byte in the text column: CR and LF as visible
+// symbols, other control and non-ASCII bytes as ".".
+export function printable(b) {
+  if (b === 0x0d) return "\u240d"; // ␍
+  if (b === 0x0a) return "\u240a"; // ␊
+  if (b >= 0x20 && b < 0x7f) return String.fromCharCode(b);
+  return ".";
+}
+
+function hex2(b) {
+  return (b < 16 ? "0" : "") + b.toString(16);
+}
+
+// hexRows lays bytes out as a classic dump: per row the offset, the
+// bytes in hex (an extra space after the eighth) and the same bytes as
+// text. Short last rows are padded so the text column lines up.
+export function hexRows(bytes, width = 16) {
+  const rows = [];
+  const offWidth = Math.max(4, (Math.max(bytes.length, 1) - 1).toString(16).length);
+  for (let off = 0; off < bytes.length; off += width) {
+    const hex = [];
+    let text = "";
+    for (let i = 0; i < width; i++) {
+      const at = off + i;
+      const cell = at < bytes.length ? hex2(bytes[at]) : "  ";
+      hex.push(i === 8 ? " " + cell : cell);
+      if (at < bytes.length) text += printable(bytes[at]);
+    }
+    rows.push({
+      offset: off.toString(16).padStart(offWidth, "0"),
+      hex: hex.join(" "),
+      text,
+    });
   }
+  return rows;
+}
 
-  // formatMillis shows an event's time since the run started.
-  function formatMillis(t) {
-    if (typeof t !== "number" || !isFinite(t)) return "";
-    if (t < 10) return `${t.toFixed(1)} ms`;
-    if (t < 10000) return `${Math.round(t)} ms`;
-    return `${(t / 1000).toFixed(1)} s`;
+// base64ToBytes decodes the data field of a send or recv event.
+export function base64ToBytes(s) {
+  if (!s) return new Uint8Array(0);
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function plural(n, one, many) {
+  return n === 1 ? `${n} ${one}` : `${n} ${many}`;
+}
+
+// dataHeader titles one send or recv block.
+export function dataHeader(kind, n, peer) {
+  if (kind === "send") return `sent ${plural(n, "byte", "bytes")} to ${peer}`;
+  return `received ${plural(n, "byte", "bytes")} from ${peer}`;
+}
+
+// eventLine says in a few words what a non-data socket event means.
+export function eventLine(ev, peer) {
+  switch (ev.kind) {
+    case "lookup":
+      if (ev.error) return `looking up ${ev.addr || peer} failed: ${ev.error}`;
+      return `looking up ${ev.addr || peer}`;
+    case "answer": {
+      const addrs = Array.isArray(ev.addrs) && ev.addrs.length ? ev.addrs.join(", ") : ev.remote || "no address";
+      return `${ev.addr || peer} is ${addrs}`;
+    }
+    case "dial":
+      return `dialing ${peer}`;
+    case "connected":
+      return `connected to ${peer}` +
+        (ev.remote && ev.remote !== peer ? ` (${ev.remote})` : "") +
+        (ev.local ? ` from ${ev.local}` : "") +
+        (ev.micros ? ` in ${formatMillis(ev.micros / 1000)}` : "");
+    case "fin-sent":
+      return `you finished sending to ${peer} (FIN sent)`;
+    case "fin-recv":
+      return `${peer} finished sending (FIN received): no more data will come`;
+    case "close":
+      return `connection to ${peer} closed`;
+    case "reset":
+      return `${peer} reset the connection` + (ev.error ? `: ${ev.error}` : "");
+    case "reset-sent":
+      return `you reset the connection to ${peer}`;
+    case "error":
+      return `error on ${peer}: ${ev.error || "unknown error"}`;
+    default:
+      return `${ev.kind || "event"} ${peer}` + (ev.error ? `: ${ev.error}` : "");
   }
+}
 
-  return { splitArgs, printable, hexRows, base64ToBytes, dataHeader, eventLine, formatDiagnostic, formatMillis };
-});
+// formatDiagnostic prints a compiler message the way go build does.
+export function formatDiagnostic(d) {
+  const where = d.col ? `${d.line}:${d.col}` : `${d.line}`;
+  return `main.go:${where}: ${d.msg}`;
+}
+
+// formatMillis shows an event's time since the run started.
+export function formatMillis(t) {
+  if (typeof t !== "number" || !isFinite(t)) return "";
+  if (t < 10) return `${t.toFixed(1)} ms`;
+  if (t < 10000) return `${Math.round(t)} ms`;
+  return `${(t / 1000).toFixed(1)} s`;
+}

@@ -2,7 +2,7 @@
 // rendered into an editor with Run and Stop, a console and a bytes panel.
 //
 // Run: POST /api/build {source} → {ok, wasm} or {ok:false, diagnostics}
-// → a Web Worker (static/worker.js) runs the program and posts back
+// → a module Web Worker (static/worker.js) runs the program and posts back
 // stdout, stderr, socket events and the exit status.
 //
 // Each cell also gets data-state: idle, compiling, running, exited,
@@ -11,583 +11,581 @@
 //
 // No framework, no build step, no inline code: the page works under a
 // strict Content Security Policy. Everything shown is set as text, never as
-// HTML. Needs format.js and wire.js (the wire views: sequence diagram, bytes,
-// step mode, replay, export) loaded first.
-(function () {
-  "use strict";
+// HTML. An entry point: the page loads it as a module; wire-view.js draws the
+// wire (sequence diagram, bytes, step mode, replay, export).
+import * as F from "./format.js";
+import { attach } from "./wire-view.js";
 
-  const F = self.socketlabFormat;
-  const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
-  const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
+const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
+const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
 
-  // Every program of this browser belongs to one learner, so a server running in one cell is
-  // "localhost" to the others (and to other tabs). The id stays in localStorage.
-  let pageLearner = "";
-  function learnerID() {
-    const valid = (id) => /^[A-Za-z0-9_-]{8,64}$/.test(id || "");
-    try {
-      const stored = localStorage.getItem("socketlab.learner");
-      if (valid(stored)) return stored;
-    } catch (e) {
-      // No storage (private mode): the page keeps its own id below.
-    }
-    if (!pageLearner) {
-      const bytes = new Uint8Array(12);
-      crypto.getRandomValues(bytes);
-      pageLearner = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-      try {
-        localStorage.setItem("socketlab.learner", pageLearner);
-      } catch (e) {
-        // The id lasts as long as the page.
-      }
-    }
-    return pageLearner;
-  }
-
-  function gatewayURL() {
-    const id = learnerID();
-    return (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/ws?learner=" +
-      encodeURIComponent(id);
-  }
-
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  }
-
-  // Performance marks for the benchmark (bench/browser.go) and for anyone profiling the page:
-  // socketlab:cells-ready when every Run button works, socketlab:interactive when the first
-  // cell can start at once (see the end of this file), and for each run socketlab:run (the
-  // click), socketlab:program-ready (the program is compiled and goes to its worker),
-  // socketlab:first-output (the program's first output) and socketlab:exit. Each run's marks
-  // carry {cell, run} as detail.
-  function perfMark(name, detail) {
-    try {
-      performance.mark(name, detail ? { detail } : undefined);
-    } catch (e) {
-      // An old browser without marks: nothing to record.
-    }
-  }
-
-  // Programs the gateway has compiled already, cell id → "/wasm/HASH.wasm" (data-programs,
-  // lessons/handler.go): an unchanged cell runs one of these without asking /api/build.
-  let programs = {};
+// Every program of this browser belongs to one learner, so a server running in one cell is
+// "localhost" to the others (and to other tabs). The id stays in localStorage.
+let pageLearner = "";
+function learnerID() {
+  const valid = (id) => /^[A-Za-z0-9_-]{8,64}$/.test(id || "");
   try {
-    programs = JSON.parse(document.body.dataset.programs || "{}") || {};
+    const stored = localStorage.getItem("socketlab.learner");
+    if (valid(stored)) return stored;
   } catch (e) {
-    programs = {};
+    // No storage (private mode): the page keeps its own id below.
   }
-
-  // compile downloads a program and compiles it here, in the page, so that Run hands a ready
-  // WebAssembly.Module to the worker (the worker instantiates it in a few milliseconds). It
-  // resolves to null when that cannot be done; the worker then downloads the program itself.
-  async function compile(url) {
-    if (typeof WebAssembly !== "object" || !WebAssembly.compileStreaming) return null;
+  if (!pageLearner) {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    pageLearner = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
     try {
-      const resp = await fetch(url);
-      if (!resp.ok) return null;
-      return await WebAssembly.compileStreaming(resp);
+      localStorage.setItem("socketlab.learner", pageLearner);
     } catch (e) {
-      return null;
+      // The id lasts as long as the page.
     }
   }
+  return pageLearner;
+}
 
-  // A worker started ahead of time: it has loaded worker.js and wasm_exec.js and waits for a
-  // program, so Run does not wait for a thread to start. One is kept for the whole page; a run
-  // takes it and a new one starts when a run ends.
-  let spare = null;
+function gatewayURL() {
+  const id = learnerID();
+  return (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/ws?learner=" +
+    encodeURIComponent(id);
+}
 
-  function startWorker() {
-    const w = new Worker(WORKER_URL);
-    w.failed = false;
-    w.ready = new Promise((resolve) => {
-      w.addEventListener("message", function ready(e) {
-        if (e.data && e.data.type === "ready") {
-          w.removeEventListener("message", ready);
-          resolve(true);
-        }
-      });
-      w.addEventListener("error", () => {
-        w.failed = true;
-        resolve(false);
-      });
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// Performance marks for the benchmark (bench/browser.go) and for anyone profiling the page:
+// socketlab:cells-ready when every Run button works, socketlab:interactive when the first
+// cell can start at once (see the end of this file), and for each run socketlab:run (the
+// click), socketlab:program-ready (the program is compiled and goes to its worker),
+// socketlab:first-output (the program's first output) and socketlab:exit. Each run's marks
+// carry {cell, run} as detail.
+function perfMark(name, detail) {
+  try {
+    performance.mark(name, detail ? { detail } : undefined);
+  } catch (e) {
+    // An old browser without marks: nothing to record.
+  }
+}
+
+// Programs the gateway has compiled already, cell id → "/wasm/HASH.wasm" (data-programs,
+// lessons/handler.go): an unchanged cell runs one of these without asking /api/build.
+let programs = {};
+try {
+  programs = JSON.parse(document.body.dataset.programs || "{}") || {};
+} catch (e) {
+  programs = {};
+}
+
+// compile downloads a program and compiles it here, in the page, so that Run hands a ready
+// WebAssembly.Module to the worker (the worker instantiates it in a few milliseconds). It
+// resolves to null when that cannot be done; the worker then downloads the program itself.
+async function compile(url) {
+  if (typeof WebAssembly !== "object" || !WebAssembly.compileStreaming) return null;
+  try {
+    const resp = await fetch(url);
+    if (!resp.ok) return null;
+    return await WebAssembly.compileStreaming(resp);
+  } catch (e) {
+    return null;
+  }
+}
+
+// A worker started ahead of time: it has loaded worker.js and wasm_exec.js and waits for a
+// program, so Run does not wait for a thread to start. One is kept for the whole page; a run
+// takes it and a new one starts when a run ends.
+let spare = null;
+
+function startWorker() {
+  const w = new Worker(WORKER_URL, { type: "module" });
+  w.failed = false;
+  w.ready = new Promise((resolve) => {
+    w.addEventListener("message", function ready(e) {
+      if (e.data && e.data.type === "ready") {
+        w.removeEventListener("message", ready);
+        resolve(true);
+      }
     });
-    return w;
-  }
+    w.addEventListener("error", () => {
+      w.failed = true;
+      resolve(false);
+    });
+  });
+  return w;
+}
 
-  function keepSpare() {
-    if (spare && !spare.failed) return spare;
-    try {
-      spare = startWorker();
-    } catch (e) {
-      spare = null;
-    }
-    return spare;
-  }
-
-  // takeWorker gives a run its worker: the spare one when it is sound, else a new one.
-  function takeWorker() {
-    const w = spare && !spare.failed ? spare : startWorker();
+function keepSpare() {
+  if (spare && !spare.failed) return spare;
+  try {
+    spare = startWorker();
+  } catch (e) {
     spare = null;
-    return w;
+  }
+  return spare;
+}
+
+// takeWorker gives a run its worker: the spare one when it is sound, else a new one.
+function takeWorker() {
+  const w = spare && !spare.failed ? spare : startWorker();
+  spare = null;
+  return w;
+}
+
+// Editor: a textarea with a line-number gutter beside it.
+function makeEditor(code, gutter) {
+  let tabLeaves = false; // after Escape, Tab moves focus as usual
+
+  function lineCount() {
+    return code.value.split("\n").length;
   }
 
-  // Editor: a textarea with a line-number gutter beside it.
-  function makeEditor(code, gutter) {
-    let tabLeaves = false; // after Escape, Tab moves focus as usual
-
-    function lineCount() {
-      return code.value.split("\n").length;
+  function renderGutter() {
+    const n = lineCount();
+    while (gutter.children.length > n) gutter.lastChild.remove();
+    while (gutter.children.length < n) {
+      gutter.appendChild(el("div", "line", String(gutter.children.length + 1)));
     }
+    code.rows = Math.min(Math.max(n, 3), 40);
+    gutter.scrollTop = code.scrollTop;
+  }
 
-    function renderGutter() {
-      const n = lineCount();
-      while (gutter.children.length > n) gutter.lastChild.remove();
-      while (gutter.children.length < n) {
-        gutter.appendChild(el("div", "line", String(gutter.children.length + 1)));
-      }
-      code.rows = Math.min(Math.max(n, 3), 40);
-      gutter.scrollTop = code.scrollTop;
+  function clearMarks() {
+    for (const line of gutter.querySelectorAll(".line.error")) {
+      line.classList.remove("error");
+      line.removeAttribute("title");
     }
+  }
 
-    function clearMarks() {
-      for (const line of gutter.querySelectorAll(".line.error")) {
-        line.classList.remove("error");
-        line.removeAttribute("title");
-      }
+  // mark flags lines as wrong; several messages on a line share its title.
+  function mark(diags) {
+    for (const d of diags) {
+      const line = gutter.children[d.line - 1];
+      if (!line) continue;
+      line.classList.add("error");
+      const msg = F.formatDiagnostic(d);
+      line.title = line.title ? line.title + "\n" + msg : msg;
     }
+  }
 
-    // mark flags lines as wrong; several messages on a line share its title.
-    function mark(diags) {
-      for (const d of diags) {
-        const line = gutter.children[d.line - 1];
-        if (!line) continue;
-        line.classList.add("error");
-        const msg = F.formatDiagnostic(d);
-        line.title = line.title ? line.title + "\n" + msg : msg;
-      }
+  function insertTab() {
+    // execCommand keeps the browser's undo history; setRangeText is the fallback.
+    if (!document.execCommand || !document.execCommand("insertText", false, "\t")) {
+      code.setRangeText("\t", code.selectionStart, code.selectionEnd, "end");
+      code.dispatchEvent(new Event("input", { bubbles: true }));
     }
+  }
 
-    function insertTab() {
-      // execCommand keeps the browser's undo history; setRangeText is the fallback.
-      if (!document.execCommand || !document.execCommand("insertText", false, "\t")) {
-        code.setRangeText("\t", code.selectionStart, code.selectionEnd, "end");
-        code.dispatchEvent(new Event("input", { bubbles: true }));
-      }
+  code.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      tabLeaves = true;
+      return;
     }
-
-    code.addEventListener("keydown", (e) => {
-      if (e.key === "Escape") {
-        tabLeaves = true;
-        return;
-      }
-      if (e.key === "Tab" && !tabLeaves && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
-        e.preventDefault();
-        insertTab();
-      }
-      tabLeaves = false;
-    });
-    code.addEventListener("blur", () => { tabLeaves = false; });
-    code.addEventListener("input", () => {
-      clearMarks();
-      renderGutter();
-    });
-    code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; });
+    if (e.key === "Tab" && !tabLeaves && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      e.preventDefault();
+      insertTab();
+    }
+    tabLeaves = false;
+  });
+  code.addEventListener("blur", () => { tabLeaves = false; });
+  code.addEventListener("input", () => {
+    clearMarks();
     renderGutter();
+  });
+  code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; });
+  renderGutter();
 
-    return { mark, clearMarks };
-  }
+  return { mark, clearMarks };
+}
 
-  // Console: program output, build messages and the exit status.
-  function makeConsole(pre) {
-    let size = 0;
-    let truncated = false;
-    let last = null; // { cls, node } of the last run of text, to extend it
-    let endsWithNewline = true;
+// Console: program output, build messages and the exit status.
+function makeConsole(pre) {
+  let size = 0;
+  let truncated = false;
+  let last = null; // { cls, node } of the last run of text, to extend it
+  let endsWithNewline = true;
 
-    // append adds program output; past the limit it is dropped, unless
-    // force is set (for the page's own lines, such as the exit status).
-    function append(text, cls, force) {
-      if (!text) return;
-      if (truncated && !force) return;
-      if (!force && size + text.length > CONSOLE_LIMIT) {
-        text = text.slice(0, Math.max(0, CONSOLE_LIMIT - size));
-        truncated = true;
-      }
-      const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
-      size += text.length;
-      if (last && last.cls === cls) {
-        last.node.appendData(text);
+  // append adds program output; past the limit it is dropped, unless
+  // force is set (for the page's own lines, such as the exit status).
+  function append(text, cls, force) {
+    if (!text) return;
+    if (truncated && !force) return;
+    if (!force && size + text.length > CONSOLE_LIMIT) {
+      text = text.slice(0, Math.max(0, CONSOLE_LIMIT - size));
+      truncated = true;
+    }
+    const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
+    size += text.length;
+    if (last && last.cls === cls) {
+      last.node.appendData(text);
+    } else {
+      const node = document.createTextNode(text);
+      if (cls) {
+        const span = el("span", cls);
+        span.appendChild(node);
+        pre.appendChild(span);
       } else {
-        const node = document.createTextNode(text);
-        if (cls) {
-          const span = el("span", cls);
-          span.appendChild(node);
-          pre.appendChild(span);
-        } else {
-          pre.appendChild(node);
-        }
-        last = { cls, node };
+        pre.appendChild(node);
       }
-      endsWithNewline = text.endsWith("\n");
-      if (truncated && !force) {
-        pre.appendChild(el("span", "note", "\n[output cut short: the console keeps 1 MiB]\n"));
-        last = null;
-        endsWithNewline = true;
-      }
-      if (atBottom) pre.scrollTop = pre.scrollHeight;
+      last = { cls, node };
     }
-
-    // line writes a whole line of its own, starting one if needed.
-    function line(text, cls) {
-      if (!endsWithNewline) append("\n", cls, true);
-      append(text + "\n", cls, true);
-    }
-
-    function clear() {
-      pre.textContent = "";
-      size = 0;
-      truncated = false;
+    endsWithNewline = text.endsWith("\n");
+    if (truncated && !force) {
+      pre.appendChild(el("span", "note", "\n[output cut short: the console keeps 1 MiB]\n"));
       last = null;
       endsWithNewline = true;
     }
-
-    return { append, line, clear };
+    if (atBottom) pre.scrollTop = pre.scrollHeight;
   }
 
-  function setupCell(cell) {
-    const q = (sel) => cell.querySelector(sel);
-    const code = q("textarea.code");
-    const runBtn = q("button.run");
-    const stopBtn = q("button.stop");
-    const argsInput = q("input.args");
-    const status = q(".status");
-    const out = makeConsole(q("pre.console"));
-    const editor = makeEditor(code, q(".gutter"));
-    // See the wire (wire.js): diagram and bytes of each run, Step/Continue, replay, export.
-    let stepping = false; // this run pauses before each socket operation
-    const wire = self.socketlabWire.attach(cell, {
-      stepRun: () => start(true),
-      send: (msg) => { if (worker) worker.postMessage(msg); },
-      resume: () => setState("running", "running"),
-    });
+  // line writes a whole line of its own, starting one if needed.
+  function line(text, cls) {
+    if (!endsWithNewline) append("\n", cls, true);
+    append(text + "\n", cls, true);
+  }
 
-    status.setAttribute("role", "status");
-    let run = 0; // counts runs, so that answers for an old run are ignored
-    let worker = null;
-    let abort = null;
-    let timer = null;
-    // What the running program did, for exercises (static/exercises.js): sent with the
-    // "socketlab:run-finished" event when the run ends, however it ends.
-    let record = null;
-    let heard = false; // the current run has printed something
-    // The compiled program of the code as the lesson gives it, and of the last code built:
-    // {url, module: Promise<WebAssembly.Module|null>}.
-    let original = programs[cell.dataset.cell] ? { url: programs[cell.dataset.cell], module: null } : null;
-    let latest = null;
+  function clear() {
+    pre.textContent = "";
+    size = 0;
+    truncated = false;
+    last = null;
+    endsWithNewline = true;
+  }
 
-    // prepare downloads and compiles the lesson's own program before anyone presses Run.
-    // When that fails (the gateway lost it, or this browser cannot compile here), later Runs
-    // go through /api/build.
-    function prepare() {
-      if (!original) return Promise.resolve(false);
-      if (!original.module) {
-        const o = original;
-        o.module = compile(o.url);
-        o.module.then((m) => { if (m === null) o.failed = true; });
-      }
-      return original.module.then((m) => m !== null);
+  return { append, line, clear };
+}
+
+function setupCell(cell) {
+  const q = (sel) => cell.querySelector(sel);
+  const code = q("textarea.code");
+  const runBtn = q("button.run");
+  const stopBtn = q("button.stop");
+  const argsInput = q("input.args");
+  const status = q(".status");
+  const out = makeConsole(q("pre.console"));
+  const editor = makeEditor(code, q(".gutter"));
+  // See the wire (wire.js): diagram and bytes of each run, Step/Continue, replay, export.
+  let stepping = false; // this run pauses before each socket operation
+  const wire = attach(cell, {
+    stepRun: () => start(true),
+    send: (msg) => { if (worker) worker.postMessage(msg); },
+    resume: () => setState("running", "running"),
+  });
+
+  status.setAttribute("role", "status");
+  let run = 0; // counts runs, so that answers for an old run are ignored
+  let worker = null;
+  let abort = null;
+  let timer = null;
+  // What the running program did, for exercises (static/exercises.js): sent with the
+  // "socketlab:run-finished" event when the run ends, however it ends.
+  let record = null;
+  let heard = false; // the current run has printed something
+  // The compiled program of the code as the lesson gives it, and of the last code built:
+  // {url, module: Promise<WebAssembly.Module|null>}.
+  let original = programs[cell.dataset.cell] ? { url: programs[cell.dataset.cell], module: null } : null;
+  let latest = null;
+
+  // prepare downloads and compiles the lesson's own program before anyone presses Run.
+  // When that fails (the gateway lost it, or this browser cannot compile here), later Runs
+  // go through /api/build.
+  function prepare() {
+    if (!original) return Promise.resolve(false);
+    if (!original.module) {
+      const o = original;
+      o.module = compile(o.url);
+      o.module.then((m) => { if (m === null) o.failed = true; });
     }
+    return original.module.then((m) => m !== null);
+  }
 
-    // moduleFor gives the compiled module of url, compiling it once.
-    function moduleFor(url) {
-      if (original && original.url === url) {
-        prepare();
-        return original.module;
-      }
-      if (!latest || latest.url !== url) latest = { url, module: compile(url) };
-      return latest.module;
+  // moduleFor gives the compiled module of url, compiling it once.
+  function moduleFor(url) {
+    if (original && original.url === url) {
+      prepare();
+      return original.module;
     }
+    if (!latest || latest.url !== url) latest = { url, module: compile(url) };
+    return latest.module;
+  }
 
-    function setState(state, text) {
-      cell.dataset.state = state;
-      status.textContent = text;
-      wire.state(state);
-    }
+  function setState(state, text) {
+    cell.dataset.state = state;
+    status.textContent = text;
+    wire.state(state);
+  }
 
-    function stopTimer() {
-      if (timer !== null) clearInterval(timer);
-      timer = null;
-    }
+  function stopTimer() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+  }
 
-    // finish ends the current run, whatever stage it is in.
-    function finish(state, text) {
-      run++;
-      stopTimer();
-      if (abort) abort.abort();
-      abort = null;
-      if (worker) worker.terminate();
-      worker = null;
-      keepSpare();
-      input.hidden = true;
-      input.classList.remove("waiting");
-      runBtn.disabled = false;
-      stopBtn.disabled = true;
-      setState(state, text);
-      wire.end();
-      if (record) {
-        const detail = Object.assign(record, { state });
-        record = null;
-        cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail }));
-      }
-    }
-
-    async function start(step) {
-      if (runBtn.disabled) return; // already running
-      const me = ++run;
-      const marks = { cell: cell.id, run: me };
-      perfMark("socketlab:run", marks);
-      heard = false;
-      runBtn.disabled = true;
-      stopBtn.disabled = false;
-      out.clear();
-      stepping = step === true;
-      wire.reset(stepping);
-      editor.clearMarks();
-      status.removeAttribute("title");
-
-      if (original && !original.failed && code.value === code.defaultValue) {
-        status.title = "compiled when the lab started";
-        launch(me, original.url);
-        return;
-      }
-
-      const began = Date.now();
-      setState("compiling", "compiling\u2026");
-      timer = setInterval(() => {
-        const s = Math.floor((Date.now() - began) / 1000);
-        if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
-      }, 250);
-
-      abort = new AbortController();
-      let resp;
-      let body = null;
-      try {
-        resp = await fetch("/api/build", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ source: sourceOf(code.value) }),
-          signal: abort.signal,
-        });
-        body = await resp.json().catch(() => null);
-      } catch (err) {
-        if (me !== run) return; // stopped meanwhile
-        out.line(`could not reach the build service: ${err.message || err}`, "error");
-        finish("error", "build failed");
-        return;
-      }
-      if (me !== run) return;
-      stopTimer();
-      abort = null;
-
-      if (!resp.ok || !body || typeof body !== "object") {
-        const why = body && body.error ? body.error : `the build service answered ${resp.status} ${resp.statusText}`.trim();
-        out.line(why, "error");
-        finish("error", "build failed");
-        return;
-      }
-      if (!body.ok) {
-        const diags = body.diagnostics || body.errors || [];
-        for (const d of diags) out.line(F.formatDiagnostic(d), "stderr");
-        if (diags.length === 0 && body.output) out.append(body.output, "stderr");
-        if (diags.length === 0 && !body.output) out.line("the build failed without saying why", "stderr");
-        editor.mark(diags);
-        finish("compile-error", "compile error");
-        return;
-      }
-      if (typeof body.elapsed_ms === "number") {
-        status.title = body.cached ? "compiled earlier, taken from the cache" : `compiled in ${body.elapsed_ms} ms`;
-      }
-      launch(me, body.wasm);
-    }
-
-    // firstOutput marks the first output of a run.
-    function firstOutput(me) {
-      if (heard) return;
-      heard = true;
-      perfMark("socketlab:first-output", { cell: cell.id, run: me });
-    }
-
-    function launch(me, wasm) {
-      setState("running", "running");
-      let w;
-      try {
-        w = takeWorker();
-      } catch (err) {
-        out.line(`could not start the program: ${err.message || err}`, "error");
-        finish("error", "error");
-        return;
-      }
-      worker = w;
-      record = { output: "", stdout: "", stderr: "", exit: null, events: [] };
-      input.hidden = false;
-      // A program that goes quiet is usually waiting: for a reply that does not come, for a
-      // client, or for input. Say so in the status line, with the way out.
-      let lastHeard = Date.now();
-      timer = setInterval(() => {
-        const quiet = Math.floor((Date.now() - lastHeard) / 1000);
-        if (cell.dataset.state === "running" && quiet >= 5) {
-          status.textContent = `running, nothing for ${quiet}s: waiting for a reply, a client or input? Stop ends it`;
-        }
-      }, 1000);
-      w.onmessage = (e) => {
-        if (me !== run) return;
-        const m = e.data || {};
-        lastHeard = Date.now();
-        if (cell.dataset.state === "running") status.textContent = "running";
-        switch (m.type) {
-          case "stdout":
-            firstOutput(me);
-            record.stdout += String(m.text ?? "");
-            record.output += String(m.text ?? "");
-            out.append(String(m.text ?? ""), null);
-            break;
-          case "stderr":
-            firstOutput(me);
-            record.stderr += String(m.text ?? "");
-            record.output += String(m.text ?? "");
-            out.append(String(m.text ?? ""), "stderr");
-            break;
-          case "event":
-            if (m.event && typeof m.event === "object") record.events.push(m.event);
-            wire.add(m.event);
-            break;
-          case "pause":
-            setState("paused", wire.pause(m.about));
-            break;
-          case "reading":
-            input.classList.add("waiting");
-            break;
-          case "exit": {
-            const code = Number.isInteger(m.code) ? m.code : 0;
-            record.exit = code;
-            perfMark("socketlab:exit", { cell: cell.id, run: me });
-            out.line(`exit status ${code}`, "exit");
-            finish("exited", `exited (${code})`);
-            break;
-          }
-          case "error":
-            out.line(String(m.message ?? "the program failed"), "error");
-            finish("error", "error");
-            break;
-        }
-      };
-      w.onerror = (e) => {
-        e.preventDefault();
-        if (me !== run) return;
-        out.line(`the program's worker failed: ${e.message || "could not load " + WORKER_URL}`, "error");
-        finish("error", "error");
-      };
-      w.onmessageerror = () => {
-        if (me !== run) return;
-        out.line("a message from the program could not be read", "error");
-        finish("error", "error");
-      };
-      const args = F.splitArgs(argsInput.value);
-      const step = stepping;
-      moduleFor(wasm).then((module) => {
-        if (me !== run) return; // stopped meanwhile
-        perfMark("socketlab:program-ready", { cell: cell.id, run: me });
-        w.postMessage({ type: "run", wasm, module, args, gateway: gatewayURL(), step });
-      });
-    }
-
-    function stop() {
-      if (!runBtn.disabled) return; // nothing to stop
-      out.line("stopped", "exit");
-      finish("stopped", "stopped");
-    }
-
-    // Standard input: a line under the console while the program runs. Enter sends the line
-    // (echoed in the console, as a terminal would), Ctrl-D ends the input.
-    const input = document.createElement("input");
-    input.className = "stdin";
-    input.type = "text";
+  // finish ends the current run, whatever stage it is in.
+  function finish(state, text) {
+    run++;
+    stopTimer();
+    if (abort) abort.abort();
+    abort = null;
+    if (worker) worker.terminate();
+    worker = null;
+    keepSpare();
     input.hidden = true;
-    input.setAttribute("aria-label", "Standard input for the program");
-    input.placeholder = "type a line for the program, Enter to send, Ctrl-D to end input";
-    cell.querySelector(".console").after(input);
-    input.addEventListener("keydown", (e) => {
-      if (!worker) return;
-      if (e.key === "Enter") {
-        e.preventDefault();
-        const text = input.value + "\n";
-        input.value = "";
-        input.classList.remove("waiting");
-        out.append(text, "stdin");
-        worker.postMessage({ type: "stdin", text });
-      } else if (e.key === "d" && e.ctrlKey) {
-        e.preventDefault();
-        if (input.value) out.append(input.value, "stdin");
-        worker.postMessage({ type: "stdin", text: input.value, eof: true });
-        input.value = "";
-        input.classList.remove("waiting");
-        out.line("(end of input)", "exit");
-      }
-    });
-
-    runBtn.addEventListener("click", start);
-    stopBtn.addEventListener("click", stop);
-    argsInput.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") {
-        e.preventDefault();
-        if (!runBtn.disabled) start();
-      }
-    });
-    code.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-        e.preventDefault();
-        if (!runBtn.disabled) start();
-      }
-    });
+    input.classList.remove("waiting");
     runBtn.disabled = false;
     stopBtn.disabled = true;
-    setState("idle", "");
-    return { cell, prepare };
-  }
-
-  // sourceOf is the program sent to /api/build: the editor drops the block's last newline,
-  // and the gateway compiled the lesson's cells with it, so it goes back on (the same program
-  // must have the same hash, or an unchanged cell would be compiled again).
-  function sourceOf(text) {
-    return text.endsWith("\n") ? text : text + "\n";
-  }
-
-  const cells = Array.from(document.querySelectorAll("section.cell"), setupCell);
-  perfMark("socketlab:cells-ready");
-
-  // The page is interactive when every Run button works and the first cell can start at once:
-  // its program downloaded and compiled, a worker waiting (socketlab:interactive, with
-  // {program: false} when the gateway had not compiled that cell yet). The other cells'
-  // programs are prepared as they come near the screen: each compiled module holds its
-  // program's code, so a long lesson does not compile them all up front.
-  if (cells.length > 0) {
-    const worker = keepSpare();
-    Promise.all([cells[0].prepare(), worker ? worker.ready : false]).then(([program, ready]) => {
-      perfMark("socketlab:interactive", { program, worker: ready });
-    });
-    if (typeof IntersectionObserver === "function") {
-      const near = new IntersectionObserver((entries) => {
-        for (const e of entries) {
-          if (!e.isIntersecting) continue;
-          near.unobserve(e.target);
-          const c = cells.find((c) => c.cell === e.target);
-          if (c) c.prepare();
-        }
-      }, { rootMargin: "100% 0px" });
-      for (const c of cells.slice(1)) near.observe(c.cell);
+    setState(state, text);
+    wire.end();
+    if (record) {
+      const detail = Object.assign(record, { state });
+      record = null;
+      cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail }));
     }
   }
-})();
+
+  async function start(step) {
+    if (runBtn.disabled) return; // already running
+    const me = ++run;
+    const marks = { cell: cell.id, run: me };
+    perfMark("socketlab:run", marks);
+    heard = false;
+    runBtn.disabled = true;
+    stopBtn.disabled = false;
+    out.clear();
+    stepping = step === true;
+    wire.reset(stepping);
+    editor.clearMarks();
+    status.removeAttribute("title");
+
+    if (original && !original.failed && code.value === code.defaultValue) {
+      status.title = "compiled when the lab started";
+      launch(me, original.url);
+      return;
+    }
+
+    const began = Date.now();
+    setState("compiling", "compiling\u2026");
+    timer = setInterval(() => {
+      const s = Math.floor((Date.now() - began) / 1000);
+      if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
+    }, 250);
+
+    abort = new AbortController();
+    let resp;
+    let body = null;
+    try {
+      resp = await fetch("/api/build", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ source: sourceOf(code.value) }),
+        signal: abort.signal,
+      });
+      body = await resp.json().catch(() => null);
+    } catch (err) {
+      if (me !== run) return; // stopped meanwhile
+      out.line(`could not reach the build service: ${err.message || err}`, "error");
+      finish("error", "build failed");
+      return;
+    }
+    if (me !== run) return;
+    stopTimer();
+    abort = null;
+
+    if (!resp.ok || !body || typeof body !== "object") {
+      const why = body && body.error ? body.error : `the build service answered ${resp.status} ${resp.statusText}`.trim();
+      out.line(why, "error");
+      finish("error", "build failed");
+      return;
+    }
+    if (!body.ok) {
+      const diags = body.diagnostics || body.errors || [];
+      for (const d of diags) out.line(F.formatDiagnostic(d), "stderr");
+      if (diags.length === 0 && body.output) out.append(body.output, "stderr");
+      if (diags.length === 0 && !body.output) out.line("the build failed without saying why", "stderr");
+      editor.mark(diags);
+      finish("compile-error", "compile error");
+      return;
+    }
+    if (typeof body.elapsed_ms === "number") {
+      status.title = body.cached ? "compiled earlier, taken from the cache" : `compiled in ${body.elapsed_ms} ms`;
+    }
+    launch(me, body.wasm);
+  }
+
+  // firstOutput marks the first output of a run.
+  function firstOutput(me) {
+    if (heard) return;
+    heard = true;
+    perfMark("socketlab:first-output", { cell: cell.id, run: me });
+  }
+
+  function launch(me, wasm) {
+    setState("running", "running");
+    let w;
+    try {
+      w = takeWorker();
+    } catch (err) {
+      out.line(`could not start the program: ${err.message || err}`, "error");
+      finish("error", "error");
+      return;
+    }
+    worker = w;
+    record = { output: "", stdout: "", stderr: "", exit: null, events: [] };
+    input.hidden = false;
+    // A program that goes quiet is usually waiting: for a reply that does not come, for a
+    // client, or for input. Say so in the status line, with the way out.
+    let lastHeard = Date.now();
+    timer = setInterval(() => {
+      const quiet = Math.floor((Date.now() - lastHeard) / 1000);
+      if (cell.dataset.state === "running" && quiet >= 5) {
+        status.textContent = `running, nothing for ${quiet}s: waiting for a reply, a client or input? Stop ends it`;
+      }
+    }, 1000);
+    w.onmessage = (e) => {
+      if (me !== run) return;
+      const m = e.data || {};
+      lastHeard = Date.now();
+      if (cell.dataset.state === "running") status.textContent = "running";
+      switch (m.type) {
+        case "stdout":
+          firstOutput(me);
+          record.stdout += String(m.text ?? "");
+          record.output += String(m.text ?? "");
+          out.append(String(m.text ?? ""), null);
+          break;
+        case "stderr":
+          firstOutput(me);
+          record.stderr += String(m.text ?? "");
+          record.output += String(m.text ?? "");
+          out.append(String(m.text ?? ""), "stderr");
+          break;
+        case "event":
+          if (m.event && typeof m.event === "object") record.events.push(m.event);
+          wire.add(m.event);
+          break;
+        case "pause":
+          setState("paused", wire.pause(m.about));
+          break;
+        case "reading":
+          input.classList.add("waiting");
+          break;
+        case "exit": {
+          const code = Number.isInteger(m.code) ? m.code : 0;
+          record.exit = code;
+          perfMark("socketlab:exit", { cell: cell.id, run: me });
+          out.line(`exit status ${code}`, "exit");
+          finish("exited", `exited (${code})`);
+          break;
+        }
+        case "error":
+          out.line(String(m.message ?? "the program failed"), "error");
+          finish("error", "error");
+          break;
+      }
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      if (me !== run) return;
+      out.line(`the program's worker failed: ${e.message || "could not load " + WORKER_URL}`, "error");
+      finish("error", "error");
+    };
+    w.onmessageerror = () => {
+      if (me !== run) return;
+      out.line("a message from the program could not be read", "error");
+      finish("error", "error");
+    };
+    const args = F.splitArgs(argsInput.value);
+    const step = stepping;
+    moduleFor(wasm).then((module) => {
+      if (me !== run) return; // stopped meanwhile
+      perfMark("socketlab:program-ready", { cell: cell.id, run: me });
+      w.postMessage({ type: "run", wasm, module, args, gateway: gatewayURL(), step });
+    });
+  }
+
+  function stop() {
+    if (!runBtn.disabled) return; // nothing to stop
+    out.line("stopped", "exit");
+    finish("stopped", "stopped");
+  }
+
+  // Standard input: a line under the console while the program runs. Enter sends the line
+  // (echoed in the console, as a terminal would), Ctrl-D ends the input.
+  const input = document.createElement("input");
+  input.className = "stdin";
+  input.type = "text";
+  input.hidden = true;
+  input.setAttribute("aria-label", "Standard input for the program");
+  input.placeholder = "type a line for the program, Enter to send, Ctrl-D to end input";
+  cell.querySelector(".console").after(input);
+  input.addEventListener("keydown", (e) => {
+    if (!worker) return;
+    if (e.key === "Enter") {
+      e.preventDefault();
+      const text = input.value + "\n";
+      input.value = "";
+      input.classList.remove("waiting");
+      out.append(text, "stdin");
+      worker.postMessage({ type: "stdin", text });
+    } else if (e.key === "d" && e.ctrlKey) {
+      e.preventDefault();
+      if (input.value) out.append(input.value, "stdin");
+      worker.postMessage({ type: "stdin", text: input.value, eof: true });
+      input.value = "";
+      input.classList.remove("waiting");
+      out.line("(end of input)", "exit");
+    }
+  });
+
+  runBtn.addEventListener("click", start);
+  stopBtn.addEventListener("click", stop);
+  argsInput.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      if (!runBtn.disabled) start();
+    }
+  });
+  code.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      if (!runBtn.disabled) start();
+    }
+  });
+  runBtn.disabled = false;
+  stopBtn.disabled = true;
+  setState("idle", "");
+  return { cell, prepare };
+}
+
+// sourceOf is the program sent to /api/build: the editor drops the block's last newline,
+// and the gateway compiled the lesson's cells with it, so it goes back on (the same program
+// must have the same hash, or an unchanged cell would be compiled again).
+function sourceOf(text) {
+  return text.endsWith("\n") ? text : text + "\n";
+}
+
+const cells = Array.from(document.querySelectorAll("section.cell"), setupCell);
+perfMark("socketlab:cells-ready");
+
+// The page is interactive when every Run button works and the first cell can start at once:
+// its program downloaded and compiled, a worker waiting (socketlab:interactive, with
+// {program: false} when the gateway had not compiled that cell yet). The other cells'
+// programs are prepared as they come near the screen: each compiled module holds its
+// program's code, so a long lesson does not compile them all up front.
+if (cells.length > 0) {
+  const worker = keepSpare();
+  Promise.all([cells[0].prepare(), worker ? worker.ready : false]).then(([program, ready]) => {
+    perfMark("socketlab:interactive", { program, worker: ready });
+  });
+  if (typeof IntersectionObserver === "function") {
+    const near = new IntersectionObserver((entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        near.unobserve(e.target);
+        const c = cells.find((c) => c.cell === e.target);
+        if (c) c.prepare();
+      }
+    }, { rootMargin: "100% 0px" });
+    for (const c of cells.slice(1)) near.observe(c.cell);
+  }
+}

@@ -1,12 +1,117 @@
-// Package static holds the page assets, embedded in the binary: style.css,
-// format.js (pure helpers, checked with node --test in test/), lesson.js
-// (the lesson page) and worker.js (the Web Worker that runs a program).
-// The gateway serves FS under /static/.
+// Package static holds the page assets, embedded in the binary. The scripts are native ES
+// modules, without a build step:
+//
+//   - lesson.js, the lesson page (editor, console, Run, Stop, stdin), an entry point;
+//   - exercises.js, the checks under a cell and the progress in localStorage, an entry point;
+//   - wire-view.js, the wire views of a cell (diagram, bytes, Step, replay, export), over
+//     wire-model.js, their pure half (events → layout, labels, annotations);
+//   - format.js, pure helpers (argument splitting, byte dumps, event wording);
+//   - worker.js, a module worker that runs one program; worker-fs.js gives the program its
+//     standard streams before worker.js imports Go's wasm_exec.js.
+//
+// The pure modules are checked with node --test static/test/ (package.json makes Node load
+// the .js files as ES modules; it is not embedded).
+//
+// The gateway serves the assets under /static/ with a version in their URLs (Assets), so that
+// browsers may keep them for good.
 package static
 
-import "embed"
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+)
 
 // FS holds the assets at its top level: "style.css", "lesson.js", ...
 //
 //go:embed *.css *.js
 var FS embed.FS
+
+// Asset is one file as served: its body and the version that goes into its URL.
+type Asset struct {
+	Body    []byte
+	Version string
+}
+
+// URL is the asset's address under /static/ with its version.
+func (a Asset) URL(name string) string { return "/static/" + name + "?v=" + a.Version }
+
+// importSpec finds the specifier of a static or dynamic import, or of an export-from, when
+// it names a file beside the importer: `from "./format.js"`, `import "./wasm_exec.js"`.
+var importSpec = regexp.MustCompile(`(\bfrom\s*|\bimport\s*\(?\s*)"\./([A-Za-z0-9_-]+(?:[.-][A-Za-z0-9_-]+)*\.js)"`)
+
+// Assets returns every file of FS and of extra (files that are not embedded, such as the
+// toolchain's wasm_exec.js; extra wins over FS), keyed by name, each with a version: a hash
+// of its body.
+//
+// A module's imports of its neighbours are rewritten to their versioned URLs
+// ("./format.js?v=1a2b3c4d5e6f"), and a module's version hashes its body after that, so it
+// changes whenever a module it imports, directly or not, changes. An import map would do the
+// same in the page, but only inline, which the page's Content Security Policy forbids.
+// Without the versions, an entry point fetched anew could import a stale neighbour that the
+// browser keeps as immutable, or every neighbour would have to be revalidated on each load.
+func Assets(extra map[string][]byte) (map[string]Asset, error) {
+	bodies := make(map[string][]byte)
+	err := fs.WalkDir(FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(FS, p)
+		bodies[p] = b
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for name, b := range extra {
+		bodies[name] = b
+	}
+	out := make(map[string]Asset, len(bodies))
+	visiting := make(map[string]bool)
+	var version func(name string) (Asset, error)
+	version = func(name string) (Asset, error) {
+		if a, ok := out[name]; ok {
+			return a, nil
+		}
+		if visiting[name] {
+			return Asset{}, fmt.Errorf("static: %s imports itself through a cycle", name)
+		}
+		visiting[name] = true
+		defer delete(visiting, name)
+		body := bodies[name]
+		var failed error
+		if path.Ext(name) == ".js" {
+			body = importSpec.ReplaceAllFunc(body, func(m []byte) []byte {
+				sub := importSpec.FindSubmatch(m)
+				dep := string(sub[2])
+				if _, ok := bodies[dep]; !ok {
+					failed = fmt.Errorf("static: %s imports %s, which is not an asset", name, dep)
+					return m
+				}
+				a, err := version(dep)
+				if err != nil {
+					failed = err
+					return m
+				}
+				return fmt.Appendf(nil, `%s"./%s?v=%s"`, sub[1], dep, a.Version)
+			})
+		}
+		if failed != nil {
+			return Asset{}, failed
+		}
+		sum := sha256.Sum256(body)
+		a := Asset{Body: body, Version: hex.EncodeToString(sum[:6])}
+		out[name] = a
+		return a, nil
+	}
+	for name := range bodies {
+		if _, err := version(name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,9 +1,7 @@
 // Checks how exercises ask the gateway for verdicts, and the progress helpers. Run: node --test static/test/
-"use strict";
-
-const test = require("node:test");
-const assert = require("node:assert/strict");
-const X = require("../exercises.js");
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as X from "../exercises.js";
 
 // fakeFetch answers like POST /api/check and records what the page sent.
 function fakeFetch(status, answer) {

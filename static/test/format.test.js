@@ -1,14 +1,11 @@
 // Checks the page's pure helpers. Run: node --test static/test/
-"use strict";
-
-const test = require("node:test");
-const assert = require("node:assert/strict");
-const fs = require("node:fs");
-const path = require("node:path");
-const F = require("../format.js");
+import test from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import * as F from "../format.js";
 
 test("splitArgs matches the shared cases (also read by lessons' Go tests)", () => {
-  const cases = JSON.parse(fs.readFileSync(path.join(__dirname, "args_cases.json"), "utf8"));
+  const cases = JSON.parse(fs.readFileSync(new URL("args_cases.json", import.meta.url), "utf8"));
   assert.ok(cases.length > 5);
   for (const c of cases) {
     assert.deepEqual(F.splitArgs(c.in), c.want, `splitArgs(${JSON.stringify(c.in)})`);

@@ -1,10 +1,9 @@
-// Checks the pure half of wire.js: labels, what a run keeps, the diagram layout, replay and
-// annotations. Run: node --test static/test/
-"use strict";
-
-const test = require("node:test");
-const assert = require("node:assert/strict");
-const W = require("../wire.js");
+// Checks wire-model.js, the pure half of the wire views: labels, what a run keeps, the
+// diagram layout, replay and annotations. Run: node --test static/test/
+import test from "node:test";
+import assert from "node:assert/strict";
+import * as F from "../format.js";
+import * as W from "../wire-model.js";
 
 const b64 = (s) => Buffer.from(s, "latin1").toString("base64");
 const bytes = (s) => new Uint8Array(Buffer.from(s, "latin1"));
@@ -280,7 +279,6 @@ test("resolveAnnotations: an accepting program's sends go to the client", () => 
 });
 
 test("markRow splits a dump row around a span", () => {
-  const F = require("../format.js");
   const rows = F.hexRows(bytes("GET / HTTP/1.0\r\n\r\n"));
   const m = W.markRow(rows[0], 0, 0, 3);
   assert.deepEqual(m.hex, ["", "47 45 54", rows[0].hex.slice(8)]);
@@ -294,4 +292,41 @@ test("markRow splits a dump row around a span", () => {
 
 test("exportJSON is the body the export endpoints take", () => {
   assert.deepEqual(JSON.parse(W.exportJSON(timeRun)), { events: timeRun });
+});
+
+test("Run keeps cleaned events, counts bytes both ways and stops keeping past the limits", () => {
+  const limits = Object.assign({}, W.LIMITS, { events: 5, fullBudget: 40, prefix: 8, keepTotal: 60 });
+  const r = new W.Run(1, false, limits);
+  assert.equal(r.add(null), false);
+  assert.equal(r.add("recv"), false);
+  for (const ev of webRun) assert.equal(r.add(Object.assign({ junk: 1 }, ev)), true);
+  assert.equal(r.events.length, 5);
+  assert.equal(r.notKept, 2);
+  assert.equal(r.sent, req.length);
+  assert.equal(r.received, resp1.length + resp2.length);
+  assert.equal(r.events[0].junk, undefined);
+  // The request (33 bytes) is kept whole; the first response passes the 40-byte budget and
+  // keeps its first 8 bytes, with n still its whole size; the second (7 bytes) fits in 8.
+  assert.equal(Buffer.from(r.events[2].data, "base64").toString("latin1"), req);
+  assert.equal(Buffer.from(r.events[3].data, "base64").toString("latin1"), resp1.slice(0, 8));
+  assert.equal(r.events[3].n, resp1.length);
+  assert.equal(r.kept, req.length + 8 + resp2.length);
+  r.ended = true;
+  assert.equal(r.add(webRun[0]), false);
+});
+
+test("Run replays: seek clamps, shown counts, status words the position", () => {
+  const r = new W.Run(1, false);
+  for (const ev of webRun) r.add(ev);
+  assert.equal(r.status(), `7 events \u00b7 so far ${req.length} bytes sent, ${resp1.length + resp2.length} bytes received`);
+  r.ended = true;
+  assert.equal(r.shown(), 7);
+  assert.equal(r.seek(-3), 0);
+  assert.equal(r.pos, 0);
+  assert.equal(r.status(), "event 0 of 7 \u00b7 so far 0 bytes sent, 0 bytes received");
+  assert.equal(r.seek(3), 3);
+  assert.equal(r.shown(), 3);
+  assert.equal(r.status(), `event 3 of 7 \u00b7 3.0 ms \u00b7 sent ${req.length} bytes to web.lab:80 \u00b7 so far ${req.length} bytes sent, 0 bytes received`);
+  assert.equal(r.seek(99), 7);
+  assert.equal(r.pos, null);
 });

@@ -1,0 +1,655 @@
+// The pure half of "See the wire" (wire-view.js draws it): what a run keeps of its socket
+// events, sizes and labels, the sequence diagram's layout, replay folding, and matching the
+// gateway's annotations to events. No DOM here, so node --test checks it
+// (static/test/wire.test.js).
+//
+// Contracts with other parts:
+//   worker → page  {type:"pause", about:{kind, stream, addr, n, text}} before each socket
+//                  operation of a step run (stepText, Layout.preview words it).
+//   POST /api/annotate      {events:[...]} → {messages:[{stream, event, dir, off, len,
+//                           summary, notes:[{off, len, label, detail}]}]}; dir is
+//                           "to-server" or "to-client"; off counts the bytes of one
+//                           direction of the stream from its start (resolveAnnotations).
+//   POST /api/export.pcapng {events:[...]} → the capture file (exportJSON is the body).
+// The events posted have the shape the runtime reports (labnet/events.go). In a big run
+// an event's data may be only the first bytes of its n: see keepData.
+import * as F from "./format.js";
+
+// LIMITS keep a run that moves megabytes cheap to hold and to show.
+export const LIMITS = Object.freeze({
+  fullBudget: 1 << 20, // payload bytes a run keeps whole (for export and annotation)
+  prefix: 4096, // past that, the first bytes of each payload that are kept
+  keepTotal: 8 << 20, // payload bytes a run keeps in all; past that only sizes
+  events: 20000, // events kept per run; later ones only count in the totals
+  blocks: 2000, // events shown in the bytes view
+  dumpFirst: 512, // bytes dumped at once per message
+  dumpStep: 16384, // bytes "show more" adds
+  autoRows: 1500, // dump rows a run shows before later messages start folded
+  perFrame: 24, // events drawn per animation frame
+  lanes: 6, // peers drawn in the diagram
+  rows: 400, // rows drawn in the diagram
+});
+
+export const DATA_KINDS = new Set(["send", "recv", "sendto", "recvfrom"]);
+export const OUT_KINDS = new Set(["send", "sendto"]);
+
+export function plural(n, one, many) {
+  return n === 1 ? `${n} ${one}` : `${n} ${many}`;
+}
+
+function oneDecimal(x) {
+  return x.toFixed(1).replace(/\.0$/, "");
+}
+
+// sizeText says how many bytes, in bytes up to 10 KiB and in KiB or MiB above.
+export function sizeText(n) {
+  n = Number(n) || 0;
+  if (n < 10240) return plural(n, "byte", "bytes");
+  if (n < 10 << 20) return `${oneDecimal(n / 1024)} KiB`;
+  return `${oneDecimal(n / (1 << 20))} MiB`;
+}
+
+// b64len is the number of bytes a base64 string holds, without decoding it.
+export function b64len(s) {
+  if (!s) return 0;
+  const pad = s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0;
+  return Math.floor(s.length / 4) * 3 - pad;
+}
+
+// b64prefix cuts a base64 string to its first n bytes, decoding only the last group.
+export function b64prefix(s, n) {
+  const len = b64len(s);
+  if (n >= len) return { data: s || "", bytes: len };
+  n = Math.max(0, Math.floor(n));
+  const whole = Math.floor(n / 3);
+  let data = s.slice(0, whole * 4);
+  if (n % 3) data += btoa(atob(s.slice(whole * 4, whole * 4 + 4)).slice(0, n % 3));
+  return { data, bytes: n };
+}
+
+// keepData decides how much of one payload a run keeps, given how many payload bytes it
+// has kept so far: all of it while the run is under limits.fullBudget, then the first
+// limits.prefix bytes while under limits.keepTotal, then nothing. cut is what was let go.
+export function keepData(data, n, keptSoFar, limits = LIMITS) {
+  const len = b64len(data);
+  const total = typeof n === "number" && n >= len ? n : len;
+  let want = len;
+  if (keptSoFar + len > limits.fullBudget) {
+    want = Math.min(len, limits.prefix, Math.max(0, limits.keepTotal - keptSoFar));
+  }
+  const p = b64prefix(data || "", want);
+  return { data: p.data, bytes: p.bytes, cut: total - p.bytes };
+}
+
+// cleanEvent copies the fields a socket event has (labnet/events.go) and nothing else.
+const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error"];
+export function cleanEvent(ev) {
+  const out = {};
+  for (const k of FIELDS) if (ev[k] !== undefined && ev[k] !== null) out[k] = ev[k];
+  return out;
+}
+
+// sizeOf is an event's byte count: n, or the length of its data.
+export function sizeOf(ev) {
+  return typeof ev.n === "number" ? ev.n : b64len(ev.data);
+}
+
+function isPrintable(b) {
+  return (b >= 0x20 && b < 0x7f) || b === 0x09;
+}
+
+// shortLabel names a payload in a few characters: its first line of text in quotes, or
+// its first bytes in hex when it is not text. n is the whole payload's size (bytes may be
+// only its start).
+export function shortLabel(bytes, n = bytes.length, max = 40) {
+  if (!bytes || bytes.length === 0) return "";
+  let end = bytes.indexOf(0x0a);
+  if (end < 0) end = bytes.length;
+  let lineEnd = end;
+  if (lineEnd > 0 && bytes[lineEnd - 1] === 0x0d) lineEnd--;
+  const line = bytes.subarray(0, lineEnd);
+  let odd = 0;
+  for (const b of line) if (!isPrintable(b)) odd++;
+  const textual = line.length > 0 ? isPrintable(line[0]) && odd * 10 <= line.length : end < bytes.length;
+  if (textual) {
+    let s = "";
+    for (const b of line.subarray(0, max)) s += isPrintable(b) ? (b === 0x09 ? " " : String.fromCharCode(b)) : ".";
+    const more = line.length > max || n > end + 1;
+    if (line.length === 0) return "(empty line)" + (more ? " \u2026" : "");
+    return `"${s}"` + (more ? " \u2026" : "");
+  }
+  const shown = Array.from(bytes.subarray(0, 8), (b) => (b < 16 ? "0" : "") + b.toString(16)).join(" ");
+  return shown + (n > 8 ? " \u2026" : "");
+}
+
+// labelBytes decodes the start of a base64 payload, enough for shortLabel.
+function labelBytes(data) {
+  return F.base64ToBytes(b64prefix(data || "", 96).data);
+}
+
+// StreamBook follows the streams of a run: what each one is (a TCP connection the program
+// dialed or accepted, a listener, a UDP socket, a lookup) and who is at the other end.
+export class StreamBook {
+  constructor() {
+    this.streams = new Map();
+  }
+
+  note(ev) {
+    const s = ev.stream;
+    switch (ev.kind) {
+      case "lookup":
+        this.streams.set(s, { kind: "lookup", name: ev.addr || "" });
+        break;
+      case "dial":
+        this.streams.set(s, { kind: "tcp", server: false, name: ev.addr || ev.remote || `stream ${s}` });
+        break;
+      case "accept":
+        this.streams.set(s, { kind: "tcp", server: true, name: ev.remote || ev.addr || `stream ${s}` });
+        break;
+      case "listen":
+        this.streams.set(s, { kind: "listen", name: ev.local || ev.addr || "" });
+        break;
+      case "bind":
+        this.streams.set(s, { kind: "udp", name: ev.remote ? ev.addr || ev.remote : "", local: ev.local || "" });
+        break;
+      case "sendto":
+      case "recvfrom":
+      case "drop":
+        if (!this.streams.has(s)) this.streams.set(s, { kind: "udp", name: "", local: "" });
+        break;
+      default:
+        if (!this.streams.has(s) && ev.addr && DATA_KINDS.has(ev.kind)) {
+          this.streams.set(s, { kind: "tcp", server: false, name: ev.addr });
+        }
+    }
+    return this.streams.get(s);
+  }
+
+  get(stream) {
+    return this.streams.get(stream);
+  }
+
+  // peer names the other end of ev, as the bytes view titles it.
+  peer(ev) {
+    const s = this.streams.get(ev.stream);
+    if (s && (s.kind === "udp" || s.kind === "lookup") && ev.addr) return ev.addr;
+    if (s && s.name) return s.name;
+    if (ev.addr) return ev.addr;
+    if (ev.remote) return ev.remote;
+    return ev.stream !== undefined ? `stream ${ev.stream}` : "the network";
+  }
+}
+
+// dataText titles one payload: "sent 18 bytes to web.lab:80".
+function dataText(kind, n, peer) {
+  if (kind === "sendto") return `sent a ${n}-byte datagram to ${peer}`;
+  if (kind === "recvfrom") return `received a ${n}-byte datagram from ${peer}`;
+  return F.dataHeader(kind, n, peer);
+}
+
+// eventText says in a few words what a socket event means; book must have seen ev.
+export function eventText(ev, book) {
+  const s = book.get(ev.stream);
+  const peer = book.peer(ev);
+  switch (ev.kind) {
+    case "send":
+    case "recv":
+    case "sendto":
+    case "recvfrom":
+      return dataText(ev.kind, sizeOf(ev), peer);
+    case "accept":
+      return `${peer} connected and the program accepted it` + (ev.local ? ` on ${ev.local}` : "");
+    case "listen":
+      return `listening on ${ev.local || ev.addr || "a port"}` +
+        (ev.host ? ` (from the gateway's own machine: ${ev.host}, e.g. nc ${ev.host.replace(/:(\d+)$/, " $1")})` : "");
+    case "bind":
+      return `opened a UDP socket on ${ev.local || "a port"}` + (ev.remote ? `, connected to ${ev.addr || ev.remote}` : "");
+    case "drop":
+      return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped: too many were waiting to be read`;
+    case "close":
+      if (s && s.kind === "listen") return `stopped listening on ${s.name || ev.addr}`;
+      if (s && s.kind === "udp") return `closed the UDP socket ${ev.addr || s.local || ""}`.trim();
+      return F.eventLine(ev, peer);
+    default:
+      return F.eventLine(ev, peer);
+  }
+}
+
+// stepText says what a paused program is about to do: "about to send 18 bytes to
+// web.lab:80". about is the worker's pause report {kind, stream, addr, n, text}.
+export function stepText(about) {
+  const a = about && typeof about === "object" ? about : {};
+  if (typeof a.text === "string" && /^about to /.test(a.text)) return a.text;
+  const who = a.addr || "the other end";
+  const n = Number(a.n) || 0;
+  let s;
+  switch (a.kind) {
+    case "lookup":
+      s = `about to look up ${a.addr || "a name"}`;
+      break;
+    case "dial":
+    case "connect":
+      s = `about to connect to ${who}`;
+      break;
+    case "send":
+    case "write":
+      s = `about to send ${sizeText(n)} to ${who}`;
+      break;
+    case "sendto":
+      s = `about to send a ${n}-byte datagram to ${who}`;
+      break;
+    case "recv":
+    case "read":
+      s = `about to read from ${who}` + (n ? ` (up to ${sizeText(n)})` : "");
+      break;
+    case "recvfrom":
+      s = "about to wait for a datagram" + (a.addr ? ` from ${a.addr}` : "");
+      break;
+    case "fin-sent":
+    case "closewrite":
+      s = `about to finish sending to ${who} (FIN)`;
+      break;
+    case "close":
+      s = a.addr ? `about to close the connection to ${a.addr}` : "about to close a socket";
+      break;
+    case "reset-sent":
+      s = `about to reset the connection to ${who}`;
+      break;
+    case "listen":
+      s = `about to listen on ${a.addr || "a port"}`;
+      break;
+    case "accept":
+      s = "about to wait for a client to connect";
+      break;
+    case "bind":
+      s = "about to open a UDP socket" + (a.addr ? ` for ${a.addr}` : "");
+      break;
+    default:
+      s = `about to ${a.kind || "do a socket operation"}` + (a.addr ? ` (${a.addr})` : "");
+  }
+  if ((a.kind === "send" || a.kind === "sendto" || a.kind === "write") && typeof a.text === "string" && a.text) {
+    const preview = shortLabel(new TextEncoder().encode(a.text), n || a.text.length, 32);
+    if (preview.startsWith('"')) s += `: ${preview}`;
+  }
+  return s;
+}
+
+// Layout places the events of a run on the sequence diagram: lane 0 is the program, one
+// lane per peer after it (in the order they first appear), one row per event. Items are
+// {index, row, t, type: "arrow"|"mark"|"note", from, to, cls, label, title}: an arrow
+// goes from lane to lane, a mark joins two lanes without a direction (a close), a note
+// sits at one lane. Lanes are {key, name, sub}. It lays out events as they come (add), so
+// the page can draw a run while it runs; summaries (event index → text) replace the
+// short labels of payloads once the gateway has annotated them.
+export class Layout {
+  constructor(opts = {}) {
+    this.limits = Object.assign({}, LIMITS, opts.limits);
+    this.summaries = opts.summaries || new Map();
+    this.lanes = [{ key: "program", name: "your program", sub: "this cell" }];
+    this.laneIndex = new Map([["program", 0]]);
+    this.book = new StreamBook();
+    this.items = [];
+    this.hidden = 0; // events not drawn
+    this.hiddenPeers = new Set();
+  }
+
+  // lane returns the index of a peer's lane, adding it if there is room, or -1.
+  lane(peer) {
+    if (this.laneIndex.has(peer.key)) return this.laneIndex.get(peer.key);
+    if (this.lanes.length - 1 >= this.limits.lanes) {
+      this.hiddenPeers.add(peer.key);
+      return -1;
+    }
+    this.lanes.push(peer);
+    this.laneIndex.set(peer.key, this.lanes.length - 1);
+    return this.lanes.length - 1;
+  }
+
+  // peerOf names the lane of ev's other end, or null for events of the program alone.
+  peerOf(ev, s) {
+    if (s && s.kind === "tcp") {
+      return { key: "tcp " + s.name, name: s.name, sub: s.server ? "TCP client" : "TCP" };
+    }
+    if (s && s.kind === "udp") {
+      const name = ev.addr || ev.remote || s.name;
+      if (!name || ev.kind === "close" || ev.kind === "bind") return null;
+      return { key: "udp " + name, name, sub: "UDP" };
+    }
+    return null;
+  }
+
+  // describe says how to draw ev: {type, dir: "out"|"in", cls, label}; null skips it.
+  describe(ev, index) {
+    const s = this.book.get(ev.stream);
+    const n = sizeOf(ev);
+    const payload = () => {
+      const summary = this.summaries.get(index);
+      const short = summary || shortLabel(labelBytes(ev.data), n);
+      return sizeText(n) + (short ? `: ${short}` : "");
+    };
+    switch (ev.kind) {
+      case "lookup":
+        return { type: "note", cls: "note", label: ev.error ? `look up ${ev.addr}: ${ev.error}` : `look up ${ev.addr || ""}`.trim() };
+      case "answer":
+        return { type: "note", cls: "note", label: `${ev.addr} is ${(ev.addrs || []).join(", ") || "no address"}` };
+      case "dial":
+        return { type: "arrow", dir: "out", cls: "ctl", label: "connect" };
+      case "connected":
+        return { type: "arrow", dir: "in", cls: "ctl", label: "connected" + (ev.micros ? ` in ${F.formatMillis(ev.micros / 1000)}` : "") };
+      case "accept":
+        return { type: "arrow", dir: "in", cls: "ctl", label: "connects, accepted" };
+      case "listen":
+        return { type: "note", cls: "note", label: `listen on ${ev.local || ev.addr || "a port"}` };
+      case "bind":
+        return { type: "note", cls: "note", label: `UDP socket ${ev.local || ""}`.trim() + (ev.remote ? ` for ${ev.addr || ev.remote}` : "") };
+      case "send":
+      case "sendto":
+        return { type: "arrow", dir: "out", cls: "send", label: payload() };
+      case "recv":
+      case "recvfrom":
+        return { type: "arrow", dir: "in", cls: "recv", label: payload() };
+      case "drop":
+        return { type: "arrow", dir: "in", cls: "drop", label: `${sizeText(n)} dropped` };
+      case "fin-sent":
+        return { type: "arrow", dir: "out", cls: "fin", label: "FIN" };
+      case "fin-recv":
+        return { type: "arrow", dir: "in", cls: "fin", label: "FIN" };
+      case "close":
+        if (s && s.kind === "tcp") return { type: "mark", cls: "close", label: "close" };
+        if (s && s.kind === "listen") return { type: "note", cls: "note", label: "stop listening" };
+        if (s && s.kind === "udp") return { type: "note", cls: "note", label: "close the UDP socket" };
+        return { type: "note", cls: "note", label: "close" };
+      case "reset":
+        return { type: "arrow", dir: "in", cls: "rst", label: "RST" + (ev.error ? `: ${ev.error}` : "") };
+      case "reset-sent":
+        return { type: "arrow", dir: "out", cls: "rst", label: "RST" };
+      case "error":
+        if (s && s.kind === "tcp") return { type: "arrow", dir: "in", cls: "error", label: `error: ${ev.error || "unknown"}` };
+        return { type: "note", cls: "error", label: `error: ${ev.error || "unknown"}` };
+      default:
+        return { type: "note", cls: "note", label: `${ev.kind || "event"} ${ev.addr || ""}`.trim() };
+    }
+  }
+
+  // add lays out the event at index; it returns the new item, or null if not drawn.
+  add(ev, index) {
+    if (!ev || typeof ev !== "object") return null;
+    const s = this.book.note(ev);
+    if (this.items.length >= this.limits.rows) {
+      this.hidden++;
+      return null;
+    }
+    const d = this.describe(ev, index);
+    let lane = 0;
+    const peer = d.type === "note" ? null : this.peerOf(ev, s);
+    if (peer) {
+      lane = this.lane(peer);
+      if (lane < 0) {
+        this.hidden++;
+        return null;
+      }
+    }
+    let type = d.type;
+    if (lane === 0) type = "note";
+    const item = {
+      index,
+      row: this.items.length,
+      t: ev.t,
+      type,
+      from: d.dir === "in" ? lane : 0,
+      to: d.dir === "in" ? 0 : lane,
+      cls: d.cls,
+      label: d.label,
+      title: eventText(ev, this.book),
+    };
+    this.items.push(item);
+    return item;
+  }
+
+  // preview lays out what a paused program is about to do, without changing the layout.
+  preview(about) {
+    const a = about && typeof about === "object" ? about : {};
+    const s = this.book.get(a.stream);
+    let lane = 0;
+    if (s && s.kind === "tcp") lane = this.laneIndex.get("tcp " + s.name) ?? 0;
+    else if (a.addr) lane = this.laneIndex.get("tcp " + a.addr) ?? this.laneIndex.get("udp " + a.addr) ?? 0;
+    const inward = a.kind === "recv" || a.kind === "read" || a.kind === "recvfrom" || a.kind === "accept";
+    const label = stepText(a);
+    return {
+      index: -1,
+      row: this.items.length,
+      t: undefined,
+      type: lane === 0 ? "note" : "arrow",
+      from: inward ? lane : 0,
+      to: inward ? 0 : lane,
+      cls: "pending",
+      label,
+      title: label,
+    };
+  }
+
+  // more says what the diagram leaves out, or "".
+  more() {
+    const parts = [];
+    if (this.hidden > 0) parts.push(`${plural(this.hidden, "more event", "more events")} not drawn`);
+    if (this.hiddenPeers.size > 0) parts.push(`${plural(this.hiddenPeers.size, "more peer", "more peers")} not shown`);
+    return parts.join("; ");
+  }
+}
+
+// layoutEvents lays out a whole list of events (the first upTo of them).
+export function layoutEvents(events, opts = {}, upTo = events.length) {
+  const l = new Layout(opts);
+  for (let i = 0; i < Math.min(upTo, events.length); i++) l.add(events[i], i);
+  return l;
+}
+
+// replayState folds the first p events of a run: bytes sent and received so far, how
+// many connections are open, and the last event shown.
+export function replayState(events, p) {
+  p = Math.max(0, Math.min(p, events.length));
+  const open = new Set();
+  let sent = 0;
+  let received = 0;
+  for (let i = 0; i < p; i++) {
+    const ev = events[i];
+    switch (ev.kind) {
+      case "connected":
+      case "accept":
+        open.add(ev.stream);
+        break;
+      case "close":
+      case "reset":
+      case "reset-sent":
+      case "error":
+        open.delete(ev.stream);
+        break;
+      case "send":
+      case "sendto":
+        sent += sizeOf(ev);
+        break;
+      case "recv":
+      case "recvfrom":
+        received += sizeOf(ev);
+        break;
+    }
+  }
+  return { shown: p, total: events.length, sent, received, open: open.size, last: p > 0 ? events[p - 1] : null };
+}
+
+// dirOf says which way a payload went, in the annotator's words: a program that dialed
+// (or sent a datagram) is the client, one that accepted is the server.
+function dirOf(ev, s) {
+  const out = OUT_KINDS.has(ev.kind);
+  const server = !!(s && s.server);
+  return out !== server ? "to-server" : "to-client";
+}
+
+// resolveAnnotations ties the annotator's messages to the events they describe. Offsets
+// in the answer count the bytes of one direction of a stream; each payload event covers
+// a span of them. It returns byEvent (index → {messages:[{summary, off, len}],
+// notes:[{off, len, label, detail}]}, offsets local to that event's bytes) and summaries
+// (index → the summary of the message that starts there, for the diagram).
+export function resolveAnnotations(events, messages) {
+  const book = new StreamBook();
+  const spans = new Map(); // "stream dir" → [{i, start, len}]
+  const spanAt = new Map(); // event index → its span and key
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i];
+    const s = book.note(ev);
+    if (!DATA_KINDS.has(ev.kind)) continue;
+    const len = b64len(ev.data);
+    const key = `${ev.stream} ${dirOf(ev, s)}`;
+    if (!spans.has(key)) spans.set(key, []);
+    const list = spans.get(key);
+    const last = list[list.length - 1];
+    const span = { i, start: last ? last.start + last.len : 0, len };
+    if (len > 0) list.push(span);
+    else if (!last) list.push(span);
+    spanAt.set(i, { span, key });
+  }
+  // find returns the span holding offset off (or ending at it).
+  function find(key, off) {
+    const list = spans.get(key);
+    if (!list || list.length === 0) return null;
+    let lo = 0;
+    let hi = list.length - 1;
+    if (off < list[0].start) return null;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (list[mid].start <= off) lo = mid;
+      else hi = mid - 1;
+    }
+    const sp = list[lo];
+    return off <= sp.start + sp.len ? sp : null;
+  }
+  const byEvent = new Map();
+  const summaries = new Map();
+  const entry = (i) => {
+    if (!byEvent.has(i)) byEvent.set(i, { messages: [], notes: [] });
+    return byEvent.get(i);
+  };
+  for (const m of Array.isArray(messages) ? messages : []) {
+    if (!m || typeof m !== "object") continue;
+    const key = `${m.stream} ${m.dir}`;
+    const off = Number(m.off) || 0;
+    let sp = find(key, off);
+    if (!sp) {
+      const at = spanAt.get(m.event);
+      if (!at || at.key !== key) continue;
+      sp = at.span;
+    }
+    const summary = typeof m.summary === "string" ? m.summary : "";
+    entry(sp.i).messages.push({ summary, off: off - sp.start, len: Number(m.len) || 0 });
+    if (summary) summaries.set(sp.i, summaries.has(sp.i) ? `${summaries.get(sp.i)}; ${summary}` : summary);
+    for (const n of Array.isArray(m.notes) ? m.notes : []) {
+      if (!n || typeof n !== "object") continue;
+      const noff = Number(n.off) || 0;
+      const nsp = find(key, noff) || sp;
+      const local = Math.max(0, noff - nsp.start);
+      entry(nsp.i).notes.push({
+        off: local,
+        len: Math.max(0, Math.min(Number(n.len) || 0, nsp.len - local)),
+        label: String(n.label ?? ""),
+        detail: String(n.detail ?? ""),
+      });
+    }
+  }
+  return { byEvent, summaries };
+}
+
+// markRow splits one row of F.hexRows (the row starting at byte rowOff) around the bytes
+// [from, to): {hex: [before, marked, after], text: [...]}, or null if none are in it.
+export function markRow(row, rowOff, from, to) {
+  const count = row.text.length;
+  const s = Math.max(from, rowOff) - rowOff;
+  const e = Math.min(to, rowOff + count) - rowOff;
+  if (e <= s) return null;
+  const at = (i) => i * 3 + (i >= 8 ? 1 : 0);
+  const hs = at(s);
+  const he = at(e - 1) + 2;
+  return {
+    hex: [row.hex.slice(0, hs), row.hex.slice(hs, he), row.hex.slice(he)],
+    text: [row.text.slice(0, s), row.text.slice(s, e), row.text.slice(e)],
+  };
+}
+
+// exportJSON is the run as a file: {"events": [...]}, the body the export endpoints take.
+export function exportJSON(events) {
+  return JSON.stringify({ events }, null, 1);
+}
+
+// Run is what the page keeps of one run: its events (cleaned, payloads cut as keepData
+// says, and past limits.events only counted), the byte totals, whether the program is
+// paused before an operation (step mode), and where replay stands (pos: the events shown,
+// null while showing all of a run).
+export class Run {
+  constructor(id, step, limits = LIMITS) {
+    this.id = id;
+    this.step = !!step;
+    this.limits = limits;
+    this.events = [];
+    this.kept = 0; // payload bytes kept
+    this.notKept = 0; // events counted but not kept
+    this.sent = 0;
+    this.received = 0;
+    this.paused = null;
+    this.ended = false;
+    this.pos = null;
+    this.summaries = new Map(); // event index → the annotator's summary
+  }
+
+  // add takes an event as the worker reported it; it returns false when ev is no event or
+  // the run has ended.
+  add(ev) {
+    if (!ev || typeof ev !== "object" || this.ended) return false;
+    const n = sizeOf(ev);
+    if (OUT_KINDS.has(ev.kind)) this.sent += n;
+    if (ev.kind === "recv" || ev.kind === "recvfrom") this.received += n;
+    if (this.events.length >= this.limits.events) {
+      this.notKept++;
+      return true;
+    }
+    const c = cleanEvent(ev);
+    if (c.data !== undefined) {
+      const k = keepData(c.data, c.n, this.kept, this.limits);
+      // A cut prefix is copied: a slice would keep the whole payload in memory.
+      c.data = k.cut > 0 ? JSON.parse(JSON.stringify(k.data)) : k.data;
+      if (typeof c.n !== "number") c.n = n;
+      this.kept += k.bytes;
+    }
+    this.events.push(c);
+    return true;
+  }
+
+  // shown is how many events replay shows.
+  shown() {
+    return this.pos === null ? this.events.length : this.pos;
+  }
+
+  // seek moves replay to show the first p events (clamped); it returns p.
+  seek(p) {
+    const n = this.events.length;
+    p = Math.max(0, Math.min(n, p));
+    this.pos = p === n ? null : p;
+    return p;
+  }
+
+  // status is the line beside the replay buttons: while the run lives the events so far,
+  // after it the replay position and the last event shown, then the bytes so far.
+  status() {
+    const n = this.events.length;
+    const live = !this.ended;
+    const p = this.shown();
+    const st = replayState(this.events, p);
+    let text = live ? plural(n, "event", "events") : `event ${p} of ${n}`;
+    if (!live && st.last) {
+      const b = new StreamBook();
+      for (let i = 0; i < p; i++) b.note(this.events[i]);
+      text += ` \u00b7 ${F.formatMillis(st.last.t)} \u00b7 ${eventText(st.last, b)}`;
+    }
+    text += ` \u00b7 so far ${sizeText(st.sent)} sent, ${sizeText(st.received)} received`;
+    if (this.notKept > 0) text += ` \u00b7 ${plural(this.notKept, "later event", "later events")} counted but not kept`;
+    return text;
+  }
+}
