@@ -10,6 +10,7 @@ require (
 	github.com/mccutchen/go-httpbin/v2 v2.26.0
 	github.com/spf13/afero v1.15.0
 	github.com/yuin/goldmark v1.8.7
+	golang.org/x/time v0.16.0
 )
 
 require (

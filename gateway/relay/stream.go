@@ -450,7 +450,7 @@ func (s *session) charge(n int) (over string, err error) {
 	if lim.BytesPerSession > 0 && s.bytes.Add(int64(n)) > lim.BytesPerSession {
 		return fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)), nil
 	}
-	return "", s.learner.rate.wait(s.ctx, n)
+	return "", waitN(s.ctx, s.learner.rate, n)
 }
 
 // chargeNow charges n bytes if that needs no waiting and stays within the session's total; if
@@ -460,7 +460,7 @@ func (s *session) chargeNow(n int) bool {
 	if lim.BytesPerSession > 0 && s.bytes.Load()+int64(n) > lim.BytesPerSession {
 		return false
 	}
-	if !s.learner.rate.take(n) {
+	if !s.learner.rate.AllowN(time.Now(), n) {
 		return false
 	}
 	s.bytes.Add(int64(n))

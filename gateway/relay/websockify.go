@@ -138,7 +138,7 @@ func (b *bridge) account(n int) bool {
 		b.end(4000+int(wire.CodeLimit), fmt.Sprintf("this connection has moved more than %s, the lab's limit (--max-bytes)", formatBytes(lim.BytesPerSession)))
 		return false
 	}
-	if s.learner.rate.wait(s.ctx, n) != nil {
+	if waitN(s.ctx, s.learner.rate, n) != nil {
 		return false
 	}
 	return true
