@@ -79,7 +79,6 @@ func (st *stream) waitLocked() {
 func (st *stream) attachLocked(conn *net.TCPConn) {
 	st.conn = conn
 	st.raw, _ = conn.SyscallConn()
-	st.nowFn = st.writeSome
 }
 
 // run carries the connected stream until it ends. The peer's bytes are read here; the
@@ -397,33 +396,6 @@ func (st *stream) fromProgramData(p []byte) error {
 	st.mu.Unlock()
 	st.giveCredit(give)
 	return nil
-}
-
-// writeNow writes what the socket takes of p without waiting and returns how much that was.
-// An error is left for writeLoop's next write to meet and report. Call with mu held.
-func (st *stream) writeNow(p []byte) int {
-	st.now, st.nowN = p, 0
-	st.raw.Write(st.nowFn)
-	st.now = nil
-	return st.nowN
-}
-
-// writeSome is writeNow's work on the descriptor; it is made once per stream (attachLocked),
-// so that a write makes no closure.
-func (st *stream) writeSome(fd uintptr) bool {
-	for {
-		k, err := syscall.Write(int(fd), st.now[st.nowN:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if k > 0 {
-			st.nowN += k
-			if st.nowN < len(st.now) {
-				continue
-			}
-		}
-		return true
-	}
 }
 
 // account charges n bytes to the learner's rate and the session's total; it reports false
