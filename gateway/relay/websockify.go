@@ -96,7 +96,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	b.up()
 	<-done
 	if m := b.why.Load(); m != nil {
-		r.logf("websockify to %s ended: %s", target, m.reason)
+		r.logger().Info("websockify ended", "client", client, "learner", l.addr, "target", target, "reason", m.reason)
 	}
 }
 
