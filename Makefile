@@ -4,7 +4,7 @@ ADDR ?= 127.0.0.1:8080
 GO   ?= go
 BIN  := bin/socketlab
 
-.PHONY: run build test test-short bench bench-go fuzz vet clean
+.PHONY: run build test test-short portable cyclo bench bench-go fuzz vet clean
 
 run: build
 	@echo "Starting socketlab on $(ADDR) (Ctrl-C stops it)..."
@@ -17,10 +17,24 @@ build:
 
 # Every test, browser tests included (they need Chromium: apt-get install chromium), and the
 # page's pure functions under Node.
-test:
+test: portable
 	$(GO) vet ./...
 	node --test static/test/
 	$(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) cyclo
+
+# The gateway on macOS and Windows: it vets and builds for both, and its unit tests pass here
+# with the portable paths (rawio_other.go, splice_other.go, proc_other.go) forced on.
+portable:
+	GOOS=darwin $(GO) vet ./cmd/socketlab ./gateway/...
+	GOOS=windows $(GO) vet ./cmd/socketlab ./gateway/...
+	GOOS=darwin $(GO) build -o /dev/null ./cmd/socketlab
+	GOOS=windows $(GO) build -o /dev/null ./cmd/socketlab
+	$(GO) test -count=1 -short -tags socketlab_portable ./gateway/...
+
+# No production function above cyclomatic complexity 25 (tests and the benchmark aside).
+cyclo:
+	$(GO) tool gocyclo -over 25 -ignore '_test\.go$$|^bench/' .
 
 # Without the slow tests (browser, toolchain builds).
 test-short:

@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ import (
 // startGateway runs a whole gateway on loopback with its lesson cells compiled.
 func startGateway(t *testing.T) (*gateway.Server, string) {
 	t.Helper()
-	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logf: t.Logf})
+	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

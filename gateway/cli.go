@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -44,7 +45,8 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	expose := fl.Bool("expose", false, "allow --addr to be a non-loopback address; anyone who can reach it can use the lab")
 	labPorts := fl.Int("lab-ports", 0, "pin the lab servers to host ports starting at `BASE` (0: pick free ports)")
 	cacheDir := fl.String("cache-dir", "", "where compiled programs are kept (default: the user cache directory)")
-	quiet := fl.Bool("quiet", false, "log less")
+	quiet := fl.Bool("quiet", false, "log only warnings and errors")
+	logFormat := fl.String("log-format", "text", "log as `text` or json lines")
 	var limits relay.Limits
 	limits.Flags(fl)
 	var compile CompileLimits
@@ -65,6 +67,11 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		fl.Usage()
 		return 2
 	}
+	log, err := newLogger(*logFormat, *quiet, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "socketlab: %v\n", err)
+		return 2
+	}
 	if !flagSet(fl, "addr") && getenv("SOCKETLAB_ADDR") != "" {
 		*addr = getenv("SOCKETLAB_ADDR")
 	}
@@ -82,20 +89,35 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "WARNING: serving on %s, not on loopback: anyone who can reach this address can use the lab.\n", *addr)
 	}
 
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(stderr, time.Now().Format("15:04:05 ")+format+"\n", args...)
-	}
-	quietf := logf
-	if *quiet {
-		quietf = func(string, ...any) {}
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), Logf: quietf}, stdout, logf); err != nil {
+	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), Logger: log}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// newLogger is the command's logger: records as text (the time of day, the level, the message,
+// then attributes) or as JSON lines, to w; quiet keeps only warnings and errors.
+func newLogger(format string, quiet bool, w io.Writer) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if quiet {
+		opts.Level = slog.LevelWarn
+	}
+	switch format {
+	case "text":
+		opts.ReplaceAttr = func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				a.Value = slog.StringValue(a.Value.Time().Format(time.TimeOnly))
+			}
+			return a
+		}
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: write text or json", format)
 }
 
 func classFor(code string) *relay.Class {
@@ -130,7 +152,8 @@ func isLoopback(host string) bool {
 
 // run serves until ctx ends: it listens first, so the pages answer at once, and compiles the
 // lesson cells in the background.
-func run(ctx context.Context, addr string, opts *Options, stdout io.Writer, logf func(string, ...any)) error {
+func run(ctx context.Context, addr string, opts *Options, stdout io.Writer) error {
+	log := opts.Logger
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w (is another socketlab running? try --addr 127.0.0.1:9090)", addr, err)
@@ -142,7 +165,7 @@ func run(ctx context.Context, addr string, opts *Options, stdout io.Writer, logf
 	}
 	defer s.Close()
 	for _, svc := range s.Lab.Services() {
-		opts.Logf("lab: %-12s %s/%-5d listens on %s", svc.Name, svc.Proto, svc.Port, svc.Listen)
+		log.Info("lab service listening", "service", svc.Name, "proto", svc.Proto, "port", svc.Port, "listen", svc.Listen)
 	}
 	srv := &http.Server{
 		Handler:           s,
@@ -159,16 +182,16 @@ func run(ctx context.Context, addr string, opts *Options, stdout io.Writer, logf
 
 	go func() {
 		start := time.Now()
-		logf("compiling the lesson cells in the background (the first time takes a minute)...")
+		log.Info("compiling the lesson cells in the background (the first time takes a minute)")
 		s.Warm(ctx, func(done, total int, err error) {
 			if err != nil {
-				logf("cell %d/%d: %v", done, total, err)
+				log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
 				return
 			}
-			opts.Logf("compiled lesson cell %d/%d", done, total)
+			log.Info("compiled a lesson cell", "cell", done, "cells", total)
 		})
 		if ctx.Err() == nil {
-			logf("lesson cells ready in %s", time.Since(start).Round(100*time.Millisecond))
+			log.Info("lesson cells ready", "took", time.Since(start).Round(100*time.Millisecond))
 		}
 	}()
 
@@ -177,7 +200,7 @@ func run(ctx context.Context, addr string, opts *Options, stdout io.Writer, logf
 		return err
 	case <-ctx.Done():
 	}
-	logf("shutting down")
+	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)

@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -20,6 +22,7 @@ func TestMainFlags(t *testing.T) {
 		{[]string{"--allow", "10.0.0.0/33:80"}, nil, 2, "invalid value"},
 		{nil, map[string]string{"SOCKETLAB_ADDR": "0.0.0.0:1"}, 2, "not a loopback address"},
 		{[]string{"-h"}, nil, 0, "usage: socketlab"},
+		{[]string{"--log-format", "xml"}, nil, 2, `--log-format "xml": write text or json`},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
@@ -27,5 +30,35 @@ func TestMainFlags(t *testing.T) {
 		if status != tt.status || !strings.Contains(errb.String(), tt.stderr) {
 			t.Errorf("socketlab %q: status %d, stderr %q; want %d and %q", tt.args, status, errb.String(), tt.status, tt.stderr)
 		}
+	}
+}
+
+func TestNewLogger(t *testing.T) {
+	var text bytes.Buffer
+	log, err := newLogger("text", false, &text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("lab service listening", "service", "echo.lab", "port", 7)
+	if !regexp.MustCompile(`^time=\d\d:\d\d:\d\d level=INFO msg="lab service listening" service=echo.lab port=7\n$`).Match(text.Bytes()) {
+		t.Errorf("text log %q; want the time of day, the level, the message and the attributes", text.String())
+	}
+
+	var js bytes.Buffer
+	if log, err = newLogger("json", true, &js); err != nil {
+		t.Fatal(err)
+	}
+	log.Info("compiled a lesson cell") // --quiet: not shown
+	log.Warn("a lesson cell does not build", "cell", 3)
+	var rec map[string]any
+	if err := json.Unmarshal(js.Bytes(), &rec); err != nil {
+		t.Fatalf("json log %q: %v; want one record, the warning", js.String(), err)
+	}
+	if rec["level"] != "WARN" || rec["msg"] != "a lesson cell does not build" || rec["cell"] != 3.0 || rec["time"] == nil {
+		t.Errorf("json record %v", rec)
+	}
+
+	if _, err := newLogger("xml", false, &js); err == nil {
+		t.Error(`newLogger("xml") succeeded`)
 	}
 }

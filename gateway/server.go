@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -46,8 +47,8 @@ type Options struct {
 	Origins []string
 	// Class, when set, is classroom mode (--class): people join with a code and a name.
 	Class *relay.Class
-	// Logf reports what the server does. Defaults to discarding.
-	Logf func(format string, args ...any)
+	// Logger reports what the server, the lab and the relay do. Defaults to discarding.
+	Logger *slog.Logger
 }
 
 // Server is a running socketlab gateway minus its listener.
@@ -57,7 +58,7 @@ type Server struct {
 	Relay   *relay.Relay
 	Lessons []*lessons.Lesson
 
-	logf     func(string, ...any)
+	log      *slog.Logger
 	handler  http.Handler
 	compiles *relay.PerClient
 	assets   map[string]asset
@@ -73,9 +74,9 @@ func New(opts *Options) (*Server, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	logf := opts.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	ls, err := lessons.Default()
 	if err != nil {
@@ -105,7 +106,7 @@ func New(opts *Options) (*Server, error) {
 		MaxFile:     opts.Compile.MaxFile,
 		MaxGoCache:  opts.Compile.GoCacheSize,
 		MaxPrograms: opts.Compile.ProgramsSize,
-		Logf:        logf,
+		Logf:        logfTo(log),
 	})
 	if err != nil {
 		return nil, err
@@ -117,11 +118,11 @@ func New(opts *Options) (*Server, error) {
 	// The lab servers learn from the lab's Peers, which the relay keeps, who a connection
 	// is: a learner's program gets lab addresses in replies, a client on the gateway host
 	// gets real ones.
-	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logf: logf})
+	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
-	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logf: logf}
+	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logger: log}
 	if opts.Class != nil {
 		rl.Class = opts.Class
 		opts.Class.Reserved = func(name string) bool {
@@ -139,7 +140,7 @@ func New(opts *Options) (*Server, error) {
 		Build:    bs,
 		Relay:    rl,
 		Lessons:  ls,
-		logf:     logf,
+		log:      log,
 		assets:   map[string]asset{},
 	}
 	if err := s.loadAssets(wasmExec); err != nil {
@@ -148,6 +149,11 @@ func New(opts *Options) (*Server, error) {
 	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// logfTo adapts a logger to the build service's Logf: each message at level Info.
+func logfTo(l *slog.Logger) func(string, ...any) {
+	return func(format string, args ...any) { l.Info(fmt.Sprintf(format, args...)) }
 }
 
 // goEnv asks the go command for a setting, once per process: a gateway (and every

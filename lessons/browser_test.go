@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -186,7 +187,7 @@ func checkPageRun(t *testing.T, where string, r lessons.Run, got pageRun, stoppe
 // index page.
 func TestLessonsInBrowser(t *testing.T) {
 	ctx := browser.New(t)
-	gw, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logf: t.Logf})
+	gw, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

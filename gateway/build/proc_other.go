@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix || socketlab_portable
 
 package build
 
@@ -6,6 +6,9 @@ import (
 	"os/exec"
 	"time"
 )
+
+// killsGroup says that cancelling a build kills the processes the go command started too.
+const killsGroup = false
 
 // ownGroup leaves cmd alone: without process groups, cancelling kills only the go command.
 func ownGroup(cmd *exec.Cmd) {}

@@ -1,4 +1,4 @@
-//go:build unix
+//go:build unix && !socketlab_portable
 
 package build
 
@@ -7,6 +7,9 @@ import (
 	"syscall"
 	"time"
 )
+
+// killsGroup says that cancelling a build kills the processes the go command started too.
+const killsGroup = true
 
 // ownGroup starts cmd in a process group of its own and makes cancelling it kill the whole
 // group, so that the compiler and linker the go command started stop too.

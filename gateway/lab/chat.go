@@ -65,7 +65,7 @@ func (n *Network) serveChat(c net.Conn) {
 	for {
 		line, err := readLine(r, n.maxLine)
 		if errors.Is(err, errLineTooLong) {
-			n.logf("lab: chat.lab: %v sent a line longer than %d bytes; closing", c.RemoteAddr(), n.maxLine)
+			n.note("chat.lab", c.RemoteAddr(), "a line longer than the limit; closing", "max_bytes", n.maxLine)
 			fmt.Fprintf(ic, "That line is longer than %d bytes. Closing the connection.\r\n", n.maxLine)
 			n.finish(c)
 			return

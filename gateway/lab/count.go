@@ -32,7 +32,7 @@ func (n *Network) serveCount(c net.Conn) {
 	line, err := readLine(newLineReader(ic, n.maxLine), n.maxLine)
 	switch {
 	case errors.Is(err, errLineTooLong):
-		n.logf("lab: count.lab: %v sent a line longer than %d bytes; closing", c.RemoteAddr(), n.maxLine)
+		n.note("count.lab", c.RemoteAddr(), "a line longer than the limit; closing", "max_bytes", n.maxLine)
 		fmt.Fprintf(ic, "That line is longer than %d bytes. Closing the connection.\r\n", n.maxLine)
 	case err != nil:
 		c.Close()

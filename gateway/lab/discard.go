@@ -15,7 +15,7 @@ func (n *Network) serveDiscard(c net.Conn) {
 	defer c.Close()
 	_, err := io.Copy(io.Discard, n.idleConn(c))
 	if err != nil {
-		n.logf("lab: discard.lab: %v: %v", c.RemoteAddr(), err)
+		n.note("discard.lab", c.RemoteAddr(), "connection failed", "err", err)
 	}
 }
 
@@ -26,7 +26,7 @@ func (n *Network) discardPackets(pc net.PacketConn) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			n.logf("lab: discard.lab udp: %v", err)
+			n.log.Warn("read failed", "service", "discard.lab", "proto", "udp", "err", err)
 		}
 	}
 }

@@ -24,14 +24,14 @@ func (n *Network) serveEcho(c net.Conn) {
 			}
 			total += int64(k)
 			if total >= n.maxEcho {
-				n.logf("lab: echo.lab: %v reached the limit of %d bytes; closing", c.RemoteAddr(), n.maxEcho)
+				n.note("echo.lab", c.RemoteAddr(), "reached the limit; closing", "max_bytes", n.maxEcho)
 				n.finish(c)
 				return
 			}
 		}
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				n.logf("lab: echo.lab: %v: %v", c.RemoteAddr(), err)
+				n.note("echo.lab", c.RemoteAddr(), "connection failed", "err", err)
 			}
 			// The client half-closed (or went away): everything it sent has been echoed,
 			// so closing now hands it a clean end of stream.
@@ -49,11 +49,11 @@ func (n *Network) echoPackets(pc net.PacketConn) {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			n.logf("lab: echo.lab udp: %v", err)
+			n.log.Warn("read failed", "service", "echo.lab", "proto", "udp", "err", err)
 			continue
 		}
 		if _, err := pc.WriteTo(buf[:k], from); err != nil {
-			n.logf("lab: echo.lab udp: reply to %v: %v", from, err)
+			n.note("echo.lab", from, "reply failed", "proto", "udp", "err", err)
 		}
 	}
 }

@@ -321,7 +321,7 @@ func (l *pasvListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		if ap, ok := c.RemoteAddr().(*net.TCPAddr); !ok || !ap.AddrPort().Addr().Unmap().IsLoopback() {
-			l.s.n.logf("lab: ftp.lab: refused a data connection from %v: only loopback may connect", c.RemoteAddr())
+			l.s.n.log.Warn("refused a data connection: only loopback may connect", "service", "ftp.lab", "client", c.RemoteAddr().String())
 			c.Close()
 			continue
 		}

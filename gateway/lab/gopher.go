@@ -100,7 +100,7 @@ func (n *Network) serveGopher(c net.Conn) {
 	var reply string
 	switch {
 	case errors.Is(err, errLineTooLong):
-		n.logf("lab: gopher.lab: %v sent a request longer than %d bytes; closing", c.RemoteAddr(), n.maxLine)
+		n.note("gopher.lab", c.RemoteAddr(), "a request longer than the limit; closing", "max_bytes", n.maxLine)
 		reply = gopherError(fmt.Sprintf("Request longer than %d bytes: send a selector of at most %d bytes and CR LF", n.maxLine, GopherMaxSelector), host, port)
 	case err != nil:
 		// Nothing arrived, or the client went away before its line ended.

@@ -24,6 +24,7 @@ package lab
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -78,9 +79,9 @@ type Options struct {
 	// Now returns the current time for daytime and time. Defaults to time.Now.
 	Now func() time.Time
 
-	// Logf receives one line per notable event (a limit hit, an accept error).
-	// Defaults to discarding them.
-	Logf func(format string, args ...any)
+	// Logger receives one record per notable event (a limit hit, an accept error), with the
+	// service and the client as attributes. Defaults to discarding them.
+	Logger *slog.Logger
 
 	// IdleTimeout closes a connection that has neither sent nor accepted a byte for
 	// this long. Defaults to 30 s.
@@ -148,7 +149,7 @@ type Server interface {
 type Network struct {
 	base       int
 	now        func() time.Time
-	logf       func(format string, args ...any)
+	log        *slog.Logger
 	idle       time.Duration
 	maxLine    int
 	maxEcho    int64
@@ -194,7 +195,7 @@ func Start(opts *Options) (*Network, error) {
 	n := &Network{
 		base:       opts.PortBase,
 		now:        opts.Now,
-		logf:       opts.Logf,
+		log:        opts.Logger,
 		idle:       opts.IdleTimeout,
 		maxLine:    opts.MaxLine,
 		maxEcho:    opts.MaxEchoBytes,
@@ -210,8 +211,8 @@ func Start(opts *Options) (*Network, error) {
 	if n.now == nil {
 		n.now = time.Now
 	}
-	if n.logf == nil {
-		n.logf = func(string, ...any) {}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
 	}
 	if n.idle <= 0 {
 		n.idle = defaultIdle
@@ -255,7 +256,7 @@ func Start(opts *Options) (*Network, error) {
 		{"count.lab", 51423, "welcome and character count: send one line, get its length", n.serveCount, nil},
 	} {
 		s := Service{Name: b.name, Port: b.port, About: b.about}
-		if err := n.Add(s, NewConnServer(b.tcp, n.logf)); err != nil {
+		if err := n.Add(s, NewConnServer(b.tcp, n.log.With("service", b.name))); err != nil {
 			n.Close()
 			return nil, err
 		}
@@ -279,7 +280,7 @@ func Start(opts *Options) (*Network, error) {
 		srv Server
 	}{
 		{Service{Name: "ftp.lab", Port: 21, About: "FTP: anonymous (read-only) or student/socketlab, passive mode"}, ftp},
-		{Service{Name: "gopher.lab", Port: 70, About: "Gopher (RFC 1436): menus and short texts"}, NewConnServer(n.serveGopher, n.logf)},
+		{Service{Name: "gopher.lab", Port: 70, About: "Gopher (RFC 1436): menus and short texts"}, NewConnServer(n.serveGopher, n.log.With("service", "gopher.lab"))},
 		{Service{Name: "web.lab", Port: 80, About: "HTTP: a small site and the httpbin API (/get, /post, /status/418 ...)"}, n.web},
 	} {
 		if err := n.Add(s.svc, s.srv); err != nil {
@@ -311,7 +312,7 @@ func (n *Network) Add(s Service, srv Server) error {
 		n.wg.Go(func() {
 			err := srv.Serve(ln)
 			if err != nil && !isClosed(err) {
-				n.logf("lab: %s tcp %d stopped: %v", s.Name, s.Port, err)
+				n.log.Error("service stopped", "service", s.Name, "proto", "tcp", "port", s.Port, "err", err)
 			}
 		})
 		return ln.Addr().String(), func() error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -528,7 +529,7 @@ func TestConnServerSurvivesPanic(t *testing.T) {
 			panic("boom")
 		}
 		c.Write(b)
-	}, func(format string, args ...any) { logs <- fmt.Sprintf(format, args...) })
+	}, lineLogger(logs))
 	n := startLab(t, nil)
 	if err := n.Add(Service{Name: "web.lab", Port: 8080}, srv); err != nil {
 		t.Fatal(err)
@@ -540,7 +541,7 @@ func TestConnServerSurvivesPanic(t *testing.T) {
 	}
 	select {
 	case line := <-logs:
-		if !strings.Contains(line, "panicked: boom") {
+		if !strings.Contains(line, "handler panicked") || !strings.Contains(line, "panic=boom") {
 			t.Errorf("log %q; want the panic", line)
 		}
 	case <-time.After(5 * time.Second):
@@ -551,4 +552,20 @@ func TestConnServerSurvivesPanic(t *testing.T) {
 	if b, _ := io.ReadAll(c); string(b) != "k" {
 		t.Errorf("the next connection got %q; want the server still serving", b)
 	}
+}
+
+// lineLogger returns a logger that sends each record, as a line of text, to lines (dropping
+// it when lines is full).
+func lineLogger(lines chan<- string) *slog.Logger {
+	return slog.New(slog.NewTextHandler(lineWriter(lines), nil))
+}
+
+type lineWriter chan<- string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	select {
+	case w <- string(p):
+	default:
+	}
+	return len(p), nil
 }

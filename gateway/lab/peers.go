@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"context"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync"
@@ -88,4 +90,17 @@ func (n *Network) defaultGopherHost(a net.Addr) (string, int) {
 		}
 	}
 	return "gopher.lab", 70
+}
+
+// note logs an event on a connection to service at level Info, naming the client and, for a
+// relayed program, its learner's lab address.
+func (n *Network) note(service string, client net.Addr, msg string, args ...any) {
+	if !n.log.Enabled(context.Background(), slog.LevelInfo) {
+		return
+	}
+	attrs := []any{"service", service, "client", client.String()}
+	if learner, ok := n.peers.LabAddrOf(client); ok {
+		attrs = append(attrs, "learner", learner)
+	}
+	n.log.Info(msg, append(attrs, args...)...)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"runtime/debug"
 	"sync"
@@ -18,7 +19,7 @@ var ErrServerClosed = errors.New("lab: server closed")
 // to return, so a handler only has to return once its connection fails.
 type ConnServer struct {
 	handle func(net.Conn)
-	logf   func(format string, args ...any)
+	log    *slog.Logger
 	done   chan struct{}
 
 	mu     sync.Mutex
@@ -30,14 +31,14 @@ type ConnServer struct {
 
 // NewConnServer returns a ConnServer that calls handle for each connection. The handler
 // owns the connection and should close it; the server closes it too once handle returns.
-// logf may be nil.
-func NewConnServer(handle func(c net.Conn), logf func(format string, args ...any)) *ConnServer {
-	if logf == nil {
-		logf = func(string, ...any) {}
+// log receives accept errors and handler panics; it may be nil.
+func NewConnServer(handle func(c net.Conn), log *slog.Logger) *ConnServer {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	return &ConnServer{
 		handle: handle,
-		logf:   logf,
+		log:    log,
 		done:   make(chan struct{}),
 		lns:    make(map[net.Listener]struct{}),
 		conns:  make(map[net.Conn]struct{}),
@@ -77,7 +78,7 @@ func (s *ConnServer) Serve(l net.Listener) error {
 			// Most likely out of file descriptors: wait a little and try again, as
 			// net/http does, rather than spin or give up.
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-			s.logf("lab: accept on %v: %v; retrying in %v", l.Addr(), err, backoff)
+			s.log.Warn("accept failed; retrying", "listener", l.Addr().String(), "err", err, "backoff", backoff)
 			t := time.NewTimer(backoff)
 			select {
 			case <-s.done:
@@ -107,7 +108,7 @@ func (s *ConnServer) run(c net.Conn) {
 		// A bug in one handler must not take the whole gateway down: like net/http,
 		// log the panic and drop only that connection.
 		if p := recover(); p != nil {
-			s.logf("lab: handler for %v panicked: %v\n%s", c.RemoteAddr(), p, debug.Stack())
+			s.log.Error("handler panicked", "client", c.RemoteAddr().String(), "panic", p, "stack", string(debug.Stack()))
 		}
 		c.Close()
 		s.mu.Lock()

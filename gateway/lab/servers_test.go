@@ -529,20 +529,15 @@ func TestReadLine(t *testing.T) {
 	}
 }
 
-func TestLogf(t *testing.T) {
+func TestLog(t *testing.T) {
 	logs := make(chan string, 100)
-	n := startLab(t, &Options{MaxLine: 16, Logf: func(format string, args ...any) {
-		select {
-		case logs <- fmt.Sprintf(format, args...):
-		default:
-		}
-	}})
+	n := startLab(t, &Options{MaxLine: 16, Logger: lineLogger(logs)})
 	c := dialLab(t, n, "tcp", "count.lab", 51423)
 	io.WriteString(c, strings.Repeat("q", 50))
 	io.ReadAll(c)
 	select {
 	case line := <-logs:
-		if !strings.Contains(line, "count.lab") || !strings.Contains(line, "longer than 16 bytes") {
+		if !strings.Contains(line, "service=count.lab") || !strings.Contains(line, "max_bytes=16") || !strings.Contains(line, "client=127.0.0.1:") {
 			t.Errorf("log line %q; want it to name count.lab and the limit", line)
 		}
 	case <-time.After(5 * time.Second):

@@ -55,11 +55,11 @@ func (n *Network) answerDatagrams(pc net.PacketConn, name string, reply func() [
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			n.logf("lab: %s udp: %v", name, err)
+			n.log.Warn("read failed", "service", name, "proto", "udp", "err", err)
 			continue
 		}
 		if _, err := pc.WriteTo(reply(), from); err != nil {
-			n.logf("lab: %s udp: reply to %v: %v", name, from, err)
+			n.note(name, from, "reply failed", "proto", "udp", "err", err)
 		}
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"embed"
 	"io"
 	"io/fs"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"path"
@@ -68,7 +68,7 @@ func (n *Network) newWebServer() *webServer {
 		WriteTimeout:      n.idle + webMaxDelay,
 		IdleTimeout:       n.idle,
 		MaxHeaderBytes:    webMaxHeader,
-		ErrorLog:          log.New(logfWriter(n.logf), "lab: web.lab: ", 0),
+		ErrorLog:          slog.NewLogLogger(n.log.With("service", "web.lab").Handler(), slog.LevelWarn),
 		ConnState: func(_ net.Conn, state http.ConnState) {
 			switch state {
 			case http.StateNew:
@@ -88,14 +88,6 @@ func (w *webServer) Close() error {
 	err := w.srv.Close()
 	w.conns.Wait()
 	return err
-}
-
-// logfWriter turns the lines a log.Logger writes into Logf calls.
-type logfWriter func(format string, args ...any)
-
-func (f logfWriter) Write(p []byte) (int, error) {
-	f("%s", strings.TrimSuffix(string(p), "\n"))
-	return len(p), nil
 }
 
 // webHandler routes between the site and httpbin. The ServeMux cleans paths ("//get",

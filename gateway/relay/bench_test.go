@@ -152,13 +152,20 @@ func benchStream(b *testing.B, size int) {
 // The steady-state data path of the multiplexed protocol allocates nothing per message in the
 // gateway: the client here allocates nothing either, so the process's count is the gateway's.
 func TestStreamAllocatesNothing(t *testing.T) {
+	// The portable paths (rawio_other.go) hand each of a program's writes to a writer
+	// goroutine, which costs a few allocations a message; the allocation-free write is
+	// Linux's. Either way the count is bounded and does not grow with the message.
+	limit, want := 0.05, "none"
+	if portableIO {
+		limit, want = 4, "at most 4 on the portable paths"
+	}
 	for _, size := range []int{64, 32 << 10} {
 		exchange := streamExchange(t, size)
 		for range 100 { // warm the pools up
 			exchange()
 		}
-		if n := testing.AllocsPerRun(1000, exchange); n > 0.05 && !raceOn {
-			t.Errorf("%d-byte messages: %.2f allocations per round trip through the gateway, want none", size, n)
+		if n := testing.AllocsPerRun(1000, exchange); n > limit && !raceOn {
+			t.Errorf("%d-byte messages: %.2f allocations per round trip through the gateway, want %s", size, n, want)
 		}
 	}
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"syscall"
 	"time"
 
@@ -63,38 +63,48 @@ func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, w
 		return nil, dec.code, dec.reason
 	}
 	targets := dec.targets
-	var registered string
+	// The local address a try binds to (portable builds choose it), and the address
+	// registered for it.
+	var try struct {
+		laddr      net.Addr
+		registered string
+	}
 	d := net.Dialer{ControlContext: func(_ context.Context, network, address string, c syscall.RawConn) error {
 		if hook := s.relay.connectHook; hook != nil {
 			if err := hook(network, address); err != nil {
 				return err
 			}
 		}
-		registered = s.registerLocal(address, c)
+		try.registered = s.registerLocal(address, c, try.laddr)
 		return nil
 	}}
 	var err error
 	for i := 0; i < len(targets); i++ {
 		t := targets[i]
 		var c net.Conn
-		for try := 0; try < 4; try++ {
-			// A chosen port may already pair with this very destination: pick another.
-			if c, err = d.DialContext(ctx, "tcp", t); !errors.Is(err, syscall.EADDRNOTAVAIL) {
+		for n := 0; n < 4; n++ {
+			try.laddr, try.registered = localAddrFor(t, n), ""
+			d.LocalAddr = try.laddr
+			// A chosen port may already pair with this very destination, or be taken: pick
+			// another.
+			if c, err = d.DialContext(ctx, "tcp", t); !retryLocal(err) {
 				break
 			}
-			s.relay.peers().Unregister(registered)
+			if try.registered != "" {
+				s.relay.peers().Unregister(try.registered)
+			}
 		}
 		if err == nil {
 			tc := c.(*net.TCPConn)
-			if local := tc.LocalAddr().String(); local != registered {
-				s.relay.peers().Unregister(registered)
+			if local := tc.LocalAddr().String(); local != try.registered {
+				s.relay.peers().Unregister(try.registered)
 				_, port, _ := net.SplitHostPort(local)
 				s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), port))
 			}
 			return tc, wire.CodeClosed, ""
 		}
-		if registered != "" {
-			s.relay.peers().Unregister(registered)
+		if try.registered != "" {
+			s.relay.peers().Unregister(try.registered)
 		}
 	}
 	code := wire.CodeOf(err)
@@ -104,51 +114,29 @@ func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, w
 	return nil, code, fmt.Sprintf("cannot connect to %s: %v", target, errors.Unwrap(err))
 }
 
-// registerLocal binds a socket about to connect to a loopback address to a port of its own
-// and records it as the learner's, returning the real local address ("" when the target is
-// not on loopback: it is recorded after the connect).
-func (s *session) registerLocal(address string, c syscall.RawConn) string {
+// registerLocal records a socket about to connect to a loopback address as the learner's,
+// giving it a local port first (see localPort), and returns its real local address ("" when
+// the target is not on loopback or no port could be had: it is recorded after the connect).
+func (s *session) registerLocal(address string, c syscall.RawConn, laddr net.Addr) string {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil || !ap.Addr().IsLoopback() {
 		return ""
 	}
-	var local string
-	c.Control(func(fd uintptr) {
-		// A port of our choosing binds at once; bind to port 0 searches the whole range,
-		// which grows slow when thousands of ports are in use. A few tries, then port 0.
-		// SO_REUSEADDR lets the port be one a closed connection still holds in TIME_WAIT.
-		syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-		bound := false
-		for try := 0; try < 9 && !bound; try++ {
-			port := 0
-			if try < 8 {
-				port = 32768 + rand.IntN(28232)
-			}
-			var sa syscall.Sockaddr = &syscall.SockaddrInet4{Addr: ap.Addr().Unmap().As4(), Port: port}
-			if ap.Addr().Is6() && !ap.Addr().Is4In6() {
-				sa = &syscall.SockaddrInet6{Addr: ap.Addr().As16(), Port: port}
-			}
-			bound = syscall.Bind(int(fd), sa) == nil
-		}
-		if !bound {
-			return
-		}
-		got, err := syscall.Getsockname(int(fd))
-		if err != nil {
-			return
-		}
-		var port int
-		switch a := got.(type) {
-		case *syscall.SockaddrInet4:
-			port = a.Port
-		case *syscall.SockaddrInet6:
-			port = a.Port
-		}
-		local = netip.AddrPortFrom(ap.Addr(), uint16(port)).String()
-	})
-	if local != "" {
-		_, port, _ := net.SplitHostPort(local)
-		s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), port))
+	port := s.localPort(c, ap, laddr)
+	if port == 0 {
+		return ""
 	}
+	local := netip.AddrPortFrom(ap.Addr(), uint16(port)).String()
+	_, p, _ := net.SplitHostPort(local)
+	s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), p))
 	return local
+}
+
+// retryLocal says whether a dial failed for its local address rather than its target.
+func retryLocal(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *os.SyscallError
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.As(err, &se) && se.Syscall == "bind"
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+
+	"golang.org/x/time/rate"
 )
 
 // learner is one person at the lab. Every program they run (each cell, each tab) shares their
@@ -16,8 +18,8 @@ type learner struct {
 	id   string
 	addr netip.Addr
 
-	rate    *bucket // bytes per second, both directions
-	lookups *bucket // name lookups per second
+	rate    *rate.Limiter // bytes per second, both directions
+	lookups *rate.Limiter // name lookups per second
 
 	mu        sync.Mutex
 	tcp       map[int]*listener // lab port → the listener on it
@@ -99,8 +101,8 @@ func (ls *learners) join(id string, lim Limits) *learner {
 		r = &learnerRef{l: &learner{
 			id:      id,
 			addr:    learnerAddr(id),
-			rate:    newBucket(float64(lim.BytesPerSecond), float64(max(lim.BytesPerSecond/4, 256<<10))),
-			lookups: newBucket(lim.LookupsPerSecond, 2*lim.LookupsPerSecond),
+			rate:    newLimiter(float64(lim.BytesPerSecond), float64(max(lim.BytesPerSecond/4, 256<<10))),
+			lookups: newLimiter(lim.LookupsPerSecond, 2*lim.LookupsPerSecond),
 			tcp:     map[int]*listener{},
 			udp:     map[int]*udpSock{},
 		}}

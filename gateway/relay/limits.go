@@ -4,10 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Limits bound what one client, one learner or everyone together can take from the gateway.
@@ -37,30 +40,30 @@ type Limits struct {
 	LookupsPerSecond float64
 }
 
-// PerClient keeps a token bucket for each client address: Rate requests a second, with a
-// burst of Burst. The gateway bounds compiles with it.
+// PerClient keeps a rate limiter for each client address: Rate requests a second, with a
+// burst of Burst (rounded up to a whole request). The gateway bounds compiles with it.
 type PerClient struct {
 	Rate, Burst float64
 	mu          sync.Mutex
-	buckets     map[string]*bucket
+	limiters    map[string]*rate.Limiter
 }
 
-// Allow takes one token from client's bucket if it has one.
+// Allow takes one request from client's allowance if it has one.
 func (p *PerClient) Allow(client string) bool {
 	if p.Rate <= 0 {
 		return true
 	}
 	p.mu.Lock()
-	if p.buckets == nil || len(p.buckets) > 10000 {
-		p.buckets = map[string]*bucket{} // forget old clients rather than grow without bound
+	if p.limiters == nil || len(p.limiters) > 10000 {
+		p.limiters = map[string]*rate.Limiter{} // forget old clients rather than grow without bound
 	}
-	b := p.buckets[client]
-	if b == nil {
-		b = newBucket(p.Rate, p.Burst)
-		p.buckets[client] = b
+	l := p.limiters[client]
+	if l == nil {
+		l = newLimiter(p.Rate, p.Burst)
+		p.limiters[client] = l
 	}
 	p.mu.Unlock()
-	return b.allow()
+	return l.Allow()
 }
 
 // DefaultLimits are the limits a gateway starts with.
@@ -172,61 +175,29 @@ func formatBytes(n int64) string {
 	return strconv.FormatInt(n, 10)
 }
 
-// bucket is a token bucket: rate tokens a second, up to burst saved.
-type bucket struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-}
-
-func newBucket(rate, burst float64) *bucket {
-	return &bucket{rate: rate, burst: burst, tokens: burst, last: time.Now()}
-}
-
-func (b *bucket) refill(now time.Time) {
-	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-}
-
-// allow takes one token if there is one.
-func (b *bucket) allow() bool { return b.take(1) }
-
-// take takes n tokens if there are that many, without waiting.
-func (b *bucket) take(n int) bool {
-	if b == nil || b.rate <= 0 || n <= 0 {
-		return true
+// newLimiter allows perSecond events a second, with up to burst saved (rounded up to a whole
+// one); perSecond <= 0 is no limit.
+func newLimiter(perSecond, burst float64) *rate.Limiter {
+	if perSecond <= 0 {
+		return rate.NewLimiter(rate.Inf, 0)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.refill(time.Now())
-	if b.tokens < float64(n) {
-		return false
-	}
-	b.tokens -= float64(n)
-	return true
+	return rate.NewLimiter(rate.Limit(perSecond), max(int(math.Ceil(burst)), 1))
 }
 
-// wait takes n tokens, sleeping as long as the rate requires; it gives up when ctx ends.
-func (b *bucket) wait(ctx context.Context, n int) error {
-	if b == nil || b.rate <= 0 || n <= 0 {
+// waitN takes n tokens from l, sleeping as long as the rate requires; it gives up when ctx
+// ends. Unlike Limiter.WaitN it takes more than the burst too, a burst at a time, so one
+// large read or datagram waits its share rather than failing.
+func waitN(ctx context.Context, l *rate.Limiter, n int) error {
+	if l.Limit() == rate.Inf {
 		return nil
 	}
-	b.mu.Lock()
-	b.refill(time.Now())
-	b.tokens -= float64(n) // may go negative: the debt is paid by waiting
-	debt := -b.tokens
-	b.mu.Unlock()
-	if debt <= 0 {
-		return nil
+	burst := l.Burst()
+	for n > 0 {
+		k := min(n, burst)
+		if err := l.WaitN(ctx, k); err != nil {
+			return err
+		}
+		n -= k
 	}
-	t := time.NewTimer(time.Duration(debt / b.rate * float64(time.Second)))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return nil
 }

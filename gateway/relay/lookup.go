@@ -13,7 +13,7 @@ import (
 // the lab only when the operator's policy could allow them (resolved in the background, since
 // DNS may be slow). Each lookup is its own stream id; a repeated id is a protocol error.
 func (s *session) lookup(id uint32, m wire.LookupMsg) error {
-	if !s.learner.lookups.allow() {
+	if !s.learner.lookups.Allow() {
 		s.sendClose(id, wire.CodeLimit, fmt.Sprintf("too many name lookups: the lab allows %g a second (--lookup-rate); look a name up once and keep the address", s.relay.limits().LookupsPerSecond))
 		return nil
 	}

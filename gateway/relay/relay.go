@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -27,8 +28,10 @@ import (
 // Relay serves the wire protocol on WebSocket connections: each connection is one learner
 // program's session, and every stream in it is a real socket opened by the gateway.
 type Relay struct {
-	Lab  *lab.Network
-	Logf func(format string, args ...any)
+	Lab *lab.Network
+	// Logger receives sessions that end in an error and bridges that end with a reason, with
+	// the client address and the learner's lab address as attributes. Defaults to discarding.
+	Logger *slog.Logger
 	// Window is the credit granted to a program for each stream it writes to. Defaults to 256 KiB.
 	Window uint32
 	// DialTimeout bounds a TCP connect. Defaults to 10s.
@@ -116,11 +119,15 @@ func (r *Relay) dialTimeout() time.Duration {
 	return r.DialTimeout
 }
 
-func (r *Relay) logf(format string, args ...any) {
-	if r.Logf != nil {
-		r.Logf(format, args...)
+// logger is r.Logger, or one that discards.
+func (r *Relay) logger() *slog.Logger {
+	if r.Logger == nil {
+		return discardLogger
 	}
+	return r.Logger
 }
+
+var discardLogger = slog.New(slog.DiscardHandler)
 
 // ServeHTTP upgrades the request to a WebSocket and runs a session on it. Only pages of the
 // gateway's own origin may connect. The query parameter "learner" names the learner the
@@ -182,7 +189,7 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 	case err == nil, errors.As(err, &cf), errors.Is(err, context.Canceled), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET),
 		r.context().Err() != nil:
 	default:
-		r.logf("session of learner %s (%s) ended: %v", s.learner.addr, client, err)
+		r.logger().Warn("session ended", "client", client, "learner", s.learner.addr, "err", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -215,5 +216,30 @@ func TestNoBlockedDestinationIsDialed(t *testing.T) {
 	defer mu.Unlock()
 	if len(touched) != 1 {
 		t.Errorf("the gateway reached %v; want only time.lab's server", touched)
+	}
+}
+
+// A lab server that greets at once already knows whose a dialed connection is: the relay
+// registers it before it connects (rawio_linux.go binds in the socket's Control, the
+// portable build dials from a port it chose). count.lab welcomes the program's lab address.
+func TestDialRegistersBeforeConnect(t *testing.T) {
+	_, url := startRelay(t, Limits{})
+	rc := connect(t, url)
+	for id := uint32(1); id <= 20; id++ {
+		if f := rc.dial(id, 1<<20, "10.10.0.51:51423"); f.Type != wire.Connected {
+			t.Fatalf("dial count.lab: %v", f.Type)
+		}
+		var got []byte
+		for !bytes.Contains(got, []byte("\r\n")) {
+			f := rc.recvFor(id)
+			if f.Type != wire.Data {
+				t.Fatalf("count.lab sent %v before its welcome", f.Type)
+			}
+			got = append(got, f.Payload...)
+		}
+		if !bytes.HasPrefix(got, []byte("Welcome, 10.10.")) {
+			t.Fatalf("try %d: count.lab said %q; want the program's lab address", id, got)
+		}
+		rc.send(wire.Close, id, wire.CloseMsg{Code: wire.CodeReset}.Append(nil))
 	}
 }

@@ -79,7 +79,6 @@ func (st *stream) waitLocked() {
 func (st *stream) attachLocked(conn *net.TCPConn) {
 	st.conn = conn
 	st.raw, _ = conn.SyscallConn()
-	st.nowFn = st.writeSome
 }
 
 // run carries the connected stream until it ends. The peer's bytes are read here; the
@@ -399,33 +398,6 @@ func (st *stream) fromProgramData(p []byte) error {
 	return nil
 }
 
-// writeNow writes what the socket takes of p without waiting and returns how much that was.
-// An error is left for writeLoop's next write to meet and report. Call with mu held.
-func (st *stream) writeNow(p []byte) int {
-	st.now, st.nowN = p, 0
-	st.raw.Write(st.nowFn)
-	st.now = nil
-	return st.nowN
-}
-
-// writeSome is writeNow's work on the descriptor; it is made once per stream (attachLocked),
-// so that a write makes no closure.
-func (st *stream) writeSome(fd uintptr) bool {
-	for {
-		k, err := syscall.Write(int(fd), st.now[st.nowN:])
-		if err == syscall.EINTR {
-			continue
-		}
-		if k > 0 {
-			st.nowN += k
-			if st.nowN < len(st.now) {
-				continue
-			}
-		}
-		return true
-	}
-}
-
 // account charges n bytes to the learner's rate and the session's total; it reports false
 // (and ends the stream) when the stream must stop.
 func (st *stream) account(n int) bool {
@@ -450,7 +422,7 @@ func (s *session) charge(n int) (over string, err error) {
 	if lim.BytesPerSession > 0 && s.bytes.Add(int64(n)) > lim.BytesPerSession {
 		return fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)), nil
 	}
-	return "", s.learner.rate.wait(s.ctx, n)
+	return "", waitN(s.ctx, s.learner.rate, n)
 }
 
 // chargeNow charges n bytes if that needs no waiting and stays within the session's total; if
@@ -460,7 +432,7 @@ func (s *session) chargeNow(n int) bool {
 	if lim.BytesPerSession > 0 && s.bytes.Load()+int64(n) > lim.BytesPerSession {
 		return false
 	}
-	if !s.learner.rate.take(n) {
+	if !s.learner.rate.AllowN(time.Now(), n) {
 		return false
 	}
 	s.bytes.Add(int64(n))

@@ -96,7 +96,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	b.up()
 	<-done
 	if m := b.why.Load(); m != nil {
-		r.logf("websockify to %s ended: %s", target, m.reason)
+		r.logger().Info("websockify ended", "client", client, "learner", l.addr, "target", target, "reason", m.reason)
 	}
 }
 
@@ -138,7 +138,7 @@ func (b *bridge) account(n int) bool {
 		b.end(4000+int(wire.CodeLimit), fmt.Sprintf("this connection has moved more than %s, the lab's limit (--max-bytes)", formatBytes(lim.BytesPerSession)))
 		return false
 	}
-	if s.learner.rate.wait(s.ctx, n) != nil {
+	if waitN(s.ctx, s.learner.rate, n) != nil {
 		return false
 	}
 	return true

@@ -6,11 +6,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"socketlab/internal/wsframe"
@@ -92,49 +90,6 @@ func upgrade(w http.ResponseWriter, req *http.Request, origins []string, hint st
 		client = req.RemoteAddr
 	}
 	return &wsConn{conn: conn, early: early}, client, true
-}
-
-// readWaiter blocks until a socket has bytes (or end of file, or an error) to read, without
-// reading any: the caller takes a buffer only then. It is made once per socket, so that a
-// wait makes no closure.
-type readWaiter struct {
-	raw syscall.RawConn
-	fn  func(fd uintptr) bool
-	err error
-	one [1]byte
-}
-
-func newReadWaiter(raw syscall.RawConn) *readWaiter {
-	w := &readWaiter{raw: raw}
-	w.fn = w.peek
-	return w
-}
-
-func (w *readWaiter) wait() error {
-	w.err = nil
-	if err := w.raw.Read(w.fn); err != nil {
-		return err
-	}
-	return w.err
-}
-
-func (w *readWaiter) peek(fd uintptr) bool {
-	for {
-		_, _, e := syscall.Recvfrom(int(fd), w.one[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		if e == syscall.EINTR {
-			continue
-		}
-		if e == syscall.EAGAIN {
-			return false
-		}
-		// Data or end of file: the next Read reports it. An error (a reset) is reported
-		// here and only here: peeking consumes the socket's pending error, and a Read
-		// after it would see end of file instead.
-		if e != nil {
-			w.err = os.NewSyscallError("read", e)
-		}
-		return true
-	}
 }
 
 // WebSocket framing (the server's side).
