@@ -118,7 +118,7 @@ type Options struct {
 	// MaxConnsPerPeer is how many connections one peer may hold open to each lab TCP server:
 	// a relayed program's learner (by lab address) or a host on which clients run directly
 	// (every client on the gateway host is one peer, 127.0.0.1). One more is told why and
-	// closed. Defaults to 64; negative means no limit.
+	// closed. Defaults to 256 (a learner's sockets, --max-sockets); negative means no limit.
 	MaxConnsPerPeer int
 }
 

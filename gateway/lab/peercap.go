@@ -8,7 +8,7 @@ import (
 )
 
 // defaultPerPeer is Options.MaxConnsPerPeer's default.
-const defaultPerPeer = 64
+const defaultPerPeer = 256
 
 // peerKey names who a connection to a lab server comes from, for the cap per peer: a relayed
 // program's lab host address (its learner), or the real remote host of anyone else. Every

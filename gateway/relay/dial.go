@@ -26,7 +26,7 @@ func (st *stream) dial(m wire.ConnectMsg) {
 	st.mu.Lock()
 	if st.done { // the program gave up while we connected
 		st.mu.Unlock()
-		st.s.relay.peers().Unregister(conn.LocalAddr().String())
+		st.s.relay.unregister(conn.LocalAddr().String())
 		conn.Close()
 		return
 	}
@@ -56,7 +56,7 @@ func (st *stream) dial(m wire.ConnectMsg) {
 // dialRoute routes target as a program's dial is routed and connects to it; on failure it
 // returns a code and a reason for people. The connection is registered in the lab's Peers
 // before the server can accept it, so a lab server that greets at once already knows whose it
-// is; the caller removes it with r.peers().Unregister(conn.LocalAddr().String()) when done.
+// is; the caller removes it with r.unregister(conn.LocalAddr().String()) when done.
 func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, wire.Code, string) {
 	dec := s.route(ctx, "tcp", target)
 	if !dec.ok() {
@@ -82,20 +82,17 @@ func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, w
 			if c, err = d.DialContext(ctx, "tcp", t); !errors.Is(err, syscall.EADDRNOTAVAIL) {
 				break
 			}
-			s.relay.peers().Unregister(registered)
+			s.relay.unregister(registered)
 		}
 		if err == nil {
 			tc := c.(*net.TCPConn)
 			if local := tc.LocalAddr().String(); local != registered {
-				s.relay.peers().Unregister(registered)
-				_, port, _ := net.SplitHostPort(local)
-				s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), port))
+				s.relay.unregister(registered)
+				s.register(local)
 			}
 			return tc, wire.CodeClosed, ""
 		}
-		if registered != "" {
-			s.relay.peers().Unregister(registered)
-		}
+		s.relay.unregister(registered)
 	}
 	code := wire.CodeOf(err)
 	if ctx.Err() != nil && s.ctx.Err() == nil {
@@ -147,8 +144,7 @@ func (s *session) registerLocal(address string, c syscall.RawConn) string {
 		local = netip.AddrPortFrom(ap.Addr(), uint16(port)).String()
 	})
 	if local != "" {
-		_, port, _ := net.SplitHostPort(local)
-		s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), port))
+		s.register(local)
 	}
 	return local
 }

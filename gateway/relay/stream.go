@@ -39,7 +39,7 @@ type stream struct {
 	sawEOF  bool   // the peer finished sending (FIN passed to the program)
 	wrote   bool   // CloseWrite done on the socket
 	done    bool
-	counted bool   // counts against the learner's socket limit until done
+	owner   owner  // who the socket is charged to until done (none: not counted)
 	real    string // the real local address of a dialed connection, while it is open
 
 	lastActive atomic.Int64 // unix nanoseconds of the last byte either way
@@ -450,7 +450,10 @@ func (s *session) charge(n int) (over string, err error) {
 	if lim.BytesPerSession > 0 && s.bytes.Add(int64(n)) > lim.BytesPerSession {
 		return fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)), nil
 	}
-	return "", s.learner.rate.wait(s.ctx, n)
+	if err := s.learner.rate.wait(s.ctx, n); err != nil {
+		return "", err
+	}
+	return "", s.client.rate.wait(s.ctx, n)
 }
 
 // chargeNow charges n bytes if that needs no waiting and stays within the session's total; if
@@ -461,6 +464,10 @@ func (s *session) chargeNow(n int) bool {
 		return false
 	}
 	if !s.learner.rate.take(n) {
+		return false
+	}
+	if !s.client.rate.take(n) {
+		s.learner.rate.refund(n)
 		return false
 	}
 	s.bytes.Add(int64(n))
@@ -539,11 +546,11 @@ func (st *stream) closeLocked(reset bool) {
 		return
 	}
 	st.done = true
-	if st.counted {
-		st.s.learner.releaseSocket(false)
+	if st.owner.l != nil {
+		st.s.relay.release(st.owner, false)
 	}
 	if st.real != "" {
-		st.s.relay.peers().Unregister(st.real)
+		st.s.relay.unregister(st.real)
 	}
 	if st.conn != nil {
 		if reset {

@@ -54,7 +54,7 @@ func (r *Relay) ServeWebsockify(w http.ResponseWriter, req *http.Request) {
 // websockify runs one bridge on an upgraded connection.
 func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	defer ws.conn.Close()
-	release, reason := r.admit(client)
+	c, release, reason := r.admit(client)
 	if release == nil {
 		ws.closeWith(4000+int(wire.CodeLimit), reason)
 		return
@@ -62,7 +62,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	defer release()
 	l := r.learners.join(learnerID, r.limits())
 	defer r.learners.leave(l)
-	s := &session{relay: r, learner: l}
+	s := &session{relay: r, learner: l, client: c}
 	s.ctx, s.cancel = context.WithCancel(r.context())
 	defer s.cancel()
 
@@ -70,11 +70,11 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 		ws.closeWith(4000+int(wire.CodeInvalid), "say where to connect: /websockify?target=HOST:PORT (for example echo.lab:7)")
 		return
 	}
-	if err := l.takeSocket(r.limits(), false); err != nil {
+	if err := r.take(s.owner(), false); err != nil {
 		ws.closeWith(4000+int(wire.CodeLimit), err.Error())
 		return
 	}
-	defer l.releaseSocket(false)
+	defer r.release(s.owner(), false)
 	dctx, cancel := context.WithTimeout(s.ctx, r.dialTimeout())
 	tc, code, reason := s.dialRoute(dctx, target)
 	cancel()
@@ -83,7 +83,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 		return
 	}
 	defer tc.Close()
-	defer r.peers().Unregister(tc.LocalAddr().String())
+	defer r.unregister(tc.LocalAddr().String())
 
 	b := &bridge{s: s, ws: ws, tc: tc, idle: r.limits().IdleTimeout}
 	b.touch()
@@ -138,7 +138,7 @@ func (b *bridge) account(n int) bool {
 		b.end(4000+int(wire.CodeLimit), fmt.Sprintf("this connection has moved more than %s, the lab's limit (--max-bytes)", formatBytes(lim.BytesPerSession)))
 		return false
 	}
-	if s.learner.rate.wait(s.ctx, n) != nil {
+	if s.learner.rate.wait(s.ctx, n) != nil || s.client.rate.wait(s.ctx, n) != nil {
 		return false
 	}
 	return true
