@@ -35,8 +35,19 @@ import (
 
 // ServeWebsockify serves GET /websockify?target=HOST:PORT: a websockify-compatible bridge from
 // one WebSocket to one TCP connection. The query parameter "learner" names the learner, as on
-// /ws, so their own listeners are reachable at localhost:PORT.
+// /ws, so their own listeners are reachable at localhost:PORT; in a class the learner is the
+// one who joined, and the parameter is ignored.
 func (r *Relay) ServeWebsockify(w http.ResponseWriter, req *http.Request) {
+	learnerID := req.URL.Query().Get("learner")
+	if r.Class != nil {
+		// In a class the bridge acts as the learner who joined, whatever learner= says.
+		name, ok := r.Class.Identify(req)
+		if !ok {
+			jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: join the class on the lab's page first")
+			return
+		}
+		learnerID = classLearnerID(name)
+	}
 	ws, client, ok := upgrade(w, req, r.Origins, "this is a WebSocket endpoint: connect a websockify client (noVNC, websockify-js) to /websockify?target=HOST:PORT")
 	if !ok {
 		return
@@ -47,7 +58,7 @@ func (r *Relay) ServeWebsockify(w http.ResponseWriter, req *http.Request) {
 	r.sessions.Add(1)
 	go func() {
 		defer r.sessions.Done()
-		r.websockify(ws, client, q.Get("target"), q.Get("learner"))
+		r.websockify(ws, client, q.Get("target"), learnerID)
 	}()
 }
 
