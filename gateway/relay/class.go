@@ -164,7 +164,7 @@ func (c *Class) Gate(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/ws" && !strings.HasPrefix(r.URL.Path, "/wasm/") {
+		if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/ws" && r.URL.Path != "/websockify" && !strings.HasPrefix(r.URL.Path, "/wasm/") {
 			http.Redirect(w, r, "/join?next="+template.URLQueryEscaper(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
