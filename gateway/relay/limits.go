@@ -57,6 +57,11 @@ type Limits struct {
 	// the host's own 8080. Defaults to 20000-29999.
 	HostPorts PortRange
 
+	// LabConnsPerPeer is how many connections one peer may hold open to each lab TCP
+	// server (lab.Options.MaxConnsPerPeer): a learner, or every client on the gateway host
+	// together. Defaults to 256.
+	LabConnsPerPeer int
+
 	files int // the descriptor limit the reserve is taken from: RLIMIT_NOFILE unless set
 }
 
@@ -185,6 +190,7 @@ func (l *Limits) Flags(fl *flag.FlagSet) {
 	l.BytesPerSecondPerClient = d.BytesPerSecondPerClient
 	fl.Var((*byteSize)(&l.BytesPerSecondPerClient), "rate-per-client", "`bytes` per second per client address, all its learners together (-1: no limit)")
 	fl.IntVar(&l.ReserveFDs, "reserve-fds", 0, "file descriptors kept free for new clients and the lab servers (0: an eighth of the process's limit, at least 256)")
+	fl.IntVar(&l.LabConnsPerPeer, "lab-conns-per-peer", 256, "connections one learner (or the gateway host's clients together) may hold open to each lab server")
 	l.HostPorts = d.HostPorts
 	fl.Var(&l.HostPorts, "host-ports", "`range` of host ports learners' listeners really open on (FIRST-LAST)")
 }
