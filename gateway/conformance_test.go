@@ -22,6 +22,7 @@ import (
 	"socketlab"
 	"socketlab/gateway"
 	"socketlab/gateway/lab"
+	"socketlab/gateway/relay"
 	"socketlab/internal/browser"
 )
 
@@ -173,7 +174,11 @@ func TestConformance(t *testing.T) {
 	plain := plainRunner(t, dir)
 
 	// native and browser mode: one gateway, one learner per scenario.
-	srv, err := gateway.New(&gateway.Options{CacheDir: cache})
+	// Learners' listeners open on host ports from --host-ports, never on the port they ask
+	// for: a range of the one port the host-client scenario's server asks for is where a
+	// native client on the gateway host finds it. The scenarios run one at a time and hold
+	// one listener at a time, so one host port serves them all.
+	srv, err := gateway.New(&gateway.Options{CacheDir: cache, Limits: relay.Limits{HostPorts: relay.PortRange{First: port + 1, Last: port + 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}

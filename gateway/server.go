@@ -118,7 +118,7 @@ func New(opts *Options) (*Server, error) {
 	// The lab servers learn from the lab's Peers, which the relay keeps, who a connection
 	// is: a learner's program gets lab addresses in replies, a client on the gateway host
 	// gets real ones.
-	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logger: log})
+	ln, err := lab.Start(&lab.Options{PortBase: opts.LabPortBase, Logger: log, MaxConnsPerPeer: opts.Limits.LabConnsPerPeer})
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}

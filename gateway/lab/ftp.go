@@ -304,7 +304,11 @@ func (l *ftpListener) Accept() (net.Conn, error) {
 		l.s.conns[c] = struct{}{}
 		l.s.sessions.Add()
 		l.s.mu.Unlock()
-		return &statFixConn{trackedConn: trackedConn{Conn: c, s: l.s}, lineStart: true}, nil
+		sc := &statFixConn{trackedConn: trackedConn{Conn: c, s: l.s}, lineStart: true}
+		if own, ok := l.s.n.peers.LabAddrOf(c.RemoteAddr()); ok {
+			sc.real, sc.lab = []byte(c.RemoteAddr().String()), []byte(own)
+		}
+		return sc, nil
 	}
 }
 
@@ -351,18 +355,24 @@ func (c *trackedConn) Close() error {
 }
 
 // statFixConn is a control connection that drops the literal "%s" ftpserverlib puts in front
-// of every entry of a "STAT <dir>" reply (" %s-rw-r--r-- 1 ftp ftp ..."). ftpserverlib writes
-// each reply line with its own Write, so the check looks at the start of each line only.
+// of every entry of a "STAT <dir>" reply (" %s-rw-r--r-- 1 ftp ftp ..."), and that names a
+// relayed program by its lab address in the server STAT's "Connected to ... from ADDR" line,
+// where ftpserverlib writes the real loopback address. ftpserverlib writes each reply line
+// with its own Write, so the checks look at the start of each line only.
 type statFixConn struct {
 	trackedConn
 	mu        sync.Mutex
 	lineStart bool
+	real, lab []byte // a peer's real address and its lab address (nil for other clients)
 }
 
 func (c *statFixConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := fixStatLine(p, c.lineStart)
+	if c.lab != nil && c.lineStart && bytes.HasPrefix(out, []byte("Connected to ")) {
+		out = bytes.Replace(out, c.real, c.lab, 1)
+	}
 	if len(p) > 0 {
 		c.lineStart = p[len(p)-1] == '\n'
 	}

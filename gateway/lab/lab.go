@@ -115,6 +115,12 @@ type Options struct {
 
 	// MaxUploadBytes is how much one ftp.lab session may store. Defaults to 1 MiB.
 	MaxUploadBytes int64
+
+	// MaxConnsPerPeer is how many connections one peer may hold open to each lab TCP server:
+	// a relayed program's learner (by lab address) or a host on which clients run directly
+	// (every client on the gateway host is one peer, 127.0.0.1). One more is told why and
+	// closed. Defaults to 256 (a learner's sockets, --max-sockets); negative means no limit.
+	MaxConnsPerPeer int
 }
 
 const (
@@ -157,6 +163,7 @@ type Network struct {
 	pasvHost   func(net.Addr) string
 	gopherHost func(net.Addr) (string, int)
 	maxUpload  int64
+	perPeer    int
 	peers      Peers
 
 	ftp *ftpServer // for the passive ports Resolve answers; nil until Start adds it
@@ -203,6 +210,7 @@ func Start(opts *Options) (*Network, error) {
 		pasvHost:   opts.PassiveHost,
 		gopherHost: opts.GopherHost,
 		maxUpload:  opts.MaxUploadBytes,
+		perPeer:    opts.MaxConnsPerPeer,
 		hosts:      make(map[string]netip.Addr),
 		names:      make(map[netip.Addr]string),
 		services:   make(map[serviceKey]*entry),
@@ -234,6 +242,9 @@ func Start(opts *Options) (*Network, error) {
 	}
 	if n.maxUpload <= 0 {
 		n.maxUpload = defaultUpload
+	}
+	if n.perPeer == 0 {
+		n.perPeer = defaultPerPeer
 	}
 	for _, h := range hostTable {
 		n.hosts[h.Name] = h.Addr
@@ -310,7 +321,7 @@ func (n *Network) Add(s Service, srv Server) error {
 			return "", nil, err
 		}
 		n.wg.Go(func() {
-			err := srv.Serve(ln)
+			err := srv.Serve(n.capPeers(ln, s.Name))
 			if err != nil && !isClosed(err) {
 				n.log.Error("service stopped", "service", s.Name, "proto", "tcp", "port", s.Port, "err", err)
 			}

@@ -118,8 +118,21 @@ func (n *Network) webHandler() http.Handler {
 		}
 		webNotFound(w, r)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A relayed program is named by its lab address (httpbin's "origin"), not by the
+		// gateway's side of its connection on loopback.
+		if own, ok := n.peers.LabAddrOf(stringAddr(r.RemoteAddr)); ok {
+			r.RemoteAddr = own
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
+
+// stringAddr is a net.Addr already written out, for looking up a request's RemoteAddr.
+type stringAddr string
+
+func (a stringAddr) Network() string { return "tcp" }
+func (a stringAddr) String() string  { return string(a) }
 
 // serveWebFile answers GET and HEAD for one file of the site. A directory named without its
 // trailing slash gets a 301 to the name with the slash; with the slash, its index.html.

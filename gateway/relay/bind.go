@@ -35,7 +35,7 @@ func bind[T any](s *session, m wire.ConnectMsg, ports map[int]T, listening bool,
 	if port != 0 && port < 1024 {
 		return 0, "", refuse(wire.CodeDenied, fmt.Sprintf("port %d is privileged: on Linux only root may %s a port below 1024; pick one above 1024, such as %d", port, verb, 8000+port))
 	}
-	if err := s.learner.takeSocket(s.relay.limits(), listening); err != nil {
+	if err := s.relay.take(s.owner(), listening); err != nil {
 		return 0, "", refuse(wire.CodeLimit, err.Error())
 	}
 
@@ -44,6 +44,7 @@ func bind[T any](s *session, m wire.ConnectMsg, ports map[int]T, listening bool,
 	defer l.mu.Unlock()
 	fail := func(d decision) (int, string, decision) {
 		l.releaseSocketLocked(listening)
+		s.relay.releaseClient(s.client, listening)
 		return 0, "", d
 	}
 	if port == 0 {

@@ -16,6 +16,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+
+	"golang.org/x/time/rate"
 )
 
 // Class is classroom mode: a teacher runs one gateway for a room, everyone joins with the
@@ -31,6 +34,67 @@ type Class struct {
 
 	mu    sync.Mutex
 	names map[string]string // name → the client address that took it
+
+	triesMu sync.Mutex
+	tries   map[string]*rate.Limiter // join attempts by client address
+}
+
+// Join attempts a client address may make: a burst for typos, then one every few seconds,
+// so that guessing a code of 44 bits would take longer than the universe has.
+const (
+	joinBurst = 10
+	joinEvery = 3 * time.Second
+)
+
+// codeLetters are the join code's letters: nothing that reads as another (no i, l, o, 0, 1).
+const codeLetters = "abcdefghjkmnpqrstuvwxyz23456789"
+
+// codeLen letters of 31 make log2(31^9) ≈ 44.6 bits.
+const codeLen = 9
+
+// newCode makes a join code from crypto/rand, in groups of three for reading aloud:
+// "k7m-qx2-r9d".
+func newCode() string {
+	var sb strings.Builder
+	for sb.Len() < codeLen+2 {
+		var b [1]byte
+		rand.Read(b[:])
+		if int(b[0]) >= 256-256%len(codeLetters) {
+			continue // keep every letter equally likely
+		}
+		if sb.Len() == 3 || sb.Len() == 7 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(codeLetters[int(b[0])%len(codeLetters)])
+	}
+	return sb.String()
+}
+
+// normalCode is a code as typed, without case, spaces or dashes.
+func normalCode(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '-', '\t':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+// allowTry counts one join attempt of a client address, and says whether it may be made.
+func (c *Class) allowTry(client string) bool {
+	key := clientKey(client)
+	c.triesMu.Lock()
+	defer c.triesMu.Unlock()
+	if c.tries == nil || len(c.tries) > 10000 {
+		c.tries = map[string]*rate.Limiter{} // forget old clients rather than grow without bound
+	}
+	l := c.tries[key]
+	if l == nil {
+		l = rate.NewLimiter(rate.Every(joinEvery), joinBurst)
+		c.tries[key] = l
+	}
+	return l.Allow()
 }
 
 // NewClass starts classroom mode with a join code; an empty code makes one up.
@@ -38,15 +102,7 @@ func NewClass(code string) *Class {
 	c := &Class{code: code, names: map[string]string{}}
 	rand.Read(c.key[:])
 	if c.code == "" {
-		var b [4]byte
-		rand.Read(b[:])
-		const letters = "abcdefghjkmnpqrstuvwxyz23456789" // nothing that reads as another
-		var sb strings.Builder
-		for _, x := range b {
-			sb.WriteByte(letters[int(x)%len(letters)])
-		}
-		sb.WriteString(strconv.Itoa(int(b[0]) % 10))
-		c.code = sb.String()
+		c.code = newCode()
 	}
 	return c
 }
@@ -108,7 +164,7 @@ func (c *Class) Gate(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/ws" && !strings.HasPrefix(r.URL.Path, "/wasm/") {
+		if r.Method == http.MethodGet && !strings.HasPrefix(r.URL.Path, "/api/") && r.URL.Path != "/ws" && r.URL.Path != "/websockify" && !strings.HasPrefix(r.URL.Path, "/wasm/") {
 			http.Redirect(w, r, "/join?next="+template.URLQueryEscaper(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
@@ -158,9 +214,18 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusOK, page{})
 		return
 	}
+	client, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		client = r.RemoteAddr
+	}
 	code := strings.TrimSpace(r.FormValue("code"))
 	name := strings.ToLower(strings.TrimSpace(r.FormValue("name")))
-	if subtle.ConstantTimeCompare([]byte(code), []byte(c.code)) != 1 {
+	if !c.allowTry(client) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(joinEvery.Seconds())))
+		show(http.StatusTooManyRequests, page{Error: fmt.Sprintf("Too many tries from your address: wait %v and try again, and check the code with your teacher.", joinEvery), Name: name})
+		return
+	}
+	if subtle.ConstantTimeCompare([]byte(normalCode(code)), []byte(normalCode(c.code))) != 1 {
 		show(http.StatusForbidden, page{Error: "That is not this class's join code: check it with your teacher.", Name: name})
 		return
 	}
@@ -172,7 +237,6 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusConflict, page{Error: name + ".lab is a lab server's name: pick another.", Code: code})
 		return
 	}
-	client, _, _ := net.SplitHostPort(r.RemoteAddr)
 	c.mu.Lock()
 	owner, taken := c.names[name]
 	if !taken {

@@ -26,7 +26,7 @@ func (st *stream) dial(m wire.ConnectMsg) {
 	st.mu.Lock()
 	if st.done { // the program gave up while we connected
 		st.mu.Unlock()
-		st.s.relay.peers().Unregister(conn.LocalAddr().String())
+		st.s.relay.unregister(conn.LocalAddr().String())
 		conn.Close()
 		return
 	}
@@ -56,7 +56,7 @@ func (st *stream) dial(m wire.ConnectMsg) {
 // dialRoute routes target as a program's dial is routed and connects to it; on failure it
 // returns a code and a reason for people. The connection is registered in the lab's Peers
 // before the server can accept it, so a lab server that greets at once already knows whose it
-// is; the caller removes it with r.peers().Unregister(conn.LocalAddr().String()) when done.
+// is; the caller removes it with r.unregister(conn.LocalAddr().String()) when done.
 func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, wire.Code, string) {
 	dec := s.route(ctx, "tcp", target)
 	if !dec.ok() {
@@ -90,22 +90,17 @@ func (s *session) dialRoute(ctx context.Context, target string) (*net.TCPConn, w
 			if c, err = d.DialContext(ctx, "tcp", t); !retryLocal(err) {
 				break
 			}
-			if try.registered != "" {
-				s.relay.peers().Unregister(try.registered)
-			}
+			s.relay.unregister(try.registered)
 		}
 		if err == nil {
 			tc := c.(*net.TCPConn)
 			if local := tc.LocalAddr().String(); local != try.registered {
-				s.relay.peers().Unregister(try.registered)
-				_, port, _ := net.SplitHostPort(local)
-				s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), port))
+				s.relay.unregister(try.registered)
+				s.register(local)
 			}
 			return tc, wire.CodeClosed, ""
 		}
-		if try.registered != "" {
-			s.relay.peers().Unregister(try.registered)
-		}
+		s.relay.unregister(try.registered)
 	}
 	code := wire.CodeOf(err)
 	if ctx.Err() != nil && s.ctx.Err() == nil {
@@ -127,8 +122,7 @@ func (s *session) registerLocal(address string, c syscall.RawConn, laddr net.Add
 		return ""
 	}
 	local := netip.AddrPortFrom(ap.Addr(), uint16(port)).String()
-	_, p, _ := net.SplitHostPort(local)
-	s.relay.peers().Register(local, net.JoinHostPort(s.learner.addr.String(), p))
+	s.register(local)
 	return local
 }
 

@@ -38,6 +38,50 @@ type Limits struct {
 	// LookupsPerSecond bounds one learner's name lookups (with a burst of twice as many).
 	// Defaults to 50.
 	LookupsPerSecond float64
+
+	// The limits below count a client address (an IPv6 client by its /64) across every
+	// learner id it uses: the page chooses the learner id, so it cannot be what bounds a
+	// client. Connections a classmate makes to a learner's server count against the
+	// classmate's address, not the server's.
+
+	// SocketsPerClient bounds one address's open sockets. Defaults to 1024.
+	SocketsPerClient int
+	// ListenersPerClient bounds one address's listening sockets. Defaults to 64.
+	ListenersPerClient int
+	// BytesPerSecondPerClient bounds one address's traffic, both directions together.
+	// Defaults to 128 MiB/s.
+	BytesPerSecondPerClient int64
+	// ReserveFDs is how many of the process's descriptors (RLIMIT_NOFILE) sessions and
+	// sockets leave free, for accepting new clients and for the lab servers. Defaults to an
+	// eighth of the limit, at least 256.
+	ReserveFDs int
+	// HostPorts is the range of host ports that learners' listeners and UDP sockets really
+	// open on: a learner's port 8080 is a lab port mapped to a free port of the range, never
+	// the host's own 8080. Defaults to 20000-29999.
+	HostPorts PortRange
+
+	// LabConnsPerPeer is how many connections one peer may hold open to each lab TCP
+	// server (lab.Options.MaxConnsPerPeer): a learner, or every client on the gateway host
+	// together. Defaults to 256.
+	LabConnsPerPeer int
+
+	files int // the descriptor limit the reserve is taken from: RLIMIT_NOFILE unless set
+}
+
+// PortRange is a range of host ports, First to Last inclusive.
+type PortRange struct{ First, Last int }
+
+func (p *PortRange) String() string { return fmt.Sprintf("%d-%d", p.First, p.Last) }
+
+func (p *PortRange) Set(s string) error {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
+	first, err1 := strconv.Atoi(strings.TrimSpace(a))
+	last, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || first < 1024 || last > 65535 || first > last {
+		return fmt.Errorf("%q is not a range of ports: write FIRST-LAST, like 20000-20999, within 1024-65535", s)
+	}
+	p.First, p.Last = first, last
+	return nil
 }
 
 // PerClient keeps a rate limiter for each client address: Rate requests a second, with a
@@ -77,6 +121,11 @@ var DefaultLimits = Limits{
 	MaxDatagram:         65507,
 	IdleTimeout:         10 * time.Minute,
 	LookupsPerSecond:    50,
+
+	SocketsPerClient:        1024,
+	ListenersPerClient:      64,
+	BytesPerSecondPerClient: 128 << 20,
+	HostPorts:               PortRange{20000, 29999},
 }
 
 // withDefaults fills zero fields from DefaultLimits and turns negative ones into "no limit" (0).
@@ -102,6 +151,21 @@ func (l Limits) withDefaults() Limits {
 		l.MaxDatagram = maxDatagram
 	}
 	l.IdleTimeout = time.Duration(pick(int64(l.IdleTimeout), int64(d.IdleTimeout)))
+	l.SocketsPerClient = int(pick(int64(l.SocketsPerClient), int64(d.SocketsPerClient)))
+	l.ListenersPerClient = int(pick(int64(l.ListenersPerClient), int64(d.ListenersPerClient)))
+	l.BytesPerSecondPerClient = pick(l.BytesPerSecondPerClient, d.BytesPerSecondPerClient)
+	if l.HostPorts == (PortRange{}) {
+		l.HostPorts = d.HostPorts
+	}
+	if l.files == 0 {
+		l.files = openFileLimit()
+	}
+	switch {
+	case l.ReserveFDs == 0:
+		l.ReserveFDs = max(256, l.files/8)
+	case l.ReserveFDs < 0:
+		l.ReserveFDs = 0
+	}
 	switch {
 	case l.LookupsPerSecond == 0:
 		l.LookupsPerSecond = d.LookupsPerSecond
@@ -124,6 +188,14 @@ func (l *Limits) Flags(fl *flag.FlagSet) {
 	fl.IntVar(&l.MaxDatagram, "max-datagram", d.MaxDatagram, "largest UDP datagram a program may send, in bytes")
 	fl.DurationVar(&l.IdleTimeout, "idle-timeout", d.IdleTimeout, "close a connection that carried nothing for this long")
 	fl.Float64Var(&l.LookupsPerSecond, "lookup-rate", d.LookupsPerSecond, "name lookups per second per learner")
+	fl.IntVar(&l.SocketsPerClient, "max-sockets-per-client", d.SocketsPerClient, "open sockets per client address, across all its learners (IPv6: per /64)")
+	fl.IntVar(&l.ListenersPerClient, "max-listeners-per-client", d.ListenersPerClient, "listening sockets per client address, across all its learners")
+	l.BytesPerSecondPerClient = d.BytesPerSecondPerClient
+	fl.Var((*byteSize)(&l.BytesPerSecondPerClient), "rate-per-client", "`bytes` per second per client address, all its learners together (-1: no limit)")
+	fl.IntVar(&l.ReserveFDs, "reserve-fds", 0, "file descriptors kept free for new clients and the lab servers (0: an eighth of the process's limit, at least 256)")
+	fl.IntVar(&l.LabConnsPerPeer, "lab-conns-per-peer", 256, "connections one learner (or the gateway host's clients together) may hold open to each lab server")
+	l.HostPorts = d.HostPorts
+	fl.Var(&l.HostPorts, "host-ports", "`range` of host ports learners' listeners really open on (FIRST-LAST)")
 }
 
 // byteSize is a flag value like 64MiB, 1.5GB or 1000.

@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"sync"
@@ -11,23 +12,27 @@ import (
 )
 
 // listener is a learner's TCP server socket. It is a real listener on the gateway host's
-// loopback, so nc or a browser tab on that machine can reach it, and it answers at
-// localhost:PORT (the lab port the program chose) for every program of the same learner.
+// loopback, on a host port from Limits.HostPorts (the page shows it, so nc or a browser tab
+// on that machine can reach it), and it answers at localhost:PORT (the lab port the program
+// chose) for every program of the same learner. Bound to loopback, it answers only them.
 type listener struct {
-	s      *session
-	id     uint32
-	port   int    // the lab port
-	local  string // the address the program sees, e.g. "[::]:8000"
-	window uint32 // credit the program grants each accepted stream
-	ln     *net.TCPListener
+	s        *session
+	id       uint32
+	port     int    // the lab port
+	local    string // the address the program sees, e.g. "[::]:8000"
+	window   uint32 // credit the program grants each accepted stream
+	ln       *net.TCPListener
+	loopOnly bool // bound to 127.0.0.1, ::1 or localhost: for the learner's own programs
 
 	once sync.Once
 }
 
 func (s *session) listen(id uint32, m wire.ConnectMsg) {
-	ln := &listener{s: s, id: id, window: m.Window}
+	ln := &listener{s: s, id: id, window: m.Window, loopOnly: bindsLoopback(m.Local)}
 	port, shown, r := bind(s, m, s.learner.tcp, true, func(port int) (*listener, error) {
-		real, err := listenReal(port)
+		real, err := listenHost(s.relay.limits().HostPorts, func(port int) (*net.TCPListener, error) {
+			return net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		})
 		ln.ln = real
 		return ln, err
 	})
@@ -58,17 +63,21 @@ func (s *session) announce(id uint32, msg wire.ConnectedMsg, serve, close func()
 	}()
 }
 
-// listenReal opens the host listener for a lab port: the same port number when it is free,
-// so a teacher can type the port the learner chose, else any free port.
-func listenReal(port int) (*net.TCPListener, error) {
-	if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
-		return ln.(*net.TCPListener), nil
+// listenHost opens a learner's socket on a free host port of the range, starting from a
+// random one. It never takes a port outside the range, so a learner's port 8080 or 5432 is
+// not the host's, whatever runs there later.
+func listenHost[T any](r PortRange, open func(port int) (T, error)) (T, error) {
+	n := r.Last - r.First + 1
+	start := rand.IntN(n)
+	var zero T
+	var err error
+	for i := range min(n, 512) {
+		var t T
+		if t, err = open(r.First + (start+i)%n); err == nil {
+			return t, nil
+		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	return ln.(*net.TCPListener), nil
+	return zero, fmt.Errorf("no free host port in %d-%d (--host-ports): %w", r.First, r.Last, err)
 }
 
 func splitPort(hostport string) (string, int, error) {
@@ -101,19 +110,39 @@ func (ln *listener) acceptLoop() {
 			}
 			return
 		}
-		if err := s.learner.takeSocket(s.relay.limits(), false); err != nil {
+		// A connection from a program in the lab is charged to that program's owner (a
+		// classmate's connections cost the classmate, not the listener); one from the host
+		// (nc, curl) to the listener's.
+		o, fromLab := s.relay.ownerOf(c.RemoteAddr().String())
+		if !fromLab {
+			o = s.owner()
+		}
+		if ln.loopOnly && fromLab && o.l != s.learner {
+			c.SetLinger(0)
+			c.Close() // bound to loopback: not reachable from other machines in the lab
+			continue
+		}
+		if err := s.relay.take(o, false); err != nil {
 			c.SetLinger(0)
 			c.Close() // over the limit: the client sees a reset, as with a full backlog
 			continue
 		}
 		id := wire.GatewayStream | s.relay.nextID.Add(1)&^wire.GatewayStream
 		st := newStream(s, id, ln.window)
-		st.counted = true
+		st.owner = o
 		st.attachLocked(c) // no one else has the stream yet
 		s.mu.Lock()
 		s.streams[id] = st
 		s.mu.Unlock()
-		msg := wire.AcceptMsg{Stream: id, Window: st.window, Local: ln.local, Remote: c.RemoteAddr().String()}
+		remote := c.RemoteAddr().String()
+		if fromLab { // a program in the lab is seen by its lab address; the learner's own on loopback
+			host := o.l.addr.String()
+			if o.l == s.learner {
+				host = "127.0.0.1"
+			}
+			remote = net.JoinHostPort(host, strconv.Itoa(c.RemoteAddr().(*net.TCPAddr).Port))
+		}
+		msg := wire.AcceptMsg{Stream: id, Window: st.window, Local: ln.local, Remote: remote}
 		if err := s.send(wire.Accept, ln.id, msg.Append(nil)); err != nil {
 			st.abort()
 			return
@@ -130,7 +159,7 @@ func (ln *listener) acceptLoop() {
 func (ln *listener) close() {
 	ln.once.Do(func() {
 		ln.ln.Close()
-		ln.s.learner.releaseSocket(true)
+		ln.s.relay.release(ln.s.owner(), true)
 		l := ln.s.learner
 		l.mu.Lock()
 		if l.tcp[ln.port] == ln {
@@ -154,6 +183,26 @@ func (l *learner) lookupPort(proto string, port int) (string, bool) {
 		return "", false
 	}
 	if ln := l.tcp[port]; ln != nil {
+		return ln.ln.Addr().String(), true
+	}
+	return "", false
+}
+
+// mateView is a classmate's sockets as another learner sees them: the ones bound to
+// loopback are not there.
+type mateView struct{ l *learner }
+
+func (m mateView) lookupPort(proto string, port int) (string, bool) {
+	l := m.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if proto == "udp" {
+		if u := l.udp[port]; u != nil && !u.loopOnly {
+			return u.pc.LocalAddr().String(), true
+		}
+		return "", false
+	}
+	if ln := l.tcp[port]; ln != nil && !ln.loopOnly {
 		return ln.ln.Addr().String(), true
 	}
 	return "", false

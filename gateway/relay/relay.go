@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -53,8 +52,12 @@ type Relay struct {
 	limOnce  sync.Once
 	lim      Limits
 	clientMu sync.Mutex
-	clients  map[string]int // sessions per client address
-	active   int            // sessions in all
+	clients  map[string]*client // by clientKey
+	active   int                // sessions in all
+	sockets  int                // sockets in all
+
+	logMu  sync.Mutex
+	logged map[string]time.Time // when a client's hitting a limit was last logged
 
 	baseOnce sync.Once
 	base     context.Context
@@ -63,6 +66,7 @@ type Relay struct {
 	learners  learners
 	nextID    atomic.Uint32 // ids of streams the gateway opens
 	udpByReal sync.Map      // real address → *udpSock, to name senders
+	byReal    sync.Map      // real local address of a program's connection → its owner
 	sessions  sync.WaitGroup
 }
 
@@ -77,32 +81,6 @@ func (r *Relay) peers() *lab.Peers {
 func (r *Relay) limits() Limits {
 	r.limOnce.Do(func() { r.lim = r.Limits.withDefaults() })
 	return r.lim
-}
-
-// admit counts a session for a client address, or says which limit it would break.
-func (r *Relay) admit(client string) (release func(), reason string) {
-	lim := r.limits()
-	r.clientMu.Lock()
-	defer r.clientMu.Unlock()
-	if r.clients == nil {
-		r.clients = map[string]int{}
-	}
-	switch {
-	case lim.Sessions > 0 && r.active >= lim.Sessions:
-		return nil, fmt.Sprintf("the lab is full: %d programs are connected, its limit (--max-sessions); try again in a moment", r.active)
-	case lim.SessionsPerClient > 0 && r.clients[client] >= lim.SessionsPerClient:
-		return nil, fmt.Sprintf("your address has %d programs connected, the lab's limit (--max-sessions-per-client): stop some and try again", r.clients[client])
-	}
-	r.active++
-	r.clients[client]++
-	return func() {
-		r.clientMu.Lock()
-		r.active--
-		if r.clients[client]--; r.clients[client] <= 0 {
-			delete(r.clients, client)
-		}
-		r.clientMu.Unlock()
-	}, ""
 }
 
 func (r *Relay) window() uint32 {
@@ -158,7 +136,7 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // serveSession runs one program's session on an upgraded connection.
 func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 	defer ws.conn.Close()
-	release, reason := r.admit(client)
+	c, release, reason := r.admit(client)
 	if release == nil {
 		msg := wire.Append(make([]byte, wsMaxHeader, 256), wire.Close, 0, wire.CloseMsg{Code: wire.CodeLimit, Reason: reason}.Append(nil))
 		ws.writeBinary(msg, len(msg)-wsMaxHeader)
@@ -178,6 +156,7 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 		listeners: map[uint32]*listener{},
 		sockets:   map[uint32]*udpSock{},
 		learner:   l,
+		client:    c,
 	}
 	s.ctx, s.cancel = context.WithCancel(r.context())
 	// When the gateway shuts down, the reader stops waiting for the program.

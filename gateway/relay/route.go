@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
@@ -53,9 +54,11 @@ type portTable interface {
 	lookupPort(proto string, port int) (real string, ok bool)
 }
 
-// classTable finds a classmate by lab address (*learners, in classroom mode).
+// classTable finds a classmate by lab address, and a classmate's lab address by name ("bob"
+// for bob.lab) (classroom, in classroom mode).
 type classTable interface {
 	mate(addr netip.Addr) (portTable, bool)
+	named(name string) (netip.Addr, bool)
 }
 
 // nameTable says which outside name a program looked up to get an address (*session).
@@ -89,6 +92,14 @@ func route(ctx context.Context, f *routeFacts, proto, hostport string) decision 
 			}
 			return refuse(wire.CodeRefused, f.lab.RefusedReason(proto, host, port))
 		}
+	}
+	if name := strings.ToLower(strings.TrimSuffix(host, ".")); f.class != nil && strings.HasSuffix(name, ".lab") {
+		// A classmate by name: decided as their address is.
+		a, ok := f.class.named(strings.TrimSuffix(name, ".lab"))
+		if !ok {
+			return refuse(wire.CodeNoHost, fmt.Sprintf("no lab host and no one in the class is called %s", host))
+		}
+		host = a.String()
 	}
 	ip, err := netip.ParseAddr(host)
 	ip = ip.Unmap()
@@ -185,7 +196,7 @@ func (s *session) route(ctx context.Context, proto, hostport string) decision {
 	r := s.relay
 	f := routeFacts{lab: r.Lab, policy: r.Policy, self: s.learner.addr, own: s.learner, names: s}
 	if r.Class != nil {
-		f.class = &r.learners
+		f.class = classroom{r.Class, &r.learners}
 	}
 	return route(ctx, &f, proto, hostport)
 }
@@ -202,10 +213,18 @@ func (s *session) lookedUp(addr string) (string, bool) {
 	return name, ok
 }
 
+// classroom is the class as route sees it.
+type classroom struct {
+	c  *Class
+	ls *learners
+}
+
 // mate finds the classmate with a lab address, if any of their programs is connected.
-func (ls *learners) mate(a netip.Addr) (portTable, bool) {
-	if l := ls.byAddr(a); l != nil {
-		return l, true
+func (c classroom) mate(a netip.Addr) (portTable, bool) {
+	if l := c.ls.byAddr(a); l != nil {
+		return mateView{l}, true
 	}
 	return nil, false
 }
+
+func (c classroom) named(name string) (netip.Addr, bool) { return c.c.classmate(name) }

@@ -28,6 +28,17 @@ func (m mates) mate(a netip.Addr) (portTable, bool) {
 	return p, ok
 }
 
+// class is a class for route: mates, and their addresses by name.
+type class struct {
+	mates
+	byName map[string]netip.Addr
+}
+
+func (c class) named(name string) (netip.Addr, bool) {
+	a, ok := c.byName[name]
+	return a, ok
+}
+
 // names is what a program looked up for route: an address → the name.
 type names map[string]string
 
@@ -63,7 +74,7 @@ func TestRouteDecides(t *testing.T) {
 		names:  names{"93.184.216.34": "example.test"},
 	}
 	inClass := base
-	inClass.class = mates{bob: {"tcp/8000": "127.0.0.1:42000"}}
+	inClass.class = class{mates{bob: {"tcp/8000": "127.0.0.1:42000"}}, map[string]netip.Addr{"bob": bob}}
 	noLab := base
 	noLab.lab, noLab.policy = nil, nil
 
@@ -87,6 +98,11 @@ func TestRouteDecides(t *testing.T) {
 		{&base, "tcp", "10.10.8.8:8000", nowhere, nil, wire.CodeRefused},
 		{&inClass, "tcp", "10.10.8.8:8000", classmate, []string{"127.0.0.1:42000"}, 0},
 		{&inClass, "tcp", "10.10.8.8:8001", nowhere, nil, wire.CodeRefused},
+		{&inClass, "tcp", "bob.lab:8000", classmate, []string{"127.0.0.1:42000"}, 0},
+		{&inClass, "tcp", "Bob.lab.:8000", classmate, []string{"127.0.0.1:42000"}, 0},
+		{&inClass, "tcp", "bob.lab:8001", nowhere, nil, wire.CodeRefused},
+		{&inClass, "tcp", "carol.lab:8000", nowhere, nil, wire.CodeNoHost},
+		{&inClass, "tcp", "echo.lab:7", labServer, []string{echo}, 0},
 		{&inClass, "tcp", "10.10.9.9:8000", nowhere, nil, wire.CodeRefused},
 		{&base, "tcp", "93.184.216.34:80", outside, []string{"93.184.216.34:80"}, 0},
 		{&base, "tcp", "93.184.216.34:81", nowhere, nil, wire.CodePolicy},

@@ -21,6 +21,7 @@ type session struct {
 	ws      *wsConn
 	rd      *msgReader
 	learner *learner
+	client  *client // the address the program came from
 	ctx     context.Context
 	cancel  context.CancelFunc
 
@@ -192,12 +193,12 @@ func (s *session) open(id uint32, m wire.ConnectMsg) error {
 	}
 	switch m.Kind {
 	case wire.KindDial:
-		if err := s.learner.takeSocket(s.relay.limits(), false); err != nil {
+		if err := s.relay.take(s.owner(), false); err != nil {
 			s.sendClose(id, wire.CodeLimit, err.Error())
 			return nil
 		}
 		st := newStream(s, id, m.Window)
-		st.counted = true
+		st.owner = s.owner()
 		s.mu.Lock()
 		s.streams[id] = st
 		s.mu.Unlock()

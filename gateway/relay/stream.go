@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"socketlab/wire"
 )
 
@@ -39,7 +41,7 @@ type stream struct {
 	sawEOF  bool   // the peer finished sending (FIN passed to the program)
 	wrote   bool   // CloseWrite done on the socket
 	done    bool
-	counted bool   // counts against the learner's socket limit until done
+	owner   owner  // who the socket is charged to until done (none: not counted)
 	real    string // the real local address of a dialed connection, while it is open
 
 	lastActive atomic.Int64 // unix nanoseconds of the last byte either way
@@ -422,7 +424,10 @@ func (s *session) charge(n int) (over string, err error) {
 	if lim.BytesPerSession > 0 && s.bytes.Add(int64(n)) > lim.BytesPerSession {
 		return fmt.Sprintf("this program has moved more than %s, the lab's limit per run (--max-bytes)", formatBytes(lim.BytesPerSession)), nil
 	}
-	return "", waitN(s.ctx, s.learner.rate, n)
+	if err := waitN(s.ctx, s.learner.rate, n); err != nil {
+		return "", err
+	}
+	return "", waitN(s.ctx, s.client.rate, n)
 }
 
 // chargeNow charges n bytes if that needs no waiting and stays within the session's total; if
@@ -432,7 +437,14 @@ func (s *session) chargeNow(n int) bool {
 	if lim.BytesPerSession > 0 && s.bytes.Load()+int64(n) > lim.BytesPerSession {
 		return false
 	}
-	if !s.learner.rate.AllowN(time.Now(), n) {
+	// The address's limiter is asked first without taking, since the learner's tokens
+	// cannot be given back; a rare race with another session of the same address only
+	// makes this charge wait in charge instead.
+	now := time.Now()
+	if c := s.client.rate; c.Limit() != rate.Inf && c.TokensAt(now) < float64(n) {
+		return false
+	}
+	if !s.learner.rate.AllowN(now, n) || !s.client.rate.AllowN(now, n) {
 		return false
 	}
 	s.bytes.Add(int64(n))
@@ -511,11 +523,11 @@ func (st *stream) closeLocked(reset bool) {
 		return
 	}
 	st.done = true
-	if st.counted {
-		st.s.learner.releaseSocket(false)
+	if st.owner.l != nil {
+		st.s.relay.release(st.owner, false)
 	}
 	if st.real != "" {
-		st.s.relay.peers().Unregister(st.real)
+		st.s.relay.unregister(st.real)
 	}
 	if st.conn != nil {
 		if reset {

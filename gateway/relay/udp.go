@@ -24,10 +24,12 @@ type udpSock struct {
 	target *net.UDPAddr // where datagrams to remote really go
 	pc     *net.UDPConn
 	once   sync.Once
+
+	loopOnly bool // bound to loopback: for the learner's own programs
 }
 
 func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
-	u := &udpSock{s: s, id: id}
+	u := &udpSock{s: s, id: id, loopOnly: bindsLoopback(m.Local)}
 	if m.Remote != "" {
 		// Connecting a UDP socket sends nothing, so a port where nobody listens is no error
 		// yet: the first datagram finds out.
@@ -42,7 +44,9 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 		}
 	}
 	port, shown, r := bind(s, m, s.learner.udp, false, func(port int) (*udpSock, error) {
-		pc, err := listenUDPReal(port)
+		pc, err := listenHost(s.relay.limits().HostPorts, func(port int) (*net.UDPConn, error) {
+			return net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+		})
 		u.pc = pc
 		return u, err
 	})
@@ -58,13 +62,6 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	s.sockets[id] = u
 	s.mu.Unlock()
 	s.announce(id, wire.ConnectedMsg{Local: u.local, Remote: u.remote, Host: pc.LocalAddr().String()}, u.readLoop, u.close)
-}
-
-func listenUDPReal(port int) (*net.UDPConn, error) {
-	if pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}); err == nil {
-		return pc, nil
-	}
-	return net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 }
 
 // fromProgram handles DATAGRAM and CLOSE from the program.
@@ -169,7 +166,7 @@ func (s *session) labAddr(from *net.UDPAddr) string {
 
 func (u *udpSock) close() {
 	u.once.Do(func() {
-		u.s.learner.releaseSocket(false)
+		u.s.relay.release(u.s.owner(), false)
 		u.s.relay.udpByReal.Delete(u.pc.LocalAddr().String())
 		u.pc.Close()
 		l := u.s.learner

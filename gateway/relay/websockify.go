@@ -35,8 +35,19 @@ import (
 
 // ServeWebsockify serves GET /websockify?target=HOST:PORT: a websockify-compatible bridge from
 // one WebSocket to one TCP connection. The query parameter "learner" names the learner, as on
-// /ws, so their own listeners are reachable at localhost:PORT.
+// /ws, so their own listeners are reachable at localhost:PORT; in a class the learner is the
+// one who joined, and the parameter is ignored.
 func (r *Relay) ServeWebsockify(w http.ResponseWriter, req *http.Request) {
+	learnerID := req.URL.Query().Get("learner")
+	if r.Class != nil {
+		// In a class the bridge acts as the learner who joined, whatever learner= says.
+		name, ok := r.Class.Identify(req)
+		if !ok {
+			jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: join the class on the lab's page first")
+			return
+		}
+		learnerID = classLearnerID(name)
+	}
 	ws, client, ok := upgrade(w, req, r.Origins, "this is a WebSocket endpoint: connect a websockify client (noVNC, websockify-js) to /websockify?target=HOST:PORT")
 	if !ok {
 		return
@@ -47,14 +58,14 @@ func (r *Relay) ServeWebsockify(w http.ResponseWriter, req *http.Request) {
 	r.sessions.Add(1)
 	go func() {
 		defer r.sessions.Done()
-		r.websockify(ws, client, q.Get("target"), q.Get("learner"))
+		r.websockify(ws, client, q.Get("target"), learnerID)
 	}()
 }
 
 // websockify runs one bridge on an upgraded connection.
 func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	defer ws.conn.Close()
-	release, reason := r.admit(client)
+	c, release, reason := r.admit(client)
 	if release == nil {
 		ws.closeWith(4000+int(wire.CodeLimit), reason)
 		return
@@ -62,7 +73,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	defer release()
 	l := r.learners.join(learnerID, r.limits())
 	defer r.learners.leave(l)
-	s := &session{relay: r, learner: l}
+	s := &session{relay: r, learner: l, client: c}
 	s.ctx, s.cancel = context.WithCancel(r.context())
 	defer s.cancel()
 
@@ -70,11 +81,11 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 		ws.closeWith(4000+int(wire.CodeInvalid), "say where to connect: /websockify?target=HOST:PORT (for example echo.lab:7)")
 		return
 	}
-	if err := l.takeSocket(r.limits(), false); err != nil {
+	if err := r.take(s.owner(), false); err != nil {
 		ws.closeWith(4000+int(wire.CodeLimit), err.Error())
 		return
 	}
-	defer l.releaseSocket(false)
+	defer r.release(s.owner(), false)
 	dctx, cancel := context.WithTimeout(s.ctx, r.dialTimeout())
 	tc, code, reason := s.dialRoute(dctx, target)
 	cancel()
@@ -83,7 +94,7 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 		return
 	}
 	defer tc.Close()
-	defer r.peers().Unregister(tc.LocalAddr().String())
+	defer r.unregister(tc.LocalAddr().String())
 
 	b := &bridge{s: s, ws: ws, tc: tc, idle: r.limits().IdleTimeout}
 	b.touch()
@@ -138,7 +149,7 @@ func (b *bridge) account(n int) bool {
 		b.end(4000+int(wire.CodeLimit), fmt.Sprintf("this connection has moved more than %s, the lab's limit (--max-bytes)", formatBytes(lim.BytesPerSession)))
 		return false
 	}
-	if waitN(s.ctx, s.learner.rate, n) != nil {
+	if waitN(s.ctx, s.learner.rate, n) != nil || waitN(s.ctx, s.client.rate, n) != nil {
 		return false
 	}
 	return true
