@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -212,9 +213,11 @@ func TestNoBlockedDestinationIsDialed(t *testing.T) {
 	if f := rc.dial(id+2, 1<<16, "10.10.0.37:37"); f.Type != wire.Connected {
 		t.Errorf("time.lab: %v", f.Type)
 	}
+	// A dial may try a second local port for the same destination (the portable build picks
+	// its own, and one can be taken): what counts is which destinations were reached.
 	mu.Lock()
 	defer mu.Unlock()
-	if len(touched) != 1 {
+	if slices.Sort(touched); len(slices.Compact(touched)) != 1 {
 		t.Errorf("the gateway reached %v; want only time.lab's server", touched)
 	}
 }
