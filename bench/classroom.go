@@ -32,7 +32,8 @@ import (
 	"syscall"
 	"time"
 
-	"socketlab/gateway"
+	"socketlab/internal/cli"
+	"socketlab/internal/runner"
 	"socketlab/lessons"
 )
 
@@ -311,7 +312,7 @@ func classUnits() ([]*classUnit, error) {
 // compileUnits builds every program natively (the source in path becomes the program's
 // path), once, in the build cache `socketlab run` uses.
 func compileUnits(units []*classUnit) error {
-	bs, err := gateway.NativeBuilder("")
+	b, err := runner.NativeBuilder("")
 	if err != nil {
 		return err
 	}
@@ -321,16 +322,12 @@ func compileUnits(units []*classUnit) error {
 			r.path = p
 			return nil
 		}
-		res, err := bs.Build(context.Background(), []byte(r.path))
+		p, res, err := b.Build(context.Background(), []byte(r.path))
 		if err != nil {
 			return fmt.Errorf("%s: building: %w", r.where, err)
 		}
-		if !res.OK {
+		if p == "" {
 			return fmt.Errorf("%s does not compile: %s", r.where, res.Output)
-		}
-		p, ok := bs.ProgramPath(res.Hash)
-		if !ok {
-			return fmt.Errorf("%s: the build left no program", r.where)
 		}
 		built[r.path] = p
 		r.path = p
@@ -720,7 +717,7 @@ func (g *gatewayLog) counting(on bool) int {
 	return g.n
 }
 
-// startLabGateway starts the gateway `make run` starts (gateway.Main) in a child process on
+// startLabGateway starts the gateway `make run` starts (cli.Main) in a child process on
 // a free loopback port, and returns once its lesson cells are compiled.
 func startLabGateway(cpuprofile string) (*relayProc, *gatewayLog, error) {
 	self, err := os.Executable()
@@ -820,7 +817,7 @@ func serveClassLab(cpuprofile string) error {
 		io.Copy(io.Discard, os.Stdin)
 		syscall.Kill(os.Getpid(), syscall.SIGTERM) // the gateway shuts down on SIGTERM
 	}()
-	if code := gateway.Main([]string{"--addr", "127.0.0.1:0"}, func(string) string { return "" }, out, os.Stderr); code != 0 {
+	if code := cli.Main([]string{"--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), out, os.Stderr); code != 0 {
 		return fmt.Errorf("the gateway exited with status %d", code)
 	}
 	return nil

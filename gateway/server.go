@@ -14,7 +14,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -84,7 +83,7 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading lessons: %w", err)
 	}
-	goroot, err := goEnv("GOROOT")
+	goroot, err := build.GOROOT()
 	if err != nil {
 		return nil, fmt.Errorf("finding the Go toolchain (the build service needs it to compile learner programs): %w", err)
 	}
@@ -98,7 +97,7 @@ func New(opts *Options) (*Server, error) {
 		Require:     socketlab.ThirdParty,
 		GoSum:       socketlab.ThirdPartySum(),
 		Overlay:     files,
-		Prelude:     []byte(labnetPrelude),
+		Prelude:     []byte(socketlab.Prelude),
 		Timeout:     opts.Compile.Timeout,
 		MaxSource:   opts.Compile.MaxSource,
 		Concurrency: opts.Compile.Jobs,
@@ -146,23 +145,6 @@ func New(opts *Options) (*Server, error) {
 	s.handler = s.routes()
 	return s, nil
 }
-
-// goEnv asks the go command for a setting, once per process: a gateway (and every
-// socketlab run) needs GOROOT, and the toolchain does not move while we run.
-func goEnv(key string) (string, error) {
-	if v, ok := goEnvCache.Load(key); ok {
-		return v.(string), nil
-	}
-	out, err := exec.Command("go", "env", key).Output()
-	if err != nil {
-		return "", err
-	}
-	v := strings.TrimSpace(string(out))
-	goEnvCache.Store(key, v)
-	return v, nil
-}
-
-var goEnvCache sync.Map
 
 func (s *Server) loadAssets(wasmExec []byte) error {
 	add := func(name string, body []byte) {

@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"socketlab/gateway"
-	"socketlab/gateway/build"
+	"socketlab/internal/runner"
 	"socketlab/lessons"
 	"socketlab/lessons/grade"
 )
@@ -36,7 +36,7 @@ const (
 // labEnv is a gateway on loopback and a native build service for learner programs.
 type labEnv struct {
 	ws  string // the relay's ws:// URL, without the learner
-	bs  *build.Service
+	b   *runner.Builder
 	dir string // where programs run (a program may write files)
 }
 
@@ -83,14 +83,14 @@ func startLab(t *testing.T) *labEnv {
 			return
 		}
 		ts := httptest.NewServer(gw)
-		bs, err := gateway.NativeBuilder(cache)
+		b, err := runner.NativeBuilder(cache)
 		if err != nil {
 			envErr = err
 			return
 		}
 		work := filepath.Join(tmp, "work")
 		os.MkdirAll(work, 0o755)
-		env = &labEnv{ws: "ws://" + strings.TrimPrefix(ts.URL, "http://") + "/ws", bs: bs, dir: work}
+		env = &labEnv{ws: "ws://" + strings.TrimPrefix(ts.URL, "http://") + "/ws", b: b, dir: work}
 		envStop = func() {
 			ts.Close()
 			gw.Close()
@@ -113,11 +113,11 @@ type program struct {
 
 // build compiles p, naming the lesson line of each compile error.
 func (e *labEnv) build(p program) (string, error) {
-	res, err := e.bs.Build(context.Background(), []byte(p.source))
+	path, res, err := e.b.Build(context.Background(), []byte(p.source))
 	if err != nil {
 		return "", fmt.Errorf("%s: building: %v", p.where, err)
 	}
-	if !res.OK {
+	if path == "" {
 		var msgs []string
 		for _, d := range res.Diagnostics {
 			if p.line > 0 && d.Line > 0 {
@@ -130,10 +130,6 @@ func (e *labEnv) build(p program) (string, error) {
 			msgs = append(msgs, res.Output)
 		}
 		return "", fmt.Errorf("%s does not compile:\n\t%s", p.where, strings.Join(msgs, "\n\t"))
-	}
-	path, ok := e.bs.ProgramPath(res.Hash)
-	if !ok {
-		return "", fmt.Errorf("%s: the build left no program", p.where)
 	}
 	return path, nil
 }
