@@ -1,7 +1,7 @@
 // Package gateway is the socketlab server: lesson pages and assets, the build service, the
 // lab network (gateway/lab) and the WebSocket relay that carries learner programs' sockets
-// (gateway/relay), put together behind one set of HTTP routes. Main is the
-// command's entry point; New assembles a Server for tests and embedding.
+// (gateway/relay), put together behind one set of HTTP routes. New assembles a Server; the
+// command (internal/cli) serves one, and so do tests and embedders.
 package gateway
 
 import (
