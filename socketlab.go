@@ -25,6 +25,10 @@ var ThirdParty = map[string]string{
 	"github.com/hashicorp/errwrap":       "v1.0.0",
 }
 
+// Prelude is the file the build service adds to every learner program, in the browser and
+// natively: it links the runtime in.
+const Prelude = "package main\n\nimport _ \"socketlab/labnet\"\n"
+
 //go:embed go.sum
 var goSum []byte
 

@@ -9,9 +9,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +31,8 @@ import (
 	"time"
 
 	"socketlab/event"
-	"socketlab/gateway"
+	"socketlab/internal/cli"
+	"socketlab/internal/runner"
 	"socketlab/lessons"
 )
 
@@ -63,14 +62,6 @@ type classUnit struct {
 	name    string
 	server  *classRun
 	clients []classRun
-}
-
-// classEvent is the part of a socket event (event.Event) the latencies need.
-type classEvent struct {
-	T      float64    `json:"t"` // ms since the program's session started
-	Stream uint32     `json:"stream"`
-	Kind   event.Kind `json:"kind"`
-	Addr   string     `json:"addr"` // the peer as the program named it
 }
 
 // classStats gathers what the learners saw.
@@ -126,7 +117,7 @@ func runClassroom(learners int, d time.Duration, cpuprofile string) (*classResul
 		return nil, err
 	}
 	logf("compiling the lesson cells for this machine (the first time takes a few minutes)...")
-	if err := compileUnits(units); err != nil {
+	if err := compileUnits(units, ""); err != nil {
 		return nil, err
 	}
 
@@ -310,9 +301,9 @@ func classUnits() ([]*classUnit, error) {
 }
 
 // compileUnits builds every program natively (the source in path becomes the program's
-// path), once, in the build cache `socketlab run` uses.
-func compileUnits(units []*classUnit) error {
-	bs, err := gateway.NativeBuilder("")
+// path), once, in cacheDir ("": the build cache `socketlab run` uses).
+func compileUnits(units []*classUnit, cacheDir string) error {
+	b, err := runner.NativeBuilder(cacheDir)
 	if err != nil {
 		return err
 	}
@@ -322,16 +313,12 @@ func compileUnits(units []*classUnit) error {
 			r.path = p
 			return nil
 		}
-		res, err := bs.Build(context.Background(), []byte(r.path))
+		p, res, err := b.Build(context.Background(), []byte(r.path))
 		if err != nil {
 			return fmt.Errorf("%s: building: %w", r.where, err)
 		}
-		if !res.OK {
+		if p == "" {
 			return fmt.Errorf("%s does not compile: %s", r.where, res.Output)
-		}
-		p, ok := bs.ProgramPath(res.Hash)
-		if !ok {
-			return fmt.Errorf("%s: the build left no program", r.where)
 		}
 		built[r.path] = p
 		r.path = p
@@ -378,7 +365,7 @@ func runUnit(u *classUnit, wsURL, id, dir string, stats *classStats) {
 		stats.units++
 		stats.mu.Unlock()
 	}()
-	var srv *classProc
+	var srv *runner.Proc
 	if u.server != nil {
 		var err error
 		srv, err = startClassProc(u.server, gw, dir, stats)
@@ -386,11 +373,8 @@ func runUnit(u *classUnit, wsURL, id, dir string, stats *classStats) {
 			stats.fail(id, err.Error())
 			return
 		}
-		if !srv.waitFor(classReadyTimeout, func(p *classProc) bool {
-			return slices.ContainsFunc(p.events, func(e classEvent) bool { return e.Kind == event.Listen || e.Kind == event.Bind })
-		}) {
-			o := srv.stop()
-			stats.fail(id, fmt.Sprintf("%s never started listening (exit %s). Output:\n%s", u.server.where, o.exitText(), indentText(o.output)))
+		if err := srv.Ready(classReadyTimeout); err != nil {
+			stats.fail(id, u.server.where+" "+err.Error())
 			return
 		}
 	}
@@ -400,56 +384,46 @@ func runUnit(u *classUnit, wsURL, id, dir string, stats *classStats) {
 			stats.fail(id, err.Error())
 			continue
 		}
-		o := p.finish()
-		record(u, &c, o, false, id, stats)
+		o, err := p.Finish(classRunTimeout)
+		record(u, &c, o, err, false, id, stats)
 	}
 	if srv != nil {
 		// Wait until the server has finished with every connection and shows what the lesson
 		// shows, then stop it, as a learner presses Stop.
-		srv.waitFor(classSettle, func(p *classProc) bool {
-			open := map[uint32]bool{}
-			for _, e := range p.events {
-				switch e.Kind {
-				case event.Accept:
-					open[e.Stream] = true
-				case event.Close, event.Reset, event.ResetSent:
-					delete(open, e.Stream)
-				}
-			}
-			ok, _ := u.server.run.Matches(p.output.String())
-			return len(open) == 0 && ok
+		o := srv.Settle(classSettle, func(output string) bool {
+			ok, _ := u.server.run.Matches(output)
+			return ok
 		})
-		o := srv.stop()
-		record(u, u.server, o, o.stopped, id, stats)
+		record(u, u.server, o, nil, o.Stopped, id, stats)
 	}
 }
 
 // record checks one run against its lesson and keeps its latencies.
-func record(u *classUnit, r *classRun, o classOutcome, stopped bool, id string, stats *classStats) {
-	ops := opLatencies(o.events)
+func record(u *classUnit, r *classRun, o runner.Outcome, err error, stopped bool, id string, stats *classStats) {
+	ops := opLatencies(o.Events)
 	stats.mu.Lock()
 	stats.runs++
-	if len(o.events) > 0 {
+	if len(o.Events) > 0 {
 		stats.sessions++
 	}
-	stats.wall = append(stats.wall, float64(o.wall.Microseconds())/1000)
+	stats.wall = append(stats.wall, float64(o.Wall.Microseconds())/1000)
 	for k, v := range ops {
 		stats.ops[k] = append(stats.ops[k], v...)
 		stats.slowest[u.name] = max(stats.slowest[u.name], slices.Max(v))
 	}
 	stats.mu.Unlock()
 	var why []string
-	if o.err != nil {
-		why = append(why, o.err.Error())
+	if err != nil {
+		why = append(why, err.Error())
 	}
-	if !stopped && (o.exit == nil || *o.exit != r.run.Exit) {
-		why = append(why, fmt.Sprintf("exit status %s, want %d", o.exitText(), r.run.Exit))
+	if !stopped && (o.Exit == nil || *o.Exit != r.run.Exit) {
+		why = append(why, fmt.Sprintf("exit status %s, want %d", o.ExitText(), r.run.Exit))
 	}
-	if ok, msg := r.run.Matches(o.output); !ok {
+	if ok, msg := r.run.Matches(o.Output); !ok {
 		why = append(why, "the output is not what the lesson shows: "+msg)
 	}
 	if len(why) > 0 {
-		stats.fail(id, fmt.Sprintf("%s: %s. Output:\n%s", r.where, strings.Join(why, "; "), indentText(o.output)))
+		stats.fail(id, fmt.Sprintf("%s: %s. Output:\n%s", r.where, strings.Join(why, "; "), runner.Indent(o.Output)))
 	}
 }
 
@@ -459,7 +433,7 @@ func record(u *classUnit, r *classRun, o classOutcome, stopped bool, id string, 
 // first) and UDP round trip (sendto to the next datagram back). Replies from the learner's
 // own servers (localhost) and on streams a server accepted are left out: they wait for
 // another program, which may take its time on purpose (a lesson's slow server).
-func opLatencies(evs []classEvent) map[string][]float64 {
+func opLatencies(evs []event.Event) map[string][]float64 {
 	out := map[string][]float64{}
 	dial := map[uint32]float64{}
 	look := map[uint32]float64{}
@@ -527,183 +501,24 @@ func ownHost(addr string) bool {
 	return err == nil && (ip.IsLoopback() || ip.IsUnspecified())
 }
 
-// classProc is a running learner program.
-type classProc struct {
-	cmd   *exec.Cmd
-	start time.Time
-	done  chan struct{}
-
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every output, event or end
-	output  bytes.Buffer
-	events  []classEvent
-	exit    *int
-	wall    time.Duration
-	stopped bool
-}
-
-type classOutcome struct {
-	output  string
-	exit    *int
-	events  []classEvent
-	wall    time.Duration
-	stopped bool
-	err     error
-}
-
-func (o classOutcome) exitText() string {
-	if o.exit == nil {
-		return "none: stopped"
-	}
-	return strconv.Itoa(*o.exit)
-}
-
-func (p *classProc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	p.output.Write(b)
-	close(p.changed)
-	p.changed = make(chan struct{})
-	p.mu.Unlock()
-	return len(b), nil
-}
-
-// startClassProc starts r's program as a learner's, its sockets going to gw.
-func startClassProc(r *classRun, gw, dir string, stats *classStats) (*classProc, error) {
-	er, ew, err := os.Pipe()
+// startClassProc starts r's program as a learner's, its sockets going to gw, and counts it
+// among the programs running until it ends.
+func startClassProc(r *classRun, gw, dir string, stats *classStats) (*runner.Proc, error) {
+	p, err := runner.Start(r.path, &runner.Options{Gateway: gw, Args: r.run.Args, Stdin: r.run.Stdin, Dir: dir})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %v", r.where, err)
 	}
-	p := &classProc{changed: make(chan struct{}), done: make(chan struct{})}
-	cmd := exec.Command(r.path, r.run.Args...)
-	cmd.Args[0] = "main" // as in the browser
-	cmd.Dir = dir
-	// One thread, as a program has in the browser (and as the lesson tests run them).
-	cmd.Env = append(os.Environ(), "SOCKETLAB_GATEWAY="+gw, "SOCKETLAB_EVENTS=fd:3", "GOMAXPROCS=1")
-	cmd.Stdin = strings.NewReader(r.run.Stdin)
-	cmd.Stdout, cmd.Stderr = p, p
-	cmd.ExtraFiles = []*os.File{ew}
-	cmd.WaitDelay = 5 * time.Second
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p.start = time.Now()
-	if err := cmd.Start(); err != nil {
-		er.Close()
-		ew.Close()
-		return nil, fmt.Errorf("%s: starting: %v", r.where, err)
-	}
-	ew.Close()
-	p.cmd = cmd
 	stats.mu.Lock()
 	stats.running++
 	stats.peak = max(stats.peak, stats.running)
 	stats.mu.Unlock()
-	events := make(chan struct{})
 	go func() {
-		defer close(events)
-		sc := bufio.NewScanner(er)
-		sc.Buffer(make([]byte, 64<<10), 16<<20)
-		for sc.Scan() {
-			var e classEvent
-			if json.Unmarshal(sc.Bytes(), &e) != nil {
-				continue
-			}
-			p.mu.Lock()
-			p.events = append(p.events, e)
-			close(p.changed)
-			p.changed = make(chan struct{})
-			p.mu.Unlock()
-		}
-		er.Close()
-	}()
-	go func() {
-		err := cmd.Wait()
-		wall := time.Since(p.start)
+		<-p.Done()
 		stats.mu.Lock()
 		stats.running--
 		stats.mu.Unlock()
-		<-events
-		p.mu.Lock()
-		p.wall = wall
-		if !p.stopped {
-			code := cmd.ProcessState.ExitCode()
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-					code = 128 + int(ws.Signal())
-				}
-			}
-			p.exit = &code
-		}
-		close(p.changed)
-		p.changed = make(chan struct{})
-		p.mu.Unlock()
-		close(p.done)
 	}()
 	return p, nil
-}
-
-// waitFor waits until cond holds (checked on every change) or the program ends, up to d.
-func (p *classProc) waitFor(d time.Duration, cond func(*classProc) bool) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	for {
-		p.mu.Lock()
-		ok, ch := cond(p), p.changed
-		p.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-p.done:
-			p.mu.Lock()
-			ok := cond(p)
-			p.mu.Unlock()
-			return ok
-		case <-deadline.C:
-			return false
-		}
-	}
-}
-
-// stop kills the program if it still runs.
-func (p *classProc) stop() classOutcome {
-	p.mu.Lock()
-	running := p.exit == nil
-	p.stopped = running
-	p.mu.Unlock()
-	if running {
-		p.cmd.Process.Kill()
-	}
-	<-p.done
-	return p.outcome(nil)
-}
-
-// finish waits for the program to end by itself; after classRunTimeout it is stopped and
-// that is an error.
-func (p *classProc) finish() classOutcome {
-	t := time.NewTimer(classRunTimeout)
-	defer t.Stop()
-	select {
-	case <-p.done:
-		return p.outcome(nil)
-	case <-t.C:
-		o := p.stop()
-		o.err = fmt.Errorf("did not end within %v; it was stopped", classRunTimeout)
-		return o
-	}
-}
-
-func (p *classProc) outcome(err error) classOutcome {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return classOutcome{output: p.output.String(), exit: p.exit, events: slices.Clone(p.events), wall: p.wall, stopped: p.stopped, err: err}
-}
-
-func indentText(s string) string {
-	if s == "" {
-		return "\t(nothing)"
-	}
-	return "\t" + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n\t")
 }
 
 // gatewayLog follows the gateway's standard error: it waits for the lesson cells to be
@@ -721,7 +536,7 @@ func (g *gatewayLog) counting(on bool) int {
 	return g.n
 }
 
-// startLabGateway starts the gateway `make run` starts (gateway.Main) in a child process on
+// startLabGateway starts the gateway `make run` starts (cli.Main) in a child process on
 // a free loopback port, and returns once its lesson cells are compiled.
 func startLabGateway(cpuprofile string) (*relayProc, *gatewayLog, error) {
 	self, err := os.Executable()
@@ -821,7 +636,7 @@ func serveClassLab(cpuprofile string) error {
 		io.Copy(io.Discard, os.Stdin)
 		syscall.Kill(os.Getpid(), syscall.SIGTERM) // the gateway shuts down on SIGTERM
 	}()
-	if code := gateway.Main([]string{"--addr", "127.0.0.1:0"}, func(string) string { return "" }, out, os.Stderr); code != 0 {
+	if code := cli.Main([]string{"--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), out, os.Stderr); code != 0 {
 		return fmt.Errorf("the gateway exited with status %d", code)
 	}
 	return nil

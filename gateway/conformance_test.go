@@ -24,6 +24,7 @@ import (
 	"socketlab/gateway/lab"
 	"socketlab/gateway/relay"
 	"socketlab/internal/browser"
+	"socketlab/internal/cli"
 )
 
 // The conformance suite: ordinary Go programs (testdata/conformance) run three ways and must
@@ -292,8 +293,8 @@ func nativeRunner(dir, cache, wsURL string) runner {
 	return func(t *testing.T, prog string, args []string, stdin string, ready chan<- struct{}) result {
 		out := &lineWriter{ready: ready}
 		var errb bytes.Buffer
-		all := append([]string{"--gateway", wsURL, "--cache-dir", cache, filepath.Join(dir, prog)}, args...)
-		status := gateway.Run(all, strings.NewReader(stdin), out, &errb)
+		all := append([]string{"run", "--gateway", wsURL, "--cache-dir", cache, filepath.Join(dir, prog)}, args...)
+		status := cli.Main(all, os.Getenv, strings.NewReader(stdin), out, &errb)
 		if errb.Len() > 0 {
 			t.Logf("%s stderr: %s", prog, errb.String())
 		}

@@ -1,7 +1,7 @@
 // Package gateway is the socketlab server: lesson pages and assets, the build service, the
 // lab network (gateway/lab) and the WebSocket relay that carries learner programs' sockets
-// (gateway/relay), put together behind one set of HTTP routes. Main is the
-// command's entry point; New assembles a Server for tests and embedding.
+// (gateway/relay), put together behind one set of HTTP routes. New assembles a Server; the
+// command (internal/cli) serves one, and so do tests and embedders.
 package gateway
 
 import (
@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -82,7 +81,7 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading lessons: %w", err)
 	}
-	goroot, err := goEnv("GOROOT")
+	goroot, err := build.GOROOT()
 	if err != nil {
 		return nil, fmt.Errorf("finding the Go toolchain (the build service needs it to compile learner programs): %w", err)
 	}
@@ -96,7 +95,7 @@ func New(opts *Options) (*Server, error) {
 		Require:     socketlab.ThirdParty,
 		GoSum:       socketlab.ThirdPartySum(),
 		Overlay:     files,
-		Prelude:     []byte(labnetPrelude),
+		Prelude:     []byte(socketlab.Prelude),
 		Timeout:     opts.Compile.Timeout,
 		MaxSource:   opts.Compile.MaxSource,
 		Concurrency: opts.Compile.Jobs,
@@ -155,23 +154,6 @@ func New(opts *Options) (*Server, error) {
 func logfTo(l *slog.Logger) func(string, ...any) {
 	return func(format string, args ...any) { l.Info(fmt.Sprintf(format, args...)) }
 }
-
-// goEnv asks the go command for a setting, once per process: a gateway (and every
-// socketlab run) needs GOROOT, and the toolchain does not move while we run.
-func goEnv(key string) (string, error) {
-	if v, ok := goEnvCache.Load(key); ok {
-		return v.(string), nil
-	}
-	out, err := exec.Command("go", "env", key).Output()
-	if err != nil {
-		return "", err
-	}
-	v := strings.TrimSpace(string(out))
-	goEnvCache.Store(key, v)
-	return v, nil
-}
-
-var goEnvCache sync.Map
 
 func (s *Server) loadAssets(wasmExec []byte) error {
 	assets, err := static.Assets(map[string][]byte{"wasm_exec.js": wasmExec})

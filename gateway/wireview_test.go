@@ -1,4 +1,4 @@
-package gateway
+package gateway_test
 
 import (
 	"bytes"
@@ -14,13 +14,24 @@ import (
 	"time"
 
 	"socketlab/event"
+	"socketlab/gateway"
+	"socketlab/internal/cli"
 )
 
 // TestWireViewEndpoints runs a real program (an HTTP GET and an RFC 868 query) with its events
-// recorded, then posts the events as the page does: the annotations name the HTTP status line
-// and the decoded time, and the capture opens in tshark.
+// recorded (socketlab run --events, through the gateway under test), then posts the events
+// as the page does: the annotations name the HTTP status line and the decoded time, and the
+// capture opens in tshark.
 func TestWireViewEndpoints(t *testing.T) {
 	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	s, err := gateway.New(&gateway.Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv := httptest.NewServer(s)
+	defer srv.Close()
 	prog := filepath.Join(dir, "prog.go")
 	os.WriteFile(prog, []byte(`package main
 
@@ -48,7 +59,7 @@ func main() {
 `), 0o644)
 	eventsFile := filepath.Join(dir, "events.jsonl")
 	var out, errb bytes.Buffer
-	if status := Run([]string{"--events", eventsFile, "--cache-dir", filepath.Join(dir, "cache"), prog}, strings.NewReader(""), &out, &errb); status != 0 || out.String() != "404 4\n" {
+	if status := cli.Main([]string{"run", "--gateway", srv.URL, "--events", eventsFile, "--cache-dir", cache, prog}, os.Getenv, strings.NewReader(""), &out, &errb); status != 0 || out.String() != "404 4\n" {
 		t.Fatalf("program: status %d, stdout %q, stderr %q", status, out.String(), errb.String())
 	}
 	var events []event.Event
@@ -62,17 +73,16 @@ func main() {
 	}
 	body, _ := json.Marshal(map[string]any{"events": events})
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("/api/annotate", serveAnnotate)
-	mux.HandleFunc("/api/export.pcapng", serveExport)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-
 	resp, err := http.Post(srv.URL+"/api/annotate", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ann struct{ Messages []annotation }
+	var ann struct {
+		Messages []struct {
+			Event   int
+			Summary string
+		}
+	}
 	json.NewDecoder(resp.Body).Decode(&ann)
 	resp.Body.Close()
 	var summaries []string

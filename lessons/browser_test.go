@@ -18,6 +18,7 @@ import (
 	"socketlab/event"
 	"socketlab/gateway"
 	"socketlab/internal/browser"
+	"socketlab/internal/runner"
 	"socketlab/lessons"
 )
 
@@ -174,10 +175,10 @@ func (p *page) consoleMatches(id string, r lessons.Run, d time.Duration) {
 func checkPageRun(t *testing.T, where string, r lessons.Run, got pageRun, stopped bool) {
 	t.Helper()
 	if !stopped && (got.Exit == nil || *got.Exit != r.Exit) {
-		t.Errorf("%s in the browser: state %s, exit %v, want %d. Output:\n%s", where, got.State, showExit(got.Exit), r.Exit, indent(got.Output))
+		t.Errorf("%s in the browser: state %s, exit %v, want %d. Output:\n%s", where, got.State, showExit(got.Exit), r.Exit, runner.Indent(got.Output))
 	}
 	if ok, why := r.Matches(got.Output); !ok {
-		t.Errorf("%s in the browser: %s\n--- got ---\n%s\n--- want ---\n%s", where, why, indent(got.Output), indent(r.Output))
+		t.Errorf("%s in the browser: %s\n--- got ---\n%s\n--- want ---\n%s", where, why, runner.Indent(got.Output), runner.Indent(r.Output))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"socketlab/internal/runner"
 	"socketlab/lessons"
 	"socketlab/lessons/grade"
 )
@@ -90,7 +91,7 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 		for _, c := range ex.Checks {
 			if c.Op == "exit" {
 				// The exercise expects the server to end by itself: give it the time.
-				srv.waitFor(settleTimeout, func(p *proc) bool { return p.exit != nil })
+				srv.WaitFor(settleTimeout, func(o *runner.Outcome) bool { return o.Exit != nil })
 				return srv.stop(), nil
 			}
 		}
@@ -167,7 +168,7 @@ func TestExercises(t *testing.T) {
 				}
 				for i, r := range grade.Evaluate(ex.Checks, &o) {
 					if !r.OK {
-						t.Errorf("%s.go fails %q: %s\nits output:\n%s", base, ex.Checks[i].Text, r.Detail, indent(o.Output))
+						t.Errorf("%s.go fails %q: %s\nits output:\n%s", base, ex.Checks[i].Text, r.Detail, runner.Indent(o.Output))
 					}
 				}
 
@@ -192,7 +193,7 @@ func TestExercises(t *testing.T) {
 					}
 				}
 				if t.Failed() {
-					t.Logf("the wrong solution's output:\n%s", indent(o.Output))
+					t.Logf("the wrong solution's output:\n%s", runner.Indent(o.Output))
 				}
 				sort.Strings(failed)
 				t.Logf("the wrong solution fails: %q", failed)

@@ -6,24 +6,18 @@ package lessons_test
 // every run's console text and exit status are compared with the output blocks of the lesson.
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"socketlab/event"
-	"socketlab/gateway"
-	"socketlab/gateway/build"
+	"socketlab/internal/runner"
 	"socketlab/lessons"
 	"socketlab/lessons/grade"
 )
@@ -37,7 +31,7 @@ const (
 // labEnv is a gateway on loopback and a native build service for learner programs.
 type labEnv struct {
 	ws  string // the relay's ws:// URL, without the learner
-	bs  *build.Service
+	b   *runner.Builder
 	dir string // where programs run (a program may write files)
 }
 
@@ -78,23 +72,22 @@ func startLab(t *testing.T) *labEnv {
 		if cache == "" {
 			cache = filepath.Join(tmp, "cache")
 		}
-		gw, err := gateway.New(&gateway.Options{CacheDir: filepath.Join(tmp, "gateway-cache")})
+		ws, shutdown, err := runner.ServeLocal(context.Background(), filepath.Join(tmp, "gateway-cache"))
 		if err != nil {
 			envErr = fmt.Errorf("starting a gateway: %w", err)
 			return
 		}
-		ts := httptest.NewServer(gw)
-		bs, err := gateway.NativeBuilder(cache)
+		b, err := runner.NativeBuilder(cache)
 		if err != nil {
+			shutdown()
 			envErr = err
 			return
 		}
 		work := filepath.Join(tmp, "work")
 		os.MkdirAll(work, 0o755)
-		env = &labEnv{ws: "ws://" + strings.TrimPrefix(ts.URL, "http://") + "/ws", bs: bs, dir: work}
+		env = &labEnv{ws: ws, b: b, dir: work}
 		envStop = func() {
-			ts.Close()
-			gw.Close()
+			shutdown()
 			os.RemoveAll(tmp)
 		}
 	})
@@ -114,11 +107,11 @@ type program struct {
 
 // build compiles p, naming the lesson line of each compile error.
 func (e *labEnv) build(p program) (string, error) {
-	res, err := e.bs.Build(context.Background(), []byte(p.source))
+	path, res, err := e.b.Build(context.Background(), []byte(p.source))
 	if err != nil {
 		return "", fmt.Errorf("%s: building: %v", p.where, err)
 	}
-	if !res.OK {
+	if path == "" {
 		var msgs []string
 		for _, d := range res.Diagnostics {
 			if p.line > 0 && d.Line > 0 {
@@ -132,204 +125,54 @@ func (e *labEnv) build(p program) (string, error) {
 		}
 		return "", fmt.Errorf("%s does not compile:\n\t%s", p.where, strings.Join(msgs, "\n\t"))
 	}
-	path, ok := e.bs.ProgramPath(res.Hash)
-	if !ok {
-		return "", fmt.Errorf("%s: the build left no program", p.where)
-	}
 	return path, nil
 }
 
-// proc is a running learner program.
+// proc is a running learner program and where it comes from, for messages.
 type proc struct {
 	where string
-	cmd   *exec.Cmd
-	done  chan struct{} // closed when the program has ended and its output is in
-
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every new output, event or end
-	output  strings.Builder
-	events  []event.Event
-	exit    *int
-	stopped bool
-}
-
-func (p *proc) signal() {
-	close(p.changed)
-	p.changed = make(chan struct{})
-}
-
-// Write takes the program's standard output and error (one pipe, so their order is kept).
-func (p *proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	p.output.Write(b)
-	p.signal()
-	p.mu.Unlock()
-	return len(b), nil
+	*runner.Proc
 }
 
 // start runs the program at path with args and stdin, as the learner called learner.
 func (e *labEnv) start(where, path string, args []string, stdin, learner string) (*proc, error) {
-	r, w, err := os.Pipe()
+	p, err := runner.Start(path, &runner.Options{Gateway: e.ws + "?learner=" + learner, Args: args, Stdin: stdin, Dir: e.dir})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %v", where, err)
 	}
-	p := &proc{where: where, changed: make(chan struct{}), done: make(chan struct{})}
-	cmd := exec.Command(path, args...)
-	cmd.Args[0] = "main"
-	cmd.Dir = e.dir
-	// GOMAXPROCS=1: in the browser a program runs on one thread, so what it does between two
-	// blocking calls happens before the runtime handles what arrived meanwhile (a reply
-	// cannot overtake the CloseWrite that follows a Write). One thread here keeps the order
-	// of socket events as close to the page's as a native program allows.
-	cmd.Env = append(os.Environ(), "SOCKETLAB_GATEWAY="+e.ws+"?learner="+learner, "SOCKETLAB_EVENTS=fd:3", "GOMAXPROCS=1")
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Stdout, cmd.Stderr = p, p
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		r.Close()
-		w.Close()
-		return nil, fmt.Errorf("%s: starting: %v", where, err)
-	}
-	w.Close()
-	p.cmd = cmd
-	events := make(chan struct{})
-	go func() {
-		defer close(events)
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		for sc.Scan() {
-			var ev event.Event
-			if json.Unmarshal(sc.Bytes(), &ev) != nil {
-				continue
-			}
-			p.mu.Lock()
-			p.events = append(p.events, ev)
-			p.signal()
-			p.mu.Unlock()
-		}
-		r.Close()
-	}()
-	go func() {
-		err := cmd.Wait()
-		<-events
-		p.mu.Lock()
-		if !p.stopped {
-			code := cmd.ProcessState.ExitCode()
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-					code = 128 + int(ws.Signal())
-				}
-			}
-			p.exit = &code
-		}
-		p.signal()
-		p.mu.Unlock()
-		close(p.done)
-	}()
-	return p, nil
-}
-
-// waitFor waits until cond holds (checked on every change) or the program ends, up to d.
-// It reports whether cond held.
-func (p *proc) waitFor(d time.Duration, cond func(*proc) bool) bool {
-	deadline := time.NewTimer(d)
-	defer deadline.Stop()
-	for {
-		p.mu.Lock()
-		ok, ch := cond(p), p.changed
-		p.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-p.done:
-			p.mu.Lock()
-			ok := cond(p)
-			p.mu.Unlock()
-			return ok
-		case <-deadline.C:
-			return false
-		}
-	}
+	return &proc{where, p}, nil
 }
 
 // stop kills the program if it still runs and returns what it did.
-func (p *proc) stop() grade.Outcome {
-	p.mu.Lock()
-	running := p.exit == nil
-	if running {
-		p.stopped = true
-	}
-	p.mu.Unlock()
-	if running {
-		p.cmd.Process.Kill()
-	}
-	<-p.done
-	return p.outcome()
-}
-
-func (p *proc) outcome() grade.Outcome {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return grade.Outcome{Output: p.output.String(), Exit: p.exit, Events: append([]event.Event(nil), p.events...)}
-}
+func (p *proc) stop() grade.Outcome { return p.Stop().Outcome }
 
 // finish waits for the program to end by itself; after runTimeout it is stopped and that is
 // an error.
 func (p *proc) finish() (grade.Outcome, error) {
-	select {
-	case <-p.done:
-		return p.outcome(), nil
-	case <-time.After(runTimeout):
-		o := p.stop()
-		return o, fmt.Errorf("%s did not end within %v; it was stopped. Output so far:\n%s\nSocket events:\n%s", p.where, runTimeout, indent(o.Output), showEvents(o.Events))
+	o, err := p.Finish(runTimeout)
+	if err != nil {
+		return o.Outcome, fmt.Errorf("%s %v. Output so far:\n%s\nSocket events:\n%s", p.where, err, runner.Indent(o.Output), showEvents(o.Events))
 	}
+	return o.Outcome, nil
 }
 
 // ready waits for a server to listen (or bind, for UDP). When it does not, the server is
 // stopped and the error says what it did instead.
 func (p *proc) ready() error {
-	ok := p.waitFor(readyTimeout, func(p *proc) bool {
-		for _, e := range p.events {
-			if e.Kind == "listen" || e.Kind == "bind" {
-				return true
-			}
-		}
-		return false
-	})
-	if ok {
-		return nil
+	if err := p.Ready(readyTimeout); err != nil {
+		return fmt.Errorf("%s %w", p.where, err)
 	}
-	o := p.stop()
-	return fmt.Errorf("%s never started listening (exit %s). Output:\n%s", p.where, showExit(o.Exit), indent(o.Output))
+	return nil
 }
 
 // settle waits until a server has finished with every connection it accepted and, when want
 // is given, its console shows what the run expects; then it stops the server.
 func (p *proc) settle(want *lessons.Run) grade.Outcome {
-	p.waitFor(settleTimeout, func(p *proc) bool {
-		open := map[uint32]bool{}
-		for _, e := range p.events {
-			switch e.Kind {
-			case "accept":
-				open[e.Stream] = true
-			case "close", "reset", "reset-sent":
-				delete(open, e.Stream)
-			}
-		}
-		if len(open) > 0 {
-			return false
-		}
-		if want == nil {
-			return true
-		}
-		ok, _ := want.Matches(p.output.String())
-		return ok
-	})
-	return p.stop()
+	var shows func(string) bool
+	if want != nil {
+		shows = func(output string) bool { ok, _ := want.Matches(output); return ok }
+	}
+	return p.Settle(settleTimeout, shows).Outcome
 }
 
 func showExit(e *int) string {
@@ -356,13 +199,6 @@ func showEvents(evs []event.Event) string {
 		return "\t(none)"
 	}
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func indent(s string) string {
-	if s == "" {
-		return "\t(nothing)"
-	}
-	return "\t" + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n\t")
 }
 
 // learnerID makes a learner id for one group of programs that share localhost.
@@ -400,10 +236,10 @@ func checkRun(where string, r lessons.Run, o grade.Outcome, stopped bool) []erro
 		what = fmt.Sprintf("%s, output block on line %d (args %q)", where, r.Line, r.Args)
 	}
 	if !stopped && (o.Exit == nil || *o.Exit != r.Exit) {
-		errs = append(errs, fmt.Errorf("%s: exit status %s, want %d. Output:\n%s", what, showExit(o.Exit), r.Exit, indent(o.Output)))
+		errs = append(errs, fmt.Errorf("%s: exit status %s, want %d. Output:\n%s", what, showExit(o.Exit), r.Exit, runner.Indent(o.Output)))
 	}
 	if ok, why := r.Matches(o.Output); !ok {
-		errs = append(errs, fmt.Errorf("%s: the output is not what the lesson shows: %s\n--- got ---\n%s\n--- want ---\n%s", what, why, indent(o.Output), indent(r.Output)))
+		errs = append(errs, fmt.Errorf("%s: the output is not what the lesson shows: %s\n--- got ---\n%s\n--- want ---\n%s", what, why, runner.Indent(o.Output), runner.Indent(r.Output)))
 	}
 	return errs
 }
@@ -494,7 +330,7 @@ func (e *labEnv) runServerGroup(l *lessons.Lesson, s *lessons.Cell) []error {
 	o := srv.settle(&runs[0])
 	serverErrs := checkRun(sp.where, runs[0], o, o.Exit == nil)
 	if len(errs) > 0 || len(serverErrs) > 0 {
-		serverErrs = append(serverErrs, fmt.Errorf("%s, the server, printed:\n%s\nits socket events:\n%s", sp.where, indent(o.Output), showEvents(o.Events)))
+		serverErrs = append(serverErrs, fmt.Errorf("%s, the server, printed:\n%s\nits socket events:\n%s", sp.where, runner.Indent(o.Output), showEvents(o.Events)))
 	}
 	errs = append(errs, serverErrs...)
 	for k, r := range runs[1:] {

@@ -1,12 +1,13 @@
-// Command socketlab starts the socketlab gateway. See the README.
+// Command socketlab starts the socketlab gateway, or runs a program against it (socketlab
+// run). See the README; the command itself is socketlab/internal/cli.
 package main
 
 import (
 	"os"
 
-	"socketlab/gateway"
+	"socketlab/internal/cli"
 )
 
 func main() {
-	os.Exit(gateway.Main(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	os.Exit(cli.Main(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 
+	"socketlab"
 	"socketlab/gateway/build"
 )
 
@@ -14,7 +15,7 @@ func Example() {
 	svc, err := build.New(&build.Options{
 		Runtime: os.DirFS("/path/to/runtime"), // files of the module "socketlab"
 		Overlay: map[string][]byte{"net/net_fake.go": []byte("package net\n// ...")},
-		Prelude: []byte("package main\n\nimport _ \"socketlab/labnet\"\n"),
+		Prelude: []byte(socketlab.Prelude), // links the runtime into every program
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -1,4 +1,9 @@
-package gateway
+// Package cli is the socketlab command. [Main] takes the command line, the environment and
+// the standard streams and returns the exit status, so that cmd/socketlab is one line and
+// tests run the command in-process: `socketlab [flags]` serves the lab (gateway.New behind an
+// HTTP server until SIGINT or SIGTERM), `socketlab run FILE.go` runs a program natively
+// through internal/runner. Bad command lines exit 2 with the usage.
+package cli
 
 import (
 	"context"
@@ -8,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -16,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"socketlab/gateway"
 	"socketlab/gateway/policy"
 	"socketlab/gateway/relay"
 )
@@ -30,44 +35,38 @@ flags:
 `
 
 // Main runs the socketlab command with args (without the program name) and returns its exit
-// status: 0 after a clean shutdown, 1 when the gateway fails, 2 for bad flags.
-func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// status: 0 after a clean shutdown, 1 when the gateway fails, 2 for bad flags. `socketlab
+// run` returns the program's status instead (see runCommand). getenv reads the environment;
+// stdin is the program's for `socketlab run`.
+func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "run" {
-		return Run(args[1:], os.Stdin, stdout, stderr)
+		return runCommand(args[1:], stdin, stdout, stderr)
 	}
-	fl := flag.NewFlagSet("socketlab", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	fl.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fl.PrintDefaults()
-	}
+	fl := newFlagSet("socketlab", usage, stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "`host:port` to serve on (also $SOCKETLAB_ADDR)")
 	expose := fl.Bool("expose", false, "allow --addr to be a non-loopback address; anyone who can reach it can use the lab")
 	labPorts := fl.Int("lab-ports", 0, "pin the lab servers to host ports starting at `BASE` (0: pick free ports)")
 	cacheDir := fl.String("cache-dir", "", "where compiled programs are kept (default: the user cache directory)")
-	quiet := fl.Bool("quiet", false, "log only warnings and errors")
-	logFormat := fl.String("log-format", "text", "log as `text` or json lines")
+	var logs logOptions
+	logs.flags(fl)
 	var limits relay.Limits
 	limits.Flags(fl)
-	var compile CompileLimits
+	var compile gateway.CompileLimits
 	compile.Flags(fl)
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
 	var origins stringList
 	fl.Var(&origins, "origin", "also accept program connections from pages of this `host` pattern, e.g. lab.example.org (repeatable)")
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if status, ok := parseFlags(fl, args); !ok {
+		return status
 	}
 	if fl.NArg() > 0 {
 		fmt.Fprintf(stderr, "socketlab: unexpected argument %q\n", fl.Arg(0))
 		fl.Usage()
 		return 2
 	}
-	log, err := newLogger(*logFormat, *quiet, stderr)
+	log, err := logs.logger(stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 2
@@ -91,11 +90,52 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), Logger: log}, stdout); err != nil {
+	if err := serve(ctx, *addr, &gateway.Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), Logger: log}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// newFlagSet is a flag set that reports to stderr and whose usage is the text u and then
+// the flags.
+func newFlagSet(name, u string, stderr io.Writer) *flag.FlagSet {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() {
+		fmt.Fprint(stderr, u)
+		fl.PrintDefaults()
+	}
+	return fl
+}
+
+// parseFlags parses args into fl. It returns 0 and true to go on, or the exit status: 0
+// for -h (the usage is printed), 2 for a bad flag (the usage is printed after the error).
+func parseFlags(fl *flag.FlagSet, args []string) (int, bool) {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
+}
+
+// logOptions are the flags that say how the gateway logs.
+type logOptions struct {
+	quiet  bool
+	format string
+}
+
+// flags registers the log flags, writing into l.
+func (l *logOptions) flags(fl *flag.FlagSet) {
+	fl.BoolVar(&l.quiet, "quiet", false, "log only warnings and errors")
+	fl.StringVar(&l.format, "log-format", "text", "log as `text` or json lines")
+}
+
+// logger is the command's logger, writing to w.
+func (l *logOptions) logger(w io.Writer) (*slog.Logger, error) {
+	return newLogger(l.format, l.quiet, w)
 }
 
 // newLogger is the command's logger: records as text (the time of day, the level, the message,
@@ -148,64 +188,4 @@ func isLoopback(host string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.Unmap().IsLoopback()
-}
-
-// run serves until ctx ends: it listens first, so the pages answer at once, and compiles the
-// lesson cells in the background.
-func run(ctx context.Context, addr string, opts *Options, stdout io.Writer) error {
-	log := opts.Logger
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w (is another socketlab running? try --addr 127.0.0.1:9090)", addr, err)
-	}
-	s, err := New(opts)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	defer s.Close()
-	for _, svc := range s.Lab.Services() {
-		log.Info("lab service listening", "service", svc.Name, "proto", svc.Proto, "port", svc.Port, "listen", svc.Listen)
-	}
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Sessions end with the server: their contexts derive from this one.
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())
-	if opts.Class != nil {
-		fmt.Fprintf(stdout, "classroom mode: the join code is %s\n", opts.Class.Code())
-	}
-
-	go func() {
-		start := time.Now()
-		log.Info("compiling the lesson cells in the background (the first time takes a minute)")
-		s.Warm(ctx, func(done, total int, err error) {
-			if err != nil {
-				log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
-				return
-			}
-			log.Info("compiled a lesson cell", "cell", done, "cells", total)
-		})
-		if ctx.Err() == nil {
-			log.Info("lesson cells ready", "took", time.Since(start).Round(100*time.Millisecond))
-		}
-	}()
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	// Programs' sessions are no longer the HTTP server's: end them too, letting each
-	// connection send what its program wrote.
-	s.Relay.Close(sctx)
-	return err
 }

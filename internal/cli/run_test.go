@@ -1,4 +1,4 @@
-package gateway
+package cli
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"socketlab/gateway"
 	"socketlab/lessons"
 )
 
@@ -29,7 +30,7 @@ type runCase struct {
 	stderr string                            // a line stderr must hold
 }
 
-// runProgramCase writes the case's program into dir and runs it with Run.
+// runProgramCase writes the case's program into dir and runs it with socketlab run.
 func runProgramCase(t *testing.T, cache, dir string, tc runCase) (stdout, stderr string, status int) {
 	t.Helper()
 	file := filepath.Join(dir, "prog.go")
@@ -39,7 +40,7 @@ func runProgramCase(t *testing.T, cache, dir string, tc runCase) (stdout, stderr
 	args := append([]string{"--cache-dir", cache}, tc.flags...)
 	args = append(append(args, file), tc.args...)
 	var out, errb bytes.Buffer
-	status = Run(args, strings.NewReader(tc.stdin), &out, &errb)
+	status = runCommand(args, strings.NewReader(tc.stdin), &out, &errb)
 	return out.String(), errb.String(), status
 }
 
@@ -365,7 +366,7 @@ func main() {
 	})
 
 	t.Run("external gateway", func(t *testing.T) {
-		s, err := New(&Options{CacheDir: cache})
+		s, err := gateway.New(&gateway.Options{CacheDir: cache})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,31 +408,8 @@ func TestRunCommandLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
-		if status := Run(tt.args, strings.NewReader(""), &out, &errb); status != tt.status || !strings.Contains(errb.String(), tt.stderr) {
-			t.Errorf("Run(%q) = %d, stderr %q; want %d and %q", tt.args, status, errb.String(), tt.status, tt.stderr)
-		}
-	}
-}
-
-func TestRelayURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"ws://127.0.0.1:8080/ws", "ws://127.0.0.1:8080/ws"},
-		{"http://127.0.0.1:8080", "ws://127.0.0.1:8080/ws"},
-		{"http://127.0.0.1:8080/", "ws://127.0.0.1:8080/ws"},
-		{"localhost:9090", "ws://localhost:9090/ws"},
-		{"wss://example.com/ws", ""},
-		{"ws:///ws", ""},
-	}
-	for _, tt := range tests {
-		got, err := relayURL(tt.in)
-		if tt.want == "" {
-			if err == nil {
-				t.Errorf("relayURL(%q) = %q, want an error", tt.in, got)
-			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("relayURL(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		if status := Main(append([]string{"run"}, tt.args...), os.Getenv, strings.NewReader(""), &out, &errb); status != tt.status || !strings.Contains(errb.String(), tt.stderr) {
+			t.Errorf("socketlab run %q: status %d, stderr %q; want %d and %q", tt.args, status, errb.String(), tt.status, tt.stderr)
 		}
 	}
 }

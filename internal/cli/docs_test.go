@@ -1,21 +1,22 @@
-package gateway
+package cli
 
 import (
 	"bytes"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 )
 
 // TestSecurityDocFlags checks that every flag docs/security.md names exists, so the document
 // cannot promise a knob the command does not have.
 func TestSecurityDocFlags(t *testing.T) {
-	doc, err := os.ReadFile("../docs/security.md")
+	doc, err := os.ReadFile("../../docs/security.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var usage bytes.Buffer
-	if status := Main([]string{"-h"}, func(string) string { return "" }, &usage, &usage); status != 0 {
+	if status := Main([]string{"-h"}, func(string) string { return "" }, strings.NewReader(""), &usage, &usage); status != 0 {
 		t.Fatalf("socketlab -h exited %d", status)
 	}
 	have := map[string]bool{}

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"socketlab/internal/runner"
+)
+
+const runUsage = `usage: socketlab run [flags] FILE.go [ARGS...]
+
+Builds an ordinary learner program for this machine and runs it with ARGS, its sockets going
+through a socketlab gateway to the lab network, as in the browser. Standard input, output and
+the exit status pass through. Without --gateway a gateway runs inside this command for as
+long as the program does.
+
+flags:
+`
+
+// runCommand is `socketlab run`: args are what follows "run" on the command line. It returns
+// the program's exit status, 2 when the program does not compile or the command line is
+// wrong, and 1 when the program could not be built or started.
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := newFlagSet("socketlab run", runUsage, stderr)
+	gateway := fl.String("gateway", "", "`URL` of a running gateway, for example ws://127.0.0.1:8080/ws (default: start one here)")
+	events := fl.String("events", "", "append the program's socket events to `FILE`, one JSON object a line")
+	cacheDir := fl.String("cache-dir", "", "where compiled programs are kept (default: the user cache directory)")
+	if status, ok := parseFlags(fl, args); !ok {
+		return status
+	}
+	if fl.NArg() == 0 || !strings.HasSuffix(fl.Arg(0), ".go") {
+		fmt.Fprintln(stderr, "socketlab run: name the program to run, a file ending in .go")
+		fl.Usage()
+		return 2
+	}
+	file, progArgs := fl.Arg(0), fl.Args()[1:]
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "socketlab run: "+format+"\n", a...)
+		return 1
+	}
+	var err error
+	wsURL := ""
+	if *gateway != "" {
+		if wsURL, err = runner.RelayURL(*gateway); err != nil {
+			fmt.Fprintf(stderr, "socketlab run: --gateway: %v\n", err)
+			return 2
+		}
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return fail("%v", err)
+	}
+	env := os.Environ()
+	if *events != "" {
+		abs, err := filepath.Abs(*events)
+		if err != nil {
+			return fail("--events: %v", err)
+		}
+		env = append(env, "SOCKETLAB_EVENTS="+abs)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	b, err := runner.NativeBuilder(*cacheDir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	slow := time.AfterFunc(3*time.Second, func() {
+		fmt.Fprintf(stderr, "socketlab run: compiling %s (a first build can take a minute)...\n", file)
+	})
+	prog, res, err := b.Build(ctx, src)
+	slow.Stop()
+	if err != nil {
+		return fail("building %s: %v", file, err)
+	}
+	if prog == "" {
+		for _, d := range res.Diagnostics {
+			switch {
+			case d.Line > 0 && d.Col > 0:
+				fmt.Fprintf(stderr, "%s:%d:%d: %s\n", file, d.Line, d.Col, d.Msg)
+			case d.Line > 0:
+				fmt.Fprintf(stderr, "%s:%d: %s\n", file, d.Line, d.Msg)
+			default:
+				fmt.Fprintf(stderr, "%s: %s\n", file, d.Msg)
+			}
+		}
+		return 2
+	}
+
+	if wsURL == "" {
+		var shutdown func()
+		if wsURL, shutdown, err = runner.ServeLocal(ctx, *cacheDir); err != nil {
+			return fail("starting a gateway: %v", err)
+		}
+		defer shutdown()
+	}
+	return runner.Run(prog, progArgs, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
+}

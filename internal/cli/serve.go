@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"socketlab/gateway"
+)
+
+// serve serves until ctx ends: it listens first, so the pages answer at once, and compiles the
+// lesson cells in the background.
+func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Writer) error {
+	log := opts.Logger
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w (is another socketlab running? try --addr 127.0.0.1:9090)", addr, err)
+	}
+	s, err := gateway.New(opts)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer s.Close()
+	for _, svc := range s.Lab.Services() {
+		log.Info("lab service listening", "service", svc.Name, "proto", svc.Proto, "port", svc.Port, "listen", svc.Listen)
+	}
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Sessions end with the server: their contexts derive from this one.
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())
+	if opts.Class != nil {
+		fmt.Fprintf(stdout, "classroom mode: the join code is %s\n", opts.Class.Code())
+	}
+
+	go func() {
+		start := time.Now()
+		log.Info("compiling the lesson cells in the background (the first time takes a minute)")
+		s.Warm(ctx, func(done, total int, err error) {
+			if err != nil {
+				log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
+				return
+			}
+			log.Info("compiled a lesson cell", "cell", done, "cells", total)
+		})
+		if ctx.Err() == nil {
+			log.Info("lesson cells ready", "took", time.Since(start).Round(100*time.Millisecond))
+		}
+	}()
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	// Programs' sessions are no longer the HTTP server's: end them too, letting each
+	// connection send what its program wrote.
+	s.Relay.Close(sctx)
+	return err
+}
