@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -114,17 +115,13 @@ type runner func(t *testing.T, prog string, args []string, stdin string, ready c
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	// Five consecutive ports that are free on this machine: each scenario uses its own.
+	// Five consecutive ports that are free on this machine: each scenario uses its own. They
+	// are taken below the kernel's ephemeral range (32768 and up here), where no outgoing
+	// connection of another test or process is given one between this check and the
+	// program's bind, and below the host ports gateways give learners' listeners by default
+	// (relay.DefaultLimits.HostPorts).
 	for try := 0; try < 50; try++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if base < 1024 || base > 65000 {
-			continue
-		}
+		base := 12000 + rand.IntN(relay.DefaultLimits.HostPorts.First-12000-5)
 		ok := true
 		for i := 0; i < 5 && ok; i++ {
 			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
