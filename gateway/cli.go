@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
@@ -49,6 +48,8 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	limits.Flags(fl)
 	var compile CompileLimits
 	compile.Flags(fl)
+	var httpLimits HTTPLimits
+	httpLimits.Flags(fl)
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
@@ -91,7 +92,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), Logf: quietf}, stdout, logf); err != nil {
+	if err := run(ctx, *addr, &Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logf: quietf}, stdout, logf); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
@@ -144,12 +145,7 @@ func run(ctx context.Context, addr string, opts *Options, stdout io.Writer, logf
 	for _, svc := range s.Lab.Services() {
 		opts.Logf("lab: %-12s %s/%-5d listens on %s", svc.Name, svc.Proto, svc.Port, svc.Listen)
 	}
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Sessions end with the server: their contexts derive from this one.
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
+	srv := s.NewHTTPServer(ctx) // sessions end with the server: their contexts derive from ctx
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())

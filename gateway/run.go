@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -192,12 +191,7 @@ func serveLocal(ctx context.Context, cacheDir string) (wsURL string, shutdown fu
 		return "", nil, err
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Relay sessions end with this context.
-		BaseContext: func(net.Listener) context.Context { return sctx },
-	}
+	srv := s.NewHTTPServer(sctx) // relay sessions end with this context
 	done := make(chan struct{})
 	go func() {
 		srv.Serve(ln)
