@@ -361,7 +361,7 @@ func TestStepModeWorker(t *testing.T) {
 	// The page's own script is not involved: this is the worker's contract.
 	js := `(async () => {
 		const src = document.querySelector('.cell textarea.code').value;
-		const b = await (await fetch('/api/build', {method: 'POST', body: JSON.stringify({source: src})})).json();
+		const b = await (await fetch('/api/build', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source: src})})).json();
 		const w = new Worker('/static/worker.js', {type: 'module'});
 		const log = [];
 		let stdout = '';

@@ -365,7 +365,7 @@ func browserRunner(ctx context.Context, dir, learner string) runner {
 		start := fmt.Sprintf(`(async () => {
 			const runs = window.runs || (window.runs = {});
 			const r = runs[%[1]q] = {stdout: '', stderr: '', done: false, code: -1};
-			const b = await (await fetch('/api/build', {method: 'POST', body: JSON.stringify({source: %[2]s})})).json();
+			const b = await (await fetch('/api/build', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source: %[2]s})})).json();
 			if (!b.ok) { r.stderr = JSON.stringify(b); r.done = true; return; }
 			const w = new Worker('/static/worker.js', {type: 'module'});
 			w.onmessage = (e) => {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path"
@@ -48,6 +47,9 @@ type Options struct {
 	Class *relay.Class
 	// Logger reports what the server, the lab and the relay do. Defaults to discarding.
 	Logger *slog.Logger
+	// HTTP bounds the HTTP side: timeouts, connections and request rates per client address,
+	// and the names the gateway answers to. Zero fields take DefaultHTTPLimits.
+	HTTP HTTPLimits
 }
 
 // Server is a running socketlab gateway minus its listener.
@@ -57,10 +59,10 @@ type Server struct {
 	Relay   *relay.Relay
 	Lessons []*lessons.Lesson
 
-	log      *slog.Logger
-	handler  http.Handler
-	compiles *relay.PerClient
-	assets   map[string]asset
+	log     *slog.Logger
+	handler http.Handler
+	guard   *guard
+	assets  map[string]asset
 }
 
 type asset struct {
@@ -129,18 +131,14 @@ func New(opts *Options) (*Server, error) {
 			return ok
 		}
 	}
-	perMinute := opts.Compile.PerMinute
-	if perMinute == 0 {
-		perMinute = 30
-	}
 	s := &Server{
-		compiles: &relay.PerClient{Rate: perMinute / 60, Burst: max(perMinute, 1)},
-		Lab:      ln,
-		Build:    bs,
-		Relay:    rl,
-		Lessons:  ls,
-		log:      log,
-		assets:   map[string]asset{},
+		guard:   newGuard(opts, log),
+		Lab:     ln,
+		Build:   bs,
+		Relay:   rl,
+		Lessons: ls,
+		log:     log,
+		assets:  map[string]asset{},
 	}
 	if err := s.loadAssets(wasmExec); err != nil {
 		ln.Close()
@@ -171,7 +169,10 @@ func (s *Server) assetURL(name string) string {
 	return name
 }
 
-const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' ws: wss:; " +
+// csp is the policy of every response, the page's and the worker's alike. connect-src 'self'
+// covers the gateway's own ws: and wss: URLs (CSP Level 3): a program's only way out is the
+// relay, and the page's fetches go to the gateway alone.
+const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; " +
 	"style-src 'self'; img-src 'self' data:; worker-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 
 func (s *Server) routes() http.Handler {
@@ -181,7 +182,7 @@ func (s *Server) routes() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL, Program: s.programURL}))
-	mux.Handle("/api/build", s.limitCompiles(s.Build.Handler()))
+	mux.Handle("/api/build", s.Build.Handler())
 	mux.Handle("POST /api/check", lessons.CheckHandler(s.Lessons))
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
@@ -195,6 +196,7 @@ func (s *Server) routes() http.Handler {
 	if s.Relay.Class != nil {
 		h = s.Relay.Class.Gate(mux)
 	}
+	h = s.guard.wrap(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()
 		hdr.Set("Content-Security-Policy", csp)
@@ -211,25 +213,6 @@ func (s *Server) programURL(src string) string {
 		return "/wasm/" + hash + ".wasm"
 	}
 	return ""
-}
-
-// limitCompiles refuses compile requests beyond the per-client rate, with a JSON error the
-// page shows.
-func (s *Server) limitCompiles(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		client, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			client = r.RemoteAddr
-		}
-		if r.Method == http.MethodPost && !s.compiles.Allow(client) {
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Retry-After", "10")
-			w.WriteHeader(http.StatusTooManyRequests)
-			fmt.Fprintf(w, "{\"error\": %q}\n", "too many compiles from your address: wait a few seconds and run again (the lab allows a few a minute, --compile-rate)")
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {

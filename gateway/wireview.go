@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"socketlab/dissect"
 	"socketlab/event"
+	"socketlab/internal/jsonlist"
 	"socketlab/pcapng"
 )
 
@@ -21,6 +23,11 @@ import (
 // maxRunJSON bounds a posted run. The page keeps only the first bytes of large payloads, so a
 // real run is far smaller.
 const maxRunJSON = 16 << 20
+
+// maxRunEvents bounds the events of a posted run: the page keeps at most 20,000 a run
+// (static/wire.js, LIMITS.events). Each costs a struct in memory for a few bytes of JSON, so
+// the count is bounded apart from the bytes.
+const maxRunEvents = 20000
 
 type runRequest struct {
 	Events []event.Event `json:"events"`
@@ -34,13 +41,33 @@ func readRun(w http.ResponseWriter, r *http.Request) (*runRequest, bool) {
 		jsonError(w, http.StatusMethodNotAllowed, "post the run's events as JSON: {\"events\": [...]}")
 		return nil, false
 	}
-	var req runRequest
+	var req struct {
+		Events json.RawMessage `json:"events"`
+		Start  float64         `json:"start"`
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRunJSON))
 	if err := dec.Decode(&req); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			jsonError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the run is larger than the %d MiB the gateway reads", maxRunJSON>>20))
+			return nil, false
+		}
 		jsonError(w, http.StatusBadRequest, "the run could not be read: "+err.Error())
 		return nil, false
 	}
-	return &req, true
+	var events []event.Event
+	var err error
+	if len(req.Events) > 0 {
+		events, err = jsonlist.Decode[event.Event](req.Events, maxRunEvents)
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*jsonlist.TooLong](err); ok {
+			jsonError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the run has more than the %d events the page keeps", maxRunEvents))
+			return nil, false
+		}
+		jsonError(w, http.StatusBadRequest, "the run's events could not be read: "+err.Error())
+		return nil, false
+	}
+	return &runRequest{Events: events, Start: req.Start}, true
 }
 
 func jsonError(w http.ResponseWriter, status int, msg string) {
@@ -79,12 +106,21 @@ func serveAnnotate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	out := annotate(req.Events)
+	out, cut := annotate(req.Events)
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"messages": out})
+	json.NewEncoder(w).Encode(map[string]any{"messages": out, "truncated": cut})
 }
 
-func annotate(events []event.Event) []annotation {
+// maxAnnotations bounds the messages one run is given. A message can be as short as one byte
+// ("\n"), so a run's bytes alone would allow millions; the page shows 2,000 events in all.
+const maxAnnotations = 50000
+
+// feedChunk is how many bytes a dissector is given at a time, so that the messages one call
+// returns stay few however long an event's data is.
+const feedChunk = 4 << 10
+
+// annotate dissects a run's payloads. It reports whether it stopped at maxAnnotations.
+func annotate(events []event.Event) ([]annotation, bool) {
 	convs := map[string]*conversation{}
 	accepted := map[uint32]bool{}
 	var out []annotation
@@ -121,11 +157,23 @@ func annotate(events []event.Event) []annotation {
 				c.broken[dir] = true // the page kept only the start of this payload
 			}
 		}
-		for _, m := range c.d.Feed(dir, b) {
-			out = append(out, place(c, e.Stream, m))
+		for {
+			part := b[:min(len(b), feedChunk)]
+			b = b[len(part):]
+			for _, m := range c.d.Feed(dir, part) {
+				if len(out) < maxAnnotations {
+					out = append(out, place(c, e.Stream, m))
+				}
+			}
+			if len(b) == 0 || len(out) >= maxAnnotations {
+				return
+			}
 		}
 	}
 	for i, e := range events {
+		if len(out) >= maxAnnotations {
+			return out, true
+		}
 		switch e.Kind {
 		case event.Accept:
 			accepted[e.Stream] = true
@@ -147,7 +195,7 @@ func annotate(events []event.Event) []annotation {
 			feed(c, i, e, dissect.ToClient, nil, true)
 		}
 	}
-	return out
+	return out, len(out) >= maxAnnotations
 }
 
 // place finds the event where a message starts.

@@ -81,7 +81,7 @@ func main() {
 }
 `
 	build := `(async () => {
-		const r = await fetch('/api/build', {method: 'POST', body: JSON.stringify({source: ` + strconv.Quote(program) + `})});
+		const r = await fetch('/api/build', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source: ` + strconv.Quote(program) + `})});
 		const b = await r.json();
 		if (!b.ok) throw new Error(JSON.stringify(b));
 		window.benchWasm = b.wasm;

@@ -33,22 +33,24 @@ type packet struct {
 	flags    byte
 	syn      bool   // carries the SYN options (MSS, window scale)
 	mss      uint16 // for the MSS option
-	payload  []byte // the whole payload; bytes past known were not recorded and are zeros
-	known    int    // how many bytes of payload were recorded
+	payload  []byte // the recorded bytes of the payload
+	size     int    // the payload's whole length; bytes past payload were not recorded: zeros
 	ts       int64  // microseconds since the Unix epoch
 	comment  string
 }
 
-// frame renders p as an Ethernet frame and returns how many of its bytes were recorded:
-// all of them, unless the payload was only partly recorded.
-func (p *packet) frame(ipID uint16) (frame []byte, captured int) {
+// frame renders p as an Ethernet frame up to the end of the recorded payload, and returns
+// the whole frame's length as well. The bytes not recorded are zeros: they add nothing to a
+// checksum, so they are never made.
+func (p *packet) frame(ipID uint16) (frame []byte, wireLen int) {
 	v6 := p.src.Addr().Is6()
+	size := max(p.size, len(p.payload))
 	var l4 []byte
 	if p.udp {
 		l4 = make([]byte, 8, 8+len(p.payload))
 		binary.BigEndian.PutUint16(l4[0:], p.src.Port())
 		binary.BigEndian.PutUint16(l4[2:], p.dst.Port())
-		binary.BigEndian.PutUint16(l4[4:], uint16(8+len(p.payload)))
+		binary.BigEndian.PutUint16(l4[4:], uint16(8+size))
 	} else {
 		hlen := 20
 		if p.syn {
@@ -70,13 +72,13 @@ func (p *packet) frame(ipID uint16) (frame []byte, captured int) {
 			copy(l4[20:], []byte{2, 4, byte(p.mss >> 8), byte(p.mss), 1, 3, 3, windowScale})
 		}
 	}
-	l4hdr := len(l4)
+	l4len := len(l4) + size // with the zeros
 	l4 = append(l4, p.payload...)
 	proto := byte(protoTCP)
 	if p.udp {
 		proto = protoUDP
 	}
-	sum := pseudoSum(p.src.Addr(), p.dst.Addr(), proto, len(l4))
+	sum := pseudoSum(p.src.Addr(), p.dst.Addr(), proto, l4len)
 	ck := fold(add(l4, sum))
 	if p.udp {
 		if ck == 0 {
@@ -91,7 +93,7 @@ func (p *packet) frame(ipID uint16) (frame []byte, captured int) {
 	if v6 {
 		ip = make([]byte, 40)
 		ip[0] = 0x60
-		binary.BigEndian.PutUint16(ip[4:], uint16(len(l4)))
+		binary.BigEndian.PutUint16(ip[4:], uint16(l4len))
 		ip[6] = proto
 		ip[7] = 64
 		s, d := p.src.Addr().As16(), p.dst.Addr().As16()
@@ -100,7 +102,7 @@ func (p *packet) frame(ipID uint16) (frame []byte, captured int) {
 	} else {
 		ip = make([]byte, 20)
 		ip[0] = 0x45
-		binary.BigEndian.PutUint16(ip[2:], uint16(20+len(l4)))
+		binary.BigEndian.PutUint16(ip[2:], uint16(20+l4len))
 		binary.BigEndian.PutUint16(ip[4:], ipID)
 		ip[6] = 0x40 // don't fragment
 		ip[8] = 64
@@ -122,7 +124,7 @@ func (p *packet) frame(ipID uint16) (frame []byte, captured int) {
 	frame = binary.BigEndian.AppendUint16(frame, ether)
 	frame = append(frame, ip...)
 	frame = append(frame, l4...)
-	return frame, 14 + len(ip) + l4hdr + p.known
+	return frame, 14 + len(ip) + l4len
 }
 
 // mac makes a locally administered MAC address from the last four bytes of an IP address,

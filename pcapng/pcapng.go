@@ -47,7 +47,17 @@ type Options struct {
 	// Learner is the learner's host address, used where no event gives the local end of
 	// a socket. Defaults to the first local address any event gives, else 10.10.1.1.
 	Learner netip.Addr
+
+	// MaxUnrecorded bounds the payload bytes the file stands for without having them: the
+	// sum over all events of N beyond the bytes of Data. An event's N is only a claim (a
+	// capture posted to the gateway is anyone's), and each such byte costs packets and time
+	// to write, so past this total an event counts only its recorded bytes and says so in a
+	// comment. Defaults to DefaultMaxUnrecorded; negative means no bound.
+	MaxUnrecorded int64
 }
+
+// DefaultMaxUnrecorded is Options.MaxUnrecorded's default: 64 MiB, some 46,000 TCP segments.
+const DefaultMaxUnrecorded = 64 << 20
 
 // Write writes events as a pcapng file to w. Events must be in the order they happened.
 // Events it cannot place (an unknown kind, bytes on a stream that was never opened with
@@ -67,7 +77,12 @@ func Write(w io.Writer, events []event.Event, opts *Options) error {
 		active:  make(map[[2]netip.AddrPort]*flow),
 		names:   make(map[string]netip.Addr),
 		port:    49152,
+		unrec:   opts.MaxUnrecorded,
 	}
+	if x.unrec == 0 {
+		x.unrec = DefaultMaxUnrecorded
+	}
+	x.maxUnrec = x.unrec
 	if x.start.IsZero() {
 		x.start = time.Unix(0, 0)
 	}
@@ -90,18 +105,20 @@ func Write(w io.Writer, events []event.Event, opts *Options) error {
 
 // writer turns events into blocks.
 type writer struct {
-	w       *bufio.Writer
-	err     error
-	start   time.Time
-	mss     int
-	learner netip.Addr
-	flows   map[uint32]*flow
-	active  map[[2]netip.AddrPort]*flow // open TCP connections by local, remote address
-	names   map[string]netip.Addr       // lab names from lookups -> their first address
-	records []nameRecord                // for the name resolution block
-	port    uint16                      // next made-up local port
-	ipID    uint16
-	last    int64 // the latest timestamp written, in microseconds
+	w        *bufio.Writer
+	err      error
+	start    time.Time
+	mss      int
+	learner  netip.Addr
+	flows    map[uint32]*flow
+	active   map[[2]netip.AddrPort]*flow // open TCP connections by local, remote address
+	names    map[string]netip.Addr       // lab names from lookups -> their first address
+	records  []nameRecord                // for the name resolution block
+	port     uint16                      // next made-up local port
+	ipID     uint16
+	last     int64 // the latest timestamp written, in microseconds
+	unrec    int64 // unrecorded payload bytes still allowed; negative: no bound
+	maxUnrec int64
 }
 
 type nameRecord struct {
@@ -248,7 +265,7 @@ func (x *writer) payload(f *flow, e *event.Event, from int, ts int64) {
 	if f.done || !x.ensureOpen(f, e, ts) {
 		return
 	}
-	x.data(f, from, payloadOf(e), ts)
+	x.data(f, from, x.payloadOf(e), ts)
 }
 
 // fin writes a half-close from the local or the remote end.
@@ -429,20 +446,21 @@ func (x *writer) synFrom(f *flow, from int, ts int64, comment string) {
 }
 
 // data writes payload from one end as segments of at most MSS bytes, each acknowledged.
+// Only the recorded bytes are held: a segment past them is zeros made as it is written.
 func (x *writer) data(f *flow, from int, p payload, ts int64) {
 	mss := x.mssFor(f)
 	comment := p.comment
-	for off, sent := 0, 0; off < len(p.b); sent++ {
-		n := min(mss, len(p.b)-off)
+	for off, sent := 0, 0; off < p.n && x.err == nil; sent++ {
+		n := min(mss, p.n-off)
 		flags := byte(flagACK)
-		if off+n == len(p.b) {
+		if off+n == p.n {
 			flags |= flagPSH
 		}
-		known := min(max(p.known-off, 0), n)
-		x.segment(f, from, flags, p.b[off:off+n], known, ts, comment)
+		rec := p.b[min(off, len(p.b)):min(off+n, len(p.b))]
+		x.segment(f, from, flags, rec, n, ts, comment)
 		comment = ""
 		off += n
-		if sent%64 == 63 || off == len(p.b) {
+		if sent%64 == 63 || off == p.n {
 			x.segment(f, 1-from, flagACK, nil, 0, ts, "")
 		}
 	}
@@ -458,11 +476,12 @@ func (x *writer) finish(f *flow, from int, ts int64) {
 	x.segment(f, 1-from, flagACK, nil, 0, ts, "")
 }
 
-// segment writes one TCP segment from one end and advances its sequence number.
-func (x *writer) segment(f *flow, from int, flags byte, b []byte, known int, ts int64, comment string) {
+// segment writes one TCP segment of size payload bytes, of which b were recorded, from one
+// end and advances its sequence number.
+func (x *writer) segment(f *flow, from int, flags byte, b []byte, size int, ts int64, comment string) {
 	x.write(&packet{src: f.end(from), dst: f.end(1 - from), seq: f.next[from], ack: f.next[1-from], flags: flags,
-		payload: b, known: known, ts: ts, comment: comment})
-	f.next[from] += uint32(len(b))
+		payload: b, size: size, ts: ts, comment: comment})
+	f.next[from] += uint32(size)
 	if flags&(flagSYN|flagFIN) != 0 {
 		f.next[from]++
 	}
@@ -475,35 +494,47 @@ func (x *writer) datagram(f *flow, e *event.Event, from int, ts int64) {
 		f.remote = x.resolve(e.Addr)
 	}
 	x.fillAddrs(f, e)
-	p := payloadOf(e)
+	p := x.payloadOf(e)
 	limit := 65535 - 8 - 20
 	if f.local.Addr().Is6() {
 		limit = 65535 - 8
 	}
-	if len(p.b) > limit {
-		p.b, p.known = p.b[:limit], min(p.known, limit)
-		p.comment = fmt.Sprintf("datagram of %d bytes cut to the %d that fit in one IP packet", len(payloadOf(e).b), limit)
+	if p.n > limit {
+		p.comment = fmt.Sprintf("datagram of %d bytes cut to the %d that fit in one IP packet", p.n, limit)
+		p.b, p.n = p.b[:min(len(p.b), limit)], limit
 	}
-	x.write(&packet{src: f.end(from), dst: f.end(1 - from), udp: true, payload: p.b, known: p.known, ts: ts, comment: p.comment})
+	x.write(&packet{src: f.end(from), dst: f.end(1 - from), udp: true, payload: p.b, size: p.n, ts: ts, comment: p.comment})
 }
 
-// payload is an event's bytes, zero-filled to N where the run recorded only their start.
+// payload is an event's bytes: b those recorded, n the whole length, which is more where the
+// run recorded only the start (the rest is written as zeros and left out of the capture).
 type payload struct {
 	b       []byte
-	known   int
+	n       int
 	comment string
 }
 
-func payloadOf(e *event.Event) payload {
-	n := max(e.N, len(e.Data))
-	if n == len(e.Data) {
-		return payload{b: e.Data, known: n}
+// payloadOf takes an event's length from the bytes it carries, and believes an N beyond them
+// only as far as the bound on unrecorded bytes still allows.
+func (x *writer) payloadOf(e *event.Event) payload {
+	p := payload{b: e.Data, n: len(e.Data)}
+	if e.N <= len(e.Data) {
+		return p
 	}
-	n = min(n, 1<<30) // a sanity bound on a made-up length
-	b := make([]byte, n)
-	copy(b, e.Data)
-	return payload{b: b, known: len(e.Data),
-		comment: fmt.Sprintf("only the first %d of these %d bytes were recorded", len(e.Data), n)}
+	extra := int64(e.N - len(e.Data))
+	if x.unrec >= 0 {
+		if extra > x.unrec {
+			p.n += int(x.unrec)
+			p.comment = fmt.Sprintf("the run claims %d bytes, %d recorded; this capture stands for at most %d bytes that were not recorded in all, and shows %d",
+				e.N, len(e.Data), x.maxUnrec, p.n)
+			x.unrec = 0
+			return p
+		}
+		x.unrec -= extra
+	}
+	p.n = e.N
+	p.comment = fmt.Sprintf("only the first %d of these %d bytes were recorded", len(e.Data), e.N)
+	return p
 }
 
 func (f *flow) end(side int) netip.AddrPort {
@@ -644,15 +675,15 @@ func (x *writer) write(p *packet) {
 		return
 	}
 	x.ipID++
-	frame, captured := p.frame(x.ipID)
+	frame, wireLen := p.frame(x.ipID)
 	ts := max(p.ts, x.last)
 	x.last = ts
 	body := le.AppendUint32(nil, 0) // interface 0
 	body = le.AppendUint32(body, uint32(uint64(ts)>>32))
 	body = le.AppendUint32(body, uint32(ts))
-	body = le.AppendUint32(body, uint32(captured))
 	body = le.AppendUint32(body, uint32(len(frame)))
-	body = append(body, frame[:captured]...)
+	body = le.AppendUint32(body, uint32(wireLen))
+	body = append(body, frame...)
 	body = pad(body)
 	if p.comment != "" {
 		body = option(body, optComment, []byte(p.comment))

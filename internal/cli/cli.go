@@ -53,6 +53,8 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	limits.Flags(fl)
 	var compile gateway.CompileLimits
 	compile.Flags(fl)
+	var httpLimits gateway.HTTPLimits
+	httpLimits.Flags(fl)
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
@@ -90,7 +92,7 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, &gateway.Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), Logger: log}, stdout); err != nil {
+	if err := serve(ctx, *addr, &gateway.Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}

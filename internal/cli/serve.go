@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"time"
 
 	"socketlab/gateway"
@@ -28,12 +27,7 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	for _, svc := range s.Lab.Services() {
 		log.Info("lab service listening", "service", svc.Name, "proto", svc.Proto, "port", svc.Port, "listen", svc.Listen)
 	}
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Sessions end with the server: their contexts derive from this one.
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
+	srv := s.NewHTTPServer(ctx) // sessions end with the server: their contexts derive from ctx
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())

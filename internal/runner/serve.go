@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"socketlab/gateway"
 )
@@ -26,12 +24,7 @@ func ServeLocal(ctx context.Context, cacheDir string) (wsURL string, shutdown fu
 		return "", nil, err
 	}
 	sctx, cancel := context.WithCancel(ctx)
-	srv := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Relay sessions end with this context.
-		BaseContext: func(net.Listener) context.Context { return sctx },
-	}
+	srv := s.NewHTTPServer(sctx) // relay sessions end with this context
 	done := make(chan struct{})
 	go func() {
 		srv.Serve(ln)

@@ -124,7 +124,7 @@ func (c Check) evalCount(o *Outcome) Result {
 	for _, e := range o.Events {
 		if slices.Contains(kinds, e.Kind) && matchPeer(e) {
 			if c.Unit == "bytes" {
-				n += e.N
+				n = addBytes(n, e)
 			} else {
 				n++
 			}
@@ -134,6 +134,14 @@ func (c Check) evalCount(o *Outcome) Result {
 		return pass
 	}
 	return fail("%s %s %s", c.Dir, plural(n, strings.TrimSuffix(c.Unit, "s"), c.Unit), c.where())
+}
+
+// addBytes adds an event's byte count to n. N is the run's claim: it counts as
+// no less than the bytes the event carries, never below zero, and the sum stops
+// at 1<<40 rather than wrap around.
+func addBytes(n int, e event.Event) int {
+	const most = 1 << 40
+	return min(n+min(max(e.N, len(e.Data)), most), most)
 }
 
 func (c Check) evalData(o *Outcome) Result {

@@ -3,13 +3,22 @@ package grade
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
+
+	"socketlab/event"
+	"socketlab/internal/jsonlist"
 )
 
 // MaxRequest bounds a posted run, in bytes. The runtime keeps only the first
 // bytes of large payloads in its events, so a real run is far smaller.
 const MaxRequest = 16 << 20
+
+// MaxEvents bounds the events of a posted run: the page keeps at most 20,000
+// (static/wire.js, LIMITS.events), and each costs a struct for a few bytes
+// of JSON, so the count is bounded apart from the bytes.
+const MaxEvents = 20000
 
 // A Request asks for an exercise's verdict on one run: what the page posts
 // when a cell's run ends.
@@ -32,7 +41,7 @@ type Finder func(lesson, exercise string) ([]Check, bool)
 // Handler judges runs: it takes a Request as JSON in a POST and answers
 // with a Response as JSON. Errors are JSON too, {"error": "..."}: 405 for
 // another method, 415 for a body that is not application/json, 413 for one
-// over MaxRequest, 400 for one that does not decode, 404 for an unknown
+// over MaxRequest or with more than MaxEvents events, 400 for one that does not decode, 404 for an unknown
 // lesson or exercise.
 func Handler(find Finder) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -45,14 +54,31 @@ func Handler(find Finder) http.Handler {
 			jsonError(w, http.StatusUnsupportedMediaType, "the run must be sent as application/json")
 			return
 		}
-		var req Request
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRequest)).Decode(&req); err != nil {
+		// Events shadows Outcome.Events, to be decoded with a bound on their number.
+		var in struct {
+			Request
+			Events json.RawMessage `json:"events"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRequest)).Decode(&in); err != nil {
 			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 				jsonError(w, http.StatusRequestEntityTooLarge, "the run is too large to check")
 				return
 			}
 			jsonError(w, http.StatusBadRequest, "the run could not be read: "+err.Error())
 			return
+		}
+		req := in.Request
+		if len(in.Events) > 0 {
+			events, err := jsonlist.Decode[event.Event](in.Events, MaxEvents)
+			if _, ok := errors.AsType[*jsonlist.TooLong](err); ok {
+				jsonError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the run has more than the %d events the page keeps", MaxEvents))
+				return
+			}
+			if err != nil {
+				jsonError(w, http.StatusBadRequest, "the run's events could not be read: "+err.Error())
+				return
+			}
+			req.Events = events
 		}
 		checks, ok := find(req.Lesson, req.Exercise)
 		if !ok {

@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"socketlab/event"
 )
 
 func TestHandler(t *testing.T) {
@@ -68,6 +70,9 @@ func TestHandler(t *testing.T) {
 		{"bad JSON", "POST", "application/json", `{"lesson":`, http.StatusBadRequest},
 		{"too large", "POST", "application/json", `{"lesson":"01-time","exercise":"four","output":"` + strings.Repeat("x", MaxRequest) + `"}`, http.StatusRequestEntityTooLarge},
 		{"GET", "GET", "", "", http.StatusMethodNotAllowed},
+		// Three bytes of JSON an event: far under MaxRequest, far over what the page keeps.
+		{"too many events", "POST", "application/json", `{"lesson":"01-time","exercise":"four","events":[` + strings.Repeat("{},", 4*MaxEvents) + `{}]}`, http.StatusRequestEntityTooLarge},
+		{"events not a list", "POST", "application/json", `{"lesson":"01-time","exercise":"four","events":{}}`, http.StatusBadRequest},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, ts.URL, strings.NewReader(tc.body))
@@ -90,5 +95,23 @@ func TestHandler(t *testing.T) {
 				t.Errorf("status %d, error %q; want %d and a message", resp.StatusCode, out.Error, tc.status)
 			}
 		})
+	}
+}
+
+// A run's N is a claim: counts of bytes neither wrap around nor go below what the events carry.
+func TestClaimedByteCounts(t *testing.T) {
+	c, err := ParseCheck("received at least 4 bytes from time.lab:37")
+	if err != nil {
+		t.Fatal(err)
+	}
+	huge := int(^uint(0) >> 1)
+	for _, events := range [][]event.Event{
+		{{Stream: 3, Kind: "recv", Addr: "time.lab:37", N: huge}, {Stream: 3, Kind: "recv", Addr: "time.lab:37", N: huge}},
+		{{Stream: 3, Kind: "recv", Addr: "time.lab:37", N: -5, Data: []byte("abcd")}},
+	} {
+		o := &Outcome{Events: append([]event.Event{{Stream: 3, Kind: "dial", Addr: "time.lab:37"}}, events...)}
+		if r := c.Eval(o); !r.OK {
+			t.Errorf("%+v: %s", events, r.Detail)
+		}
 	}
 }
