@@ -107,18 +107,27 @@ func (r *Relay) logger() *slog.Logger {
 
 var discardLogger = slog.New(slog.DiscardHandler)
 
+// learnerOf is the learner a request acts as: the query parameter "learner", or in a class the
+// one who joined, whatever the parameter says. Without a join it answers 401 and false.
+func (r *Relay) learnerOf(w http.ResponseWriter, req *http.Request) (string, bool) {
+	if r.Class == nil {
+		return req.URL.Query().Get("learner"), true
+	}
+	name, ok := r.Class.Identify(req)
+	if !ok {
+		jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: join the class on the lab's page first")
+		return "", false
+	}
+	return classLearnerID(name), true
+}
+
 // ServeHTTP upgrades the request to a WebSocket and runs a session on it. Only pages of the
 // gateway's own origin may connect. The query parameter "learner" names the learner the
 // program belongs to, so that all of one learner's programs share an address and listeners.
 func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	learnerID := req.URL.Query().Get("learner")
-	if r.Class != nil {
-		name, ok := r.Class.Identify(req)
-		if !ok {
-			jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: join the class on the lab's page first")
-			return
-		}
-		learnerID = classLearnerID(name)
+	learnerID, ok := r.learnerOf(w, req)
+	if !ok {
+		return
 	}
 	ws, client, ok := upgrade(w, req, r.Origins, "this is the lab's WebSocket endpoint for programs: open a lesson page and press Run")
 	if !ok {

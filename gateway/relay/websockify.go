@@ -38,15 +38,9 @@ import (
 // /ws, so their own listeners are reachable at localhost:PORT; in a class the learner is the
 // one who joined, and the parameter is ignored.
 func (r *Relay) ServeWebsockify(w http.ResponseWriter, req *http.Request) {
-	learnerID := req.URL.Query().Get("learner")
-	if r.Class != nil {
-		// In a class the bridge acts as the learner who joined, whatever learner= says.
-		name, ok := r.Class.Identify(req)
-		if !ok {
-			jsonError(w, http.StatusUnauthorized, "this lab is in classroom mode: join the class on the lab's page first")
-			return
-		}
-		learnerID = classLearnerID(name)
+	learnerID, ok := r.learnerOf(w, req)
+	if !ok {
+		return
 	}
 	ws, client, ok := upgrade(w, req, r.Origins, "this is a WebSocket endpoint: connect a websockify client (noVNC, websockify-js) to /websockify?target=HOST:PORT")
 	if !ok {
