@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"socketlab/gateway/relay"
+	"socketlab/internal/relaytest"
 	"socketlab/wire"
 )
 
@@ -77,7 +78,7 @@ func TestClassroom(t *testing.T) {
 		t.Errorf("alice's page: %v %v", resp.StatusCode, err)
 	}
 
-	session := func(c *http.Client) *rawClient {
+	session := func(c *http.Client) *relaytest.Client {
 		u, _ := url.Parse(ts.URL)
 		h := http.Header{}
 		for _, ck := range c.Jar.Cookies(u) {
@@ -89,36 +90,36 @@ func TestClassroom(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rc := wrap(t, ws)
+		rc := relaytest.Wrap(t, ws)
 		t.Cleanup(func() { ws.CloseNow() })
-		rc.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version}.Append(nil))
-		rc.recv()
+		rc.Send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version}.Append(nil))
+		rc.Recv()
 		return rc
 	}
 	// Bob serves; Alice looks bob.lab up and connects to his server.
 	b := session(bob)
-	b.send(wire.Connect, 1, wire.ConnectMsg{Kind: wire.KindListen, Window: 1 << 16, Network: "tcp", Local: ":8000"}.Append(nil))
-	if f := b.recvFor(1); f.Type != wire.Connected {
+	b.Send(wire.Connect, 1, wire.ConnectMsg{Kind: wire.KindListen, Window: 1 << 16, Network: "tcp", Local: ":8000"}.Append(nil))
+	if f := b.RecvFor(1); f.Type != wire.Connected {
 		t.Fatalf("bob's listener: %v", f.Type)
 	}
 	a := session(alice)
-	a.send(wire.Lookup, 1, wire.LookupMsg{Network: "ip", Host: "bob.lab"}.Append(nil))
-	f := a.recvFor(1)
+	a.Send(wire.Lookup, 1, wire.LookupMsg{Network: "ip", Host: "bob.lab"}.Append(nil))
+	f := a.RecvFor(1)
 	var ans wire.AnswerMsg
 	if f.Type != wire.Answer || ans.Unmarshal(f.Payload) != nil || len(ans.Addrs) != 1 {
 		t.Fatalf("lookup of bob.lab: %v", f.Type)
 	}
-	if f := a.dial(3, 1<<16, ans.Addrs[0]+":8000"); f.Type != wire.Connected {
+	if f := a.Dial(3, 1<<16, ans.Addrs[0]+":8000"); f.Type != wire.Connected {
 		t.Fatalf("alice dialing bob.lab:8000: %v %q", f.Type, f.Payload)
 	}
-	if f := b.recvFor(1); f.Type != wire.Accept {
+	if f := b.RecvFor(1); f.Type != wire.Accept {
 		t.Errorf("bob's listener saw %v, want ACCEPT", f.Type)
 	}
-	if f := a.dial(5, 1<<16, ans.Addrs[0]+":8001"); f.Type != wire.Close || closeMsg(t, f).Code != wire.CodeRefused {
+	if f := a.Dial(5, 1<<16, ans.Addrs[0]+":8001"); f.Type != wire.Close || relaytest.CloseMsg(t, f).Code != wire.CodeRefused {
 		t.Errorf("a port bob does not serve: %v", f.Type)
 	}
-	a.send(wire.Lookup, 7, wire.LookupMsg{Network: "ip", Host: "carol.lab"}.Append(nil))
-	if m := a.expectClose(7); m.Code != wire.CodeNoHost {
+	a.Send(wire.Lookup, 7, wire.LookupMsg{Network: "ip", Host: "carol.lab"}.Append(nil))
+	if m := a.ExpectClose(7); m.Code != wire.CodeNoHost {
 		t.Errorf("lookup of someone not in the class: %v %q", m.Code, m.Reason)
 	}
 }

@@ -103,8 +103,8 @@ func (g *testGateway) session(t *testing.T, from, learner, name string) (*rawCli
 		t.Fatal(err)
 	}
 	rc := wrap(t, c)
-	rc.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "test"}.Append(nil))
-	return rc, rc.recv()
+	rc.Send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "test"}.Append(nil))
+	return rc, rc.Recv()
 }
 
 // joinCookie is the cookie of a classmate who joined as name (and joins them).
@@ -118,12 +118,12 @@ func joinCookie(c *Class, name string) string {
 
 // listen opens a listener on local and returns the gateway's CONNECTED.
 func (rc *rawClient) listen(id uint32, local string) wire.ConnectedMsg {
-	rc.t.Helper()
-	rc.send(wire.Connect, id, wire.ConnectMsg{Kind: wire.KindListen, Window: 1 << 16, Network: "tcp", Local: local}.Append(nil))
-	f := rc.recvFor(id)
+	rc.T.Helper()
+	rc.Send(wire.Connect, id, wire.ConnectMsg{Kind: wire.KindListen, Window: 1 << 16, Network: "tcp", Local: local}.Append(nil))
+	f := rc.RecvFor(id)
 	var m wire.ConnectedMsg
 	if f.Type != wire.Connected || m.Unmarshal(f.Payload) != nil {
-		rc.t.Fatalf("listen on %s: %v %q", local, f.Type, f.Payload)
+		rc.T.Fatalf("listen on %s: %v %q", local, f.Type, f.Payload)
 	}
 	return m
 }
@@ -131,21 +131,21 @@ func (rc *rawClient) listen(id uint32, local string) wire.ConnectedMsg {
 // acceptAndConnected reads until the listener ln accepts and stream id is CONNECTED, in
 // either order, and returns the ACCEPT.
 func (rc *rawClient) acceptAndConnected(ln, id uint32) wire.AcceptMsg {
-	rc.t.Helper()
+	rc.T.Helper()
 	var acc wire.AcceptMsg
 	accepted, connected := false, false
 	for !accepted || !connected {
-		f := rc.recv()
+		f := rc.Recv()
 		switch {
 		case f.Stream == ln && f.Type == wire.Accept:
 			if err := acc.Unmarshal(f.Payload); err != nil {
-				rc.t.Fatal(err)
+				rc.T.Fatal(err)
 			}
 			accepted = true
 		case f.Stream == id && f.Type == wire.Connected:
 			connected = true
 		case f.Stream == id || f.Stream == ln:
-			rc.t.Fatalf("stream %d: %v %q", f.Stream, f.Type, f.Payload)
+			rc.T.Fatalf("stream %d: %v %q", f.Stream, f.Type, f.Payload)
 		}
 	}
 	return acc
@@ -154,13 +154,13 @@ func (rc *rawClient) acceptAndConnected(ln, id uint32) wire.AcceptMsg {
 // dialMany sends n CONNECTs at once (ids from first) and counts the answers: open streams,
 // and the refusals by reason.
 func (rc *rawClient) dialMany(first uint32, n int, target string) (open int, refused map[string]int) {
-	rc.t.Helper()
+	rc.T.Helper()
 	refused = map[string]int{}
 	for i := range n {
-		rc.send(wire.Connect, first+uint32(i), wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: target}.Append(nil))
+		rc.Send(wire.Connect, first+uint32(i), wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: target}.Append(nil))
 	}
 	for answered := 0; answered < n; {
-		f := rc.recv()
+		f := rc.Recv()
 		if f.Stream < first || f.Stream >= first+uint32(n) {
 			continue
 		}
@@ -275,7 +275,7 @@ func TestHostPorts(t *testing.T) {
 	}
 	own.Close()
 	// The learner's programs reach it at localhost:P and see P at both ends.
-	rc.send(wire.Connect, 2, wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: "localhost:" + strconv.Itoa(p)}.Append(nil))
+	rc.Send(wire.Connect, 2, wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: "localhost:" + strconv.Itoa(p)}.Append(nil))
 	acc := rc.acceptAndConnected(1, 2)
 	if acc.Local != m.Local || !strings.HasPrefix(acc.Remote, "127.0.0.1:") {
 		t.Errorf("accepted %q from %q, want %q from 127.0.0.1", acc.Local, acc.Remote, m.Local)

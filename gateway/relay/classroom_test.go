@@ -92,11 +92,11 @@ func TestClassroom(t *testing.T) {
 	aliceAddr := learnerAddr(classLearnerID("alice")).String()
 
 	t.Run("NAME.lab by name, peers by lab address", func(t *testing.T) {
-		alice.send(wire.Connect, 1, wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: "bob.lab:9000"}.Append(nil))
-		if f := alice.recvFor(1); f.Type != wire.Connected {
+		alice.Send(wire.Connect, 1, wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: "bob.lab:9000"}.Append(nil))
+		if f := alice.RecvFor(1); f.Type != wire.Connected {
 			t.Fatalf("alice dials bob.lab:9000: %v %q", f.Type, f.Payload)
 		}
-		f := bob.recvFor(1)
+		f := bob.RecvFor(1)
 		var acc wire.AcceptMsg
 		if f.Type != wire.Accept || acc.Unmarshal(f.Payload) != nil {
 			t.Fatalf("bob's listener: %v", f.Type)
@@ -108,11 +108,11 @@ func TestClassroom(t *testing.T) {
 
 	t.Run("loopback listener", func(t *testing.T) {
 		for _, target := range []string{"bob.lab:9001", learnerAddr(classLearnerID("bob")).String() + ":9001"} {
-			if f := alice.dial(2, 1<<16, target); f.Type != wire.Close {
+			if f := alice.Dial(2, 1<<16, target); f.Type != wire.Close {
 				t.Errorf("alice reached bob's loopback listener at %s: %v", target, f.Type)
 			}
 		}
-		bob.send(wire.Connect, 3, wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: "localhost:9001"}.Append(nil))
+		bob.Send(wire.Connect, 3, wire.ConnectMsg{Kind: wire.KindDial, Window: 1 << 16, Network: "tcp", Remote: "localhost:9001"}.Append(nil))
 		bob.acceptAndConnected(2, 3)
 	})
 

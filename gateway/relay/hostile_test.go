@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"socketlab/gateway/lab"
+	"socketlab/internal/relaytest"
 	"socketlab/wire"
 )
 
@@ -21,12 +22,8 @@ import (
 // real relay and real lab servers. Whatever arrives, the gateway answers with a clear reason,
 // keeps serving everyone else, and gives back what it took.
 
-type rawClient struct {
-	t      *testing.T
-	c      *websocket.Conn
-	frames chan wire.Frame // read by one goroutine: a Read that times out would close the WebSocket
-	err    chan error
-}
+// rawClient is the hand-spoken client of internal/relaytest, with the relay tests' own steps.
+type rawClient struct{ *relaytest.Client }
 
 func startRelay(t *testing.T, lim Limits) (*Relay, string) {
 	t.Helper()
@@ -52,122 +49,25 @@ func connect(t *testing.T, url string) *rawClient {
 		t.Fatal(err)
 	}
 	rc := wrap(t, c)
-	rc.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "test"}.Append(nil))
-	if f := rc.recv(); f.Type != wire.Hello {
+	rc.Send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: "test"}.Append(nil))
+	if f := rc.Recv(); f.Type != wire.Hello {
 		t.Fatalf("first frame is %v, want HELLO", f.Type)
 	}
 	return rc
 }
 
 // wrap starts reading frames from an open WebSocket; the caller says HELLO.
-func wrap(t *testing.T, c *websocket.Conn) *rawClient {
-	c.SetReadLimit(wire.MaxFrame)
-	rc := &rawClient{t: t, c: c, frames: make(chan wire.Frame, 1024), err: make(chan error, 1)}
-	t.Cleanup(func() { c.CloseNow() })
-	go func() {
-		for {
-			_, msg, err := c.Read(context.Background())
-			if err != nil {
-				rc.err <- err
-				return
-			}
-			f, err := wire.Decode(msg)
-			if err != nil {
-				rc.err <- err
-				return
-			}
-			rc.frames <- f
-		}
-	}()
-	return rc
-}
-
-func (rc *rawClient) send(typ wire.Type, id uint32, payload []byte) {
-	rc.t.Helper()
-	rc.sendRaw(wire.Append(nil, typ, id, payload))
-}
-
-func (rc *rawClient) sendRaw(msg []byte) {
-	rc.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := rc.c.Write(ctx, websocket.MessageBinary, msg); err != nil {
-		rc.t.Fatalf("write: %v", err)
-	}
-}
-
-func (rc *rawClient) recv() wire.Frame {
-	rc.t.Helper()
-	f, err := rc.tryRecv(10 * time.Second)
-	if err != nil {
-		rc.t.Fatalf("read: %v", err)
-	}
-	return f
-}
-
-var errQuiet = errors.New("nothing arrived")
-
-func (rc *rawClient) tryRecv(d time.Duration) (wire.Frame, error) {
-	// Frames that arrived come first, even when the connection has ended since.
-	select {
-	case f := <-rc.frames:
-		return f, nil
-	default:
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case f := <-rc.frames:
-		return f, nil
-	case err := <-rc.err:
-		rc.err <- err
-		return wire.Frame{}, err
-	case <-t.C:
-		return wire.Frame{}, errQuiet
-	}
-}
-
-// expectClose reads until a CLOSE for stream id and returns it.
-func (rc *rawClient) expectClose(id uint32) wire.CloseMsg {
-	rc.t.Helper()
-	for {
-		f := rc.recv()
-		if f.Type == wire.Close && f.Stream == id {
-			var m wire.CloseMsg
-			if err := m.Unmarshal(f.Payload); err != nil {
-				rc.t.Fatal(err)
-			}
-			return m
-		}
-	}
-}
-
-// recvFor reads until a frame for stream id arrives, passing over the others.
-func (rc *rawClient) recvFor(id uint32) wire.Frame {
-	rc.t.Helper()
-	for {
-		if f := rc.recv(); f.Stream == id {
-			return f
-		}
-	}
-}
-
-// dial opens a TCP stream and returns the gateway's answer (CONNECTED or CLOSE).
-func (rc *rawClient) dial(id uint32, window uint32, addr string) wire.Frame {
-	rc.t.Helper()
-	rc.send(wire.Connect, id, wire.ConnectMsg{Kind: wire.KindDial, Window: window, Network: "tcp", Remote: addr}.Append(nil))
-	return rc.recvFor(id)
-}
+func wrap(t *testing.T, c *websocket.Conn) *rawClient { return &rawClient{relaytest.Wrap(t, c)} }
 
 // healthy checks that a session still works: a lookup answers.
 func (rc *rawClient) healthy(id uint32) {
-	rc.t.Helper()
-	rc.send(wire.Lookup, id, wire.LookupMsg{Network: "ip", Host: "time.lab"}.Append(nil))
+	rc.T.Helper()
+	rc.Send(wire.Lookup, id, wire.LookupMsg{Network: "ip", Host: "time.lab"}.Append(nil))
 	for {
-		f := rc.recv()
+		f := rc.Recv()
 		if f.Stream == id {
 			if f.Type != wire.Answer {
-				rc.t.Fatalf("lookup on a healthy session: got %v", f.Type)
+				rc.T.Fatalf("lookup on a healthy session: got %v", f.Type)
 			}
 			return
 		}
@@ -207,26 +107,26 @@ func TestHostileFrames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rc := connect(t, url)
-			rc.sendRaw(tt.msg)
-			m := rc.expectClose(0)
+			rc.SendRaw(tt.msg)
+			m := rc.ExpectClose(0)
 			if m.Code != wire.CodeProtocol || !strings.Contains(m.Reason, tt.want) {
 				t.Errorf("CLOSE = %v %q, want protocol error mentioning %q", m.Code, m.Reason, tt.want)
 			}
-			if _, err := rc.tryRecv(5 * time.Second); err == nil || err == errQuiet {
+			if _, err := rc.TryRecv(5 * time.Second); err == nil || err == relaytest.ErrQuiet {
 				t.Errorf("the session stayed open after a protocol error (%v)", err)
 			}
 		})
 	}
 	// Frames for streams that do not exist are ignored: they may have crossed a CLOSE.
 	rc := connect(t, url)
-	rc.send(wire.Data, 77, []byte("nobody"))
-	rc.send(wire.Continue, 79, wire.Credit(nil, 5))
-	rc.send(wire.Fin, 81, nil)
-	rc.send(wire.Close, 83, wire.CloseMsg{}.Append(nil))
+	rc.Send(wire.Data, 77, []byte("nobody"))
+	rc.Send(wire.Continue, 79, wire.Credit(nil, 5))
+	rc.Send(wire.Fin, 81, nil)
+	rc.Send(wire.Close, 83, wire.CloseMsg{}.Append(nil))
 	rc.healthy(85)
 
 	bystander.healthy(1)
-	rc.c.CloseNow()
+	rc.C.CloseNow()
 	waitGoroutines(t, base)
 }
 
@@ -234,13 +134,13 @@ func TestHostileStreams(t *testing.T) {
 	_, url := startRelay(t, Limits{SocketsPerLearner: 20})
 	rc := connect(t, url)
 
-	if f := rc.dial(1, 1<<16, "10.10.0.9:9"); f.Type != wire.Connected {
+	if f := rc.Dial(1, 1<<16, "10.10.0.9:9"); f.Type != wire.Connected {
 		t.Fatalf("dial discard: %v", f.Type)
 	}
 	// A flood of opens: beyond the learner's socket limit each gets a clear refusal.
 	var limited int
 	for id := uint32(3); id < 3+2*40; id += 2 {
-		f := rc.dial(id, 1<<16, "10.10.0.9:9")
+		f := rc.Dial(id, 1<<16, "10.10.0.9:9")
 		if f.Type == wire.Close {
 			var m wire.CloseMsg
 			m.Unmarshal(f.Payload)
@@ -279,24 +179,24 @@ func TestSlowReader(t *testing.T) {
 	_, url := startRelay(t, Limits{})
 	rc := connect(t, url)
 	const window = 8 << 10
-	if f := rc.dial(1, window, "10.10.0.7:7"); f.Type != wire.Connected {
+	if f := rc.Dial(1, window, "10.10.0.7:7"); f.Type != wire.Connected {
 		t.Fatalf("dial echo: %v", f.Type)
 	}
 	chunk := make([]byte, 4<<10)
 	for i := 0; i < 32; i++ { // 128 KiB to echo, sixteen times the window
-		rc.send(wire.Data, 1, chunk)
+		rc.Send(wire.Data, 1, chunk)
 	}
 	got := 0
 	for got < window {
-		if f := rc.recv(); f.Type == wire.Data {
+		if f := rc.Recv(); f.Type == wire.Data {
 			got += len(f.Payload)
 		}
 	}
 	// The window is used up: whatever else the server sends stays at the gateway. (Proving
 	// that nothing more comes needs a pause; anything arriving in it is a failure.)
 	for {
-		f, err := rc.tryRecv(300 * time.Millisecond)
-		if err == errQuiet {
+		f, err := rc.TryRecv(300 * time.Millisecond)
+		if err == relaytest.ErrQuiet {
 			break
 		}
 		if err != nil {
@@ -310,9 +210,9 @@ func TestSlowReader(t *testing.T) {
 		t.Fatalf("received %d bytes without granting credit, want exactly the window of %d", got, window)
 	}
 	// Granting credit lets the rest through: nothing was lost.
-	rc.send(wire.Continue, 1, wire.Credit(nil, 1<<20))
+	rc.Send(wire.Continue, 1, wire.Credit(nil, 1<<20))
 	for got < 32*len(chunk) {
-		f := rc.recv()
+		f := rc.Recv()
 		if f.Type == wire.Data {
 			got += len(f.Payload)
 		}
@@ -324,15 +224,15 @@ func TestTinyWritesAndDisconnect(t *testing.T) {
 	base := runtime.NumGoroutine()
 	baseFDs := openFDs(t)
 	rc := connect(t, url)
-	if f := rc.dial(1, 1<<20, "10.10.0.7:7"); f.Type != wire.Connected {
+	if f := rc.Dial(1, 1<<20, "10.10.0.7:7"); f.Type != wire.Connected {
 		t.Fatalf("dial echo: %v", f.Type)
 	}
 	for i := 0; i < 10000; i++ {
-		rc.send(wire.Data, 1, []byte{byte(i)})
+		rc.Send(wire.Data, 1, []byte{byte(i)})
 	}
 	got := 0
 	for got < 10000 {
-		f := rc.recv()
+		f := rc.Recv()
 		switch f.Type {
 		case wire.Data:
 			got += len(f.Payload)
@@ -342,9 +242,9 @@ func TestTinyWritesAndDisconnect(t *testing.T) {
 	}
 	// Vanish mid-transfer: the gateway cleans up the session and its sockets.
 	for i := 0; i < 100; i++ {
-		rc.send(wire.Data, 1, make([]byte, 1000))
+		rc.Send(wire.Data, 1, make([]byte, 1000))
 	}
-	rc.c.CloseNow()
+	rc.C.CloseNow()
 	waitGoroutines(t, base)
 	// And its sockets: descriptors return to where they were. A busy stream may have given
 	// its splice pipe (two descriptors) back to the pool, which lets go of it only at a
@@ -389,8 +289,8 @@ func TestSessionLimits(t *testing.T) {
 	// Lookups beyond the rate (burst of twice the rate) are refused with the reason.
 	var refused string
 	for id := uint32(1); id < 20 && refused == ""; id += 2 {
-		a.send(wire.Lookup, id, wire.LookupMsg{Network: "ip", Host: "time.lab"}.Append(nil))
-		if f := a.recv(); f.Type == wire.Close {
+		a.Send(wire.Lookup, id, wire.LookupMsg{Network: "ip", Host: "time.lab"}.Append(nil))
+		if f := a.Recv(); f.Type == wire.Close {
 			var m wire.CloseMsg
 			m.Unmarshal(f.Payload)
 			refused = m.Reason
@@ -401,24 +301,24 @@ func TestSessionLimits(t *testing.T) {
 	}
 
 	// A connection idle both ways is closed with a timeout.
-	if f := a.dial(101, 1<<16, "10.10.0.9:9"); f.Type != wire.Connected {
+	if f := a.Dial(101, 1<<16, "10.10.0.9:9"); f.Type != wire.Connected {
 		t.Fatalf("dial discard: %v", f.Type)
 	}
-	if m := a.expectClose(101); m.Code != wire.CodeTimeout || !strings.Contains(m.Reason, "--idle-timeout") {
+	if m := a.ExpectClose(101); m.Code != wire.CodeTimeout || !strings.Contains(m.Reason, "--idle-timeout") {
 		t.Errorf("idle connection: %v %q", m.Code, m.Reason)
 	}
 
 	// A datagram over the limit is refused; the socket stays usable.
-	a.send(wire.Connect, 103, wire.ConnectMsg{Kind: wire.KindUDP, Network: "udp"}.Append(nil))
-	if f := a.recv(); f.Type != wire.Connected {
+	a.Send(wire.Connect, 103, wire.ConnectMsg{Kind: wire.KindUDP, Network: "udp"}.Append(nil))
+	if f := a.Recv(); f.Type != wire.Connected {
 		t.Fatalf("udp socket: %v", f.Type)
 	}
-	a.send(wire.Datagram, 103, wire.DatagramMsg{Addr: "10.10.0.7:7", Data: make([]byte, 101)}.Append(nil))
-	if f := a.recv(); f.Type != wire.Error || !strings.Contains(string(f.Payload), "--max-datagram") {
+	a.Send(wire.Datagram, 103, wire.DatagramMsg{Addr: "10.10.0.7:7", Data: make([]byte, 101)}.Append(nil))
+	if f := a.Recv(); f.Type != wire.Error || !strings.Contains(string(f.Payload), "--max-datagram") {
 		t.Errorf("big datagram: %v %q", f.Type, f.Payload)
 	}
-	a.send(wire.Datagram, 103, wire.DatagramMsg{Addr: "10.10.0.7:7", Data: []byte("small")}.Append(nil))
-	if f := a.recv(); f.Type != wire.Datagram {
+	a.Send(wire.Datagram, 103, wire.DatagramMsg{Addr: "10.10.0.7:7", Data: []byte("small")}.Append(nil))
+	if f := a.Recv(); f.Type != wire.Datagram {
 		t.Errorf("small datagram after a refused one: %v", f.Type)
 	}
 }
@@ -467,11 +367,11 @@ func TestOriginCheck(t *testing.T) {
 func TestRelayCloseEndsSessions(t *testing.T) {
 	r, url := startRelay(t, Limits{})
 	rc := connect(t, url)
-	if f := rc.dial(1, 1<<16, "echo.lab:7"); f.Type != wire.Connected {
+	if f := rc.Dial(1, 1<<16, "echo.lab:7"); f.Type != wire.Connected {
 		t.Fatalf("dial echo.lab: %v", f.Type)
 	}
-	rc.send(wire.Data, 1, []byte("hello"))
-	if f := rc.recvFor(1); f.Type != wire.Data || string(f.Payload) != "hello" {
+	rc.Send(wire.Data, 1, []byte("hello"))
+	if f := rc.RecvFor(1); f.Type != wire.Data || string(f.Payload) != "hello" {
 		t.Fatalf("echo: %v %q", f.Type, f.Payload)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -480,8 +380,8 @@ func TestRelayCloseEndsSessions(t *testing.T) {
 		t.Fatalf("Close: %v (sessions still running)", err)
 	}
 	for {
-		if _, err := rc.tryRecv(5 * time.Second); err != nil {
-			if err == errQuiet {
+		if _, err := rc.TryRecv(5 * time.Second); err != nil {
+			if err == relaytest.ErrQuiet {
 				t.Fatal("the session stayed open after the relay closed")
 			}
 			break

@@ -15,6 +15,7 @@ import (
 
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
+	"socketlab/internal/relaytest"
 	"socketlab/wire"
 )
 
@@ -82,58 +83,49 @@ func TestRoutePolicy(t *testing.T) {
 
 	// Without a rule the gateway host's own services are out of reach.
 	rc := connect(t, wsURL(closed))
-	if f := rc.dial(1, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Close {
+	if f := rc.Dial(1, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Close {
 		t.Errorf("loopback service without a rule: %v", f.Type)
-	} else if m := closeMsg(t, f); m.Code != wire.CodeRefused {
+	} else if m := relaytest.CloseMsg(t, f); m.Code != wire.CodeRefused {
 		t.Errorf("loopback service without a rule: %v %q", m.Code, m.Reason)
 	}
-	rc.send(wire.Lookup, 3, wire.LookupMsg{Network: "ip", Host: "svc.test"}.Append(nil))
-	if m := rc.expectClose(3); m.Code != wire.CodeNoHost || !strings.Contains(m.Reason, "outside hosts are not reachable") {
+	rc.Send(wire.Lookup, 3, wire.LookupMsg{Network: "ip", Host: "svc.test"}.Append(nil))
+	if m := rc.ExpectClose(3); m.Code != wire.CodeNoHost || !strings.Contains(m.Reason, "outside hosts are not reachable") {
 		t.Errorf("outside lookup without a rule: %v %q", m.Code, m.Reason)
 	}
 
 	// With --allow 127.0.0.1/32:PORT that one port opens, by address and by a name that
 	// resolves to it.
 	rc = connect(t, wsURL(open))
-	if f := rc.dial(1, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Connected {
+	if f := rc.Dial(1, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Connected {
 		t.Fatalf("allowed loopback port: %v %q", f.Type, f.Payload)
 	}
-	if f := rc.dial(3, 1<<16, "127.0.0.1:"+strconv.Itoa(port+1)); f.Type != wire.Close || closeMsg(t, f).Code != wire.CodeRefused {
+	if f := rc.Dial(3, 1<<16, "127.0.0.1:"+strconv.Itoa(port+1)); f.Type != wire.Close || relaytest.CloseMsg(t, f).Code != wire.CodeRefused {
 		t.Errorf("the next port is not allowed: %v", f.Type)
 	}
-	rc.send(wire.Lookup, 5, wire.LookupMsg{Network: "ip", Host: "svc.test"}.Append(nil))
-	if f := rc.recvFor(5); f.Type != wire.Answer {
+	rc.Send(wire.Lookup, 5, wire.LookupMsg{Network: "ip", Host: "svc.test"}.Append(nil))
+	if f := rc.RecvFor(5); f.Type != wire.Answer {
 		t.Fatalf("lookup of an allowed name: %v", f.Type)
 	}
-	if f := rc.dial(7, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Connected {
+	if f := rc.Dial(7, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Connected {
 		t.Errorf("dial of a looked-up allowed address: %v", f.Type)
 	}
-	if f := rc.dial(9, 1<<16, "192.0.2.1:80"); f.Type != wire.Close {
+	if f := rc.Dial(9, 1<<16, "192.0.2.1:80"); f.Type != wire.Close {
 		t.Errorf("documentation address: %v", f.Type)
-	} else if m := closeMsg(t, f); m.Code != wire.CodePolicy || !strings.Contains(m.Reason, "blocked by lab policy") {
+	} else if m := relaytest.CloseMsg(t, f); m.Code != wire.CodePolicy || !strings.Contains(m.Reason, "blocked by lab policy") {
 		t.Errorf("documentation address: %v %q", m.Code, m.Reason)
 	}
 
 	// A name whose answer changes after the program looked it up: the address it got is not
 	// the one the policy sees now, so nothing is dialed.
-	rc.send(wire.Lookup, 11, wire.LookupMsg{Network: "ip", Host: "rebind.test"}.Append(nil))
-	if f := rc.recvFor(11); f.Type != wire.Answer {
+	rc.Send(wire.Lookup, 11, wire.LookupMsg{Network: "ip", Host: "rebind.test"}.Append(nil))
+	if f := rc.RecvFor(11); f.Type != wire.Answer {
 		t.Fatalf("lookup of rebind.test: %v", f.Type)
 	}
-	if f := rc.dial(13, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Close {
+	if f := rc.Dial(13, 1<<16, "127.0.0.1:"+ps); f.Type != wire.Close {
 		t.Errorf("dial after the name changed: %v", f.Type)
-	} else if m := closeMsg(t, f); m.Code != wire.CodePolicy || !strings.Contains(m.Reason, "no longer resolves") {
+	} else if m := relaytest.CloseMsg(t, f); m.Code != wire.CodePolicy || !strings.Contains(m.Reason, "no longer resolves") {
 		t.Errorf("dial after the name changed: %v %q", m.Code, m.Reason)
 	}
-}
-
-func closeMsg(t *testing.T, f wire.Frame) wire.CloseMsg {
-	t.Helper()
-	var m wire.CloseMsg
-	if err := m.Unmarshal(f.Payload); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // TestNoBlockedDestinationIsDialed sends programs' dials and datagrams to destinations in
@@ -190,27 +182,27 @@ func TestNoBlockedDestinationIsDialed(t *testing.T) {
 	}
 	id := uint32(1)
 	for _, dst := range blocked {
-		f := rc.dial(id, 1<<16, dst)
+		f := rc.Dial(id, 1<<16, dst)
 		if f.Type != wire.Close {
 			t.Errorf("dial %s: %v, want a refusal", dst, f.Type)
-		} else if m := closeMsg(t, f); m.Code != wire.CodePolicy && m.Code != wire.CodeRefused && m.Code != wire.CodeInvalid {
+		} else if m := relaytest.CloseMsg(t, f); m.Code != wire.CodePolicy && m.Code != wire.CodeRefused && m.Code != wire.CodeInvalid {
 			t.Errorf("dial %s: %v %q", dst, m.Code, m.Reason)
 		}
 		id += 2
 	}
 	// Datagrams too: an unconnected UDP socket sends each to its own address.
-	rc.send(wire.Connect, id, wire.ConnectMsg{Kind: wire.KindUDP, Network: "udp"}.Append(nil))
-	if f := rc.recvFor(id); f.Type != wire.Connected {
+	rc.Send(wire.Connect, id, wire.ConnectMsg{Kind: wire.KindUDP, Network: "udp"}.Append(nil))
+	if f := rc.RecvFor(id); f.Type != wire.Connected {
 		t.Fatalf("udp socket: %v", f.Type)
 	}
 	for _, dst := range []string{"10.0.0.1:53", "169.254.169.254:53", "[::1]:53", "192.168.1.1:53", "224.0.0.251:53"} {
-		rc.send(wire.Datagram, id, wire.DatagramMsg{Addr: dst, Data: []byte("x")}.Append(nil))
-		if f := rc.recvFor(id); f.Type != wire.Error {
+		rc.Send(wire.Datagram, id, wire.DatagramMsg{Addr: dst, Data: []byte("x")}.Append(nil))
+		if f := rc.RecvFor(id); f.Type != wire.Error {
 			t.Errorf("datagram to %s: %v, want an ERROR frame", dst, f.Type)
 		}
 	}
 	// The lab itself is reached, through the same hook.
-	if f := rc.dial(id+2, 1<<16, "10.10.0.37:37"); f.Type != wire.Connected {
+	if f := rc.Dial(id+2, 1<<16, "10.10.0.37:37"); f.Type != wire.Connected {
 		t.Errorf("time.lab: %v", f.Type)
 	}
 	// A dial may try a second local port for the same destination (the portable build picks
@@ -229,12 +221,12 @@ func TestDialRegistersBeforeConnect(t *testing.T) {
 	_, url := startRelay(t, Limits{})
 	rc := connect(t, url)
 	for id := uint32(1); id <= 20; id++ {
-		if f := rc.dial(id, 1<<20, "10.10.0.51:51423"); f.Type != wire.Connected {
+		if f := rc.Dial(id, 1<<20, "10.10.0.51:51423"); f.Type != wire.Connected {
 			t.Fatalf("dial count.lab: %v", f.Type)
 		}
 		var got []byte
 		for !bytes.Contains(got, []byte("\r\n")) {
-			f := rc.recvFor(id)
+			f := rc.RecvFor(id)
 			if f.Type != wire.Data {
 				t.Fatalf("count.lab sent %v before its welcome", f.Type)
 			}
@@ -243,6 +235,6 @@ func TestDialRegistersBeforeConnect(t *testing.T) {
 		if !bytes.HasPrefix(got, []byte("Welcome, 10.10.")) {
 			t.Fatalf("try %d: count.lab said %q; want the program's lab address", id, got)
 		}
-		rc.send(wire.Close, id, wire.CloseMsg{Code: wire.CodeReset}.Append(nil))
+		rc.Send(wire.Close, id, wire.CloseMsg{Code: wire.CodeReset}.Append(nil))
 	}
 }
