@@ -55,7 +55,8 @@ func serveChild(kind, target, cpuprofile string) error {
 		if err := rules.Set(target[:strings.LastIndex(target, ":")] + "/32" + target[strings.LastIndex(target, ":"):]); err != nil {
 			return err
 		}
-		off := relay.Limits{Sessions: -1, SessionsPerClient: -1, SocketsPerLearner: -1, BytesPerSecond: -1, BytesPerSession: -1}
+		off := relay.Limits{Sessions: -1, SessionsPerClient: -1, SocketsPerLearner: -1, BytesPerSecond: -1, BytesPerSession: -1,
+			SocketsPerClient: -1, ListenersPerClient: -1, BytesPerSecondPerClient: -1, ReserveFDs: -1}
 		rl := &relay.Relay{Policy: policy.New(rules, nil), Limits: off}
 		mux := http.NewServeMux()
 		mux.Handle("/ws", rl)
