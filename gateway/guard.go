@@ -50,9 +50,6 @@ type HTTPLimits struct {
 	// /api/check) per client address, with a burst of half as many. Defaults to 120;
 	// negative: no limit.
 	APIPerMinute float64
-	// JoinsPerMinute bounds join attempts (POST /join) per client address, with a burst as
-	// large. Defaults to 10; negative: no limit.
-	JoinsPerMinute float64
 	// Hosts are names, or patterns like *.example.org, besides loopback and the listen
 	// address, that requests may carry in their Host header (--host).
 	Hosts []string
@@ -65,7 +62,6 @@ var DefaultHTTPLimits = HTTPLimits{
 	IdleTimeout:    60 * time.Second,
 	ConnsPerClient: 256,
 	APIPerMinute:   120,
-	JoinsPerMinute: 10,
 }
 
 // Flags registers the HTTP flags, writing into l.
@@ -76,7 +72,6 @@ func (l *HTTPLimits) Flags(fl *flag.FlagSet) {
 	fl.DurationVar(&l.IdleTimeout, "http-idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for this long")
 	fl.IntVar(&l.ConnsPerClient, "max-conns-per-client", d.ConnsPerClient, "open HTTP and WebSocket connections per client address, an IPv6 client's /64 (-1: no limit)")
 	fl.Float64Var(&l.APIPerMinute, "api-rate", d.APIPerMinute, "wire-view and check requests per minute per client address (-1: no limit)")
-	fl.Float64Var(&l.JoinsPerMinute, "join-rate", d.JoinsPerMinute, "classroom join attempts per minute per client address (-1: no limit)")
 	fl.Var((*stringList)(&l.Hosts), "host", "also answer requests for this `name` (or pattern, *.example.org): a name this machine is reached by (repeatable; see docs/security.md)")
 }
 
@@ -96,15 +91,13 @@ func (l HTTPLimits) withDefaults() HTTPLimits {
 	if l.APIPerMinute == 0 {
 		l.APIPerMinute = d.APIPerMinute
 	}
-	if l.JoinsPerMinute == 0 {
-		l.JoinsPerMinute = d.JoinsPerMinute
-	}
 	return l
 }
 
 // Bounds with no flag: they follow from the page and the machine.
 const (
-	// maxSmallBody bounds the body of any request not named below (pages, WebSockets, /join).
+	// maxSmallBody bounds the body of any request not named below (pages, WebSockets, /join,
+	// whose tries the class itself limits: relay.Class).
 	maxSmallBody = 64 << 10
 	// inflightPerClient bounds one address's compile, wire-view and check requests at once:
 	// a finished run posts one check per exercise of its cell and one annotation together.
@@ -118,8 +111,8 @@ type guard struct {
 	log      *slog.Logger
 	maxBuild int64 // the body cap of /api/build
 
-	compiles, api, joins *limiter
-	work                 chan struct{} // work being done at once, gateway-wide
+	compiles, api *limiter
+	work          chan struct{} // work being done at once, gateway-wide
 
 	mu       sync.Mutex
 	inflight map[netip.Prefix]int
@@ -146,7 +139,6 @@ func newGuard(opts *Options, log *slog.Logger) *guard {
 		maxBuild: int64(6*maxSource + 8192), // above the build service's own cap, which says more
 		compiles: newLimiter(compileRate, compileRate),
 		api:      newLimiter(l.APIPerMinute, l.APIPerMinute/2),
-		joins:    newLimiter(l.JoinsPerMinute, l.JoinsPerMinute),
 		work:     make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		inflight: map[netip.Prefix]int{},
 	}
@@ -172,8 +164,6 @@ func (g *guard) route(r *http.Request) route {
 		return route{g.api, maxRunJSON + 4096, true, "wire-view requests", "--api-rate"}
 	case post && p == "/api/check":
 		return route{g.api, grade.MaxRequest + 4096, true, "checks", "--api-rate"}
-	case post && p == "/join":
-		return route{g.joins, maxSmallBody, false, "join attempts", "--join-rate"}
 	}
 	return route{body: maxSmallBody}
 }
