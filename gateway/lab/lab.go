@@ -33,6 +33,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"socketlab/internal/lograte"
 )
 
 // Subnet is the lab's virtual network. Every lab host has one stable address in it.
@@ -156,6 +158,7 @@ type Network struct {
 	base       int
 	now        func() time.Time
 	log        *slog.Logger
+	logRate    lograte.Limiter // note: one line a minute per client address and event
 	idle       time.Duration
 	maxLine    int
 	maxEcho    int64

@@ -36,16 +36,15 @@ type capListener struct {
 	max     int
 	refusal func(key string, open int) string
 
-	mu     sync.Mutex
-	open   map[string]int
-	logged map[string]time.Time // when a refusal for a key was last logged
+	mu   sync.Mutex
+	open map[string]int
 }
 
 func (n *Network) capPeers(ln net.Listener, name string) net.Listener {
 	if n.perPeer <= 0 {
 		return ln
 	}
-	return &capListener{Listener: ln, n: n, name: name, max: n.perPeer, open: map[string]int{}, logged: map[string]time.Time{}}
+	return &capListener{Listener: ln, n: n, name: name, max: n.perPeer, open: map[string]int{}}
 }
 
 func (l *capListener) Accept() (net.Conn, error) {
@@ -61,16 +60,9 @@ func (l *capListener) Accept() (net.Conn, error) {
 		if !full {
 			l.open[key]++
 		}
-		logIt := full && time.Since(l.logged[key]) >= time.Minute
-		if logIt {
-			if len(l.logged) > 4096 {
-				clear(l.logged)
-			}
-			l.logged[key] = time.Now()
-		}
 		l.mu.Unlock()
 		if full {
-			if logIt {
+			if l.n.logRate.Allow(l.name + " " + key + " cap") {
 				l.n.log.Warn("a peer has as many connections open as a lab server allows one peer; refusing more (logged once a minute)", "service", l.name, "peer", key, "open", open)
 			}
 			c.SetWriteDeadline(time.Now().Add(time.Second))

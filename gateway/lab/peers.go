@@ -93,10 +93,18 @@ func (n *Network) defaultGopherHost(a net.Addr) (string, int) {
 }
 
 // note logs an event on a connection to service at level Info, naming the client and, for a
-// relayed program, its learner's lab address.
+// relayed program, its learner's lab address; the same event from the same client address at
+// most once a minute.
 func (n *Network) note(service string, client net.Addr, msg string, args ...any) {
 	if !n.log.Enabled(context.Background(), slog.LevelInfo) {
 		return
+	}
+	who := client.String()
+	if host, _, err := net.SplitHostPort(who); err == nil {
+		who = host
+	}
+	if !n.logRate.Allow(service + " " + who + " " + msg) {
+		return // said already this minute about this client
 	}
 	attrs := []any{"service", service, "client", client.String()}
 	if learner, ok := n.peers.LabAddrOf(client); ok {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -161,18 +160,7 @@ func (r *Relay) releaseClient(c *client, listening bool) {
 // noteLimit logs that a client hit a limit, once a minute per client address at most: a
 // burst of refusals is one line, not one line each.
 func (r *Relay) noteLimit(key, reason string) {
-	now := time.Now()
-	r.logMu.Lock()
-	if r.logged == nil || len(r.logged) > 4096 {
-		r.logged = map[string]time.Time{} // forget old clients rather than grow without bound
-	}
-	last, seen := r.logged[key]
-	quiet := seen && now.Sub(last) < time.Minute
-	if !quiet {
-		r.logged[key] = now
-	}
-	r.logMu.Unlock()
-	if !quiet {
+	if r.logRate.Allow(key + " limit") {
 		r.logger().Warn("a client hit a limit (logged once a minute per address)", "client", key, "limit", reason)
 	}
 }

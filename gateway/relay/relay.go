@@ -21,6 +21,7 @@ import (
 
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
+	"socketlab/internal/lograte"
 	"socketlab/wire"
 )
 
@@ -56,8 +57,7 @@ type Relay struct {
 	active   int                // sessions in all
 	sockets  int                // sockets in all
 
-	logMu  sync.Mutex
-	logged map[string]time.Time // when a client's hitting a limit was last logged
+	logRate lograte.Limiter // lines about a client: at most one a minute for each address and kind
 
 	baseOnce sync.Once
 	base     context.Context
@@ -177,7 +177,9 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 	case err == nil, errors.As(err, &cf), errors.Is(err, context.Canceled), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET),
 		r.context().Err() != nil:
 	default:
-		r.logger().Warn("session ended", "client", client, "learner", s.learner.addr, "err", err)
+		if r.logRate.Allow(clientKey(client) + " session") {
+			r.logger().Warn("a session ended on an error (logged once a minute per address)", "client", client, "learner", s.learner.addr, "err", err)
+		}
 	}
 }
 

@@ -100,8 +100,8 @@ func (r *Relay) websockify(ws *wsConn, client, target, learnerID string) {
 	}()
 	b.up()
 	<-done
-	if m := b.why.Load(); m != nil {
-		r.logger().Info("websockify ended", "client", client, "learner", l.addr, "target", target, "reason", m.reason)
+	if m := b.why.Load(); m != nil && r.logRate.Allow(clientKey(client)+" websockify") {
+		r.logger().Info("a websockify bridge ended early (logged once a minute per address)", "client", client, "learner", l.addr, "target", target, "reason", m.reason)
 	}
 }
 
