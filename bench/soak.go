@@ -129,6 +129,25 @@ func startSoakGateway(home string, extra ...string) (*soakGateway, error) {
 	return g, nil
 }
 
+// heldMemory is what the gateway's Go runtime holds after a forced collection.
+type heldMemory struct {
+	rss        int64 // VmRSS
+	heap       uint64
+	stacks     uint64
+	mapped     uint64 // obtained from the system and not given back
+	goroutines int
+}
+
+// collect has the gateway collect its garbage and give memory back, and reads what it keeps.
+func (g *soakGateway) collect() heldMemory {
+	g.cmd.Process.Signal(syscall.SIGUSR1)
+	line, _ := g.out.ReadString('\n')
+	var h heldMemory
+	fmt.Sscanf(line, "gc %d %d %d %d", &h.heap, &h.stacks, &h.mapped, &h.goroutines)
+	h.rss = statusKB(g.cmd.Process.Pid, "VmRSS:")
+	return h
+}
+
 // serveSoak runs the gateway with args until stdin closes; like the other relays it answers
 // SIGUSR1 with a collection and "gc".
 func serveSoak(args []string) error {
@@ -140,7 +159,9 @@ func serveSoak(args []string) error {
 		for range sig {
 			runtime.GC()
 			debug.FreeOSMemory()
-			fmt.Fprintln(out, "gc")
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Fprintf(out, "gc %d %d %d %d\n", m.HeapInuse, m.StackInuse, m.Sys-m.HeapReleased, runtime.NumGoroutine())
 		}
 	}()
 	go func() {
@@ -235,8 +256,8 @@ type soakResult struct {
 	learners        int
 	quiet, hostile  soakPhase
 	before, after   figures
-	beforeGC        int64 // resident memory after a forced collection
-	afterGC         int64
+	beforeGC        heldMemory // after a forced collection
+	afterGC         heldMemory
 	hwm             int64 // the gateway's resident high-water mark
 	dropped         []string
 	tally           *tally
@@ -319,8 +340,7 @@ func runSoak(learners int, hostile time.Duration) (*soakResult, error) {
 	smp.enter("between")
 	sleep(context.Background(), soakIdle)
 	res.before = readFigures(gw.cmd.Process.Pid)
-	gw.settle()
-	res.beforeGC = statusKB(gw.cmd.Process.Pid, "VmRSS:")
+	res.beforeGC = gw.collect()
 
 	var atk []*attacker
 	for i := range soakHostiles {
@@ -345,8 +365,7 @@ func runSoak(learners int, hostile time.Duration) (*soakResult, error) {
 	logf("the hostile addresses have stopped; settling for %v", soakSettle)
 	sleep(context.Background(), soakSettle)
 	res.after = readFigures(gw.cmd.Process.Pid)
-	gw.settle()
-	res.afterGC = statusKB(gw.cmd.Process.Pid, "VmRSS:")
+	res.afterGC = gw.collect()
 	res.hwm = statusKB(gw.cmd.Process.Pid, "VmHWM:")
 	stopSampling()
 	gw.stop()
@@ -476,7 +495,11 @@ func printSoak(w io.Writer, r *soakResult) {
 	fmt.Fprintf(w, "| gateway RSS, MiB: peak; before (%v after the quiet run) / after (%v after the hostile run) | %.1f; before %.1f | %.1f; after %.1f (%+.0f%%) | after within 10%% of before | %s |\n",
 		soakIdle, soakSettle, mib(r.quiet.peak.rss), mib(r.before.rss), mib(r.hostile.peak.rss), mib(r.after.rss), pct(r.after.rss, r.before.rss), yes(r.after.rss <= r.before.rss*11/10))
 	fmt.Fprintf(w, "| … after a forced collection (runtime.GC, FreeOSMemory), MiB | %.1f | %.1f (%+.0f%%) | | |\n",
-		mib(r.beforeGC), mib(r.afterGC), pct(r.afterGC, r.beforeGC))
+		mib(r.beforeGC.rss), mib(r.afterGC.rss), pct(r.afterGC.rss, r.beforeGC.rss))
+	held := func(h heldMemory) string {
+		return fmt.Sprintf("%.1f / %.1f / %.1f; %d", mib(int64(h.heap)), mib(int64(h.stacks)), mib(int64(h.mapped)), h.goroutines)
+	}
+	fmt.Fprintf(w, "| … of which Go heap in use / stacks / all the runtime keeps mapped, MiB; goroutines | %s | %s | | |\n", held(r.beforeGC), held(r.afterGC))
 	fmt.Fprintf(w, "| gateway descriptors: peak; before / after | %d; before %d | %d; after %d (%+.0f%%) | after within 10%% of before | %s |\n",
 		r.quiet.peak.fds, r.before.fds, r.hostile.peak.fds, r.after.fds, fdPct, yes(r.after.fds <= r.before.fds*11/10))
 	fmt.Fprintf(w, "| the gateway's builds (its child processes), peak RSS, MiB | %.0f | %.0f | | |\n", mib(r.quiet.peak.children), mib(r.hostile.peak.children))
