@@ -4,7 +4,7 @@ ADDR ?= 127.0.0.1:8080
 GO   ?= go
 BIN  := bin/socketlab
 
-.PHONY: run build test test-short portable cyclo bench bench-go fuzz vet clean
+.PHONY: run build test test-short portable cyclo bench bench-go soak fuzz vet clean
 
 run: build
 	@echo "Starting socketlab on $(ADDR) (Ctrl-C stops it)..."
@@ -44,6 +44,13 @@ test-short:
 # Needs 20000 open files (ulimit -n); websockify's column appears when it is installed.
 bench:
 	$(GO) run ./bench
+
+# The gateway under attack, about 10 minutes (a benchmark, never part of make test): 50 learners
+# run lesson cells alone, then beside 3 hostile loopback addresses cycling through every attack
+# of issue 22; one table of their failures and latency and the gateway's memory and
+# descriptors, and one of how each attack was answered (bench/soak.go, bench/hostile.go).
+soak:
+	$(GO) run ./bench -soak 4m
 
 # Go benchmarks of the hot paths (frame encoding, unmasking, stream copy; the program-side
 # runtime's frames, streams and a copy through a real relay), with allocations. The browser

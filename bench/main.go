@@ -63,8 +63,27 @@ func main() {
 	only := flag.String("only", "", "measure only the paths whose names contain one of these comma-separated words (raw TCP and the plain relay always run)")
 	classroom := flag.Duration("classroom", 5*time.Minute, "how long the classroom runs: learners running lesson cells against one gateway (0 leaves it out)")
 	learners := flag.Int("learners", 200, "learners in the classroom")
+	soakLearners := flag.Int("soak-learners", 50, "healthy learners in the soak")
 	page := flag.Bool("browser", true, "measure the page in headless Chromium too (bench/browser.go)")
+	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
 	flag.Parse()
+	if *serve == "soak" {
+		if err := serveSoak(flag.Args()); err != nil {
+			fmt.Fprintln(os.Stderr, "bench gateway:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *soak > 0 {
+		start := time.Now()
+		res, err := runSoak(*soakLearners, *soak)
+		if err != nil {
+			fatal(fmt.Errorf("soak: %w", err))
+		}
+		fmt.Fprintf(os.Stderr, "soak: done in %v\n", time.Since(start).Round(time.Second))
+		printSoak(os.Stdout, res)
+		return
+	}
 	if *serve != "" {
 		if err := serveChild(*serve, *target, *cpuprofile); err != nil {
 			fmt.Fprintln(os.Stderr, "bench relay:", err)

@@ -45,8 +45,14 @@ func (s *Service) setLimits(pid int) error {
 			return err
 		}
 	}
-	return nil
+	// Builds yield the CPU to the relay: while a class compiles (or someone floods the
+	// service with builds), the sockets of programs already running stay quick. The compiler
+	// and linker inherit the niceness as they inherit the limits.
+	return syscall.Setpriority(syscall.PRIO_PROCESS, pid, buildNice)
 }
+
+// buildNice is the niceness builds run at: low priority, as a batch job.
+const buildNice = 10
 
 // peakMemory is the largest resident set of a finished command or any process it waited for
 // (the compiler, the linker), in bytes.
