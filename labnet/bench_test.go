@@ -150,7 +150,7 @@ func gatewayStream(b *testing.B, target string, cmd byte) *stream {
 	if err := rules.Set(strings.Replace(target, ":", "/32:", 1)); err != nil {
 		b.Fatal(err)
 	}
-	rl := &relay.Relay{Policy: policy.New(rules, nil), Limits: relay.Limits{BytesPerSecond: -1, BytesPerSession: -1}}
+	rl := &relay.Relay{Policy: policy.New(rules, nil), Limits: relay.Limits{BytesPerSecond: -1, BytesPerSecondPerClient: -1, BytesPerSession: -1}}
 	srv := httptest.NewServer(rl)
 	b.Cleanup(srv.Close)
 	ctx := context.Background()

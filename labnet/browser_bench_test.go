@@ -26,7 +26,7 @@ func BenchmarkBrowserDownload(b *testing.B) {
 	ctx := browser.New(b)
 	s, err := gateway.New(&gateway.Options{
 		CacheDir: b.TempDir(),
-		Limits:   relay.Limits{BytesPerSecond: -1, BytesPerSession: -1},
+		Limits:   relay.Limits{BytesPerSecond: -1, BytesPerSecondPerClient: -1, BytesPerSession: -1},
 	})
 	if err != nil {
 		b.Fatal(err)

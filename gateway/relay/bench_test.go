@@ -76,7 +76,7 @@ func benchRelay(b testing.TB) (base, target string) {
 	if err := rules.Set(strings.Replace(target, ":", "/32:", 1)); err != nil {
 		b.Fatal(err)
 	}
-	r := &Relay{Policy: policy.New(rules, nil), Limits: Limits{BytesPerSecond: -1, BytesPerSession: -1}}
+	r := &Relay{Policy: policy.New(rules, nil), Limits: Limits{BytesPerSecond: -1, BytesPerSecondPerClient: -1, BytesPerSession: -1}}
 	mux := http.NewServeMux()
 	mux.Handle("/ws", r)
 	mux.HandleFunc("GET /websockify", r.ServeWebsockify)
