@@ -149,6 +149,13 @@ func (s *Service) limitHit(text string, cpu time.Duration) (limit, msg string) {
 		return LimitMemory, fmt.Sprintf("%s used more than %s of memory building this program%s and was stopped; "+
 			"a program with a huge initialised array, or generic functions that instantiate each other without end, does this: "+
 			"make the data smaller or build it at run time", tool, formatSize(s.memory), how)
+	case s.memory > 0 && crashed(text):
+		// A tool that cannot map what it needs under the address-space limit may crash
+		// instead of saying so (the linker maps its output file): the limit is the likely
+		// cause, since the toolchain does not crash otherwise.
+		return LimitMemory, fmt.Sprintf("%s crashed building this program, most likely because it needed more than the %s of memory "+
+			"a build may use; a program with a huge initialised array, or generic functions that instantiate each other without end, does this: "+
+			"make the data smaller or build it at run time", tool, formatSize(s.memory))
 	case s.maxFile > 0 && (strings.Contains(text, "file too large") || strings.Contains(text, "SIGXFSZ")):
 		return LimitDisk, fmt.Sprintf("%s tried to write a file larger than %s building this program and was stopped; "+
 			"a program with a huge initialised array does this: make the data smaller or build it at run time", tool, formatSize(s.maxFile))
@@ -157,6 +164,17 @@ func (s *Service) limitHit(text string, cpu time.Duration) (limit, msg string) {
 			"generic functions that instantiate each other without end, or huge constant expressions, do this", tool, s.cpu, cpu.Seconds())
 	}
 	return "", ""
+}
+
+// crashed says whether a tool's output is that of a crash (a fault signal) rather than of an
+// error it reported.
+func crashed(text string) bool {
+	for _, sig := range []string{"SIGSEGV", "SIGBUS", "segmentation fault", "signal: bus error"} {
+		if strings.Contains(text, sig) {
+			return true
+		}
+	}
+	return false
 }
 
 // formatSize writes n bytes the way a learner reads them: 1 GiB, 512 MiB, 1.5 GiB.
