@@ -470,10 +470,11 @@ func takeDescriptors(ctx context.Context, a *attacker) {
 }
 
 // slowHTTP holds 200 idle keep-alive connections and 200 request bodies trickled a byte
-// every 2 seconds for 45 seconds, then counts how many the gateway still keeps open.
+// every 2 seconds for 75 seconds (past the gateway's idle and read timeouts, 60 and 30
+// seconds by default), then counts how many the gateway still keeps open.
 func slowHTTP(ctx context.Context, a *attacker) {
 	const idle, trickled = 200, 200
-	const hold = 45 * time.Second
+	const hold = 75 * time.Second
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: a.ip}, Timeout: 5 * time.Second}
 	var idles, slows []net.Conn
 	defer func() {

@@ -37,11 +37,13 @@ import (
 )
 
 const (
-	soakHostiles = 3                      // hostile addresses: 127.0.0.2, 127.0.0.3, ...
-	soakSettle   = 30 * time.Second       // after the hostile run, before "after" is read
-	soakIdle     = 10 * time.Second       // after the quiet run, before "before" is read
-	soakSample   = 500 * time.Millisecond // the gateway's memory and descriptors
-	soakJoins    = 300                    // wrong join codes from each hostile address
+	soakHostiles = 3 // hostile addresses: 127.0.0.2, 127.0.0.3, ...
+	// soakSettle is how long after the hostile run "after" is read: past the gateway's idle
+	// timeout for keep-alive connections, so that what the attackers left is gone.
+	soakSettle = 75 * time.Second
+	soakIdle   = 10 * time.Second       // after the quiet run, before "before" is read
+	soakSample = 500 * time.Millisecond // the gateway's memory and descriptors
+	soakJoins  = 300                    // wrong join codes from each hostile address
 )
 
 // soakGateway is the gateway under test, started as `socketlab --addr 127.0.0.1:0
