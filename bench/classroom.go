@@ -137,25 +137,12 @@ func runClassroom(learners int, d time.Duration, cpuprofile string) (*classResul
 	// Every unit once, alone, before the clock: one that fails here is a lesson or gateway
 	// bug rather than load, and is left out (and said).
 	res := &classResult{learners: learners, duration: d}
-	var kept []*classUnit
-	{
-		check := &classStats{ops: map[string][]float64{}, slowest: map[string]float64{}}
-		dir := filepath.Join(work, "check")
-		os.MkdirAll(dir, 0o755)
-		for i, u := range units {
-			before := check.failed
-			runUnit(u, wsURL, fmt.Sprintf("classroom-check-%03d", i), dir, check)
-			if check.failed > before {
-				res.dropped = append(res.dropped, u.name)
-				continue
-			}
-			kept = append(kept, u)
-		}
-		if len(kept) == 0 {
-			return nil, errors.New("no lesson cell ran as its lesson says, even alone; see the failures above")
-		}
-		logf("%d of %d units ran as their lessons say; the class starts", len(kept), len(units))
+	kept, dropped, err := checkUnits(units, wsURL, filepath.Join(work, "check"), "classroom-check")
+	if err != nil {
+		return nil, err
 	}
+	res.dropped = dropped
+	logf("%d of %d units ran as their lessons say; the class starts", len(kept), len(units))
 
 	gw.settle()
 	res.settledBefore = mib(gw.usage().rss)
@@ -784,4 +771,24 @@ func classroomNotes(w io.Writer, c *classResult) {
 		fmt.Fprintf(w, " Slowest single operations: %s.", strings.Join(parts, "; "))
 	}
 	fmt.Fprintln(w)
+}
+
+// checkUnits runs every unit once, alone, against the relay at wsURL: one that fails then is
+// a lesson or gateway bug rather than load, and is left out (and named in dropped).
+func checkUnits(units []*classUnit, wsURL, dir, prefix string) (kept []*classUnit, dropped []string, err error) {
+	check := &classStats{ops: map[string][]float64{}, slowest: map[string]float64{}}
+	os.MkdirAll(dir, 0o755)
+	for i, u := range units {
+		before := check.failed
+		runUnit(u, wsURL, fmt.Sprintf("%s-%03d", prefix, i), dir, check)
+		if check.failed > before {
+			dropped = append(dropped, u.name)
+			continue
+		}
+		kept = append(kept, u)
+	}
+	if len(kept) == 0 {
+		return nil, dropped, errors.New("no lesson cell ran as its lesson says, even alone; see the failures above")
+	}
+	return kept, dropped, nil
 }

@@ -303,26 +303,12 @@ func runSoak(learners int, hostile time.Duration) (*soakResult, error) {
 
 	res := &soakResult{learners: learners, tally: newTally(), units: len(units)}
 	// Every unit once, alone, while the gateway warms up: one that fails here is left out.
-	var kept []*classUnit
-	{
-		check := &classStats{ops: map[string][]float64{}, slowest: map[string]float64{}}
-		dir := filepath.Join(work, "check")
-		os.MkdirAll(dir, 0o755)
-		for i, u := range units {
-			before := check.failed
-			runUnit(u, wsURL, fmt.Sprintf("soak-check-%03d", i), dir, check)
-			if check.failed > before {
-				res.dropped = append(res.dropped, u.name)
-				continue
-			}
-			kept = append(kept, u)
-		}
-		if len(kept) == 0 {
-			return nil, errors.New("no lesson cell ran as its lesson says, even alone")
-		}
-		res.keptUnit = len(kept)
-		logf("%d of %d units ran as their lessons say", len(kept), len(units))
+	kept, dropped, err := checkUnits(units, wsURL, filepath.Join(work, "check"), "soak-check")
+	if err != nil {
+		return nil, err
 	}
+	res.dropped, res.keptUnit = dropped, len(kept)
+	logf("%d of %d units ran as their lessons say", len(kept), len(units))
 	select {
 	case <-gw.ready:
 	case <-time.After(10 * time.Minute):
