@@ -18,10 +18,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -610,15 +607,7 @@ func serveClassLab(cpuprofile string) error {
 	}
 	var outMu sync.Mutex
 	out := lockedWriter{&outMu, os.Stdout}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGUSR1)
-	go func() {
-		for range sig {
-			runtime.GC()
-			debug.FreeOSMemory()
-			fmt.Fprintln(out, "gc")
-		}
-	}()
+	answerGC(out)
 	go func() {
 		io.Copy(io.Discard, os.Stdin)
 		syscall.Kill(os.Getpid(), syscall.SIGTERM) // the gateway shuts down on SIGTERM

@@ -66,17 +66,26 @@ func serveChild(kind, target, cpuprofile string) error {
 		return fmt.Errorf("unknown relay %q", kind)
 	}
 	fmt.Println(l.Addr())
+	answerGC(os.Stdout)
+	io.Copy(io.Discard, os.Stdin)
+	return nil
+}
+
+// answerGC makes this relay process answer SIGUSR1 with a collection, memory given back, and
+// one line on w: "gc HEAP STACKS MAPPED GOROUTINES" (bytes in use, bytes the runtime keeps
+// mapped), which the benchmark reads after asking.
+func answerGC(w io.Writer) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGUSR1)
 	go func() {
 		for range sig {
 			runtime.GC()
 			debug.FreeOSMemory()
-			fmt.Println("gc")
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			fmt.Fprintf(w, "gc %d %d %d %d\n", m.HeapInuse, m.StackInuse, m.Sys-m.HeapReleased, runtime.NumGoroutine())
 		}
 	}()
-	io.Copy(io.Discard, os.Stdin)
-	return nil
 }
 
 // servePlain is the reference two-hop relay: no WebSocket, no framing, two io.Copy per

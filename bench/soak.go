@@ -22,10 +22,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"runtime"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,17 +152,7 @@ func (g *soakGateway) collect() heldMemory {
 func serveSoak(args []string) error {
 	var outMu sync.Mutex
 	out := lockedWriter{&outMu, os.Stdout}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGUSR1)
-	go func() {
-		for range sig {
-			runtime.GC()
-			debug.FreeOSMemory()
-			var m runtime.MemStats
-			runtime.ReadMemStats(&m)
-			fmt.Fprintf(out, "gc %d %d %d %d\n", m.HeapInuse, m.StackInuse, m.Sys-m.HeapReleased, runtime.NumGoroutine())
-		}
-	}()
+	answerGC(out)
 	go func() {
 		io.Copy(io.Discard, os.Stdin)
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
