@@ -51,7 +51,10 @@ const (
 	Accept Kind = "accept"
 	// Send: the program wrote N bytes on a TCP stream; Data holds them or their start.
 	Send Kind = "send"
-	// Recv: the program's TCP stream received N bytes; Data holds them or their start.
+	// Recv: a read on the program's TCP stream returned N bytes; Data holds them or their
+	// start. It is told when the program reads them, not when they arrive, so events keep
+	// the program's order; bytes it never reads are told when it closes the socket. The
+	// peer's FIN, close and reset that came after them are told after them.
 	Recv Kind = "recv"
 	// FinSent: the program half-closed its connection (CloseWrite): a FIN went out.
 	FinSent Kind = "fin-sent"

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +16,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"socketlab/event"
 	"socketlab/gateway/lab"
 	"socketlab/gateway/relay"
 	"socketlab/wire"
@@ -495,5 +498,80 @@ func TestCreditBatches(t *testing.T) {
 	total := bulk + 500*64
 	if n, lo, hi := ct.continues.Load(), int64(total/(creditBatch+len(buf))), int64(total/creditBatch); n < lo || n > hi {
 		t.Errorf("reading %d bytes sent %d CONTINUEs, want %d to %d (one a quarter window)", bulk, n, lo, hi)
+	}
+}
+
+// TestEventsFollowTheProgram: a reply that arrives while the program is still sending is told
+// when the program reads it, so the events keep the program's order (send, FIN, then the
+// reply), and what the peer did after the reply (its FIN, the gateway's close) comes after
+// the reply. Bytes the program never reads are told when it closes, before its own close.
+func TestEventsFollowTheProgram(t *testing.T) {
+	var mu sync.Mutex
+	var kinds []string
+	saved := observer
+	observer = func(b []byte) {
+		var e event.Event
+		if err := json.Unmarshal(b, &e); err != nil {
+			t.Errorf("event %s: %v", b, err)
+		}
+		mu.Lock()
+		kinds = append(kinds, fmt.Sprintf("%s %d", e.Kind, e.N))
+		mu.Unlock()
+	}
+	t.Cleanup(func() { observer = saved })
+	arrived := func(st *stream, n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			st.mu.Lock()
+			got, done := st.rq.n, st.rfin && st.err == syscall.EPIPE
+			st.mu.Unlock()
+			if got == n && done {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the echo's %d bytes and its close did not arrive; %d did", n, got)
+			}
+		}
+	}
+	take := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		k := kinds
+		kinds = nil
+		return k
+	}
+
+	st := dial(t, "10.10.0.7:7")
+	take()
+	if _, err := st.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	// The echo server answers and, once we half-close, finishes too, and the gateway closes
+	// the stream; wait until all of it has arrived, then read.
+	if err := st.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	arrived(st, 4)
+	if got, want := strings.Join(take(), ", "), "send 4, fin-sent 0"; got != want {
+		t.Errorf("before the program reads: events %s, want %s", got, want)
+	}
+	b := make([]byte, 2)
+	st.Read(b)
+	if got, want := strings.Join(take(), ", "), "recv 2"; got != want {
+		t.Errorf("after reading 2 bytes: events %s, want %s", got, want)
+	}
+	io.ReadAll(st)
+	if got, want := strings.Join(take(), ", "), "recv 2, fin-recv 0, close 0"; got != want {
+		t.Errorf("after reading the rest: events %s, want %s", got, want)
+	}
+
+	st = dial(t, "10.10.0.7:7")
+	st.Write([]byte("never read"))
+	st.CloseWrite()
+	arrived(st, 10)
+	take()
+	st.Close()
+	if got, want := strings.Join(take(), ", "), "recv 10, fin-recv 0, close 0, close 0"; got != want {
+		t.Errorf("closing with 10 bytes unread: events %s, want %s", got, want)
 	}
 }

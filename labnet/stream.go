@@ -25,11 +25,14 @@ type stream struct {
 	ready   bool  // Connected (or Accept) arrived
 	openErr error // the dial failed
 
-	rq      rqueue // received, not yet read by the program
-	unacked int    // bytes read (or dropped) and not yet credited back
-	rfin    bool   // the peer finished sending
-	rshut   bool   // the program shut its reading side
-	err     error  // the stream failed (reset, session lost)
+	rq rqueue // received, not yet read by the program
+	// later holds what the peer did after the bytes still in rq (its FIN, close or reset),
+	// told in the order the program meets it: after those bytes are read.
+	later   []event.Event
+	unacked int   // bytes read (or dropped) and not yet credited back
+	rfin    bool  // the peer finished sending
+	rshut   bool  // the program shut its reading side
+	err     error // the stream failed (reset, session lost)
 
 	credit int  // bytes the program may still send
 	wfin   bool // the program finished sending
@@ -73,7 +76,9 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 			}
 			return false, nil
 		}
-		st.s.emit(event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: len(f.Payload), Data: f.Payload})
+		// The recv event is told when the program reads the bytes (see Read), so events
+		// follow the program's own order: a reply that arrives while the program is still
+		// sending shows after what it sent before reading.
 		off := cap(*buf) - cap(f.Payload) // the payload is a slice of buf
 		kept = st.rq.push(buf, off, off+len(f.Payload))
 	case wire.Continue:
@@ -84,7 +89,7 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 		st.credit += int(n)
 	case wire.Fin:
 		st.rfin = true
-		st.s.emit(event.Event{Stream: st.id, Kind: event.FinRecv, Addr: st.addr})
+		st.tell(event.Event{Stream: st.id, Kind: event.FinRecv, Addr: st.addr})
 	case wire.Close:
 		var m wire.CloseMsg
 		if err := m.Unmarshal(f.Payload); err != nil {
@@ -101,16 +106,58 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 			if st.err == nil {
 				st.err = syscall.EPIPE // writing to a connection the gateway has closed
 			}
-			st.s.emit(event.Event{Stream: st.id, Kind: event.Close, Addr: st.addr})
+			st.tell(event.Event{Stream: st.id, Kind: event.Close, Addr: st.addr})
 		} else {
 			st.err = closeError(m)
-			st.s.emit(event.Event{Stream: st.id, Kind: event.Reset, Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
+			st.tell(event.Event{Stream: st.id, Kind: event.Reset, Addr: st.addr, Error: m.Reason, Code: m.Code.String()})
 		}
 	default:
 		return false, errnoErr(syscall.EPROTO, "unexpected "+f.Type.String()+" frame for a stream")
 	}
 	st.broadcast()
 	return kept, nil
+}
+
+// tell emits e now, or, when bytes the peer sent before it are still unread, after the
+// program reads them. Call with mu held.
+func (st *stream) tell(e event.Event) {
+	if st.rq.n > 0 || len(st.later) > 0 {
+		st.later = append(st.later, e)
+		return
+	}
+	st.s.emit(e)
+}
+
+// takeLater returns the held events once nothing is left unread before them. Call with mu
+// held; emit them after unlocking.
+func (st *stream) takeLater() []event.Event {
+	if st.rq.n > 0 || len(st.later) == 0 {
+		return nil
+	}
+	l := st.later
+	st.later = nil
+	return l
+}
+
+// unread hands over what is queued and the held events when the program stops reading:
+// the bytes arrived, and the wire view shows them, though the program never read them. Call
+// with mu held; emit the events after unlocking.
+func (st *stream) unread() []event.Event {
+	var es []event.Event
+	if st.rq.n > 0 {
+		b := make([]byte, st.rq.n)
+		st.rq.read(b)
+		es = append(es, event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: len(b), Data: b})
+	}
+	es = append(es, st.later...)
+	st.later = nil
+	return es
+}
+
+func (st *stream) emitAll(es []event.Event) {
+	for _, e := range es {
+		st.s.emit(e)
+	}
 }
 
 // fail ends the stream with err (the session is gone).
@@ -140,7 +187,10 @@ func (st *stream) Read(p []byte) (int, error) {
 			if st.unacked >= creditBatch {
 				credit, st.unacked = st.unacked, 0
 			}
+			later := st.takeLater()
 			st.mu.Unlock()
+			st.s.emit(event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: n, Data: p[:n]})
+			st.emitAll(later)
 			if credit > 0 {
 				st.s.sendCredit(st.id, credit)
 			}
@@ -237,17 +287,20 @@ func (st *stream) CloseWrite() error {
 
 func (st *stream) CloseRead() error {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if st.closed {
+		st.mu.Unlock()
 		return net.ErrClosed
 	}
 	st.rshut = true
-	if n := st.rq.n + st.unacked; n > 0 {
-		st.rq.reset()
-		st.unacked = 0
+	n := st.rq.n + st.unacked
+	es := st.unread()
+	st.unacked = 0
+	st.broadcast()
+	st.mu.Unlock()
+	st.emitAll(es)
+	if n > 0 {
 		go st.s.sendCredit(st.id, n)
 	}
-	st.broadcast()
 	return nil
 }
 
@@ -263,9 +316,10 @@ func (st *stream) Close() error {
 	if st.linger == 0 {
 		code, kind = wire.CodeReset, event.ResetSent
 	}
-	st.rq.reset()
+	es := st.unread()
 	st.broadcast()
 	st.mu.Unlock()
+	st.emitAll(es)
 	st.s.remove(st.id)
 	if gone {
 		return nil
