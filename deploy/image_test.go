@@ -229,7 +229,8 @@ func engine() (string, string) {
 		if err == nil {
 			return p, ""
 		}
-		why = append(why, fmt.Sprintf("%s info: %v: %s", name, err, firstLines(strings.TrimSpace(string(out)), 1)))
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		why = append(why, fmt.Sprintf("%s info: %v: %s", name, err, lines[len(lines)-1]))
 	}
 	return "", strings.Join(why, "; ")
 }
@@ -261,7 +262,7 @@ func TestImageBuild(t *testing.T) {
 		}
 		return string(out)
 	}
-	run(40*time.Minute, "build", "-t", tag, ".")
+	run(15*time.Minute, "build", "-t", tag, ".")
 	t.Cleanup(func() { exec.Command(eng, "rmi", "-f", tag).Run() })
 	out := run(2*time.Minute, "run", "--rm", "--read-only", "--tmpfs", "/tmp", tag, "--help")
 	if !strings.Contains(out, "usage: socketlab [flags]") || !strings.Contains(out, "-class code") {
