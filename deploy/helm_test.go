@@ -148,7 +148,7 @@ func TestHelmTemplateSolo(t *testing.T) {
 	r := render(t)
 	d := r.deployments[0]
 	checkDeployment(t, d)
-	checkAround(t, r, d)
+	checkAround(t, r, d, false)
 	args := d.Spec.Template.Spec.Containers[0].Args
 	if !slices.Contains(args, "--host=lab.example.org") || hasPrefix(args, "--class") {
 		t.Errorf("solo gateway's args: %q, want --host=lab.example.org and no --class", args)
@@ -173,7 +173,7 @@ func TestHelmTemplateClass(t *testing.T) {
 	r := render(t, "--set", "gateway.class=k7m-qx2-r9d", "--set", "ingress.tlsSecret=lab-tls")
 	d := r.deployments[0]
 	checkDeployment(t, d)
-	checkAround(t, r, d)
+	checkAround(t, r, d, true)
 	args := d.Spec.Template.Spec.Containers[0].Args
 	for _, want := range []string{"--class=k7m-qx2-r9d", "--host=*.class.lab.example.org"} {
 		if !slices.Contains(args, want) {
@@ -366,9 +366,9 @@ func firstLines(s string, n int) string {
 	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
 
-// checkAround: the Services select the Deployment's pods, the autoscaler scales it on CPU, and
-// the disruption budget covers its pods.
-func checkAround(t *testing.T, r *rendered, d *appsv1.Deployment) {
+// checkAround: the Services select the Deployment's pods, the autoscaler scales it on CPU (for
+// solo learners), and the disruption budget covers its pods.
+func checkAround(t *testing.T, r *rendered, d *appsv1.Deployment, class bool) {
 	t.Helper()
 	labels := d.Spec.Template.Labels
 	selects := func(sel map[string]string) bool {
@@ -390,20 +390,28 @@ func checkAround(t *testing.T, r *rendered, d *appsv1.Deployment) {
 			t.Errorf("Service %s: selector %v, ports %+v", s.Name, s.Spec.Selector, s.Spec.Ports)
 		}
 	}
-	if len(r.hpas) != 1 {
+	if class {
+		// A new replica would take its place in the hash ring, and a class whose hash lands
+		// there would find nobody who joined: replicas are fixed while a class runs.
+		if len(r.hpas) != 0 || d.Spec.Replicas == nil || *d.Spec.Replicas < 1 {
+			t.Errorf("a class release: %d autoscalers, replicas %v; want none and a fixed count", len(r.hpas), d.Spec.Replicas)
+		}
+	} else if len(r.hpas) != 1 {
 		t.Fatalf("%d autoscalers, want 1", len(r.hpas))
-	}
-	h := r.hpas[0]
-	if h.Spec.ScaleTargetRef.Kind != "Deployment" || h.Spec.ScaleTargetRef.Name != d.Name ||
-		len(h.Spec.Metrics) != 1 || h.Spec.Metrics[0].Resource == nil || h.Spec.Metrics[0].Resource.Name != corev1.ResourceCPU ||
-		h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < 2 || h.Spec.MaxReplicas < *h.Spec.MinReplicas {
-		t.Errorf("autoscaler %+v: want the Deployment scaled on CPU, at least 2 replicas", h.Spec)
-	}
-	if d.Spec.Replicas != nil {
+	} else if checkHPA(t, r.hpas[0], d); d.Spec.Replicas != nil {
 		t.Error("the Deployment sets replicas while the autoscaler owns them")
 	}
 	if len(r.pdbs) != 1 || r.pdbs[0].Spec.Selector == nil || !selects(r.pdbs[0].Spec.Selector.MatchLabels) || r.pdbs[0].Spec.MaxUnavailable == nil {
 		t.Errorf("disruption budgets %+v: want one over the gateway's pods", r.pdbs)
+	}
+}
+
+func checkHPA(t *testing.T, h *autoscalingv2.HorizontalPodAutoscaler, d *appsv1.Deployment) {
+	t.Helper()
+	if h.Spec.ScaleTargetRef.Kind != "Deployment" || h.Spec.ScaleTargetRef.Name != d.Name ||
+		len(h.Spec.Metrics) != 1 || h.Spec.Metrics[0].Resource == nil || h.Spec.Metrics[0].Resource.Name != corev1.ResourceCPU ||
+		h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < 2 || h.Spec.MaxReplicas < *h.Spec.MinReplicas {
+		t.Errorf("autoscaler %+v: want the Deployment scaled on CPU, at least 2 replicas", h.Spec)
 	}
 }
 
