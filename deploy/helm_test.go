@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -345,8 +347,58 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 			t.Errorf("cache volume of %v, below --gocache-size %s and --programs-size %s", cache.SizeLimit, gc, ps)
 		}
 	}
-	if len(pod.InitContainers) != 1 || !slices.Equal(pod.InitContainers[0].Command, []string{"cp", "-a", "/var/cache/socketlab/.", "/seed/"}) {
-		t.Errorf("init containers %+v: want the cache seeded from the image", pod.InitContainers)
+	if len(pod.InitContainers) != 1 {
+		t.Fatalf("init containers %+v: want the cache seeded from the image", pod.InitContainers)
+	}
+	checkSeed(t, pod.InitContainers[0], *ps.RunAsUser)
+}
+
+// checkSeed runs the init container's command for real, on directories standing for the
+// image's cache and the empty volume (a root-owned directory, as an emptyDir is), as an
+// unprivileged user when the test runs as root: it must copy everything, times included, and
+// succeed.
+func checkSeed(t *testing.T, c corev1.Container, uid int64) {
+	t.Helper()
+	mount := ""
+	for _, m := range c.VolumeMounts {
+		mount = m.MountPath
+	}
+	root, err := os.MkdirTemp("", "socketlab-seed-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(root)
+	os.Chmod(root, 0o755)
+	image, volume := filepath.Join(root, "image"), filepath.Join(root, "volume")
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	for _, f := range []string{"build/ws/a/go.mod", "gocache/00/abc-a", "gocache/README"} {
+		p := filepath.Join(image, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(p, []byte(f), 0o644)
+		os.Chtimes(p, old, old)
+	}
+	os.Mkdir(volume, 0o777)
+	os.Chmod(volume, 0o777)
+	var args []string
+	for _, a := range c.Command {
+		a = strings.ReplaceAll(a, "/var/cache/socketlab", image)
+		args = append(args, strings.ReplaceAll(a, strings.TrimSuffix(mount, "/"), volume))
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	if os.Geteuid() == 0 {
+		filepath.Walk(image, func(p string, _ os.FileInfo, _ error) error { return os.Lchown(p, int(uid), int(uid)) })
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the init container's %q: %v\n%s", c.Command, err, out)
+	}
+	for _, f := range []string{"build/ws/a/go.mod", "gocache/00/abc-a", "gocache/README"} {
+		fi, err := os.Stat(filepath.Join(volume, f))
+		if err != nil || !fi.ModTime().Equal(old) {
+			t.Errorf("%s in the seeded volume: %v %v, want it with its time %v", f, fi, err, old)
+		}
 	}
 }
 
