@@ -48,9 +48,11 @@ USER 10001:10001
 WORKDIR /home/socketlab
 
 # Warm the build cache: a gateway on loopback compiles every lesson cell (and with the first
-# one the standard library for js/wasm), then stops. The build fails if a cell does not build.
+# ones the standard library for js/wasm), then stops. The build fails if a cell does not build.
+# A slow builder (an emulated architecture, a busy machine) may take more than the gateway's
+# default minute for the first net/http program, so the warm gateway allows ten.
 RUN set -eu; \
-    socketlab --addr 127.0.0.1:8080 --log-format json >/tmp/warm.log 2>&1 & pid=$!; \
+    socketlab --addr 127.0.0.1:8080 --log-format json --compile-timeout 10m --compile-cpu 10m >/tmp/warm.log 2>&1 & pid=$!; \
     i=0; until grep -q '"msg":"lesson cells ready"' /tmp/warm.log; do \
       if ! kill -0 "$pid" 2>/dev/null || [ "$i" -ge 1800 ]; then cat /tmp/warm.log; exit 1; fi; \
       i=$((i+1)); sleep 1; \
