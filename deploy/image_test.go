@@ -162,6 +162,11 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("the runtime stage's ENV lacks %s", want)
 		}
 	}
+	for _, v := range rt.all("VOLUME") {
+		if v.line < warm.line {
+			t.Error("VOLUME comes before the warm step: what a build step writes under a declared volume is discarded")
+		}
+	}
 	vols := strings.Join(argsOf(rt.all("VOLUME")), " ")
 	for _, want := range []string{`"/var/cache/socketlab"`, `"/var/lib/socketlab"`} {
 		if !strings.Contains(vols, want) {
