@@ -201,6 +201,18 @@ func TestHelmTemplateClass(t *testing.T) {
 	}
 }
 
+// TestHelmTemplateSharedCache: with a claim named, every replica mounts it as the cache.
+func TestHelmTemplateSharedCache(t *testing.T) {
+	r := render(t, "--set", "cache.sharedClaim=socketlab-cache")
+	d := r.deployments[0]
+	checkDeployment(t, d)
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Name == "cache" && (v.PersistentVolumeClaim == nil || v.PersistentVolumeClaim.ClaimName != "socketlab-cache" || v.EmptyDir != nil) {
+			t.Errorf("the cache volume %+v: want the claim socketlab-cache", v.VolumeSource)
+		}
+	}
+}
+
 // TestHelmRefuses: values that would break a deployment fail at helm template, saying why.
 func TestHelmRefuses(t *testing.T) {
 	for _, tc := range []struct{ set, want string }{
@@ -399,6 +411,19 @@ func checkSeed(t *testing.T, c corev1.Container, uid int64) {
 		if err != nil || !fi.ModTime().Equal(old) {
 			t.Errorf("%s in the seeded volume: %v %v, want it with its time %v", f, fi, err, old)
 		}
+	}
+
+	// A volume that holds a cache (a shared one, which another replica seeded and uses) is
+	// left as it is.
+	used := filepath.Join(volume, "gocache", "README")
+	os.WriteFile(used, []byte("in use"), 0o644)
+	again := exec.Command(cmd.Args[0], cmd.Args[1:]...)
+	again.SysProcAttr = cmd.SysProcAttr
+	if out, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("the init container's command on a seeded volume: %v\n%s", err, out)
+	}
+	if b, _ := os.ReadFile(used); string(b) != "in use" {
+		t.Errorf("seeding a volume that holds a cache rewrote %s: %q", used, b)
 	}
 }
 
