@@ -50,9 +50,11 @@ WORKDIR /home/socketlab
 # Warm the build cache: a gateway on loopback compiles every lesson cell (and with the first
 # ones the standard library for js/wasm), then stops. The build fails if a cell does not build.
 # A slow builder (an emulated architecture, a busy machine) may take more than the gateway's
-# default minute for the first net/http program, so the warm gateway allows ten.
+# default minute for the first net/http program, so the warm gateway allows ten. Nothing else
+# may differ from how the gateway runs: --compile-memory, --compile-cpu and --compile-max-file
+# are part of every program's hash, and cells warmed under other limits would be compiled again.
 RUN set -eu; \
-    socketlab --addr 127.0.0.1:8080 --log-format json --compile-timeout 10m --compile-cpu 10m >/tmp/warm.log 2>&1 & pid=$!; \
+    socketlab --addr 127.0.0.1:8080 --log-format json --compile-timeout 10m >/tmp/warm.log 2>&1 & pid=$!; \
     i=0; until grep -q '"msg":"lesson cells ready"' /tmp/warm.log; do \
       if ! kill -0 "$pid" 2>/dev/null || [ "$i" -ge 1800 ]; then cat /tmp/warm.log; exit 1; fi; \
       i=$((i+1)); sleep 1; \

@@ -278,6 +278,13 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 	if status := cli.Main(append(slices.Clone(c.Args), "-h"), func(string) string { return "" }, nil, io.Discard, &stderr); status != 0 {
 		t.Errorf("the gateway does not take the chart's arguments %q: exit %d\n%s", c.Args, status, firstLines(stderr.String(), 3))
 	}
+	// The image's lesson cells were compiled under the gateway's default limits, which are
+	// part of every program's hash: other limits here would compile them all again.
+	for _, f := range []string{"compile-memory", "compile-cpu", "compile-max-file"} {
+		if v, ok := flagValue(c.Args, f); ok && !sameAsDefault(t, f, v) {
+			t.Errorf("--%s=%s differs from the gateway's default, under which the image's cells were compiled", f, v)
+		}
+	}
 	for _, want := range []string{"--addr=0.0.0.0:8080", "--expose"} {
 		if !slices.Contains(c.Args, want) {
 			t.Errorf("args %q lack %s", c.Args, want)
@@ -425,6 +432,24 @@ func checkSeed(t *testing.T, c corev1.Container, uid int64) {
 	if b, _ := os.ReadFile(used); string(b) != "in use" {
 		t.Errorf("seeding a volume that holds a cache rewrote %s: %q", used, b)
 	}
+}
+
+// sameAsDefault says whether value is the default usage.golden gives the flag.
+func sameAsDefault(t *testing.T, flag, value string) bool {
+	b, err := os.ReadFile("../internal/cli/testdata/usage.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^  -` + regexp.QuoteMeta(flag) + ` .*\n.*\(default ([^)]+)\)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("usage.golden gives no default for --%s", flag)
+	}
+	def := string(m[1])
+	if d1, err := time.ParseDuration(def); err == nil {
+		d2, err := time.ParseDuration(value)
+		return err == nil && d1 == d2
+	}
+	return def == value
 }
 
 func atoi(t *testing.T, s string) int {

@@ -151,6 +151,11 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("internal/cli/serve.go no longer logs %q, which the Dockerfile's warm step waits for", msg)
 		}
 	}
+	for _, f := range []string{"--compile-memory", "--compile-cpu", "--compile-max-file"} {
+		if strings.Contains(warm.args, f) {
+			t.Errorf("the warm step passes %s, which is part of every program's hash: the gateway, run with its default, would compile every cell again", f)
+		}
+	}
 	if !strings.Contains(warm.args, "--log-format json") {
 		t.Error("the warm step reads the log as JSON lines but does not ask for them")
 	}
