@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"socketlab/gateway"
+	"socketlab/internal/memreturn"
 )
 
 // serve serves until ctx ends: it listens first, so the pages answer at once, and compiles the
@@ -30,6 +31,7 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	srv := s.NewHTTPServer(ctx) // sessions end with the server: their contexts derive from ctx
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go memreturn.Run(ctx, 30*time.Second, log) // after a burst, resident memory comes back down
 	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())
 	if opts.Class != nil {
 		fmt.Fprintf(stdout, "classroom mode: the join code is %s\n", opts.Class.Code())
