@@ -50,6 +50,9 @@ type Options struct {
 	// HTTP bounds the HTTP side: timeouts, connections and request rates per client address,
 	// and the names the gateway answers to. Zero fields take DefaultHTTPLimits.
 	HTTP HTTPLimits
+	// Lessons are the lessons to serve (lessons.LoadAll reads an author's folders, --lessons).
+	// Defaults to the built-in ones.
+	Lessons []*lessons.Lesson
 }
 
 // Server is a running socketlab gateway minus its listener.
@@ -79,9 +82,12 @@ func New(opts *Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ls, err := lessons.Default()
-	if err != nil {
-		return nil, fmt.Errorf("loading lessons: %w", err)
+	ls := opts.Lessons
+	if ls == nil {
+		var err error
+		if ls, err = lessons.Default(); err != nil {
+			return nil, fmt.Errorf("loading lessons: %w", err)
+		}
 	}
 	goroot, err := build.GOROOT()
 	if err != nil {
