@@ -59,6 +59,14 @@ function shared() {
   return sharedOnce;
 }
 
+// A share link pasted into a tab that shows its lesson already only changes the fragment:
+// load the page again so that the link is read.
+if (typeof window === "object") {
+  window.addEventListener("hashchange", () => {
+    if (isShare(location.hash)) location.reload();
+  });
+}
+
 // describe shows input on one line: each new line as ↵.
 function describe(text) {
   const s = text.replace(/\n/g, "\u21b5 ").trimEnd();
