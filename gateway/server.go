@@ -189,6 +189,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL, Program: s.programURL}))
 	mux.Handle("/api/build", s.Build.Handler())
+	mux.Handle("GET /api/build/progress", s.Build.Handler())
 	mux.Handle("POST /api/check", lessons.CheckHandler(s.Lessons))
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)

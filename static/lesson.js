@@ -16,6 +16,7 @@
 import * as F from "./format.js";
 import { attach } from "./wire-view.js";
 import { keep } from "./keep.js";
+import { watchProgress } from "./progress.js";
 
 const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
 const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
@@ -375,9 +376,14 @@ function setupCell(cell) {
 
     const began = Date.now();
     setState("compiling", "compiling\u2026");
+    // On a first start the standard library compiles too: say how far (progress.js).
+    let firstBuild = null;
+    const stopWatch = watchProgress((text) => { firstBuild = text; });
     timer = setInterval(() => {
       const s = Math.floor((Date.now() - began) / 1000);
-      if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
+      if (me !== run) stopWatch();
+      else if (firstBuild) status.textContent = firstBuild;
+      else if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
     }, 250);
 
     abort = new AbortController();
@@ -392,11 +398,13 @@ function setupCell(cell) {
       });
       body = await resp.json().catch(() => null);
     } catch (err) {
+      stopWatch();
       if (me !== run) return; // stopped meanwhile
       out.line(`could not reach the build service: ${err.message || err}`, "error");
       finish("error", "build failed");
       return;
     }
+    stopWatch();
     if (me !== run) return;
     stopTimer();
     abort = null;
