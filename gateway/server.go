@@ -253,25 +253,36 @@ func (s *Server) Cells() [][]byte {
 }
 
 // Warm compiles every lesson cell so Run starts at once. progress is called after each cell.
+// The first lesson's first cell is compiled alone, first: on a fresh machine it fills the Go
+// build cache with what the first lesson needs, without a second build compiling the same
+// packages beside it on the same cores; the other cells follow, as many at once as the build
+// service allows.
 func (s *Server) Warm(ctx context.Context, progress func(done, total int, err error)) {
 	cells := s.Cells()
 	var mu sync.Mutex
 	done := 0
+	build := func(src []byte) {
+		res, err := s.Build.Build(ctx, src)
+		if err == nil && !res.OK {
+			err = fmt.Errorf("a lesson cell does not compile: %s", res.Output)
+		}
+		mu.Lock()
+		done++
+		if progress != nil {
+			progress(done, len(cells), err)
+		}
+		mu.Unlock()
+	}
+	if len(cells) == 0 {
+		return
+	}
+	build(cells[0])
 	var wg sync.WaitGroup
-	for _, src := range cells {
+	for _, src := range cells[1:] {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := s.Build.Build(ctx, src)
-			if err == nil && !res.OK {
-				err = fmt.Errorf("a lesson cell does not compile: %s", res.Output)
-			}
-			mu.Lock()
-			done++
-			if progress != nil {
-				progress(done, len(cells), err)
-			}
-			mu.Unlock()
+			build(src)
 		}()
 	}
 	wg.Wait()
