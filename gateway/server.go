@@ -50,6 +50,9 @@ type Options struct {
 	// HTTP bounds the HTTP side: timeouts, connections and request rates per client address,
 	// and the names the gateway answers to. Zero fields take DefaultHTTPLimits.
 	HTTP HTTPLimits
+	// Lessons are the lessons to serve (lessons.LoadAll reads an author's folders, --lessons).
+	// Defaults to the built-in ones.
+	Lessons []*lessons.Lesson
 }
 
 // Server is a running socketlab gateway minus its listener.
@@ -79,9 +82,12 @@ func New(opts *Options) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ls, err := lessons.Default()
-	if err != nil {
-		return nil, fmt.Errorf("loading lessons: %w", err)
+	ls := opts.Lessons
+	if ls == nil {
+		var err error
+		if ls, err = lessons.Default(); err != nil {
+			return nil, fmt.Errorf("loading lessons: %w", err)
+		}
 	}
 	goroot, err := build.GOROOT()
 	if err != nil {
@@ -183,6 +189,7 @@ func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL, Program: s.programURL}))
 	mux.Handle("/api/build", s.Build.Handler())
+	mux.Handle("GET /api/build/progress", s.Build.Handler())
 	mux.Handle("POST /api/check", lessons.CheckHandler(s.Lessons))
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
@@ -246,25 +253,36 @@ func (s *Server) Cells() [][]byte {
 }
 
 // Warm compiles every lesson cell so Run starts at once. progress is called after each cell.
+// The first lesson's first cell is compiled alone, first: on a fresh machine it fills the Go
+// build cache with what the first lesson needs, without a second build compiling the same
+// packages beside it on the same cores; the other cells follow, as many at once as the build
+// service allows.
 func (s *Server) Warm(ctx context.Context, progress func(done, total int, err error)) {
 	cells := s.Cells()
 	var mu sync.Mutex
 	done := 0
+	build := func(src []byte) {
+		res, err := s.Build.Build(ctx, src)
+		if err == nil && !res.OK {
+			err = fmt.Errorf("a lesson cell does not compile: %s", res.Output)
+		}
+		mu.Lock()
+		done++
+		if progress != nil {
+			progress(done, len(cells), err)
+		}
+		mu.Unlock()
+	}
+	if len(cells) == 0 {
+		return
+	}
+	build(cells[0])
 	var wg sync.WaitGroup
-	for _, src := range cells {
+	for _, src := range cells[1:] {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := s.Build.Build(ctx, src)
-			if err == nil && !res.OK {
-				err = fmt.Errorf("a lesson cell does not compile: %s", res.Output)
-			}
-			mu.Lock()
-			done++
-			if progress != nil {
-				progress(done, len(cells), err)
-			}
-			mu.Unlock()
+			build(src)
 		}()
 	}
 	wg.Wait()

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"socketlab/lessons"
 )
 
 func TestServerRoutes(t *testing.T) {
@@ -58,5 +60,61 @@ func TestServerRoutes(t *testing.T) {
 		if i == 2 && (resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(string(b), "--compile-rate")) {
 			t.Errorf("compile over the rate: %d %s", resp.StatusCode, b)
 		}
+	}
+}
+
+// TestAuthorLessons serves an author's folder (the one socketlab check's test uses) beside
+// the built-in lessons, then instead of them: the pages, the index and the exercises' checks
+// follow.
+func TestAuthorLessons(t *testing.T) {
+	for _, tt := range []struct {
+		sources []string
+		builtin bool
+	}{
+		{[]string{"builtin", "../internal/cli/testdata/check"}, true},
+		{[]string{"../internal/cli/testdata/check"}, false},
+	} {
+		ls, err := lessons.LoadAll(tt.sources)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(&Options{CacheDir: t.TempDir(), Lessons: ls})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(s)
+		status := func(path string) (int, string) {
+			resp, err := http.Get(ts.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		if code, body := status("/lessons/greet"); code != 200 || !strings.Contains(body, "Talking to the echo server") || !strings.Contains(body, `data-cell="greet-1"`) {
+			t.Errorf("%q: GET /lessons/greet = %d, want the author's lesson with its cell", tt.sources, code)
+		}
+		code, index := status("/")
+		if code != 200 || !strings.Contains(index, "/lessons/shout") {
+			t.Errorf("%q: the index (%d) does not list the author's lessons", tt.sources, code)
+		}
+		if got := strings.Contains(index, "/lessons/01-time"); got != tt.builtin {
+			t.Errorf("%q: the index lists 01-time: %v, want %v", tt.sources, got, tt.builtin)
+		}
+		if code, _ := status("/lessons/01-time"); (code == 200) != tt.builtin {
+			t.Errorf("%q: GET /lessons/01-time = %d", tt.sources, code)
+		}
+		resp, err := http.Post(ts.URL+"/api/check", "application/json", strings.NewReader(`{"lesson":"shout","exercise":"loud","output":"HELLO!\n","exit":0}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Count(string(b), `"ok":true`) != 2 {
+			t.Errorf("%q: checking the author's exercise: %d %s", tt.sources, resp.StatusCode, b)
+		}
+		ts.Close()
+		s.Close()
 	}
 }

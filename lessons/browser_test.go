@@ -188,7 +188,8 @@ func checkPageRun(t *testing.T, where string, r lessons.Run, got pageRun, stoppe
 // index page.
 func TestLessonsInBrowser(t *testing.T) {
 	ctx := browser.New(t)
-	gw, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	cache := t.TempDir()
+	gw, err := gateway.New(&gateway.Options{CacheDir: cache, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,4 +293,8 @@ func TestLessonsInBrowser(t *testing.T) {
 			t.Errorf("index shows %q for 02-sockets, want 1 exercise to do", got)
 		}
 	})
+
+	// Keep and Share (static/keep.js), in keep_browser_test.go.
+	t.Run("keep", func(t *testing.T) { p.t = t; testKeep(t, p, cache) })
+	t.Run("share", func(t *testing.T) { p.t = t; testShare(t, p, cache) })
 }

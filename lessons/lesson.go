@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"path"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -82,6 +83,29 @@ var validSlug = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 // lessons sorted by their order. All problems found are returned together,
 // each naming its file and line.
 func Load(fsys fs.FS) ([]*Lesson, error) {
+	return load(fsys, "")
+}
+
+// LoadDir reads the lessons of an author's folder, as Load does; its errors name each file
+// with the folder in front (lessons/hello.md:12: ...), and a folder with no lesson in it is
+// an error too.
+func LoadDir(dir string) ([]*Lesson, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lessons folder: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("lessons folder %s is a file; name the folder that holds the NAME.md lessons", dir)
+	}
+	ls, err := load(os.DirFS(dir), dir)
+	if err == nil && len(ls) == 0 {
+		err = fmt.Errorf("no lessons in %s: a lesson is a NAME.md file at the top of the folder (see docs/lessons.md)", dir)
+	}
+	return ls, err
+}
+
+// load is Load, naming files in errors as dir/NAME.md (just NAME.md when dir is "").
+func load(fsys fs.FS, dir string) ([]*Lesson, error) {
 	names, err := fs.Glob(fsys, "*.md")
 	if err != nil {
 		return nil, fmt.Errorf("listing lessons: %w", err)
@@ -97,16 +121,20 @@ func Load(fsys fs.FS) ([]*Lesson, error) {
 			errs = append(errs, fmt.Errorf("reading lesson: %w", err))
 			continue
 		}
-		l, err := parseLesson(name, src)
+		shown := name
+		if dir != "" {
+			shown = filepath.Join(dir, name)
+		}
+		l, err := parseLesson(shown, src)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		if other, dup := orders[l.Order]; dup {
-			errs = append(errs, errorf(name, 1, "order %d is already taken by %s; give each lesson its own order", l.Order, other))
+			errs = append(errs, errorf(shown, 1, "order %d is already taken by %s; give each lesson its own order", l.Order, other))
 			continue
 		}
-		orders[l.Order] = name
+		orders[l.Order] = shown
 		lessons = append(lessons, l)
 	}
 	if len(errs) > 0 {
@@ -118,7 +146,7 @@ func Load(fsys fs.FS) ([]*Lesson, error) {
 
 // parseLesson turns one lesson file into a Lesson.
 func parseLesson(name string, src []byte) (*Lesson, error) {
-	slug := strings.TrimSuffix(path.Base(name), ".md")
+	slug := strings.TrimSuffix(filepath.Base(name), ".md")
 	if !validSlug.MatchString(slug) {
 		return nil, errorf(name, 1, "the file name must be lower-case letters, digits and dashes, ending in .md (it becomes the lesson's URL)")
 	}

@@ -15,6 +15,8 @@
 // wire (sequence diagram, bytes, step mode, replay, export).
 import * as F from "./format.js";
 import { attach } from "./wire-view.js";
+import { keep } from "./keep.js";
+import { watchProgress } from "./progress.js";
 
 const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
 const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
@@ -265,6 +267,15 @@ function setupCell(cell) {
   const status = q(".status");
   const out = makeConsole(q("pre.console"));
   const editor = makeEditor(code, q(".gutter"));
+  // Keep and Share (keep.js) read and write the code through these alone.
+  const kept = keep(cell, {
+    get: () => code.value,
+    set: (text) => {
+      code.value = text;
+      code.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    original: code.defaultValue,
+  });
   // See the wire (wire.js): diagram and bytes of each run, Step/Continue, replay, export.
   let stepping = false; // this run pauses before each socket operation
   const wire = attach(cell, {
@@ -365,9 +376,14 @@ function setupCell(cell) {
 
     const began = Date.now();
     setState("compiling", "compiling\u2026");
+    // On a first start the standard library compiles too: say how far (progress.js).
+    let firstBuild = null;
+    const stopWatch = watchProgress((text) => { firstBuild = text; });
     timer = setInterval(() => {
       const s = Math.floor((Date.now() - began) / 1000);
-      if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
+      if (me !== run) stopWatch();
+      else if (firstBuild) status.textContent = firstBuild;
+      else if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
     }, 250);
 
     abort = new AbortController();
@@ -382,11 +398,13 @@ function setupCell(cell) {
       });
       body = await resp.json().catch(() => null);
     } catch (err) {
+      stopWatch();
       if (me !== run) return; // stopped meanwhile
       out.line(`could not reach the build service: ${err.message || err}`, "error");
       finish("error", "build failed");
       return;
     }
+    stopWatch();
     if (me !== run) return;
     stopTimer();
     abort = null;
@@ -430,7 +448,7 @@ function setupCell(cell) {
       return;
     }
     worker = w;
-    record = { output: "", stdout: "", stderr: "", exit: null, events: [] };
+    record = { output: "", stdout: "", stderr: "", stdin: "", exit: null, events: [] };
     input.hidden = false;
     // A program that goes quiet is usually waiting: for a reply that does not come, for a
     // client, or for input. Say so in the status line, with the way out.
@@ -500,6 +518,13 @@ function setupCell(cell) {
       if (me !== run) return; // stopped meanwhile
       perfMark("socketlab:program-ready", { cell: cell.id, run: me });
       w.postMessage({ type: "run", wasm, module, args, gateway: gatewayURL(), step });
+      // Input that came with a share link goes in whole, ended, as a file would.
+      const preset = kept.stdin();
+      if (preset !== null) {
+        out.append(preset, "stdin");
+        if (record) record.stdin = preset;
+        w.postMessage({ type: "stdin", text: preset, eof: true });
+      }
     });
   }
 
@@ -526,10 +551,12 @@ function setupCell(cell) {
       input.value = "";
       input.classList.remove("waiting");
       out.append(text, "stdin");
+      if (record) record.stdin += text;
       worker.postMessage({ type: "stdin", text });
     } else if (e.key === "d" && e.ctrlKey) {
       e.preventDefault();
       if (input.value) out.append(input.value, "stdin");
+      if (record) record.stdin += input.value;
       worker.postMessage({ type: "stdin", text: input.value, eof: true });
       input.value = "";
       input.classList.remove("waiting");

@@ -5,6 +5,8 @@
 //   - exercises.js, the checks under a cell and the progress in localStorage, an entry point;
 //   - wire-view.js, the wire views of a cell (diagram, bytes, Step, replay, export), over
 //     wire-model.js, their pure half (events → layout, labels, annotations);
+//   - keep.js, a cell's edits kept in localStorage (the edited mark, Reset) and its Share
+//     link, over share.js, the link's pure half (the fragment packed and read);
 //   - format.js, pure helpers (argument splitting, byte dumps, event wording);
 //   - worker.js, a module worker that runs one program; worker-fs.js gives the program its
 //     standard streams before worker.js imports Go's wasm_exec.js.

@@ -182,6 +182,9 @@ type Service struct {
 
 	compiles atomic.Int64   // compiler runs, for tests
 	running  sync.WaitGroup // builds in flight, for tests
+
+	progMu sync.Mutex
+	progs  map[*progress]bool // the compiles running, for Progress
 }
 
 // flight is one build in progress, shared by every caller that asked for its hash. The build

@@ -67,22 +67,28 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 	// Naming the files, rather than the directory, makes the package "command-line-arguments"
 	// wherever it sits, so a panic's trace says ./main.go:LINE and the output does not depend
 	// on the directory's name. Build constraints in named files are ignored, as with go run.
-	args = append(args, "-o", tmp, "main.go")
+	files := []string{"main.go"}
 	if len(s.prelude) > 0 {
-		args = append(args, "prelude.go")
+		files = append(files, "prelude.go")
 	}
+	// -v names each package compiled rather than taken from the cache: the progress of a
+	// first build (Progress). It changes nothing in the output, so it is not in buildFlags.
+	listArgs := append(args[1:len(args):len(args)], files...)
+	args = append(append(args, "-v", "-o", tmp), files...)
 	tctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	cmd := exec.CommandContext(tctx, s.goCmd, args...)
 	cmd.Dir = cell
 	cmd.Env = s.env
 	out := &capped{max: maxCompilerText}
-	cmd.Stdout, cmd.Stderr = out, out
+	prog, stopProgress := s.track(out, cell, listArgs)
+	cmd.Stdout, cmd.Stderr = prog, prog
 	cmd.WaitDelay = 5 * time.Second
 	ownGroup(cmd)
 	start := time.Now()
 	s.compiles.Add(1)
 	err = s.run(cmd)
+	stopProgress()
 	took, cpu := time.Since(start), cpuTime(cmd)
 	s.budgets.charge(client, cpu)
 

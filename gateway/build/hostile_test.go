@@ -25,6 +25,9 @@ var (
 	hostileOnce  sync.Once
 	hostileCache string
 	hostileErr   error
+
+	coldProgress  []Progress // what Progress said while the first build filled the empty cache
+	afterProgress Progress   // and after it
 )
 
 func TestMain(m *testing.M) {
@@ -53,7 +56,25 @@ func hostileService(t *testing.T, edit func(*Options)) *Service {
 		var warm *Service
 		warm, hostileErr = New(&Options{CacheDir: t.TempDir(), GoCache: hostileCache, Timeout: 3 * time.Minute, Logf: t.Logf})
 		if hostileErr == nil {
+			// TestColdProgress looks at what Progress said meanwhile.
+			done := make(chan struct{})
+			seen := make(chan []Progress)
+			go func() {
+				var ps []Progress
+				for {
+					select {
+					case <-done:
+						seen <- ps
+						return
+					case <-time.After(20 * time.Millisecond):
+						ps = append(ps, warm.Progress())
+					}
+				}
+			}()
 			_, hostileErr = warm.Build(context.Background(), []byte("package main\n\nfunc main() {}\n"))
+			close(done)
+			coldProgress = <-seen
+			afterProgress = warm.Progress()
 		}
 		t.Logf("compiled the Go runtime into a private cache in %v", time.Since(start).Round(time.Millisecond))
 	})

@@ -17,6 +17,7 @@ import (
 //
 //	POST /api/build       {"source": "..."} → {ok, hash, wasm, diagnostics, output, cached, elapsed_ms}
 //	GET  /wasm/HASH.wasm  the compiled program (application/wasm, gzip when accepted)
+//	GET  /api/build/progress  {compiling, done, total}: how far the builds running now are (Progress)
 //
 // Failures are JSON {"error": "..."} with a 4xx or 5xx status.
 func (s *Service) Handler() http.Handler {
@@ -24,6 +25,10 @@ func (s *Service) Handler() http.Handler {
 		switch {
 		case r.URL.Path == "/api/build":
 			s.serveBuild(w, r)
+		case r.URL.Path == "/api/build/progress":
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(s.Progress())
 		case strings.HasPrefix(r.URL.Path, "/wasm/"):
 			s.serveWasm(w, r)
 		default:

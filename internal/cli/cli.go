@@ -23,10 +23,12 @@ import (
 	"socketlab/gateway"
 	"socketlab/gateway/policy"
 	"socketlab/gateway/relay"
+	"socketlab/lessons"
 )
 
 const usage = `usage: socketlab [flags]
        socketlab run [--gateway URL] FILE.go [ARGS...]   (run a program here; run -h for more)
+       socketlab check DIR                              (run a folder of lessons' cells; check -h for more)
 
 Starts the socketlab gateway: lesson pages, the build service, the lab network and the
 relay that carries learner programs' sockets. Open the printed URL in a browser.
@@ -41,6 +43,9 @@ flags:
 func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "run" {
 		return runCommand(args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "check" {
+		return checkCommand(args[1:], stdout, stderr)
 	}
 	fl := newFlagSet("socketlab", usage, stderr)
 	addr := fl.String("addr", "127.0.0.1:8080", "`host:port` to serve on (also $SOCKETLAB_ADDR)")
@@ -60,6 +65,8 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
 	var origins stringList
 	fl.Var(&origins, "origin", "also accept program connections from pages of this `host` pattern, e.g. lab.example.org (repeatable)")
+	var lessonDirs stringList
+	fl.Var(&lessonDirs, "lessons", "serve the lessons in folder `DIR` (NAME.md files) instead of the built-in ones; repeatable, and the word builtin adds the built-in lessons beside them")
 	if status, ok := parseFlags(fl, args); !ok {
 		return status
 	}
@@ -90,9 +97,17 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 		fmt.Fprintf(stderr, "WARNING: serving on %s, not on loopback: anyone who can reach this address can use the lab.\n", *addr)
 	}
 
+	var ls []*lessons.Lesson
+	if len(lessonDirs) > 0 {
+		if ls, err = lessons.LoadAll(lessonDirs); err != nil {
+			fmt.Fprintf(stderr, "socketlab: --lessons: %v\n", err)
+			return 1
+		}
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, &gateway.Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log}, stdout); err != nil {
+	if err := serve(ctx, *addr, &gateway.Options{Lessons: ls, LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}

@@ -44,6 +44,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{[]string{"-h"}, "usage.golden"},
 		{[]string{"run", "-h"}, "run-usage.golden"},
+		{[]string{"check", "-h"}, "check-usage.golden"},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer

@@ -40,6 +40,9 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	go func() {
 		start := time.Now()
 		log.Info("compiling the lesson cells in the background (the first time takes a minute)")
+		wctx, warmed := context.WithCancel(ctx)
+		defer warmed()
+		go showFirstBuild(wctx, s, stdout)
 		s.Warm(ctx, func(done, total int, err error) {
 			if err != nil {
 				log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
@@ -65,4 +68,28 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	// connection send what its program wrote.
 	s.Relay.Close(sctx)
 	return err
+}
+
+// showFirstBuild prints, while ctx lasts, how far the standard library has got when it is
+// being compiled (a first start): the line the page shows in a cell's status, at most every
+// few seconds and when it has changed.
+func showFirstBuild(ctx context.Context, s *gateway.Server, stdout io.Writer) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var shown string
+	var at time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		p := s.Build.Progress()
+		text := p.String()
+		if text == "" || text == shown || (time.Since(at) < 5*time.Second && p.Done < p.Total) {
+			continue
+		}
+		fmt.Fprintln(stdout, text)
+		shown, at = text, time.Now()
+	}
 }

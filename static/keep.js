@@ -1,0 +1,230 @@
+// Keep and Share for a lesson cell.
+//
+// Keep: what the learner changes in a cell (its code and its Arguments field) is kept in the
+// browser's localStorage, one key a cell ("socketlab.edit.CELL": {code, args}), and put back
+// when the page loads again. A cell that differs from the lesson says "edited" and gets a
+// Reset button, which brings the lesson's code and arguments back and forgets the edit.
+//
+// Share: a Share button makes a link to the lesson that carries this cell's code, arguments
+// and standard input in its fragment (share.js). Opening it puts them into the cell (and
+// keeps them, as an edit), scrolls to the cell, and sends that input to the program at each
+// Run until the learner clears it. The input shared is the input the link brought, else
+// what the learner typed in the last run.
+//
+// lesson.js calls keep(cell, editor) once per cell, with editor = {get(), set(text),
+// original}: the one way this module reads and writes the cell's code, whatever the editor.
+// It returns {stdin(), changed()}: stdin() is the input to send at the start of a run (null
+// for none); changed() tells that the code changed, for editors that fire no input event.
+import { decodeShare, encodeShare, isShare } from "./share.js";
+
+const KEY = "socketlab.edit.";
+const SAVE_DELAY = 300; // ms after the last keystroke
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function load(id) {
+  try {
+    const v = JSON.parse(localStorage.getItem(KEY + id) || "null");
+    if (v && typeof v.code === "string" && typeof (v.args ?? "") === "string") return v;
+  } catch (e) {
+    // No storage, or something else under our key: nothing kept.
+  }
+  return null;
+}
+
+function store(id, v) {
+  try {
+    if (v) localStorage.setItem(KEY + id, JSON.stringify(v));
+    else localStorage.removeItem(KEY + id);
+    return true;
+  } catch (e) {
+    return false; // private mode or full: the edit lasts as long as the page
+  }
+}
+
+// The share link this page was opened with, read once for all cells.
+let sharedOnce = null;
+function shared() {
+  if (!sharedOnce) {
+    const hash = location.hash;
+    sharedOnce = isShare(hash) ? decodeShare(hash).catch((err) => ({ error: err })) : Promise.resolve(null);
+    // The link did its work once it is read: a reload shows the kept edit, not the link again.
+    if (isShare(hash)) sharedOnce.then(() => history.replaceState(null, "", location.pathname + location.search));
+  }
+  return sharedOnce;
+}
+
+// A share link pasted into a tab that shows its lesson already only changes the fragment:
+// load the page again so that the link is read.
+if (typeof window === "object") {
+  window.addEventListener("hashchange", () => {
+    if (isShare(location.hash)) location.reload();
+  });
+}
+
+// describe shows input on one line: each new line as ↵.
+function describe(text) {
+  const s = text.replace(/\n/g, "\u21b5 ").trimEnd();
+  return s.length > 200 ? s.slice(0, 200) + "\u2026" : s;
+}
+
+export function keep(cell, editor) {
+  const id = cell.dataset.cell;
+  const args = cell.querySelector("input.args");
+  const controls = cell.querySelector(".controls");
+  const originalArgs = args ? args.defaultValue : "";
+  let preset = null; // input from a share link, sent at each Run
+  let lastInput = ""; // what the learner typed in the last run
+
+  const badge = el("span", "edited-badge", "edited");
+  badge.title = "Your changes are kept in this browser";
+  const reset = el("button", "reset", "Reset");
+  reset.type = "button";
+  reset.title = "Bring back the lesson's code and arguments";
+  const share = el("button", "share", "Share");
+  share.type = "button";
+  share.title = "A link to this lesson with this cell's code, arguments and input";
+  const linkBox = el("div", "share-link");
+  linkBox.hidden = true;
+  const link = el("input", "share-url");
+  link.readOnly = true;
+  link.setAttribute("aria-label", "Link to share");
+  const linkNote = el("span", "share-note");
+  linkBox.append(link, " ", linkNote);
+  const presetBox = el("p", "shared-stdin");
+  presetBox.hidden = true;
+  const presetText = el("code");
+  const presetClear = el("button", "clear-stdin", "Clear");
+  presetClear.type = "button";
+  presetBox.append("Input from the link, sent when you press Run: ", presetText, " ", presetClear);
+  const notice = el("p", "share-error");
+  notice.hidden = true;
+
+  const status = controls ? controls.querySelector(".status") : null;
+  if (controls) {
+    if (status) status.before(share, " ", reset, " ", badge, " ");
+    else controls.append(" ", share, " ", reset, " ", badge);
+    controls.after(linkBox, presetBox, notice);
+  }
+
+  function current() {
+    return { code: editor.get(), args: args ? args.value : "" };
+  }
+
+  function isEdited(v) {
+    return v.code !== editor.original || v.args !== originalArgs;
+  }
+
+  function show(edited) {
+    if (edited) cell.dataset.edited = "true";
+    else delete cell.dataset.edited;
+    badge.hidden = !edited;
+    reset.hidden = !edited;
+  }
+
+  function setPreset(text) {
+    preset = text ? text : null;
+    presetBox.hidden = preset === null;
+    presetText.textContent = preset === null ? "" : describe(preset);
+  }
+
+  let timer = null;
+  function save() {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    const v = current();
+    const edited = isEdited(v);
+    show(edited);
+    store(id, edited ? v : null);
+  }
+
+  function changed() {
+    show(isEdited(current()));
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(save, SAVE_DELAY);
+  }
+
+  function apply(v) {
+    if (typeof v.code === "string" && v.code !== editor.get()) editor.set(v.code);
+    if (args && typeof v.args === "string") args.value = v.args;
+  }
+
+  cell.addEventListener("input", (e) => {
+    if (e.target && e.target.classList && (e.target.classList.contains("stdin") || e.target.classList.contains("share-url"))) return;
+    changed();
+  });
+  window.addEventListener("pagehide", () => { if (timer !== null) save(); });
+  document.addEventListener("visibilitychange", () => { if (document.hidden && timer !== null) save(); });
+
+  reset.addEventListener("click", () => {
+    apply({ code: editor.original, args: originalArgs });
+    setPreset(null);
+    save();
+    linkBox.hidden = true;
+  });
+  presetClear.addEventListener("click", () => setPreset(null));
+
+  share.addEventListener("click", async () => {
+    const v = current();
+    try {
+      const hash = await encodeShare(id, { code: v.code, args: v.args, stdin: preset ?? lastInput });
+      link.value = location.origin + location.pathname + hash;
+    } catch (err) {
+      link.value = "";
+      linkNote.textContent = `no link: ${err.message || err}`;
+      linkBox.hidden = false;
+      return;
+    }
+    linkBox.hidden = false;
+    link.focus();
+    link.select();
+    linkNote.textContent = link.value.length > 8000
+      ? `a long link (${Math.round(link.value.length / 1024)} KB): some chat programs cut links this long`
+      : "";
+    try {
+      await navigator.clipboard.writeText(link.value);
+      linkNote.textContent = ("copied. " + linkNote.textContent).trim();
+    } catch (e) {
+      // No clipboard here (or no permission): the link is selected for copying by hand.
+    }
+    cell.dataset.shared = "true";
+  });
+
+  // What the learner typed in a run, for the next Share.
+  cell.addEventListener("socketlab:run-finished", (e) => {
+    if (e.detail && typeof e.detail.stdin === "string") lastInput = e.detail.stdin;
+  });
+
+  // Put back a kept edit now; a share link for this cell, once read, wins over it.
+  const kept = load(id);
+  if (kept) apply(kept);
+  show(isEdited(current()));
+  shared().then((s) => {
+    if (!s) return;
+    // A link that cannot be used is said once, at the first cell.
+    const first = cell === document.querySelector("section.cell");
+    if (s.error || !document.querySelector(`section.cell[data-cell="${CSS.escape(s.cell)}"]`)) {
+      if (!first) return;
+      notice.textContent = s.error
+        ? `The link you opened could not be read: ${s.error.message}. The cells show the lesson's code.`
+        : `The link you opened is for a cell this lesson no longer has (${s.cell}). The cells show the lesson's code.`;
+      notice.hidden = false;
+      return;
+    }
+    if (s.cell !== id) return;
+    apply({ code: s.code, args: s.args });
+    setPreset(s.stdin);
+    save();
+    cell.scrollIntoView({ block: "start" });
+  });
+
+  return {
+    stdin: () => preset,
+    changed,
+  };
+}
