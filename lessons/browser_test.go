@@ -234,6 +234,11 @@ func TestLessonsInBrowser(t *testing.T) {
 		})
 	}
 
+	t.Run("step-read", func(t *testing.T) {
+		p.t = t
+		stepThroughRead(t, p, ts.URL, ls[0])
+	})
+
 	t.Run("exercise", func(t *testing.T) {
 		p.t = t
 		var l *lessons.Lesson

@@ -466,6 +466,9 @@ function setupCell(cell) {
         case "pause":
           setState("paused", wire.pause(m.about));
           break;
+        case "stepped":
+          status.textContent = wire.stepped(m.about);
+          break;
         case "reading":
           input.classList.add("waiting");
           break;

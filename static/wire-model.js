@@ -5,7 +5,9 @@
 //
 // Contracts with other parts:
 //   worker → page  {type:"pause", about:{kind, stream, addr, n, text}} before each socket
-//                  operation of a step run (stepText, Layout.preview words it).
+//                  operation of a step run (stepText, Layout.preview words it), and
+//                  {type:"stepped", about:{kind, stream, addr, n, data, text}} when a read
+//                  it paused before returns (stepResult words it).
 //   POST /api/annotate      {events:[...]} → {messages:[{stream, event, dir, off, len,
 //                           summary, notes:[{off, len, label, detail}]}]}; dir is
 //                           "to-server" or "to-client"; off counts the bytes of one
@@ -270,6 +272,20 @@ export function stepText(about) {
   if ((a.kind === "send" || a.kind === "sendto" || a.kind === "write") && typeof a.text === "string" && a.text) {
     const preview = shortLabel(new TextEncoder().encode(a.text), n || a.text.length, 32);
     if (preview.startsWith('"')) s += `: ${preview}`;
+  }
+  return s;
+}
+
+// stepResult says what a read the learner stepped over returned: the runtime's words and,
+// for bytes, their start: "the read returned 4 bytes from time.lab:37: ec c2 0a 80".
+// result is the worker's stepped report {kind, stream, addr, n, data, error, text}.
+export function stepResult(result) {
+  const r = result && typeof result === "object" ? result : {};
+  let s = typeof r.text === "string" && r.text ? r.text : "the operation returned";
+  const n = Number(r.n) || 0;
+  if (n > 0 && r.data) {
+    const short = shortLabel(labelBytes(r.data), n, 32);
+    if (short) s += `: ${short}`;
   }
   return s;
 }

@@ -13,7 +13,7 @@
 import * as F from "./format.js";
 import {
   DATA_KINDS, LIMITS, Layout, OUT_KINDS, Run, StreamBook, b64len, b64prefix, eventText, exportJSON,
-  layoutEvents, markRow, resolveAnnotations, sizeOf, sizeText, stepText,
+  layoutEvents, markRow, resolveAnnotations, sizeOf, sizeText, stepResult, stepText,
 } from "./wire-model.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -419,6 +419,7 @@ function makeBytes(panel, onPick) {
 //   reset(step)   a new run starts (step: in step mode)
 //   add(ev)       a socket event arrived
 //   pause(about)  the program paused; returns the text to show
+//   stepped(r)    a read the program paused before returned; returns the text to show
 //   state(s)      the cell's state changed (keeps Step and Continue right)
 //   end()         the run ended: draw the rest, annotate, allow replay and export
 // hooks: stepRun() starts a run in step mode, send(msg) posts to the worker, resume() says
@@ -465,10 +466,14 @@ export function attach(cell, hooks) {
   const exporter = el("span", "export");
   exporter.append(el("span", "what", "Download"), jsonBtn, pcapBtn);
   bar.append(replay, exporter, pos, msg);
+  // In step mode, what the last read the learner stepped over returned.
+  const said = el("div", "stepped");
+  said.setAttribute("role", "status");
+  said.hidden = true;
   const box = el("div", "diagram");
   const more = el("div", "more");
   more.hidden = true;
-  view.append(bar, box, more);
+  view.append(bar, said, box, more);
   panel.before(view);
 
   let run = null;
@@ -661,6 +666,8 @@ export function attach(cell, hooks) {
     bytes.reset(run.events);
     diagram.reset();
     msg.textContent = "";
+    said.textContent = "";
+    said.hidden = true;
     delete cell.dataset.annotated;
     contBtn.hidden = !run.step;
     flush();
@@ -675,6 +682,14 @@ export function attach(cell, hooks) {
     run.paused = about && typeof about === "object" ? about : {};
     schedule();
     return stepText(about);
+  }
+
+  // stepped shows what a read the program paused before returned; it returns the words.
+  function stepped(result) {
+    const text = stepResult(result);
+    said.textContent = text;
+    said.hidden = false;
+    return text;
   }
 
   function state(s) {
@@ -715,5 +730,5 @@ export function attach(cell, hooks) {
   }
 
   reset(false);
-  return { reset, add, pause, state, end, select };
+  return { reset, add, pause, stepped, state, end, select };
 }

@@ -10,7 +10,8 @@
 //                 the program already, else the worker downloads and compiles wasm;
 //                {type: "stdin", text, eof}, {type: "step"}, {type: "continue"}
 // Worker → page: {type: "ready"}, {type: "stdout"|"stderr", text}, {type: "event", event},
-//                {type: "pause", about: event with text}, {type: "reading"},
+//                {type: "pause", about: event with text}, {type: "stepped", about: event
+//                with text: what a read paused before returned}, {type: "reading"},
 //                {type: "exit", code}, {type: "error", message}
 import { serveStdin, stdin } from "./worker-fs.js";
 import "./wasm_exec.js"; // Go's, a classic script that sets globalThis.Go; after worker-fs.js
@@ -28,6 +29,10 @@ async function run(msg) {
     pause(json, resume) {
       paused = resume;
       postMessage({ type: "pause", about: JSON.parse(json) });
+    },
+    // After a read the program paused before: what it returned.
+    stepped(json) {
+      postMessage({ type: "stepped", about: JSON.parse(json) });
     },
     socket: openSocket,
   };
