@@ -80,3 +80,15 @@ func stepThroughRead(t *testing.T, p *page, base string, l *lessons.Lesson) {
 		t.Errorf("after the read the page says %q, want %q (the recv event's bytes, %s)", said, want, base64.StdEncoding.EncodeToString(data))
 	}
 }
+
+// lessonNamed finds a lesson by its slug.
+func lessonNamed(t *testing.T, ls []*lessons.Lesson, slug string) *lessons.Lesson {
+	t.Helper()
+	for _, l := range ls {
+		if l.Slug == slug {
+			return l
+		}
+	}
+	t.Fatalf("no lesson %s", slug)
+	return nil
+}

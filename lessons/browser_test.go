@@ -236,7 +236,12 @@ func TestLessonsInBrowser(t *testing.T) {
 
 	t.Run("step-read", func(t *testing.T) {
 		p.t = t
-		stepThroughRead(t, p, ts.URL, ls[0])
+		stepThroughRead(t, p, ts.URL, lessonNamed(t, ls, "01-time"))
+	})
+
+	t.Run("files", func(t *testing.T) {
+		p.t = t
+		filesInPage(t, p, ts.URL, lessonNamed(t, ls, "15-ftp"))
 	})
 
 	t.Run("exercise", func(t *testing.T) {

@@ -14,6 +14,7 @@
 // HTML. An entry point: the page loads it as a module; wire-view.js draws the
 // wire (sequence diagram, bytes, step mode, replay, export).
 import * as F from "./format.js";
+import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
 
 const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
@@ -352,6 +353,7 @@ function setupCell(cell) {
     runBtn.disabled = true;
     stopBtn.disabled = false;
     out.clear();
+    files.reset();
     stepping = step === true;
     wire.reset(stepping);
     editor.clearMarks();
@@ -472,6 +474,15 @@ function setupCell(cell) {
         case "reading":
           input.classList.add("waiting");
           break;
+        case "file":
+          files.set(m.path, m.data);
+          break;
+        case "file-removed":
+          files.remove(m.path);
+          break;
+        case "fs-full":
+          out.line(files.full(m.bytes, m.files), "error");
+          break;
         case "exit": {
           const code = Number.isInteger(m.code) ? m.code : 0;
           record.exit = code;
@@ -521,6 +532,8 @@ function setupCell(cell) {
   input.setAttribute("aria-label", "Standard input for the program");
   input.placeholder = "type a line for the program, Enter to send, Ctrl-D to end input";
   cell.querySelector(".console").after(input);
+  // The files the run wrote, under the console (files.js).
+  const files = makeFiles(input);
   input.addEventListener("keydown", (e) => {
     if (!worker) return;
     if (e.key === "Enter") {

@@ -7,7 +7,9 @@
 //     wire-model.js, their pure half (events → layout, labels, annotations);
 //   - format.js, pure helpers (argument splitting, byte dumps, event wording);
 //   - worker.js, a module worker that runs one program; worker-fs.js gives the program its
-//     standard streams before worker.js imports Go's wasm_exec.js.
+//     standard streams and a small in-memory file system (memfs.js) before worker.js
+//     imports Go's wasm_exec.js;
+//   - files.js, the list of files a run wrote, under its console, to download.
 //
 // The pure modules are checked with node --test static/test/ (package.json makes Node load
 // the .js files as ES modules; it is not embedded).

@@ -12,8 +12,10 @@
 // Worker → page: {type: "ready"}, {type: "stdout"|"stderr", text}, {type: "event", event},
 //                {type: "pause", about: event with text}, {type: "stepped", about: event
 //                with text: what a read paused before returned}, {type: "reading"},
-//                {type: "exit", code}, {type: "error", message}
-import { serveStdin, stdin } from "./worker-fs.js";
+//                {type: "exit", code}, {type: "error", message}, and from worker-fs.js the
+//                files the program writes: {type: "file", path, data},
+//                {type: "file-removed", path}, {type: "fs-full", bytes, files}
+import { files, serveStdin, stdin } from "./worker-fs.js";
 import "./wasm_exec.js"; // Go's, a classic script that sets globalThis.Go; after worker-fs.js
 
 const encoder = new TextEncoder();
@@ -72,10 +74,12 @@ async function run(msg) {
     await go.run(instance);
   } catch (err) {
     exited = true;
+    files.flush();
     postMessage({ type: "error", message: "the program crashed: " + err.message });
     return;
   }
   exited = true;
+  files.flush(); // files the program left open, as a process's exit closes them
   await closeSession();
   postMessage({ type: "exit", code: exitCode });
 }
