@@ -244,6 +244,11 @@ func TestLessonsInBrowser(t *testing.T) {
 		filesInPage(t, p, ts.URL, lessonNamed(t, ls, "15-ftp"))
 	})
 
+	t.Run("narrow", func(t *testing.T) {
+		p.t = t
+		narrowScreen(t, p, ts.URL, lessonNamed(t, ls, "01-time"))
+	})
+
 	t.Run("exercise", func(t *testing.T) {
 		p.t = t
 		var l *lessons.Lesson

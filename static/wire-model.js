@@ -28,7 +28,7 @@ export const LIMITS = Object.freeze({
   dumpStep: 16384, // bytes "show more" adds
   autoRows: 1500, // dump rows a run shows before later messages start folded
   perFrame: 24, // events drawn per animation frame
-  lanes: 6, // peers drawn in the diagram
+  lanes: 48, // peers with a lane of their own; past them, peers share one more lane
   rows: 400, // rows drawn in the diagram
 });
 
@@ -306,15 +306,22 @@ export class Layout {
     this.book = new StreamBook();
     this.items = [];
     this.hidden = 0; // events not drawn
-    this.hiddenPeers = new Set();
+    this.shared = new Set(); // peers drawn in the shared lane
   }
 
-  // lane returns the index of a peer's lane, adding it if there is room, or -1.
+  // lane returns the index of a peer's lane, adding it. Past limits.lanes peers, the rest
+  // share one last lane, so that every event is still drawn (its title names the peer).
   lane(peer) {
     if (this.laneIndex.has(peer.key)) return this.laneIndex.get(peer.key);
     if (this.lanes.length - 1 >= this.limits.lanes) {
-      this.hiddenPeers.add(peer.key);
-      return -1;
+      if (!this.laneIndex.has("others")) {
+        this.lanes.push({ key: "others", name: "other peers", sub: "" });
+        this.laneIndex.set("others", this.lanes.length - 1);
+      }
+      this.shared.add(peer.key);
+      const i = this.laneIndex.get("others");
+      this.lanes[i].sub = plural(this.shared.size, "peer", "peers");
+      return i;
     }
     this.lanes.push(peer);
     this.laneIndex.set(peer.key, this.lanes.length - 1);
@@ -398,13 +405,7 @@ export class Layout {
     const d = this.describe(ev, index);
     let lane = 0;
     const peer = d.type === "note" ? null : this.peerOf(ev, s);
-    if (peer) {
-      lane = this.lane(peer);
-      if (lane < 0) {
-        this.hidden++;
-        return null;
-      }
-    }
+    if (peer) lane = this.lane(peer);
     let type = d.type;
     if (lane === 0) type = "note";
     const item = {
@@ -448,7 +449,7 @@ export class Layout {
   more() {
     const parts = [];
     if (this.hidden > 0) parts.push(`${plural(this.hidden, "more event", "more events")} not drawn`);
-    if (this.hiddenPeers.size > 0) parts.push(`${plural(this.hiddenPeers.size, "more peer", "more peers")} not shown`);
+    if (this.shared.size > 0) parts.push(`${plural(this.shared.size, "more peer shares", "more peers share")} the last lane`);
     return parts.join("; ");
   }
 }

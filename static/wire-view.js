@@ -17,8 +17,6 @@ import {
 } from "./wire-model.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const TIME_W = 64; // the time column
-const PAD = 90; // room left and right of the outer lanes
 const ROW = 26;
 const HEAD = 44;
 const CHAR = 7.3; // width of one character of the diagram's 12px monospace text
@@ -73,6 +71,9 @@ function makeDiagram(box, more, onPick) {
   let layout = null;
   let gap = 400;
   let width = 0;
+  let TIME_W = 64; // the time column
+  let PAD = 90; // room left and right of the outer lanes
+  let measured = 0; // the box's width when the diagram was last laid out
   let drawnLanes = 0;
   let drawnItems = 0;
   let lifelines = null;
@@ -81,10 +82,18 @@ function makeDiagram(box, more, onPick) {
 
   const x = (lane) => TIME_W + PAD + lane * gap;
 
+  // measure fits the lanes to the box: roomy on a wide screen; on a narrow one (a phone) a
+  // smaller time column and margins, and lanes as close as their labels allow. Lanes that
+  // still do not fit make the box scroll sideways; the page itself never does.
   function measure() {
     const lanes = layout.lanes.length;
-    const avail = Math.max(box.clientWidth || 0, 560);
-    gap = lanes > 1 ? Math.min(560, Math.max(210, (avail - TIME_W - 2 * PAD) / (lanes - 1))) : 0;
+    measured = box.clientWidth || 0;
+    const avail = measured || 560;
+    const narrow = avail < 560;
+    TIME_W = narrow ? 46 : 64;
+    PAD = narrow ? 50 : 90;
+    const least = narrow ? 100 : 210;
+    gap = lanes > 1 ? Math.min(560, Math.max(least, (avail - TIME_W - 2 * PAD) / (lanes - 1))) : 0;
     width = lanes > 1 ? TIME_W + 2 * PAD + (lanes - 1) * gap : avail;
   }
 
@@ -153,8 +162,10 @@ function makeDiagram(box, more, onPick) {
 
   // draw brings the picture up to date with layout: new items are appended; new lanes
   // redraw everything.
+  let pendingNow = null;
   function draw(l, pending) {
-    if (l !== layout || l.lanes.length !== drawnLanes) {
+    pendingNow = pending;
+    if (l !== layout || l.lanes.length !== drawnLanes || Math.abs((box.clientWidth || 0) - measured) > 1) {
       layout = l;
       measure();
       drawHead();
@@ -198,6 +209,12 @@ function makeDiagram(box, more, onPick) {
   function pick(e) {
     const g = e.target.closest && e.target.closest("[data-event]");
     if (g) onPick(Number(g.getAttribute("data-event")));
+  }
+  // A screen turned or a window resized: lay the lanes out again for the new width.
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => {
+      if (layout && box.clientWidth > 0 && Math.abs(box.clientWidth - measured) > 1) draw(layout, pendingNow);
+    }).observe(box);
   }
   body.addEventListener("click", pick);
   body.addEventListener("keydown", (e) => {
