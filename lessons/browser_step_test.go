@@ -1,8 +1,10 @@
 package lessons_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +93,40 @@ func lessonNamed(t *testing.T, ls []*lessons.Lesson, slug string) *lessons.Lesso
 	}
 	t.Fatalf("no lesson %s", slug)
 	return nil
+}
+
+// stepThroughDatagram steps the UDP time client in a worker, Step at every pause: it
+// pauses before it waits for the reply, and then says what the datagram was.
+func stepThroughDatagram(t *testing.T, p *page, base string, l *lessons.Lesson) {
+	p.open(base + "/lessons/" + l.Slug)
+	js := `(async () => {
+		const b = await (await fetch('/api/build', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({source: ` + strconv.Quote(l.Cells[0].Source) + `})})).json();
+		if (!b.ok) return 'build failed: ' + JSON.stringify(b);
+		const w = new Worker(document.body.dataset.worker || '/static/worker.js', {type: 'module'});
+		const log = [];
+		await new Promise((resolve) => {
+			w.onmessage = (e) => {
+				const m = e.data;
+				if (m.type === 'pause') { log.push('pause: ' + m.about.text); w.postMessage({type: 'step'}); }
+				if (m.type === 'stepped') log.push('stepped: ' + m.about.text + ' (' + m.about.n + ' bytes, ' + atob(m.about.data || '').length + ' kept)');
+				if (m.type === 'exit') { log.push('exit ' + m.code); resolve(); }
+				if (m.type === 'error') { log.push('error ' + m.message); resolve(); }
+			};
+			w.postMessage({type: 'run', wasm: b.wasm, args: [], gateway: 'ws://' + location.host + '/ws?learner=stepudp1', step: true});
+		});
+		w.terminate();
+		return log.join('\n');
+	})()`
+	ctx, cancel := context.WithTimeout(p.ctx, 3*time.Minute)
+	defer cancel()
+	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "pause: about to send a datagram of 0 bytes to time.lab:37\n" +
+		"pause: about to wait for a datagram\n" +
+		"stepped: received a 4-byte datagram from time.lab:37 (4 bytes, 4 kept)\n"
+	if !strings.Contains(out, want) || !strings.HasSuffix(out, "exit 0") {
+		t.Errorf("stepping the UDP time client:\n%s\nwant it to hold:\n%s", out, want)
+	}
 }

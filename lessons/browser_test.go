@@ -239,6 +239,11 @@ func TestLessonsInBrowser(t *testing.T) {
 		stepThroughRead(t, p, ts.URL, lessonNamed(t, ls, "01-time"))
 	})
 
+	t.Run("step-datagram", func(t *testing.T) {
+		p.t = t
+		stepThroughDatagram(t, p, ts.URL, lessonNamed(t, ls, "09-udp"))
+	})
+
 	t.Run("files", func(t *testing.T) {
 		p.t = t
 		filesInPage(t, p, ts.URL, lessonNamed(t, ls, "15-ftp"))
