@@ -130,4 +130,15 @@ func narrowScreen(t *testing.T, p *page, base string, first *lessons.Lesson) {
 		t.Errorf("at 390 px, the nine-peer run reaches past the screen:\n%s", bad)
 	}
 	p.screenshot(c+`.querySelector('.diagram')`, "narrow-busy.png")
+
+	// The other pages as they open: the index, a lesson with exercises, the longest lesson.
+	for _, path := range []string{"/", "/lessons/05-line-helper", "/lessons/15-ftp"} {
+		if err := chromedp.Do(p.ctx, chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+			t.Fatal(err)
+		}
+		p.wait(path+" to load", `document.readyState === 'complete'`, 30*time.Second)
+		if bad := str(overflowJS); bad != "" {
+			t.Errorf("at 390 px, %s reaches past the screen:\n%s", path, bad)
+		}
+	}
 }
