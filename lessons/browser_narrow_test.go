@@ -1,6 +1,7 @@
 package lessons_test
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"socketlab/lessons"
 )
 
-// busyPeers talks to nine lab servers, one connection each.
+// busyPeers talks to nine lab servers, one connection each, and to one of them 500 times.
 const busyPeers = `package main
 
 import (
@@ -33,10 +34,15 @@ func main() {
 			b, _ := io.ReadAll(c)
 			fmt.Println(addr, len(b) > 0)
 		case "echo.lab:7":
-			c.Write([]byte("hi\n"))
+			// 250 lines, each read back before the next: 500 events on this peer alone.
+			ok := true
 			b := make([]byte, 3)
-			_, err := io.ReadFull(c, b)
-			fmt.Println(addr, err == nil)
+			for i := 0; i < 250 && ok; i++ {
+				c.Write([]byte("hi\n"))
+				_, err := io.ReadFull(c, b)
+				ok = err == nil
+			}
+			fmt.Println(addr, ok)
 		default:
 			fmt.Println(addr, "connected")
 		}
@@ -70,8 +76,8 @@ const overflowJS = `(() => {
 })()`
 
 // narrowScreen opens lessons at 390 px wide: nothing reaches past the screen's sides, lesson
-// 1's diagram shows both lanes without scrolling, and a run with nine peers draws every
-// event it had.
+// 1's diagram shows both lanes without scrolling, and a run with nine peers and over 500
+// events draws every event it had.
 func narrowScreen(t *testing.T, p *page, base string, first *lessons.Lesson) {
 	if err := chromedp.Do(p.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 		t.Fatal(err)
@@ -118,7 +124,12 @@ func narrowScreen(t *testing.T, p *page, base string, first *lessons.Lesson) {
 		t.Fatalf("the nine-peer program (%s):\n%s", got.State, got.Output)
 	}
 	n := strconv.Itoa(len(got.Events))
-	p.wait("every event drawn", c+`.querySelectorAll('.diagram .seq .item[data-event]').length === `+n, 20*time.Second)
+	drawn := c + `.querySelectorAll('.diagram .seq .item[data-event]').length`
+	ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](drawn+` === `+n, chromedp.WithPollingTimeout(0))); err != nil {
+		t.Fatalf("the run had %s events; the diagram drew %s and says %q", n, str(`String(`+drawn+`)`), str(c+`.querySelector('.wire .more').textContent`))
+	}
 	if more := str(c + `.querySelector('.wire .more').hidden ? '' : ` + c + `.querySelector('.wire .more').textContent`); more != "" {
 		t.Errorf("the diagram of %s events says %q", n, more)
 	}

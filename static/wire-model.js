@@ -29,7 +29,7 @@ export const LIMITS = Object.freeze({
   autoRows: 1500, // dump rows a run shows before later messages start folded
   perFrame: 24, // events drawn per animation frame
   lanes: 48, // peers with a lane of their own; past them, peers share one more lane
-  rows: 400, // rows drawn in the diagram
+  rows: 2000, // rows drawn in the diagram: as many events as the bytes view shows
 });
 
 export const DATA_KINDS = new Set(["send", "recv", "sendto", "recvfrom"]);

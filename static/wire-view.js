@@ -671,7 +671,9 @@ export function attach(cell, hooks) {
     r.summaries = res.summaries;
     bytes.annotate(res.byEvent);
     const p = r.shown();
-    r.layout = layoutEvents(r.events, { summaries: r.summaries }, r.events.length);
+    // Up to the events laid out so far: a big run may still be drawing, and flush lays
+    // out the rest on this layout in the next frames.
+    r.layout = layoutEvents(r.events, { summaries: r.summaries }, r.laid);
     diagram.draw(r.pos === null ? r.layout : layoutEvents(r.events, { summaries: r.summaries }, p), null);
     if (r.selected >= 0) mark(r.selected, true);
     cell.dataset.annotated = "true";

@@ -41,3 +41,14 @@ test("a run with more peers than lanes still draws every event", () => {
   // Replay lays out the same way, up to where it stands.
   assert.equal(W.layoutEvents(evs, {}, 20).items.length, 20);
 });
+
+test("the diagram draws as many events as the bytes view shows", () => {
+  assert.equal(W.LIMITS.rows, W.LIMITS.blocks);
+  const evs = [{ stream: 1, kind: "dial", addr: "echo.lab:7" }];
+  for (let i = 0; i < 600; i++) {
+    evs.push({ stream: 1, kind: i % 2 ? "recv" : "send", addr: "echo.lab:7", n: 3, data: b64("hi\n") });
+  }
+  const l = W.layoutEvents(evs);
+  assert.equal(l.items.length, evs.length);
+  assert.equal(l.more(), "");
+});
