@@ -127,8 +127,23 @@ func (ln *listener) fail(err error) {
 }
 
 // Accept returns the next connection: the stream, its local and remote addresses.
+// In step mode it pauses first, and says afterwards who connected.
 func (ln *listener) Accept() (any, string, string, error) {
-	ln.s.pause(event.Event{Stream: ln.id, Kind: event.Accept, Local: ln.local}, "about to wait for a connection on "+ln.local)
+	if !ln.s.pause(event.Event{Stream: ln.id, Kind: event.Accept, Local: ln.local}, "about to wait for a connection on "+ln.local) {
+		return ln.accept()
+	}
+	st, local, remote, err := ln.accept()
+	e := event.Event{Stream: ln.id, Kind: event.Accept, Local: local, Remote: remote}
+	text := "accepted a connection from " + remote
+	if err != nil {
+		e.Error = err.Error()
+		text = "waiting for a connection failed: " + err.Error()
+	}
+	ln.s.told(e, text)
+	return st, local, remote, err
+}
+
+func (ln *listener) accept() (any, string, string, error) {
 	ln.mu.Lock()
 	defer ln.mu.Unlock()
 	for {

@@ -132,8 +132,31 @@ func (pc *packetConn) fail(err error) {
 }
 
 // ReadFrom returns the next datagram. A buffer shorter than the datagram gets its first
-// bytes and the rest is lost, as with recvfrom on Linux.
+// bytes and the rest is lost, as with recvfrom on Linux. In step mode it pauses first, and
+// says afterwards what it returned.
 func (pc *packetConn) ReadFrom(p []byte) (int, string, error) {
+	if !steppingNow() {
+		return pc.readFrom(p)
+	}
+	about := "about to wait for a datagram"
+	if pc.remote != "" {
+		about += " from " + pc.s.name(pc.remote)
+	}
+	if !pc.s.pause(event.Event{Stream: pc.id, Kind: event.RecvFrom, Addr: pc.s.name(pc.remote), N: len(p)}, about) {
+		return pc.readFrom(p)
+	}
+	n, from, err := pc.readFrom(p)
+	e := event.Event{Stream: pc.id, Kind: event.RecvFrom, Addr: pc.s.name(from), Remote: from, N: n, Data: p[:min(n, 64)]}
+	text := fmt.Sprintf("received a %d-byte datagram from %s", n, pc.s.name(from))
+	if err != nil {
+		e.Error = err.Error()
+		text = "waiting for a datagram failed: " + err.Error()
+	}
+	pc.s.told(e, text)
+	return n, from, err
+}
+
+func (pc *packetConn) readFrom(p []byte) (int, string, error) {
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
 	for {

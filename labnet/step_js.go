@@ -9,7 +9,8 @@ import (
 
 // setUpStepMode turns step mode on when the page offers socketlab.pause: before each socket
 // operation the runtime hands the page what is about to happen and waits until the learner
-// presses Step or Continue. socketlab.stepping says whether the learner is stepping now.
+// presses Step or Continue; after a read it tells socketlab.stepped what the read returned.
+// socketlab.stepping says whether the learner is stepping now.
 func setUpStepMode(cfg jsObject) {
 	if !cfg.hasFunc("pause") {
 		return
@@ -29,5 +30,13 @@ func setUpStepMode(cfg jsObject) {
 			return // a page that cannot pause lets the program run
 		}
 		<-done
+	}
+	// socketlab.stepped, when the page has it, hears what a read it paused before returned.
+	if cfg.hasFunc("stepped") {
+		stepped = func(e event.Event) {
+			if b, err := json.Marshal(e); err == nil {
+				cfg.call("stepped", string(b))
+			}
+		}
 	}
 }

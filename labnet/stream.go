@@ -173,7 +173,37 @@ func (st *stream) fail(err error) {
 	st.broadcast()
 }
 
+// Read hands the program what the peer sent. In step mode it pauses first, and says
+// afterwards what the read returned.
 func (st *stream) Read(p []byte) (int, error) {
+	if len(p) == 0 || !steppingNow() {
+		return st.read(p)
+	}
+	if !st.s.pause(event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: len(p)},
+		fmt.Sprintf("about to read from %s (up to %s)", st.addr, plural(len(p), "byte"))) {
+		return st.read(p)
+	}
+	n, err := st.read(p)
+	st.s.told(readResult(st.id, st.addr, p[:n], err))
+	return n, err
+}
+
+// readResult is what a stepped read returned, as an event and in words.
+func readResult(id uint32, addr string, got []byte, err error) (event.Event, string) {
+	e := event.Event{Stream: id, Kind: event.Recv, Addr: addr, N: len(got), Data: got[:min(len(got), 64)]}
+	switch {
+	case len(got) > 0:
+		return e, fmt.Sprintf("the read returned %s from %s", plural(len(got), "byte"), addr)
+	case err == io.EOF:
+		return e, fmt.Sprintf("the read returned EOF: %s has finished sending", addr)
+	case err != nil:
+		e.Error = err.Error()
+		return e, "the read failed: " + err.Error()
+	}
+	return e, "the read returned 0 bytes"
+}
+
+func (st *stream) read(p []byte) (int, error) {
 	st.mu.Lock()
 	for {
 		switch {

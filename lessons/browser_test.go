@@ -235,6 +235,26 @@ func TestLessonsInBrowser(t *testing.T) {
 		})
 	}
 
+	t.Run("step-read", func(t *testing.T) {
+		p.t = t
+		stepThroughRead(t, p, ts.URL, lessonNamed(t, ls, "01-time"))
+	})
+
+	t.Run("step-datagram", func(t *testing.T) {
+		p.t = t
+		stepThroughDatagram(t, p, ts.URL, lessonNamed(t, ls, "09-udp"))
+	})
+
+	t.Run("files", func(t *testing.T) {
+		p.t = t
+		filesInPage(t, p, ts.URL, lessonNamed(t, ls, "15-ftp"))
+	})
+
+	t.Run("narrow", func(t *testing.T) {
+		p.t = t
+		narrowScreen(t, p, ts.URL, lessonNamed(t, ls, "01-time"))
+	})
+
 	t.Run("exercise", func(t *testing.T) {
 		p.t = t
 		var l *lessons.Lesson

@@ -14,6 +14,7 @@
 // HTML. An entry point: the page loads it as a module; wire-view.js draws the
 // wire (sequence diagram, bytes, step mode, replay, export).
 import * as F from "./format.js";
+import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
 import { keep } from "./keep.js";
 import { watchProgress } from "./progress.js";
@@ -363,6 +364,7 @@ function setupCell(cell) {
     runBtn.disabled = true;
     stopBtn.disabled = false;
     out.clear();
+    files.reset();
     stepping = step === true;
     wire.reset(stepping);
     editor.clearMarks();
@@ -484,8 +486,20 @@ function setupCell(cell) {
         case "pause":
           setState("paused", wire.pause(m.about));
           break;
+        case "stepped":
+          status.textContent = wire.stepped(m.about);
+          break;
         case "reading":
           input.classList.add("waiting");
+          break;
+        case "file":
+          files.set(m.path, m.data);
+          break;
+        case "file-removed":
+          files.remove(m.path);
+          break;
+        case "fs-full":
+          out.line(files.full(m.bytes, m.files), "error");
           break;
         case "exit": {
           const code = Number.isInteger(m.code) ? m.code : 0;
@@ -543,6 +557,8 @@ function setupCell(cell) {
   input.setAttribute("aria-label", "Standard input for the program");
   input.placeholder = "type a line for the program, Enter to send, Ctrl-D to end input";
   cell.querySelector(".console").after(input);
+  // The files the run wrote, under the console (files.js).
+  const files = makeFiles(input);
   input.addEventListener("keydown", (e) => {
     if (!worker) return;
     if (e.key === "Enter") {

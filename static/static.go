@@ -9,7 +9,9 @@
 //     link, over share.js, the link's pure half (the fragment packed and read);
 //   - format.js, pure helpers (argument splitting, byte dumps, event wording);
 //   - worker.js, a module worker that runs one program; worker-fs.js gives the program its
-//     standard streams before worker.js imports Go's wasm_exec.js.
+//     standard streams and a small in-memory file system (memfs.js) before worker.js
+//     imports Go's wasm_exec.js;
+//   - files.js, the list of files a run wrote, under its console, to download.
 //
 // The pure modules are checked with node --test static/test/ (package.json makes Node load
 // the .js files as ES modules; it is not embedded).

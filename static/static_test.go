@@ -36,7 +36,8 @@ func TestAssetsVersionImports(t *testing.T) {
 	}
 	// The entry points reach every module through their imports.
 	for name, wants := range map[string][]string{
-		"lesson.js":    {"./format.js?v=", "./wire-view.js?v="},
+		"lesson.js":    {"./format.js?v=", "./wire-view.js?v=", "./files.js?v="},
+		"worker-fs.js": {"./memfs.js?v="},
 		"wire-view.js": {"./format.js?v=", "./wire-model.js?v="},
 		"worker.js":    {"./worker-fs.js?v=", "./wasm_exec.js?v=" + assets["wasm_exec.js"].Version},
 	} {
@@ -48,7 +49,7 @@ func TestAssetsVersionImports(t *testing.T) {
 	}
 
 	// A change to format.js changes the version of everything that imports it, directly or
-	// through wire-view.js, and nothing else.
+	// through wire-model.js, and nothing else.
 	other, err := Assets(map[string][]byte{"wasm_exec.js": wasmExec, "format.js": []byte("export const x = 1;\n")})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +60,7 @@ func TestAssetsVersionImports(t *testing.T) {
 			changed[name] = true
 		}
 	}
-	for _, name := range []string{"format.js", "wire-model.js", "wire-view.js", "lesson.js"} {
+	for _, name := range []string{"format.js", "wire-model.js", "wire-view.js", "files.js", "lesson.js"} {
 		if !changed[name] {
 			t.Errorf("%s kept its version after format.js changed", name)
 		}

@@ -5,7 +5,9 @@
 //
 // Contracts with other parts:
 //   worker → page  {type:"pause", about:{kind, stream, addr, n, text}} before each socket
-//                  operation of a step run (stepText, Layout.preview words it).
+//                  operation of a step run (stepText, Layout.preview words it), and
+//                  {type:"stepped", about:{kind, stream, addr, n, data, text}} when a read
+//                  it paused before returns (stepResult words it).
 //   POST /api/annotate      {events:[...]} → {messages:[{stream, event, dir, off, len,
 //                           summary, notes:[{off, len, label, detail}]}]}; dir is
 //                           "to-server" or "to-client"; off counts the bytes of one
@@ -26,8 +28,8 @@ export const LIMITS = Object.freeze({
   dumpStep: 16384, // bytes "show more" adds
   autoRows: 1500, // dump rows a run shows before later messages start folded
   perFrame: 24, // events drawn per animation frame
-  lanes: 6, // peers drawn in the diagram
-  rows: 400, // rows drawn in the diagram
+  lanes: 48, // peers with a lane of their own; past them, peers share one more lane
+  rows: 2000, // rows drawn in the diagram: as many events as the bytes view shows
 });
 
 export const DATA_KINDS = new Set(["send", "recv", "sendto", "recvfrom"]);
@@ -274,6 +276,20 @@ export function stepText(about) {
   return s;
 }
 
+// stepResult says what a read the learner stepped over returned: the runtime's words and,
+// for bytes, their start: "the read returned 4 bytes from time.lab:37: ec c2 0a 80".
+// result is the worker's stepped report {kind, stream, addr, n, data, error, text}.
+export function stepResult(result) {
+  const r = result && typeof result === "object" ? result : {};
+  let s = typeof r.text === "string" && r.text ? r.text : "the operation returned";
+  const n = Number(r.n) || 0;
+  if (n > 0 && r.data) {
+    const short = shortLabel(labelBytes(r.data), n, 32);
+    if (short) s += `: ${short}`;
+  }
+  return s;
+}
+
 // Layout places the events of a run on the sequence diagram: lane 0 is the program, one
 // lane per peer after it (in the order they first appear), one row per event. Items are
 // {index, row, t, type: "arrow"|"mark"|"note", from, to, cls, label, title}: an arrow
@@ -290,15 +306,22 @@ export class Layout {
     this.book = new StreamBook();
     this.items = [];
     this.hidden = 0; // events not drawn
-    this.hiddenPeers = new Set();
+    this.shared = new Set(); // peers drawn in the shared lane
   }
 
-  // lane returns the index of a peer's lane, adding it if there is room, or -1.
+  // lane returns the index of a peer's lane, adding it. Past limits.lanes peers, the rest
+  // share one last lane, so that every event is still drawn (its title names the peer).
   lane(peer) {
     if (this.laneIndex.has(peer.key)) return this.laneIndex.get(peer.key);
     if (this.lanes.length - 1 >= this.limits.lanes) {
-      this.hiddenPeers.add(peer.key);
-      return -1;
+      if (!this.laneIndex.has("others")) {
+        this.lanes.push({ key: "others", name: "other peers", sub: "" });
+        this.laneIndex.set("others", this.lanes.length - 1);
+      }
+      this.shared.add(peer.key);
+      const i = this.laneIndex.get("others");
+      this.lanes[i].sub = plural(this.shared.size, "peer", "peers");
+      return i;
     }
     this.lanes.push(peer);
     this.laneIndex.set(peer.key, this.lanes.length - 1);
@@ -382,13 +405,7 @@ export class Layout {
     const d = this.describe(ev, index);
     let lane = 0;
     const peer = d.type === "note" ? null : this.peerOf(ev, s);
-    if (peer) {
-      lane = this.lane(peer);
-      if (lane < 0) {
-        this.hidden++;
-        return null;
-      }
-    }
+    if (peer) lane = this.lane(peer);
     let type = d.type;
     if (lane === 0) type = "note";
     const item = {
@@ -432,7 +449,7 @@ export class Layout {
   more() {
     const parts = [];
     if (this.hidden > 0) parts.push(`${plural(this.hidden, "more event", "more events")} not drawn`);
-    if (this.hiddenPeers.size > 0) parts.push(`${plural(this.hiddenPeers.size, "more peer", "more peers")} not shown`);
+    if (this.shared.size > 0) parts.push(`${plural(this.shared.size, "more peer shares", "more peers share")} the last lane`);
     return parts.join("; ");
   }
 }

@@ -13,12 +13,10 @@
 import * as F from "./format.js";
 import {
   DATA_KINDS, LIMITS, Layout, OUT_KINDS, Run, StreamBook, b64len, b64prefix, eventText, exportJSON,
-  layoutEvents, markRow, resolveAnnotations, sizeOf, sizeText, stepText,
+  layoutEvents, markRow, resolveAnnotations, sizeOf, sizeText, stepResult, stepText,
 } from "./wire-model.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const TIME_W = 64; // the time column
-const PAD = 90; // room left and right of the outer lanes
 const ROW = 26;
 const HEAD = 44;
 const CHAR = 7.3; // width of one character of the diagram's 12px monospace text
@@ -73,6 +71,9 @@ function makeDiagram(box, more, onPick) {
   let layout = null;
   let gap = 400;
   let width = 0;
+  let TIME_W = 64; // the time column
+  let PAD = 90; // room left and right of the outer lanes
+  let measured = 0; // the box's width when the diagram was last laid out
   let drawnLanes = 0;
   let drawnItems = 0;
   let lifelines = null;
@@ -81,10 +82,18 @@ function makeDiagram(box, more, onPick) {
 
   const x = (lane) => TIME_W + PAD + lane * gap;
 
+  // measure fits the lanes to the box: roomy on a wide screen; on a narrow one (a phone) a
+  // smaller time column and margins, and lanes as close as their labels allow. Lanes that
+  // still do not fit make the box scroll sideways; the page itself never does.
   function measure() {
     const lanes = layout.lanes.length;
-    const avail = Math.max(box.clientWidth || 0, 560);
-    gap = lanes > 1 ? Math.min(560, Math.max(210, (avail - TIME_W - 2 * PAD) / (lanes - 1))) : 0;
+    measured = box.clientWidth || 0;
+    const avail = measured || 560;
+    const narrow = avail < 560;
+    TIME_W = narrow ? 46 : 64;
+    PAD = narrow ? 50 : 90;
+    const least = narrow ? 100 : 210;
+    gap = lanes > 1 ? Math.min(560, Math.max(least, (avail - TIME_W - 2 * PAD) / (lanes - 1))) : 0;
     width = lanes > 1 ? TIME_W + 2 * PAD + (lanes - 1) * gap : avail;
   }
 
@@ -153,8 +162,10 @@ function makeDiagram(box, more, onPick) {
 
   // draw brings the picture up to date with layout: new items are appended; new lanes
   // redraw everything.
+  let pendingNow = null;
   function draw(l, pending) {
-    if (l !== layout || l.lanes.length !== drawnLanes) {
+    pendingNow = pending;
+    if (l !== layout || l.lanes.length !== drawnLanes || Math.abs((box.clientWidth || 0) - measured) > 1) {
       layout = l;
       measure();
       drawHead();
@@ -198,6 +209,12 @@ function makeDiagram(box, more, onPick) {
   function pick(e) {
     const g = e.target.closest && e.target.closest("[data-event]");
     if (g) onPick(Number(g.getAttribute("data-event")));
+  }
+  // A screen turned or a window resized: lay the lanes out again for the new width.
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => {
+      if (layout && box.clientWidth > 0 && Math.abs(box.clientWidth - measured) > 1) draw(layout, pendingNow);
+    }).observe(box);
   }
   body.addEventListener("click", pick);
   body.addEventListener("keydown", (e) => {
@@ -419,6 +436,7 @@ function makeBytes(panel, onPick) {
 //   reset(step)   a new run starts (step: in step mode)
 //   add(ev)       a socket event arrived
 //   pause(about)  the program paused; returns the text to show
+//   stepped(r)    a read the program paused before returned; returns the text to show
 //   state(s)      the cell's state changed (keeps Step and Continue right)
 //   end()         the run ended: draw the rest, annotate, allow replay and export
 // hooks: stepRun() starts a run in step mode, send(msg) posts to the worker, resume() says
@@ -465,10 +483,14 @@ export function attach(cell, hooks) {
   const exporter = el("span", "export");
   exporter.append(el("span", "what", "Download"), jsonBtn, pcapBtn);
   bar.append(replay, exporter, pos, msg);
+  // In step mode, what the last read the learner stepped over returned.
+  const said = el("div", "stepped");
+  said.setAttribute("role", "status");
+  said.hidden = true;
   const box = el("div", "diagram");
   const more = el("div", "more");
   more.hidden = true;
-  view.append(bar, box, more);
+  view.append(bar, said, box, more);
   panel.before(view);
 
   let run = null;
@@ -649,7 +671,9 @@ export function attach(cell, hooks) {
     r.summaries = res.summaries;
     bytes.annotate(res.byEvent);
     const p = r.shown();
-    r.layout = layoutEvents(r.events, { summaries: r.summaries }, r.events.length);
+    // Up to the events laid out so far: a big run may still be drawing, and flush lays
+    // out the rest on this layout in the next frames.
+    r.layout = layoutEvents(r.events, { summaries: r.summaries }, r.laid);
     diagram.draw(r.pos === null ? r.layout : layoutEvents(r.events, { summaries: r.summaries }, p), null);
     if (r.selected >= 0) mark(r.selected, true);
     cell.dataset.annotated = "true";
@@ -661,6 +685,8 @@ export function attach(cell, hooks) {
     bytes.reset(run.events);
     diagram.reset();
     msg.textContent = "";
+    said.textContent = "";
+    said.hidden = true;
     delete cell.dataset.annotated;
     contBtn.hidden = !run.step;
     flush();
@@ -675,6 +701,14 @@ export function attach(cell, hooks) {
     run.paused = about && typeof about === "object" ? about : {};
     schedule();
     return stepText(about);
+  }
+
+  // stepped shows what a read the program paused before returned; it returns the words.
+  function stepped(result) {
+    const text = stepResult(result);
+    said.textContent = text;
+    said.hidden = false;
+    return text;
   }
 
   function state(s) {
@@ -715,5 +749,5 @@ export function attach(cell, hooks) {
   }
 
   reset(false);
-  return { reset, add, pause, state, end, select };
+  return { reset, add, pause, stepped, state, end, select };
 }

@@ -10,9 +10,12 @@
 //                 the program already, else the worker downloads and compiles wasm;
 //                {type: "stdin", text, eof}, {type: "step"}, {type: "continue"}
 // Worker → page: {type: "ready"}, {type: "stdout"|"stderr", text}, {type: "event", event},
-//                {type: "pause", about: event with text}, {type: "reading"},
-//                {type: "exit", code}, {type: "error", message}
-import { serveStdin, stdin } from "./worker-fs.js";
+//                {type: "pause", about: event with text}, {type: "stepped", about: event
+//                with text: what a read paused before returned}, {type: "reading"},
+//                {type: "exit", code}, {type: "error", message}, and from worker-fs.js the
+//                files the program writes: {type: "file", path, data},
+//                {type: "file-removed", path}, {type: "fs-full", bytes, files}
+import { files, serveStdin, stdin } from "./worker-fs.js";
 import "./wasm_exec.js"; // Go's, a classic script that sets globalThis.Go; after worker-fs.js
 
 const encoder = new TextEncoder();
@@ -28,6 +31,10 @@ async function run(msg) {
     pause(json, resume) {
       paused = resume;
       postMessage({ type: "pause", about: JSON.parse(json) });
+    },
+    // After a read the program paused before: what it returned.
+    stepped(json) {
+      postMessage({ type: "stepped", about: JSON.parse(json) });
     },
     socket: openSocket,
   };
@@ -67,10 +74,12 @@ async function run(msg) {
     await go.run(instance);
   } catch (err) {
     exited = true;
+    files.flush();
     postMessage({ type: "error", message: "the program crashed: " + err.message });
     return;
   }
   exited = true;
+  files.flush(); // files the program left open, as a process's exit closes them
   await closeSession();
   postMessage({ type: "exit", code: exitCode });
 }

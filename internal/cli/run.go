@@ -17,7 +17,8 @@ const runUsage = `usage: socketlab run [flags] FILE.go [ARGS...]
 Builds an ordinary learner program for this machine and runs it with ARGS, its sockets going
 through a socketlab gateway to the lab network, as in the browser. Standard input, output and
 the exit status pass through. Without --gateway a gateway runs inside this command for as
-long as the program does.
+long as the program does. The program runs in a fresh temporary directory; the files it
+leaves there are listed when it ends.
 
 flags:
 `
@@ -99,5 +100,13 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer shutdown()
 	}
-	return runner.Run(prog, progArgs, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
+	// Each run starts in a fresh working directory, as each run in the page has a file
+	// system of its own; the files it leaves there are listed after it.
+	dir, err := runner.Workdir()
+	if err != nil {
+		return fail("making the program's working directory: %v", err)
+	}
+	status := runner.Run(prog, dir, progArgs, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
+	runner.ReportFiles(stderr, dir)
+	return status
 }

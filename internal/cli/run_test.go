@@ -365,6 +365,8 @@ func main() {
 		}
 	})
 
+	t.Run("files", func(t *testing.T) { checkRunFiles(t, cache, dir) })
+
 	t.Run("external gateway", func(t *testing.T) {
 		s, err := gateway.New(&gateway.Options{CacheDir: cache})
 		if err != nil {

@@ -10,12 +10,13 @@ import (
 	"time"
 )
 
-// Run runs the program at prog with args and env in the foreground, as `socketlab run`
-// does, and returns its exit status: 128+N when signal N stopped it, 1 when it could not
-// start (said on stderr). Interrupts reach the program; Run waits for it either way.
-func Run(prog string, args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Run runs the program at prog in dir with args and env in the foreground, as `socketlab
+// run` does, and returns its exit status: 128+N when signal N stopped it, 1 when it could
+// not start (said on stderr). Interrupts reach the program; Run waits for it either way.
+func Run(prog, dir string, args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := exec.Command(prog, args...)
 	cmd.Args[0] = "main" // as in the browser
+	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	// Output the program left to a process of its own does not hold this command up.

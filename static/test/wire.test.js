@@ -190,13 +190,16 @@ test("a refused dial draws the error as the answer", () => {
   ]);
 });
 
-test("layout caps lanes and rows and says what it left out", () => {
+test("layout draws every event: peers past the lane limit share a lane; rows are capped", () => {
   const evs = [];
   for (let i = 0; i < 10; i++) evs.push({ stream: i, kind: "dial", addr: `echo.lab:${7000 + i}` });
   const l = W.layoutEvents(evs, { limits: { lanes: 3, rows: 100 } });
-  assert.equal(l.lanes.length, 4); // the program and three peers
-  assert.equal(l.items.length, 3);
-  assert.equal(l.more(), "7 more events not drawn; 7 more peers not shown");
+  assert.equal(l.lanes.length, 5); // the program, three peers and the shared lane
+  assert.deepEqual(l.lanes[4], { key: "others", name: "other peers", sub: "7 peers" });
+  assert.equal(l.items.length, 10);
+  assert.deepEqual(l.items.map((it) => it.to), [1, 2, 3, 4, 4, 4, 4, 4, 4, 4]);
+  assert.equal(l.items[9].title, "dialing echo.lab:7009");
+  assert.equal(l.more(), "7 more peers share the last lane");
 
   const many = [{ stream: 1, kind: "dial", addr: "echo.lab:7" }];
   for (let i = 0; i < 50; i++) many.push({ stream: 1, kind: "send", addr: "echo.lab:7", n: 1, data: b64("x") });
