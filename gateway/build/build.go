@@ -100,7 +100,31 @@ type Options struct {
 	// Logf reports what the service does (slow builds, failures while warming).
 	// Defaults to log.Printf.
 	Logf func(format string, args ...any)
+	// Observer hears of compiles and cache hits, for metrics. Nil: nothing.
+	Observer Observer
 }
+
+// Observer hears what a Service does. Its methods are called from many goroutines and must
+// not block.
+type Observer interface {
+	// Waiting: a compile began (+1) or stopped (-1) waiting for a free compiler slot.
+	Waiting(delta int)
+	// Compiling: a compiler started (+1) or finished (-1).
+	Compiling(delta int)
+	// Compiled: a compiler run took this long and ended "ok", "error" (the program does not
+	// compile), "limit" (it ran into a limit of the sandbox) or "failed" (the service failed).
+	Compiled(took time.Duration, outcome string)
+	// Answered: a Build returned a result, from the cache (no compiler ran for it) or not,
+	// and the program compiled (ok) or not.
+	Answered(cached, ok bool)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Waiting(int)                    {}
+func (nopObserver) Compiling(int)                  {}
+func (nopObserver) Compiled(time.Duration, string) {}
+func (nopObserver) Answered(bool, bool)            {}
 
 // Diagnostic is one compile error, positioned in the learner's file (1-based; 0 when the
 // error has no position).
@@ -164,6 +188,7 @@ type Service struct {
 	budgets     budgets
 	allowed     func(string) bool
 	logf        func(string, ...any)
+	obs         Observer
 	sem         chan struct{}
 
 	wsMu sync.Mutex
@@ -232,6 +257,7 @@ func New(opts *Options) (*Service, error) {
 		maxPrograms: max(o.MaxPrograms, 0),
 		budgets:     budgets{perMinute: max(o.Budget, 0)},
 		logf:        o.Logf,
+		obs:         o.Observer,
 		sem:         make(chan struct{}, o.Concurrency),
 		std:         make(map[string]bool),
 		flights:     make(map[string]*flight),
@@ -296,6 +322,9 @@ func (o *Options) fill() error {
 	}
 	if o.Logf == nil {
 		o.Logf = log.Printf
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 	if err := o.fillTarget(); err != nil {
 		return err
@@ -372,6 +401,7 @@ func (s *Service) Build(ctx context.Context, src []byte) (*Result, error) {
 		}
 	}
 	r.Elapsed = time.Since(start)
+	s.obs.Answered(r.Cached, r.OK)
 	return r, nil
 }
 

@@ -148,6 +148,13 @@ func (c *Class) Joined(name string) bool {
 	return ok
 }
 
+// Size is how many people have joined.
+func (c *Class) Size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.names)
+}
+
 // Gate lets through only requests of people who joined; others get the join page (pages) or
 // a JSON error (the API and the program sessions).
 func (c *Class) Gate(h http.Handler) http.Handler {
