@@ -218,7 +218,8 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 		joinPage.Execute(w, p)
 	}
 	if r.Method != http.MethodPost {
-		show(http.StatusOK, page{})
+		// The gateway prints join URLs with the code in them (and their QR code).
+		show(http.StatusOK, page{Code: r.URL.Query().Get("code")})
 		return
 	}
 	client, _, err := net.SplitHostPort(r.RemoteAddr)

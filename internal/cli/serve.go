@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"time"
 
 	"socketlab/gateway"
@@ -32,7 +33,11 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())
 	if opts.Class != nil {
-		fmt.Fprintf(stdout, "classroom mode: the join code is %s\n", opts.Class.Code())
+		listen, _ := netip.ParseAddrPort(ln.Addr().String())
+		n := classroomNotice{code: opts.Class.Code(), listen: listen, ownAddrs: interfaceAddrs}
+		if err := n.write(stdout); err != nil {
+			log.Warn("cannot list the addresses learners can use", "err", err)
+		}
 	}
 
 	go func() {
