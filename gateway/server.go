@@ -72,9 +72,9 @@ type Server struct {
 	metricsFrom []netip.Prefix
 	wasmReady   atomic.Bool // a program has compiled for js/wasm: the standard library is built
 	closed      atomic.Bool
-	handler http.Handler
-	guard   *guard
-	assets  map[string]asset
+	handler     http.Handler
+	guard       *guard
+	assets      map[string]asset
 }
 
 type asset struct {
