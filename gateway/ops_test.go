@@ -1,0 +1,348 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"socketlab/gateway"
+	prunner "socketlab/internal/runner"
+)
+
+// scripted dials the lab three times: echo.lab, which echoes 11 bytes; a port of echo.lab
+// where nothing listens; and an address the operator's policy refuses (a private network).
+const scripted = `package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+)
+
+func main() {
+	c, err := net.Dial("tcp", "echo.lab:7")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Fprint(c, "hello, lab\n")
+	c.(*net.TCPConn).CloseWrite()
+	back, err := io.ReadAll(c)
+	c.Close()
+	fmt.Printf("echoed %q %v\n", back, err)
+	_, err = net.Dial("tcp", "echo.lab:9")
+	fmt.Println("second:", err)
+	_, err = net.Dial("tcp", "192.168.1.1:80")
+	fmt.Println("third:", err)
+}
+`
+
+// lockedBuffer is a log destination for a test: the gateway logs from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// opsGateway serves a gateway on loopback with its log in a buffer.
+func opsGateway(t *testing.T, opts *gateway.Options) (*gateway.Server, string, *lockedBuffer) {
+	t.Helper()
+	logs := &lockedBuffer{}
+	opts.CacheDir = t.TempDir()
+	opts.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	s, err := gateway.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := s.NewHTTPServer(ctx)
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		cancel()
+		srv.Close()
+		s.Relay.Close(context.Background())
+		s.Close()
+	})
+	return s, "http://" + ln.Addr().String(), logs
+}
+
+// scrape reads /metrics with the Prometheus text-format parser.
+func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, b)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parsing /metrics: %v", err)
+	}
+	return fams
+}
+
+// value is a counter's, gauge's or histogram's count for the metric with the label given as
+// "name=value" ("" for a metric without labels); 0 when it is not there.
+func value(fams map[string]*dto.MetricFamily, name, label string) float64 {
+	f := fams[name]
+	if f == nil {
+		return 0
+	}
+	for _, m := range f.GetMetric() {
+		if label != "" {
+			k, v, _ := strings.Cut(label, "=")
+			found := false
+			for _, lp := range m.GetLabel() {
+				found = found || lp.GetName() == k && lp.GetValue() == v
+			}
+			if !found {
+				continue
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return 0
+}
+
+// TestMetricsMoveWithARun runs a real program against the gateway and checks that the
+// counters of /metrics moved by exactly what it did, that a compile and a cached build are
+// counted, that /readyz follows the first compile, and that the session's log line says whose
+// session it was, what it moved and how it ended.
+func TestMetricsMoveWithARun(t *testing.T) {
+	s, base, logs := opsGateway(t, &gateway.Options{})
+	_ = s
+
+	// Not ready until the standard library is built for js/wasm: the first compile does it.
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 {
+		t.Errorf("/healthz: %d %s", code, body)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "WebAssembly") {
+		t.Errorf("/readyz before any compile: %d %q, want 503 naming the WebAssembly build", code, body)
+	}
+
+	before := scrape(t, base)
+	build := func() {
+		t.Helper()
+		src, _ := json.Marshal(map[string]string{"source": scripted})
+		resp, err := http.Post(base+"/api/build", "application/json", bytes.NewReader(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"ok":true`) {
+			t.Fatalf("POST /api/build: %d %s", resp.StatusCode, b)
+		}
+	}
+	build() // compiled
+	build() // from the cache
+	if code, body := get("/readyz"); code != 200 {
+		t.Errorf("/readyz after a compile: %d %q, want 200", code, body)
+	}
+
+	// The same program, natively, through the gateway's relay.
+	b, err := prunner.NativeBuilder(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	path, res, err := b.Build(ctx, []byte(scripted))
+	if err != nil || path == "" {
+		t.Fatalf("building natively: %v %+v", err, res)
+	}
+	ws := "ws" + strings.TrimPrefix(base, "http") + "/ws?learner=metrics-test"
+	p, err := prunner.Start(path, &prunner.Options{Gateway: ws})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Finish(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`echoed "hello, lab\n" <nil>`, "second: dial tcp", "connection refused", "third: dial tcp 192.168.1.1:80", "blocked by lab policy"} {
+		if !strings.Contains(out.Output, want) {
+			t.Fatalf("the program's output lacks %q:\n%s", want, out.Output)
+		}
+	}
+
+	// The session ends at the gateway a moment after the program exits.
+	var after map[string]*dto.MetricFamily
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		after = scrape(t, base)
+		if value(after, "socketlab_sessions_active", "") == 0 && sum(after, "socketlab_sessions_total") > sum(before, "socketlab_sessions_total") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the program's session did not end at the gateway within 30s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	moved := func(name, label string) float64 { return value(after, name, label) - value(before, name, label) }
+	for _, c := range []struct {
+		name, label string
+		want        float64
+	}{
+		{"socketlab_sessions_total", "end=gone", 1},
+		{"socketlab_sockets_opened_total", "kind=dial", 3},
+		{"socketlab_dials_total", "result=connected", 1},
+		{"socketlab_dials_total", "result=refused", 1},
+		{"socketlab_dials_total", "result=policy", 1},
+		{"socketlab_policy_refusals_total", "rule=192.168.0.0/16", 1},
+		{"socketlab_bytes_total", "direction=from_program", 11},
+		{"socketlab_bytes_total", "direction=to_program", 11},
+		{"socketlab_builds_total", "cache=miss", 1},
+		{"socketlab_builds_total", "cache=hit", 1},
+		{"socketlab_compile_duration_seconds", "outcome=ok", 1},
+	} {
+		if got := moved(c.name, c.label); got != c.want {
+			t.Errorf("%s{%s} moved by %v, want %v", c.name, c.label, got, c.want)
+		}
+	}
+	for _, name := range []string{"socketlab_sessions_total", "socketlab_dials_total", "socketlab_policy_refusals_total", "socketlab_sockets_opened_total"} {
+		if got := sum(after, name) - sum(before, name); got != map[string]float64{"socketlab_sessions_total": 1, "socketlab_dials_total": 3, "socketlab_policy_refusals_total": 1, "socketlab_sockets_opened_total": 3}[name] {
+			t.Errorf("%s moved by %v in all: something else was counted", name, got)
+		}
+	}
+	for _, g := range []string{"socketlab_sessions_active", "socketlab_compiles_waiting", "socketlab_compiles_running"} {
+		if v := value(after, g, ""); v != 0 {
+			t.Errorf("%s = %v after everything ended, want 0", g, v)
+		}
+	}
+
+	// One log line for the session.
+	var line map[string]any
+	n := 0
+	for l := range strings.Lines(logs.String()) {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "session ended" {
+			line, n = m, n+1
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d session lines in the log, want 1:\n%s", n, logs.String())
+	}
+	if line["learner"] != "metrics-test" || line["bytes_from_program"] != 11.0 || line["bytes_to_program"] != 11.0 || line["end"] != "gone" || line["level"] != "INFO" {
+		t.Errorf("the session's log line: %v", line)
+	}
+	if d, ok := line["duration"].(float64); !ok || d <= 0 || time.Duration(d) > out.Wall+5*time.Second {
+		t.Errorf("the session's duration %v; the program ran %v", line["duration"], out.Wall)
+	}
+	if a, err := netip.ParseAddr(line["addr"].(string)); err != nil || !netip.MustParsePrefix("10.10.0.0/16").Contains(a) {
+		t.Errorf("the session's lab address %v", line["addr"])
+	}
+}
+
+// sum adds every series of a counter.
+func sum(fams map[string]*dto.MetricFamily, name string) float64 {
+	var total float64
+	if f := fams[name]; f != nil {
+		for _, m := range f.GetMetric() {
+			total += m.GetCounter().GetValue()
+		}
+	}
+	return total
+}
+
+// TestMetricsOnlyForTheOperator: /metrics answers loopback, and other addresses only when
+// --metrics-from names them. The check runs on the client's address, so it is tried with a
+// request whose RemoteAddr is set, as the HTTP server sets it.
+func TestMetricsOnlyForTheOperator(t *testing.T) {
+	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), MetricsFrom: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/28")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		from string
+		want int
+	}{
+		{"127.0.0.1:5000", 200},
+		{"[::1]:5000", 200},
+		{"192.0.2.9:5000", 200},
+		{"192.0.2.99:5000", 403},
+		{"198.51.100.4:5000", 403},
+	} {
+		req, _ := http.NewRequest("GET", "http://127.0.0.1/metrics", nil)
+		req.RemoteAddr = c.from
+		w := &recorder{h: http.Header{}}
+		s.ServeHTTP(w, req)
+		if w.code != c.want {
+			t.Errorf("GET /metrics from %s: %d, want %d", c.from, w.code, c.want)
+		}
+		if c.want == 403 && !strings.Contains(w.body.String(), "--metrics-from") {
+			t.Errorf("the refusal does not say how to open the metrics: %q", w.body.String())
+		}
+		if c.want == 200 && !strings.Contains(w.body.String(), "# TYPE socketlab_sessions_active gauge") {
+			t.Errorf("GET /metrics from %s: no socketlab metrics in %.200q", c.from, w.body.String())
+		}
+	}
+}
+
+type recorder struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.h }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = 200
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
