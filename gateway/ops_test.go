@@ -14,12 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"socketlab/gateway"
+	"socketlab/gateway/relay"
+	"socketlab/internal/relaytest"
 	prunner "socketlab/internal/runner"
+	"socketlab/wire"
 )
 
 // scripted dials the lab three times: echo.lab, which echoes 11 bytes; a port of echo.lab
@@ -344,5 +348,77 @@ func (r *recorder) Write(b []byte) (int, error) {
 func (r *recorder) WriteHeader(code int) {
 	if r.code == 0 {
 		r.code = code
+	}
+}
+
+// TestSessionEndings: each way a session ends is logged once and counted under its word: a
+// program that says goodbye, one refused because the lab is full, and one that breaks the
+// protocol (logged as a warning, with the reason).
+func TestSessionEndings(t *testing.T) {
+	_, base, logs := opsGateway(t, &gateway.Options{Limits: relay.Limits{Sessions: 1}})
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws?learner="
+	open := func(learner string) *relaytest.Client {
+		t.Helper()
+		c, _, err := websocket.Dial(context.Background(), wsURL+learner, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return relaytest.Wrap(t, c)
+	}
+	hello := func(rc *relaytest.Client) {
+		t.Helper()
+		rc.Send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version}.Append(nil))
+		if f := rc.Recv(); f.Type != wire.Hello {
+			t.Fatalf("the gateway answered HELLO with %v", f.Type)
+		}
+	}
+	// Wait for the gateway to log the nth session line.
+	lines := func(n int, wait time.Duration) []map[string]any {
+		t.Helper()
+		deadline := time.Now().Add(wait)
+		for {
+			var out []map[string]any
+			for l := range strings.Lines(logs.String()) {
+				var m map[string]any
+				if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == "session ended" {
+					out = append(out, m)
+				}
+			}
+			if len(out) >= n || time.Now().After(deadline) {
+				return out
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+
+	first := open("ann")
+	hello(first)
+	open("bea") // the lab holds one session: this one is refused at once
+	if got := lines(1, 10*time.Second); len(got) != 1 || got[0]["learner"] != "bea" || got[0]["end"] != "limit" || !strings.Contains(got[0]["reason"].(string), "--max-sessions") {
+		t.Fatalf("after a refused session the log holds %v", got)
+	}
+	first.Send(wire.Data, 0, []byte("x")) // DATA on stream 0 breaks the protocol
+	got := lines(2, 10*time.Second)
+	if len(got) != 2 || got[1]["learner"] != "ann" || got[1]["end"] != "protocol" || got[1]["level"] != "WARN" || !strings.Contains(got[1]["reason"].(string), "stream 0") {
+		t.Fatalf("after a protocol error the log holds %v", got)
+	}
+	third := open("cid")
+	hello(third)
+	third.Send(wire.Close, 0, nil)
+	got = lines(3, 10*time.Second)
+	if len(got) != 3 || got[2]["learner"] != "cid" || got[2]["end"] != "closed" || got[2]["level"] != "INFO" {
+		t.Fatalf("after a goodbye the log holds %v", got)
+	}
+	if n := len(lines(4, 300*time.Millisecond)); n != 3 {
+		t.Errorf("%d session lines for 3 sessions", n)
+	}
+	m := scrape(t, base)
+	for _, end := range []string{"limit", "protocol", "closed"} {
+		if v := value(m, "socketlab_sessions_total", "end="+end); v != 1 {
+			t.Errorf("socketlab_sessions_total{end=%s} = %v, want 1", end, v)
+		}
+	}
+	if v := value(m, "socketlab_sessions_active", ""); v != 0 {
+		t.Errorf("socketlab_sessions_active = %v after every session ended", v)
 	}
 }
