@@ -422,3 +422,43 @@ func TestSessionEndings(t *testing.T) {
 		t.Errorf("socketlab_sessions_active = %v after every session ended", v)
 	}
 }
+
+// TestOperatorEndpointsInAClass: in classroom mode /healthz, /readyz and /metrics answer
+// without joining (the scraper has no name in the class), the class's size is a metric, and
+// the join URL the gateway prints fills the code in.
+func TestOperatorEndpointsInAClass(t *testing.T) {
+	class := relay.NewClass("k7m-qx2-r9d")
+	s, base, _ := opsGateway(t, &gateway.Options{Class: class})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503, "/metrics": 200, "/lessons/01-time": http.StatusSeeOther} {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s before joining: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	resp, err := client.Get(base + "/join?code=k7m-qx2-r9d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `value="k7m-qx2-r9d"`) {
+		t.Errorf("the join page of a printed URL does not fill the code in:\n%s", page)
+	}
+	resp, err = client.PostForm(base+"/join", map[string][]string{"code": {"k7m-qx2-r9d"}, "name": {"ada"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if v := value(scrape(t, base), "socketlab_class_members", ""); v != 1 {
+		t.Errorf("socketlab_class_members = %v after one join, want 1", v)
+	}
+	s.Close()
+	if resp, err := client.Get(base + "/readyz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz after Close: %v %v, want 503", resp.StatusCode, err)
+	}
+}
