@@ -192,7 +192,8 @@ func (s *Server) routes() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL, Program: s.programURL}))
-	mux.Handle("/api/build", s.Build.Handler())
+	mux.Handle("/api/build", s.buildHandler())
+	mux.Handle("GET /api/build/queue", s.buildHandler())
 	mux.Handle("POST /api/check", lessons.CheckHandler(s.Lessons))
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
@@ -218,6 +219,22 @@ func (s *Server) routes() http.Handler {
 		hdr.Set("Content-Security-Policy", csp)
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// buildHandler is the build service's, with each build marked as its learner's in a class, so
+// that learners take turns at the compilers (outside a class, client addresses do).
+func (s *Server) buildHandler() http.Handler {
+	h := s.Build.Handler()
+	class := s.Relay.Class
+	if class == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name, ok := class.Identify(r); ok {
+			r = r.WithContext(build.WithLearner(r.Context(), name))
+		}
 		h.ServeHTTP(w, r)
 	})
 }

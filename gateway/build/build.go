@@ -189,7 +189,8 @@ type Service struct {
 	allowed     func(string) bool
 	logf        func(string, ...any)
 	obs         Observer
-	sem         chan struct{}
+	slots       int
+	queue       *fairQueue
 
 	wsMu sync.Mutex
 	ws   *workspace
@@ -199,6 +200,7 @@ type Service struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+	tickets map[string]*flight // by the ticket of a request waiting for it (WithTicket)
 
 	cacheLock sync.RWMutex // builds read-lock it; removing Go build cache files locks it
 	evicting  sync.Mutex   // held by the eviction running
@@ -212,6 +214,7 @@ type Service struct {
 // flight is one build in progress, shared by every caller that asked for its hash. The build
 // is cancelled when the last caller gives up.
 type flight struct {
+	queued  atomic.Pointer[waiter] // its place in the compile queue, while it waits there
 	done    chan struct{}
 	res     *Result
 	err     error
@@ -258,7 +261,9 @@ func New(opts *Options) (*Service, error) {
 		budgets:     budgets{perMinute: max(o.Budget, 0)},
 		logf:        o.Logf,
 		obs:         o.Observer,
-		sem:         make(chan struct{}, o.Concurrency),
+		slots:       o.Concurrency,
+		queue:       newFairQueue(o.Concurrency),
+		tickets:     make(map[string]*flight),
 		std:         make(map[string]bool),
 		flights:     make(map[string]*flight),
 	}
@@ -416,7 +421,7 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 		s.running.Add(1)
 		go func() {
 			defer s.running.Done()
-			f.res, f.err = s.compile(bctx, hash, src)
+			f.res, f.err = s.compile(bctx, f, hash, src)
 			cancel()
 			s.evict()
 			s.mu.Lock()
@@ -428,6 +433,15 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 		}()
 	}
 	f.waiters++
+	ticket, _ := ctx.Value(ticketKey{}).(string)
+	if ticket != "" {
+		s.tickets[ticket] = f
+		defer func() {
+			s.mu.Lock()
+			delete(s.tickets, ticket)
+			s.mu.Unlock()
+		}()
+	}
 	s.mu.Unlock()
 
 	select {

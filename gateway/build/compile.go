@@ -22,8 +22,8 @@ const maxCompilerText = 256 << 10
 
 // compile runs the compiler for one program, once a compiler slot is free, and stores the
 // outcome in the cache.
-func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result, error) {
-	release, err := s.slot(ctx)
+func (s *Service) compile(ctx context.Context, f *flight, hash string, src []byte) (*Result, error) {
+	release, err := s.slot(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -39,21 +39,22 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 	s.obs.Compiling(1)
 	start := time.Now()
 	r, err := s.runCompiler(ctx, hash, src, client)
+	took := time.Since(start)
 	s.obs.Compiling(-1)
-	s.obs.Compiled(time.Since(start), outcome(r, err))
+	s.obs.Compiled(took, outcome(r, err))
+	if err == nil && r.CPU > 0 {
+		s.queue.took(took)
+	}
 	return r, err
 }
 
-// slot waits for a free compiler slot; release gives it back.
-func (s *Service) slot(ctx context.Context) (release func(), err error) {
+// slot waits for a free compiler slot in the learner's queue (see fairQueue); release gives
+// it back. While it waits, f knows its place.
+func (s *Service) slot(ctx context.Context, f *flight) (release func(), err error) {
 	s.obs.Waiting(1)
 	defer s.obs.Waiting(-1)
-	select {
-	case s.sem <- struct{}{}:
-		return func() { <-s.sem }, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("build abandoned while waiting for a free slot: %w", context.Cause(ctx))
-	}
+	defer f.queued.Store(nil)
+	return s.queue.acquire(ctx, learnerOf(ctx), func(w *waiter) { f.queued.Store(w) })
 }
 
 // outcome names how a compile ended, for the Observer.
