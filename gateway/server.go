@@ -316,11 +316,11 @@ type buildObserver struct {
 	wasmReady *atomic.Bool
 }
 
-func (o buildObserver) Answered(cached, ok bool) {
+func (o buildObserver) Answered(how string, ok bool) {
 	if ok {
 		o.wasmReady.Store(true)
 	}
-	o.Metrics.Answered(cached, ok)
+	o.Metrics.Answered(how, ok)
 }
 
 // Ready says whether the gateway is ready for learners, and if not, what it waits for: the

@@ -114,9 +114,10 @@ type Observer interface {
 	// Compiled: a compiler run took this long and ended "ok", "error" (the program does not
 	// compile), "limit" (it ran into a limit of the sandbox) or "failed" (the service failed).
 	Compiled(took time.Duration, outcome string)
-	// Answered: a Build returned a result, from the cache (no compiler ran for it) or not,
-	// and the program compiled (ok) or not.
-	Answered(cached, ok bool)
+	// Answered: a Build returned a result: how is "hit" (from the cache), "shared" (from a
+	// compile another caller started for the same source) or "miss" (a compile of its own);
+	// ok says the program compiled.
+	Answered(how string, ok bool)
 }
 
 type nopObserver struct{}
@@ -124,7 +125,7 @@ type nopObserver struct{}
 func (nopObserver) Waiting(int)                    {}
 func (nopObserver) Compiling(int)                  {}
 func (nopObserver) Compiled(time.Duration, string) {}
-func (nopObserver) Answered(bool, bool)            {}
+func (nopObserver) Answered(string, bool)          {}
 
 // Diagnostic is one compile error, positioned in the learner's file (1-based; 0 when the
 // error has no position).
@@ -143,6 +144,7 @@ type Result struct {
 	Output      string       // the compiler's text, paths cleaned to "main.go:LINE:COL: ..."
 	Size        int64        // bytes of the compiled program
 	Cached      bool         // answered from the cache without running the compiler
+	Shared      bool         // answered by a compile another caller started for the same source
 	Elapsed     time.Duration
 	Limit       string        // the sandbox limit the build ran into (LimitMemory, ...), or ""
 	CPU         time.Duration // CPU time the compiler and linker used (0 when cached)
@@ -406,7 +408,14 @@ func (s *Service) Build(ctx context.Context, src []byte) (*Result, error) {
 		}
 	}
 	r.Elapsed = time.Since(start)
-	s.obs.Answered(r.Cached, r.OK)
+	how := "miss"
+	switch {
+	case r.Cached:
+		how = "hit"
+	case r.Shared:
+		how = "shared"
+	}
+	s.obs.Answered(how, r.OK)
 	return r, nil
 }
 
@@ -414,6 +423,7 @@ func (s *Service) Build(ctx context.Context, src []byte) (*Result, error) {
 func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result, error) {
 	s.mu.Lock()
 	f := s.flights[hash]
+	joined := f != nil
 	if f == nil {
 		bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		f = &flight{done: make(chan struct{}), cancel: cancel}
@@ -451,6 +461,7 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 		}
 		r := *f.res
 		r.Diagnostics = append([]Diagnostic(nil), f.res.Diagnostics...)
+		r.Shared = joined
 		return &r, nil
 	case <-ctx.Done():
 		s.mu.Lock()

@@ -202,6 +202,7 @@ func TestFairCompiles(t *testing.T) {
 	// Eight learners send the same new program at once: one compile.
 	before := s.compiles.Load()
 	same := prog("same")
+	var own, others int
 	for i := range 8 {
 		wg.Add(1)
 		go func() {
@@ -209,11 +210,19 @@ func TestFairCompiles(t *testing.T) {
 			r, err := s.Build(WithLearner(context.Background(), fmt.Sprint("learner", i)), same)
 			if err != nil || !r.OK {
 				t.Errorf("learner %d: %v %+v", i, err, r)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Shared || r.Cached {
+				others++
+			} else {
+				own++
 			}
 		}()
 	}
 	wg.Wait()
-	if n := s.compiles.Load() - before; n != 1 {
-		t.Errorf("the same program from 8 learners was compiled %d times, want once", n)
+	if n := s.compiles.Load() - before; n != 1 || own != 1 || others != 7 {
+		t.Errorf("the same program from 8 learners was compiled %d times, %d answered by their own compile and %d by another's or the cache; want 1, 1 and 7", n, own, others)
 	}
 }

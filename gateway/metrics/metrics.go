@@ -63,8 +63,8 @@ func New(log *slog.Logger, classSize func() int) *Metrics {
 		Buckets: []float64{0.25, 0.5, 1, 2, 4, 8, 15, 30, 60},
 	}, []string{"outcome"})
 	m.reg.MustRegister(m.compileSeconds)
-	m.builds = f.counters("socketlab_builds_total", "Build requests answered, by whether the program came from the cache (hit) or a compiler ran for it (miss).", "cache")
-	for _, v := range []string{"hit", "miss"} {
+	m.builds = f.counters("socketlab_builds_total", "Build requests answered, by where the program came from: the cache (hit), a compile another request started for the same source (shared), or a compile of its own (miss).", "cache")
+	for _, v := range []string{"hit", "shared", "miss"} {
 		m.builds.WithLabelValues(v)
 	}
 	if classSize != nil {
@@ -160,13 +160,7 @@ func (m *Metrics) Compiled(took time.Duration, outcome string) {
 }
 
 // Answered counts a build request (build.Observer).
-func (m *Metrics) Answered(cached, _ bool) {
-	if cached {
-		m.builds.WithLabelValues("hit").Inc()
-	} else {
-		m.builds.WithLabelValues("miss").Inc()
-	}
-}
+func (m *Metrics) Answered(how string, _ bool) { m.builds.WithLabelValues(how).Inc() }
 
 // dialResult is the label of a connect's result: a few words, one per wire code.
 func dialResult(c wire.Code) string {
