@@ -195,6 +195,7 @@ func (s *session) open(id uint32, m wire.ConnectMsg) error {
 	switch m.Kind {
 	case wire.KindDial:
 		if err := s.relay.take(s.owner(), false); err != nil {
+			s.relay.obs().Dialed(wire.CodeLimit)
 			s.sendClose(id, wire.CodeLimit, err.Error())
 			return nil
 		}
