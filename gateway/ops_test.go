@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -460,5 +461,58 @@ func TestOperatorEndpointsInAClass(t *testing.T) {
 	s.Close()
 	if resp, err := client.Get(base + "/readyz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("/readyz after Close: %v %v, want 503", resp.StatusCode, err)
+	}
+}
+
+// TestCachedBuildsDoNotWaitBehindCompiles: with the one compiler busy and compiles queued
+// behind it, all sent over HTTP, a program compiled before is answered from the cache, and a
+// check is answered too, while those compiles still wait.
+func TestCachedBuildsDoNotWaitBehindCompiles(t *testing.T) {
+	s, base, _ := opsGateway(t, &gateway.Options{Compile: gateway.CompileLimits{Jobs: 1, Budget: -1}})
+	post := func(path string, body any) (int, map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(base+path, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Error(err)
+			return 0, nil
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	const cached = "package main\n\nfunc main() {}\n"
+	if code, out := post("/api/build", map[string]string{"source": cached}); code != 200 || out["ok"] != true {
+		t.Fatalf("the first build: %d %v", code, out)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			src := fmt.Sprintf("package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nfunc main() { fmt.Println(http.StatusOK, %d, %d) }\n", i, time.Now().UnixNano())
+			if code, out := post("/api/build", map[string]string{"source": src}); code != 200 || out["ok"] != true {
+				t.Errorf("compile %d: %d %v", i, code, out)
+			}
+		}()
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for value(scrape(t, base), "socketlab_compiles_waiting", "") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("4 compiles sent with one compiler, but %v wait after 2 minutes: something holds them before the build service", value(scrape(t, base), "socketlab_compiles_waiting", ""))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	code, out := post("/api/build", map[string]string{"source": cached})
+	waiting := value(scrape(t, base), "socketlab_compiles_waiting", "")
+	if code != 200 || out["cached"] != true || waiting < 1 {
+		t.Errorf("a cached program: %d %v, answered with %v compiles waiting, want at once from the cache", code, out, waiting)
+	}
+	l := s.Lessons[0]
+	code, _ = post("/api/check", map[string]any{"lesson": l.Slug, "exercise": l.Exercises[0].Name, "output": "", "exit": nil, "events": []any{}})
+	if waiting := value(scrape(t, base), "socketlab_compiles_waiting", ""); code != 200 || waiting < 1 {
+		t.Errorf("a check: %d, answered with %v compiles waiting", code, waiting)
 	}
 }
