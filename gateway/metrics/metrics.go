@@ -24,6 +24,7 @@ type Metrics struct {
 	reg     *prometheus.Registry
 	log     *slog.Logger
 	handler http.Handler
+	lines   lineBudget
 
 	sessionsActive prometheus.Gauge
 	sessions       *prometheus.CounterVec
@@ -103,12 +104,21 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 // SessionStarted counts a session in (relay.Observer).
 func (m *Metrics) SessionStarted() { m.sessionsActive.Inc() }
 
-// SessionEnded counts a session out and logs it (relay.Observer).
+// SessionEnded counts a session out and logs it (relay.Observer): one line a session, at most
+// linesPerMinute a minute for each client address. A session refused at once is not logged
+// here: the relay logs the limit it hit, once a minute for each address.
 func (m *Metrics) SessionEnded(r relay.SessionReport) {
 	if r.Admitted {
 		m.sessionsActive.Dec()
 	}
 	m.sessions.WithLabelValues(r.End).Inc()
+	if !r.Admitted {
+		return
+	}
+	ok, skipped := m.lines.take(r.Client, time.Now())
+	if !ok {
+		return
+	}
 	attrs := []any{
 		"learner", r.Learner,
 		"client", r.Client,
@@ -122,6 +132,9 @@ func (m *Metrics) SessionEnded(r relay.SessionReport) {
 	}
 	if r.Reason != "" {
 		attrs = append(attrs, "reason", r.Reason)
+	}
+	if skipped > 0 {
+		attrs = append(attrs, "unlogged_sessions_before", skipped)
 	}
 	level := slog.LevelInfo
 	if r.End == "error" || r.End == "protocol" {

@@ -2,15 +2,24 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/png"
+	"io"
+	"log/slog"
+	"net/http"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"socketlab/gateway"
+	"socketlab/gateway/relay"
 )
 
 // machine is a made-up machine: loopback, two private IPv4 networks, a link-local address
@@ -164,4 +173,73 @@ func decodeTerminalQR(t *testing.T, out string) string {
 		t.Fatalf("zbarimg could not read the QR code: %v", err)
 	}
 	return strings.TrimSpace(string(got))
+}
+
+// TestClassroomURLsWork serves a class on every address, as a teacher would with --addr
+// 0.0.0.0:PORT --expose, and opens each URL the gateway printed: each reaches the join page
+// with the code filled in. A machine with no address beyond loopback is told so instead.
+func TestClassroomURLsWork(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- serve(ctx, "0.0.0.0:0", &gateway.Options{CacheDir: t.TempDir(), Class: relay.NewClass("abc-def-ghj"), Logger: slog.New(slog.DiscardHandler)}, out)
+	}()
+	defer func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(out.String(), "scan this") && !strings.Contains(out.String(), "no address another machine") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no classroom notice after a minute:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var urls []string
+	for line := range strings.Lines(out.String()) {
+		if u, ok := strings.CutPrefix(strings.TrimSpace(line), "http://"); ok {
+			urls = append(urls, "http://"+u)
+		}
+	}
+	addrs, _ := interfaceAddrs()
+	n := classroomNotice{listen: netip.MustParseAddrPort("0.0.0.0:1"), ownAddrs: func() ([]netip.Addr, error) { return addrs, nil }}
+	reachable, _ := n.reachable()
+	if len(urls) != len(reachable) {
+		t.Fatalf("this machine has %d addresses others can reach (%v), and the notice lists %d URLs:\n%s", len(reachable), reachable, len(urls), out.String())
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, u := range urls {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Errorf("GET %s: %v", u, err)
+			continue
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(page), `value="abc-def-ghj"`) {
+			t.Errorf("GET %s: %d, the join page with the code filled in? %.300s", u, resp.StatusCode, page)
+		}
+	}
+	t.Logf("the notice:\n%s", out.String())
+}
+
+// syncBuffer is a buffer written by the gateway and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -31,9 +31,13 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	srv := s.NewHTTPServer(ctx) // sessions end with the server: their contexts derive from ctx
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())
+	listen, _ := netip.ParseAddrPort(ln.Addr().String())
+	here := listen
+	if listen.Addr().IsUnspecified() { // every address: on this machine, loopback is one
+		here = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), listen.Port())
+	}
+	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", here)
 	if opts.Class != nil {
-		listen, _ := netip.ParseAddrPort(ln.Addr().String())
 		n := classroomNotice{code: opts.Class.Code(), listen: listen, ownAddrs: interfaceAddrs}
 		if err := n.write(stdout); err != nil {
 			log.Warn("cannot list the addresses learners can use", "err", err)
