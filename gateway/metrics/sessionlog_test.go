@@ -41,3 +41,15 @@ func TestLineBudget(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMoved is what the relay's data path pays to count bytes, per read or write.
+func BenchmarkMoved(b *testing.B) {
+	m := New(nil, nil)
+	b.RunParallel(func(pb *testing.PB) {
+		down := false
+		for pb.Next() {
+			m.Moved(down, 16<<10)
+			down = !down
+		}
+	})
+}
