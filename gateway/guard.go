@@ -220,7 +220,12 @@ func (g *guard) wrap(h http.Handler) http.Handler {
 		rc := http.NewResponseController(w)
 		rc.SetReadDeadline(time.Time{})
 		if r.URL.Path == "/api/build" {
-			rc.SetWriteDeadline(time.Time{}) // the build service bounds a compile and its wait
+			// The build service bounds a compile and its wait, and has a fair queue of its
+			// own: a build takes no work slot, so that a program already compiled is answered
+			// at once however many compiles run, and compiles do not hold up checks.
+			rc.SetWriteDeadline(time.Time{})
+			h.ServeHTTP(w, r)
+			return
 		}
 		select {
 		case g.work <- struct{}{}:

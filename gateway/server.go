@@ -9,18 +9,22 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"socketlab"
 	"socketlab/gateway/build"
 	"socketlab/gateway/build/overlay"
 	"socketlab/gateway/lab"
+	"socketlab/gateway/metrics"
 	"socketlab/gateway/policy"
 	"socketlab/gateway/relay"
 	"socketlab/lessons"
@@ -53,6 +57,9 @@ type Options struct {
 	// Lessons are the lessons to serve (lessons.LoadAll reads an author's folders, --lessons).
 	// Defaults to the built-in ones.
 	Lessons []*lessons.Lesson
+	// MetricsFrom are the client addresses besides loopback that may read /metrics
+	// (--metrics-from). Defaults to none: metrics are for the machine's own scraper.
+	MetricsFrom []netip.Prefix
 }
 
 // Server is a running socketlab gateway minus its listener.
@@ -61,11 +68,16 @@ type Server struct {
 	Build   *build.Service
 	Relay   *relay.Relay
 	Lessons []*lessons.Lesson
+	// Metrics counts what the relay and the build service do; /metrics serves it.
+	Metrics *metrics.Metrics
 
-	log     *slog.Logger
-	handler http.Handler
-	guard   *guard
-	assets  map[string]asset
+	log         *slog.Logger
+	metricsFrom []netip.Prefix
+	wasmReady   atomic.Bool // a program has compiled for js/wasm: the standard library is built
+	closed      atomic.Bool
+	handler     http.Handler
+	guard       *guard
+	assets      map[string]asset
 }
 
 type asset struct {
@@ -97,6 +109,11 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var classSize func() int
+	if opts.Class != nil {
+		classSize = opts.Class.Size
+	}
+	s := &Server{Metrics: metrics.New(log, classSize), metricsFrom: opts.MetricsFrom, log: log, assets: map[string]asset{}, Lessons: ls}
 	bs, err := build.New(&build.Options{
 		CacheDir:    opts.CacheDir,
 		Runtime:     socketlab.Runtime,
@@ -114,6 +131,7 @@ func New(opts *Options) (*Server, error) {
 		MaxGoCache:  opts.Compile.GoCacheSize,
 		MaxPrograms: opts.Compile.ProgramsSize,
 		Logf:        logfTo(log),
+		Observer:    buildObserver{s.Metrics, &s.wasmReady},
 	})
 	if err != nil {
 		return nil, err
@@ -129,7 +147,7 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
-	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logger: log}
+	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logger: log, Observer: s.Metrics}
 	if opts.Class != nil {
 		rl.Class = opts.Class
 		opts.Class.Reserved = func(name string) bool {
@@ -137,15 +155,7 @@ func New(opts *Options) (*Server, error) {
 			return ok
 		}
 	}
-	s := &Server{
-		guard:   newGuard(opts, log),
-		Lab:     ln,
-		Build:   bs,
-		Relay:   rl,
-		Lessons: ls,
-		log:     log,
-		assets:  map[string]asset{},
-	}
+	s.guard, s.Lab, s.Build, s.Relay = newGuard(opts, log), ln, bs, rl
 	if err := s.loadAssets(wasmExec); err != nil {
 		ln.Close()
 		return nil, err
@@ -188,7 +198,8 @@ func (s *Server) routes() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", lessons.Handler(s.Lessons, lessons.Page{Labs: labs, AssetURL: s.assetURL, Program: s.programURL}))
-	mux.Handle("/api/build", s.Build.Handler())
+	mux.Handle("/api/build", s.buildHandler())
+	mux.Handle("GET /api/build/queue", s.buildHandler())
 	mux.Handle("GET /api/build/progress", s.Build.Handler())
 	mux.Handle("POST /api/check", lessons.CheckHandler(s.Lessons))
 	mux.Handle("/wasm/", s.Build.Handler())
@@ -198,17 +209,39 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/api/annotate", serveAnnotate)
 	mux.HandleFunc("/api/export.pcapng", serveExport)
 	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	var h http.Handler = mux
 	if s.Relay.Class != nil {
 		h = s.Relay.Class.Gate(mux)
 	}
-	h = s.guard.wrap(h)
+	// The operator's endpoints answer without joining a class: health and readiness say
+	// nothing of anyone, and the metrics have their own rule (metricsAllowed).
+	top := http.NewServeMux()
+	top.Handle("/", h)
+	top.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	top.HandleFunc("GET /readyz", s.serveReady)
+	top.HandleFunc("GET /metrics", s.serveMetrics)
+	h = s.guard.wrap(top)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()
 		hdr.Set("Content-Security-Policy", csp)
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "same-origin")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// buildHandler is the build service's, with each build marked as its learner's in a class, so
+// that learners take turns at the compilers (outside a class, client addresses do).
+func (s *Server) buildHandler() http.Handler {
+	h := s.Build.Handler()
+	class := s.Relay.Class
+	if class == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name, ok := class.Identify(r); ok {
+			r = r.WithContext(build.WithLearner(r.Context(), name))
+		}
 		h.ServeHTTP(w, r)
 	})
 }
@@ -289,4 +322,80 @@ func (s *Server) Warm(ctx context.Context, progress func(done, total int, err er
 }
 
 // Close stops the lab network.
-func (s *Server) Close() error { return s.Lab.Close() }
+func (s *Server) Close() error {
+	s.closed.Store(true)
+	return s.Lab.Close()
+}
+
+// buildObserver passes the build service's news to the metrics, and notes the first program
+// that compiles: from then on the standard library's WebAssembly build is in the Go cache.
+type buildObserver struct {
+	*metrics.Metrics
+	wasmReady *atomic.Bool
+}
+
+func (o buildObserver) Answered(how string, ok bool) {
+	if ok {
+		o.wasmReady.Store(true)
+	}
+	o.Metrics.Answered(how, ok)
+}
+
+// Ready says whether the gateway is ready for learners, and if not, what it waits for: the
+// lab network is up (it is, from New to Close), and a program has compiled for js/wasm (Warm
+// does that first), so the standard library's WebAssembly build is done and Run answers in
+// seconds rather than a minute.
+func (s *Server) Ready() (bool, string) {
+	switch {
+	case s.closed.Load():
+		return false, "the gateway is shutting down"
+	case !s.wasmReady.Load():
+		return false, "the standard library's WebAssembly build is not done yet (the first compile takes a minute)"
+	}
+	return true, ""
+}
+
+// serveReady answers /readyz: 200 once Ready, 503 with what it waits for before.
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if ok, why := s.Ready(); !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready:", why)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// serveMetrics answers /metrics to the clients metricsAllowed lets in.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if !s.metricsAllowed(r) {
+		http.Error(w, "the metrics are served to this machine only; the operator can open them to a scraper's address with --metrics-from CIDR", http.StatusForbidden)
+		return
+	}
+	s.Metrics.Handler().ServeHTTP(w, r)
+}
+
+// metricsAllowed lets loopback clients read the metrics, and clients in Options.MetricsFrom.
+// The metrics name no one, but they tell how busy the lab is, what its policy refuses and
+// how large the class is: not a thing for every learner to read.
+func (s *Server) metricsAllowed(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap().WithZone("")
+	if a.IsLoopback() {
+		return true
+	}
+	for _, p := range s.metricsFrom {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}

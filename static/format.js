@@ -135,3 +135,16 @@ export function formatMillis(t) {
   if (t < 10000) return `${Math.round(t)} ms`;
   return `${(t / 1000).toFixed(1)} s`;
 }
+
+// compileStatus is the Run button's status while a program is being built: its place in the
+// compile queue when it waits there ({waiting, ahead, estimate_ms} from /api/build/queue),
+// else the seconds it has been compiling.
+export function compileStatus(place, seconds) {
+  if (place && place.waiting) {
+    const n = place.ahead | 0;
+    const line = n === 0 ? "next in line" : n === 1 ? "1 compile ahead" : `${n} compiles ahead`;
+    const s = Math.max(1, Math.ceil((place.estimate_ms || 0) / 1000));
+    return `waiting for a compiler: ${line}, about ${s}s`;
+  }
+  return seconds > 0 ? `compiling\u2026 ${seconds}s` : "compiling\u2026";
+}

@@ -378,14 +378,22 @@ function setupCell(cell) {
 
     const began = Date.now();
     setState("compiling", "compiling\u2026");
-    // On a first start the standard library compiles too: say how far (progress.js).
+    // On a first start the standard library compiles too: say how far (progress.js). A
+    // ticket lets the page ask where the build waits while compilers are busy.
     let firstBuild = null;
     const stopWatch = watchProgress((text) => { firstBuild = text; });
+    const ticket = "run-" + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+    let place = null;
+    let asked = 0;
     timer = setInterval(() => {
       const s = Math.floor((Date.now() - began) / 1000);
-      if (me !== run) stopWatch();
-      else if (firstBuild) status.textContent = firstBuild;
-      else if (s > 0) status.textContent = `compiling\u2026 ${s}s`;
+      if (me !== run) { stopWatch(); return; }
+      status.textContent = firstBuild && !(place && place.waiting) ? firstBuild : F.compileStatus(place, s);
+      if (Date.now() - asked >= 1000 && (place === null || place.waiting || s < 3)) {
+        asked = Date.now();
+        fetch(`/api/build/queue?ticket=${ticket}`).then((r) => (r.ok ? r.json() : null))
+          .then((p) => { if (me === run && p) place = p; }, () => {});
+      }
     }, 250);
 
     abort = new AbortController();
@@ -395,7 +403,7 @@ function setupCell(cell) {
       resp = await fetch("/api/build", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ source: sourceOf(code.value) }),
+        body: JSON.stringify({ source: sourceOf(code.value), ticket }),
         signal: abort.signal,
       });
       body = await resp.json().catch(() => null);

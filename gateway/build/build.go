@@ -100,7 +100,32 @@ type Options struct {
 	// Logf reports what the service does (slow builds, failures while warming).
 	// Defaults to log.Printf.
 	Logf func(format string, args ...any)
+	// Observer hears of compiles and cache hits, for metrics. Nil: nothing.
+	Observer Observer
 }
+
+// Observer hears what a Service does. Its methods are called from many goroutines and must
+// not block.
+type Observer interface {
+	// Waiting: a compile began (+1) or stopped (-1) waiting for a free compiler slot.
+	Waiting(delta int)
+	// Compiling: a compiler started (+1) or finished (-1).
+	Compiling(delta int)
+	// Compiled: a compiler run took this long and ended "ok", "error" (the program does not
+	// compile), "limit" (it ran into a limit of the sandbox) or "failed" (the service failed).
+	Compiled(took time.Duration, outcome string)
+	// Answered: a Build returned a result: how is "hit" (from the cache), "shared" (from a
+	// compile another caller started for the same source) or "miss" (a compile of its own);
+	// ok says the program compiled.
+	Answered(how string, ok bool)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Waiting(int)                    {}
+func (nopObserver) Compiling(int)                  {}
+func (nopObserver) Compiled(time.Duration, string) {}
+func (nopObserver) Answered(string, bool)          {}
 
 // Diagnostic is one compile error, positioned in the learner's file (1-based; 0 when the
 // error has no position).
@@ -119,6 +144,7 @@ type Result struct {
 	Output      string       // the compiler's text, paths cleaned to "main.go:LINE:COL: ..."
 	Size        int64        // bytes of the compiled program
 	Cached      bool         // answered from the cache without running the compiler
+	Shared      bool         // answered by a compile another caller started for the same source
 	Elapsed     time.Duration
 	Limit       string        // the sandbox limit the build ran into (LimitMemory, ...), or ""
 	CPU         time.Duration // CPU time the compiler and linker used (0 when cached)
@@ -164,7 +190,9 @@ type Service struct {
 	budgets     budgets
 	allowed     func(string) bool
 	logf        func(string, ...any)
-	sem         chan struct{}
+	obs         Observer
+	slots       int
+	queue       *fairQueue
 
 	wsMu sync.Mutex
 	ws   *workspace
@@ -174,6 +202,7 @@ type Service struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+	tickets map[string]*flight // by the ticket of a request waiting for it (WithTicket)
 
 	cacheLock sync.RWMutex // builds read-lock it; removing Go build cache files locks it
 	evicting  sync.Mutex   // held by the eviction running
@@ -190,6 +219,7 @@ type Service struct {
 // flight is one build in progress, shared by every caller that asked for its hash. The build
 // is cancelled when the last caller gives up.
 type flight struct {
+	queued  atomic.Pointer[waiter] // its place in the compile queue, while it waits there
 	done    chan struct{}
 	res     *Result
 	err     error
@@ -235,7 +265,10 @@ func New(opts *Options) (*Service, error) {
 		maxPrograms: max(o.MaxPrograms, 0),
 		budgets:     budgets{perMinute: max(o.Budget, 0)},
 		logf:        o.Logf,
-		sem:         make(chan struct{}, o.Concurrency),
+		obs:         o.Observer,
+		slots:       o.Concurrency,
+		queue:       newFairQueue(o.Concurrency),
+		tickets:     make(map[string]*flight),
 		std:         make(map[string]bool),
 		flights:     make(map[string]*flight),
 	}
@@ -299,6 +332,9 @@ func (o *Options) fill() error {
 	}
 	if o.Logf == nil {
 		o.Logf = log.Printf
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 	if err := o.fillTarget(); err != nil {
 		return err
@@ -375,6 +411,14 @@ func (s *Service) Build(ctx context.Context, src []byte) (*Result, error) {
 		}
 	}
 	r.Elapsed = time.Since(start)
+	how := "miss"
+	switch {
+	case r.Cached:
+		how = "hit"
+	case r.Shared:
+		how = "shared"
+	}
+	s.obs.Answered(how, r.OK)
 	return r, nil
 }
 
@@ -382,6 +426,7 @@ func (s *Service) Build(ctx context.Context, src []byte) (*Result, error) {
 func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result, error) {
 	s.mu.Lock()
 	f := s.flights[hash]
+	joined := f != nil
 	if f == nil {
 		bctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		f = &flight{done: make(chan struct{}), cancel: cancel}
@@ -389,7 +434,7 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 		s.running.Add(1)
 		go func() {
 			defer s.running.Done()
-			f.res, f.err = s.compile(bctx, hash, src)
+			f.res, f.err = s.compile(bctx, f, hash, src)
 			cancel()
 			s.evict()
 			s.mu.Lock()
@@ -401,6 +446,15 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 		}()
 	}
 	f.waiters++
+	ticket, _ := ctx.Value(ticketKey{}).(string)
+	if ticket != "" {
+		s.tickets[ticket] = f
+		defer func() {
+			s.mu.Lock()
+			delete(s.tickets, ticket)
+			s.mu.Unlock()
+		}()
+	}
 	s.mu.Unlock()
 
 	select {
@@ -410,6 +464,7 @@ func (s *Service) shared(ctx context.Context, hash string, src []byte) (*Result,
 		}
 		r := *f.res
 		r.Diagnostics = append([]Diagnostic(nil), f.res.Diagnostics...)
+		r.Shared = joined
 		return &r, nil
 	case <-ctx.Done():
 		s.mu.Lock()

@@ -20,14 +20,14 @@ import (
 // maxCompilerText bounds how much of the compiler's output is kept.
 const maxCompilerText = 256 << 10
 
-// compile runs the compiler for one program and stores the outcome in the cache.
-func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result, error) {
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("build abandoned while waiting for a free slot: %w", context.Cause(ctx))
+// compile runs the compiler for one program, once a compiler slot is free, and stores the
+// outcome in the cache.
+func (s *Service) compile(ctx context.Context, f *flight, hash string, src []byte) (*Result, error) {
+	release, err := s.slot(ctx, f)
+	if err != nil {
+		return nil, err
 	}
-	defer func() { <-s.sem }()
+	defer release()
 	if r, err := s.cached(hash); err == nil { // built meanwhile, perhaps by another process
 		r.Cached = true
 		return r, nil
@@ -36,7 +36,43 @@ func (s *Service) compile(ctx context.Context, hash string, src []byte) (*Result
 	if err := s.budgets.check(client); err != nil {
 		return nil, err
 	}
+	s.obs.Compiling(1)
+	start := time.Now()
+	r, err := s.runCompiler(ctx, hash, src, client)
+	took := time.Since(start)
+	s.obs.Compiling(-1)
+	s.obs.Compiled(took, outcome(r, err))
+	if err == nil && r.CPU > 0 {
+		s.queue.took(took)
+	}
+	return r, err
+}
 
+// slot waits for a free compiler slot in the learner's queue (see fairQueue); release gives
+// it back. While it waits, f knows its place.
+func (s *Service) slot(ctx context.Context, f *flight) (release func(), err error) {
+	s.obs.Waiting(1)
+	defer s.obs.Waiting(-1)
+	defer f.queued.Store(nil)
+	return s.queue.acquire(ctx, learnerOf(ctx), func(w *waiter) { f.queued.Store(w) })
+}
+
+// outcome names how a compile ended, for the Observer.
+func outcome(r *Result, err error) string {
+	switch {
+	case err != nil:
+		return "failed"
+	case r.Limit != "":
+		return "limit"
+	case !r.OK:
+		return "error"
+	}
+	return "ok"
+}
+
+// runCompiler runs the go command on src in a program directory of the workspace, charges
+// its CPU time to client, and stores the outcome.
+func (s *Service) runCompiler(ctx context.Context, hash string, src []byte, client string) (*Result, error) {
 	ws, err := s.workspace()
 	if err != nil {
 		return nil, err

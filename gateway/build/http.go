@@ -15,9 +15,13 @@ import (
 
 // Handler serves the build API. Mount it at the root paths it answers:
 //
-//	POST /api/build       {"source": "..."} → {ok, hash, wasm, diagnostics, output, cached, elapsed_ms}
+//	POST /api/build       {"source": "...", "ticket": "..."} → {ok, hash, wasm, diagnostics, output, cached, elapsed_ms}
+//	GET  /api/build/queue?ticket=T → {waiting, ahead, estimate_ms}: where that build waits
 //	GET  /wasm/HASH.wasm  the compiled program (application/wasm, gzip when accepted)
 //	GET  /api/build/progress  {compiling, done, total}: how far the builds running now are (Progress)
+//
+// The ticket is optional: a page that makes one up for a Run can ask, while the build waits
+// for a compiler, how many compiles start before it.
 //
 // Failures are JSON {"error": "..."} with a 4xx or 5xx status.
 func (s *Service) Handler() http.Handler {
@@ -29,6 +33,8 @@ func (s *Service) Handler() http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 			w.Header().Set("Content-Type", "application/json")
 			json.NewEncoder(w).Encode(s.Progress())
+		case r.URL.Path == "/api/build/queue":
+			s.serveQueue(w, r)
 		case strings.HasPrefix(r.URL.Path, "/wasm/"):
 			s.serveWasm(w, r)
 		default:
@@ -39,6 +45,7 @@ func (s *Service) Handler() http.Handler {
 
 type buildRequest struct {
 	Source *string `json:"source"`
+	Ticket string  `json:"ticket"`
 }
 
 type buildResponse struct {
@@ -75,7 +82,15 @@ func (s *Service) serveBuild(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusBadRequest, `the request has no "source"; send {"source": "package main ..."}`)
 		return
 	}
-	res, err := s.Build(WithClient(r.Context(), r.RemoteAddr), []byte(*req.Source))
+	ctx := WithClient(r.Context(), r.RemoteAddr)
+	if req.Ticket != "" {
+		if !validTicket(req.Ticket) {
+			jsonError(w, http.StatusBadRequest, `the "ticket" must be 8 to 64 letters, digits, '-' or '_'; leave it out or make one up like "run-3f9a2c1d"`)
+			return
+		}
+		ctx = WithTicket(ctx, req.Ticket)
+	}
+	res, err := s.Build(ctx, []byte(*req.Source))
 	if err != nil {
 		status := http.StatusInternalServerError
 		msg := err.Error() + "; the gateway log may say more"
@@ -112,6 +127,26 @@ func (s *Service) serveBuild(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// serveQueue answers where the build of a ticket waits.
+func (s *Service) serveQueue(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		jsonError(w, http.StatusMethodNotAllowed, "use GET /api/build/queue?ticket=T")
+		return
+	}
+	t := r.URL.Query().Get("ticket")
+	if !validTicket(t) {
+		jsonError(w, http.StatusBadRequest, "give the ticket the build was sent with: GET /api/build/queue?ticket=T (8 to 64 letters, digits, '-' or '_')")
+		return
+	}
+	p := s.PlaceOf(t)
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, struct {
+		Place
+		EstimateMS int64 `json:"estimate_ms"`
+	}{p, p.Estimate.Milliseconds()})
 }
 
 func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {

@@ -79,6 +79,12 @@ type Decision struct {
 	// --allow pattern that would open it. When the destination is allowed but some of its
 	// addresses were dropped, Reason says which and why; otherwise it is empty.
 	Reason string
+
+	// Refused names what refused a destination that is not Allowed, in a word fit for a
+	// metric's label: "no-rule" when no pattern allows it, "gateway-address" for one of this
+	// machine's own addresses, or the special range that holds it ("10.0.0.0/8",
+	// "169.254.169.254/32"). Empty when Allowed.
+	Refused string
 }
 
 // Decide says whether proto ("tcp" or "udp") may reach host:port. host is a name or an IP
@@ -117,7 +123,7 @@ func (p *Policy) Decide(ctx context.Context, proto, host string, port int) (Deci
 	var addrs []netip.Addr
 	if name != "" {
 		if !slices.ContainsFunc(rules, func(r *Rule) bool { return r.mayMatchName(name) }) {
-			return Decision{Reason: q.outside()}, nil
+			return Decision{Reason: q.outside(), Refused: noRule}, nil
 		}
 		answer, err := p.resolver.LookupNetIP(ctx, "ip", name+".")
 		if err != nil {
@@ -151,7 +157,7 @@ func (p *Policy) Decide(ctx context.Context, proto, host string, port int) (Deci
 	}
 	switch {
 	case !d.Allowed:
-		d.Reason = q.reason(refused[0])
+		d.Reason, d.Refused = q.reason(refused[0]), refused[0].label()
 	case len(refused) > 0:
 		notes := make([]string, len(refused))
 		for i, why := range refused {
@@ -217,6 +223,21 @@ func check(rules []*Rule, name string, a netip.Addr, own []netip.Addr) (*Rule, r
 		return nil, why
 	}
 	return allow, why
+}
+
+// noRule is Decision.Refused for a destination that no pattern allows.
+const noRule = "no-rule"
+
+// label is Decision.Refused for a refusal.
+func (why refusal) label() string {
+	sp := why.fails[0].sp
+	switch {
+	case !sp.prefix.IsValid():
+		return noRule
+	case sp.what == ownWhat:
+		return "gateway-address"
+	}
+	return sp.prefix.String()
 }
 
 // query is one Decide call, for wording its reasons.

@@ -612,3 +612,32 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedLabel: a refusal names what refused it in a word fit for a metric's label, from
+// a small set: no rule, the gateway's own address, or a special range.
+func TestRefusedLabel(t *testing.T) {
+	dns := &fakeDNS{t: t, answers: testAnswers, calls: map[string]int{}}
+	p := newTestPolicy(t, []string{"*.example.org:80", "46.4.0.0/16:80"}, dns)
+	for _, c := range []struct {
+		host string
+		port int
+		want string
+	}{
+		{"www.example.org", 80, ""},                   // allowed
+		{"example.com", 443, "no-rule"},               // a name no pattern allows, never looked up
+		{"93.184.216.34", 443, "no-rule"},             // a public address on no allowed port
+		{"192.168.1.77", 80, "192.168.0.0/16"},        // a private network
+		{"169.254.169.254", 80, "169.254.169.254/32"}, // the narrowest range counts
+		{"46.4.0.10", 80, "gateway-address"},          // the gateway's own, inside an allowed range
+		{"[::ffff:127.0.0.1]", 80, "127.0.0.0/8"},     // unmapped first
+	} {
+		d, err := p.Decide(context.Background(), "tcp", c.host, c.port)
+		if err != nil {
+			t.Errorf("Decide(%s:%d): %v", c.host, c.port, err)
+			continue
+		}
+		if d.Refused != c.want || d.Allowed != (c.want == "") {
+			t.Errorf("Decide(%s:%d): allowed %v, refused by %q; want %q", c.host, c.port, d.Allowed, d.Refused, c.want)
+		}
+	}
+}

@@ -148,6 +148,13 @@ func (c *Class) Joined(name string) bool {
 	return ok
 }
 
+// Size is how many people have joined.
+func (c *Class) Size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.names)
+}
+
 // Gate lets through only requests of people who joined; others get the join page (pages) or
 // a JSON error (the API and the program sessions).
 func (c *Class) Gate(h http.Handler) http.Handler {
@@ -211,7 +218,8 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 		joinPage.Execute(w, p)
 	}
 	if r.Method != http.MethodPost {
-		show(http.StatusOK, page{})
+		// The gateway prints join URLs with the code in them (and their QR code).
+		show(http.StatusOK, page{Code: r.URL.Query().Get("code")})
 		return
 	}
 	client, _, err := net.SplitHostPort(r.RemoteAddr)

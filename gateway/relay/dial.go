@@ -19,6 +19,7 @@ func (st *stream) dial(m wire.ConnectMsg) {
 	defer cancel()
 	start := time.Now()
 	conn, code, reason := st.s.dialRoute(ctx, m.Remote)
+	st.s.relay.obs().Dialed(code)
 	if conn == nil {
 		st.finish(code, reason)
 		return

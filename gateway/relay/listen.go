@@ -46,6 +46,7 @@ func (s *session) listen(id uint32, m wire.ConnectMsg) {
 	s.mu.Lock()
 	s.listeners[id] = ln
 	s.mu.Unlock()
+	s.relay.obs().Opened("listen")
 	s.announce(id, wire.ConnectedMsg{Local: shown, Host: real.Addr().String()}, ln.acceptLoop, ln.close)
 }
 
@@ -134,6 +135,7 @@ func (ln *listener) acceptLoop() {
 		s.mu.Lock()
 		s.streams[id] = st
 		s.mu.Unlock()
+		s.relay.obs().Opened("accept")
 		remote := c.RemoteAddr().String()
 		if fromLab { // a program in the lab is seen by its lab address; the learner's own on loopback
 			host := o.l.addr.String()

@@ -49,6 +49,8 @@ type Relay struct {
 	// Origins are host patterns (path.Match syntax) of other pages allowed to connect. Pages
 	// of the gateway's own host always are; anything else is refused.
 	Origins []string
+	// Observer hears of sessions, sockets, dials, refusals and bytes (observe.go). Nil: nothing.
+	Observer Observer
 
 	limOnce  sync.Once
 	lim      Limits
@@ -145,8 +147,10 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 // serveSession runs one program's session on an upgraded connection.
 func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 	defer ws.conn.Close()
+	start := time.Now()
 	c, release, reason := r.admit(client)
 	if release == nil {
+		r.obs().SessionEnded(SessionReport{Learner: learnerID, Client: client, End: "limit", Reason: reason})
 		msg := wire.Append(make([]byte, wsMaxHeader, 256), wire.Close, 0, wire.CloseMsg{Code: wire.CodeLimit, Reason: reason}.Append(nil))
 		ws.writeBinary(msg, len(msg)-wsMaxHeader)
 		ws.closeWith(1013, reason) // try again later
@@ -170,8 +174,12 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 	s.ctx, s.cancel = context.WithCancel(r.context())
 	// When the gateway shuts down, the reader stops waiting for the program.
 	defer context.AfterFunc(s.ctx, func() { ws.conn.SetReadDeadline(time.Unix(1, 0)) })()
+	r.obs().SessionStarted()
 	err := s.run()
 	s.shutdown()
+	end, why := r.ending(err)
+	r.obs().SessionEnded(SessionReport{Learner: learnerID, Addr: l.addr, Client: client, Admitted: true,
+		Duration: time.Since(start), Up: s.up.Load(), Down: s.down.Load(), End: end, Reason: why})
 	var cf closeFrame
 	switch {
 	case err == nil, errors.As(err, &cf), errors.Is(err, context.Canceled), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET),

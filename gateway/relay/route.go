@@ -37,6 +37,7 @@ type decision struct {
 	targets []string
 	code    wire.Code // when refused
 	reason  string
+	rule    string // what refused it, when the operator's policy did (policy.Decision.Refused)
 }
 
 // ok reports whether the decision lets the program go ahead.
@@ -174,7 +175,9 @@ func routeOutside(ctx context.Context, f *routeFacts, proto, host string, ip net
 	case !d.Allowed && own && name == host:
 		return refuse(wire.CodeRefused, fmt.Sprintf("nothing of yours is listening on port %d: start a server in another cell first", port))
 	case !d.Allowed:
-		return refuse(wire.CodePolicy, d.Reason)
+		dec := refuse(wire.CodePolicy, d.Reason)
+		dec.rule = d.Refused
+		return dec
 	}
 	var targets []string
 	for _, a := range d.Addrs {
@@ -183,7 +186,9 @@ func routeOutside(ctx context.Context, f *routeFacts, proto, host string, ip net
 		}
 	}
 	if len(targets) == 0 {
-		return refuse(wire.CodePolicy, fmt.Sprintf("blocked by lab policy: %s no longer resolves to %s, so the lab will not connect to it; look the name up again", name, host))
+		dec := refuse(wire.CodePolicy, fmt.Sprintf("blocked by lab policy: %s no longer resolves to %s, so the lab will not connect to it; look the name up again", name, host))
+		dec.rule = "stale-lookup"
+		return dec
 	}
 	return to(outside, targets...)
 }
@@ -198,7 +203,11 @@ func (s *session) route(ctx context.Context, proto, hostport string) decision {
 	if r.Class != nil {
 		f.class = classroom{r.Class, &r.learners}
 	}
-	return route(ctx, &f, proto, hostport)
+	d := route(ctx, &f, proto, hostport)
+	if d.rule != "" {
+		r.obs().PolicyRefused(d.rule)
+	}
+	return d
 }
 
 // lookedUp says which outside name the session looked up to get addr, if any.

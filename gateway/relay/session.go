@@ -25,7 +25,8 @@ type session struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 
-	bytes atomic.Int64 // moved either way, for Limits.BytesPerSession
+	bytes    atomic.Int64 // moved either way, for Limits.BytesPerSession
+	up, down atomic.Int64 // the program's bytes sent and received, for the Observer
 
 	mu        sync.Mutex
 	names     map[netip.Addr]string // outside addresses this session looked up, and their names
@@ -194,6 +195,7 @@ func (s *session) open(id uint32, m wire.ConnectMsg) error {
 	switch m.Kind {
 	case wire.KindDial:
 		if err := s.relay.take(s.owner(), false); err != nil {
+			s.relay.obs().Dialed(wire.CodeLimit)
 			s.sendClose(id, wire.CodeLimit, err.Error())
 			return nil
 		}
@@ -202,6 +204,7 @@ func (s *session) open(id uint32, m wire.ConnectMsg) error {
 		s.mu.Lock()
 		s.streams[id] = st
 		s.mu.Unlock()
+		s.relay.obs().Opened("dial")
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()

@@ -281,6 +281,7 @@ func (st *stream) toProgram(k int) bool {
 	st.mu.Lock()
 	st.credit -= k
 	st.mu.Unlock()
+	st.s.moved(true, k)
 	return st.account(k)
 }
 
@@ -384,6 +385,7 @@ func (st *stream) fromProgramData(p []byte) error {
 		return protocolError{fmt.Sprintf("stream %d: the program sent past its window of %d bytes", st.id, st.window)}
 	}
 	st.allow -= len(p)
+	st.s.moved(false, len(p))
 	give := 0
 	if len(st.pending) == 0 && !st.writing && st.raw != nil && !st.done && len(p) > 0 && st.s.chargeNow(len(p)) {
 		n := st.writeNow(p)

@@ -61,6 +61,7 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	s.mu.Lock()
 	s.sockets[id] = u
 	s.mu.Unlock()
+	s.relay.obs().Opened("udp")
 	s.announce(id, wire.ConnectedMsg{Local: u.local, Remote: u.remote, Host: pc.LocalAddr().String()}, u.readLoop, u.close)
 }
 
@@ -83,6 +84,7 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 		u.s.sendError(u.id, wire.CodeMessageTooLong, fmt.Sprintf("a datagram of %d bytes is over the lab's limit of %d (--max-datagram)", len(m.Data), lim.MaxDatagram))
 		return nil
 	}
+	u.s.moved(false, len(m.Data))
 	if over, err := u.s.charge(len(m.Data)); over != "" || err != nil {
 		if over != "" {
 			u.s.sendError(u.id, wire.CodeLimit, over)
@@ -138,6 +140,7 @@ func (u *udpSock) readLoop() {
 		if u.s.send(wire.Datagram, u.id, msg.Append(nil)) != nil {
 			return
 		}
+		u.s.moved(true, n)
 	}
 }
 

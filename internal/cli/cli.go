@@ -63,6 +63,8 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
+	var metricsFrom prefixList
+	fl.Var(&metricsFrom, "metrics-from", "also serve /metrics to clients in this `CIDR` or at this address, a scraper's (repeatable; loopback always may)")
 	var origins stringList
 	fl.Var(&origins, "origin", "also accept program connections from pages of this `host` pattern, e.g. lab.example.org (repeatable)")
 	var lessonDirs stringList
@@ -107,7 +109,7 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, &gateway.Options{Lessons: ls, LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log}, stdout); err != nil {
+	if err := serve(ctx, *addr, &gateway.Options{Lessons: ls, LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log, MetricsFrom: metricsFrom}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
@@ -192,6 +194,31 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
+
+// prefixList is a repeatable flag of CIDR prefixes; a bare address is a prefix of one.
+type prefixList []netip.Prefix
+
+func (l *prefixList) String() string {
+	var s []string
+	for _, p := range *l {
+		s = append(s, p.String())
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *prefixList) Set(s string) error {
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
+		*l = append(*l, netip.PrefixFrom(a, a.BitLen()))
+		return nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return fmt.Errorf("%q is neither an address nor a CIDR prefix: write 192.0.2.7 or 10.0.0.0/8", s)
+	}
+	*l = append(*l, p.Masked())
+	return nil
+}
 
 func flagSet(fl *flag.FlagSet, name string) bool {
 	set := false

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"time"
 
 	"socketlab/gateway"
@@ -32,9 +33,17 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go memreturn.Run(ctx, 30*time.Second, log) // after a burst, resident memory comes back down
-	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", ln.Addr())
+	listen, _ := netip.ParseAddrPort(ln.Addr().String())
+	here := listen
+	if listen.Addr().IsUnspecified() { // every address: on this machine, loopback is one
+		here = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), listen.Port())
+	}
+	fmt.Fprintf(stdout, "socketlab is running: open http://%s/\n", here)
 	if opts.Class != nil {
-		fmt.Fprintf(stdout, "classroom mode: the join code is %s\n", opts.Class.Code())
+		n := classroomNotice{code: opts.Class.Code(), listen: listen, ownAddrs: interfaceAddrs}
+		if err := n.write(stdout); err != nil {
+			log.Warn("cannot list the addresses learners can use", "err", err)
+		}
 	}
 
 	go func() {

@@ -88,3 +88,11 @@ test("formatMillis", () => {
   assert.equal(F.formatMillis(12345), "12.3 s");
   assert.equal(F.formatMillis(undefined), "");
 });
+
+test("compileStatus shows the place in the compile queue, then the compile's seconds", () => {
+  assert.equal(F.compileStatus({ waiting: true, ahead: 3, estimate_ms: 4200 }, 2), "waiting for a compiler: 3 compiles ahead, about 5s");
+  assert.equal(F.compileStatus({ waiting: true, ahead: 1, estimate_ms: 900 }, 0), "waiting for a compiler: 1 compile ahead, about 1s");
+  assert.equal(F.compileStatus({ waiting: true, ahead: 0, estimate_ms: 0 }, 0), "waiting for a compiler: next in line, about 1s");
+  assert.equal(F.compileStatus({ waiting: false, ahead: 0 }, 3), "compiling\u2026 3s");
+  assert.equal(F.compileStatus(null, 0), "compiling\u2026");
+});
