@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"time"
 
@@ -35,20 +36,7 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 		fmt.Fprintf(stdout, "classroom mode: the join code is %s\n", opts.Class.Code())
 	}
 
-	go func() {
-		start := time.Now()
-		log.Info("compiling the lesson cells in the background (the first time takes a minute)")
-		s.Warm(ctx, func(done, total int, err error) {
-			if err != nil {
-				log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
-				return
-			}
-			log.Info("compiled a lesson cell", "cell", done, "cells", total)
-		})
-		if ctx.Err() == nil {
-			log.Info("lesson cells ready", "took", time.Since(start).Round(100*time.Millisecond))
-		}
-	}()
+	go warmCells(ctx, s, log)
 
 	select {
 	case err := <-errc:
@@ -63,4 +51,20 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 	// connection send what its program wrote.
 	s.Relay.Close(sctx)
 	return err
+}
+
+// warmCells compiles the lesson cells and logs one line when they are ready (how many were
+// compiled, how many came from the cache), and a line for each cell that failed.
+func warmCells(ctx context.Context, s *gateway.Server, log *slog.Logger) {
+	log.Info("compiling the lesson cells in the background (the first time takes a minute)")
+	sum := s.Warm(ctx, func(done, total int, err error) {
+		if err != nil {
+			log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
+		}
+	})
+	if ctx.Err() != nil {
+		return
+	}
+	log.Info("lesson cells ready", "cells", sum.Cells, "compiled", sum.Compiled, "from_cache", sum.Cached,
+		"failed", sum.Failed, "took", sum.Took.Round(100*time.Millisecond))
 }
