@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -76,16 +77,29 @@ func jsonError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
-// annotation is one protocol unit, placed on the event where it starts. Offsets count from
-// the start of that event's bytes; a unit may run on into later events of the same stream.
+// annotation is one protocol unit, placed on the payload events that carry its bytes. Event
+// and Off say where the unit starts: the index of the event, and the offset of the unit's
+// first byte in that event's bytes. Len is the unit's whole length, which may run on into
+// later events of the same stream. Each note is placed the same way, on the event that holds
+// its bytes, with its offset counted in that event's bytes; a note whose bytes lie in several
+// events (a header line cut between two reads) comes as one note for each of them.
 type annotation struct {
-	Stream  uint32         `json:"stream"`
-	Event   int            `json:"event"`
-	Dir     dissect.Dir    `json:"dir"`
-	Off     int            `json:"off"`
-	Len     int            `json:"len"`
-	Summary string         `json:"summary"`
-	Notes   []dissect.Note `json:"notes,omitempty"`
+	Stream  uint32       `json:"stream"`
+	Event   int          `json:"event"`
+	Dir     dissect.Dir  `json:"dir"`
+	Off     int          `json:"off"`
+	Len     int          `json:"len"`
+	Summary string       `json:"summary"`
+	Notes   []placedNote `json:"notes,omitempty"`
+}
+
+// placedNote is a dissector's note, or the part of one, that lies in one event's bytes.
+type placedNote struct {
+	Event  int    `json:"event"`
+	Off    int    `json:"off"` // offset in that event's bytes
+	Len    int    `json:"len"`
+	Label  string `json:"label"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // conversation is one direction-pair being dissected: a TCP stream, or a UDP socket's
@@ -94,7 +108,7 @@ type conversation struct {
 	d        dissect.Dissector
 	swap     bool      // an accepted stream: the program is the server
 	seen     [2]int    // bytes fed per direction
-	chunks   [2][]span // where each event's bytes sit in its direction
+	chunks   [2][]span // where each event's bytes sit in its direction (the dissector's), in order
 	broken   [2]bool   // a payload was cut short: offsets past it are unknown
 	finished [2]bool
 }
@@ -122,7 +136,7 @@ const feedChunk = 4 << 10
 // annotate dissects a run's payloads. It reports whether it stopped at maxAnnotations.
 func annotate(events []event.Event) ([]annotation, bool) {
 	convs := map[string]*conversation{}
-	accepted := map[uint32]bool{}
+	accepted := map[uint32]int{} // an accepted stream's local port: the program is its server
 	var out []annotation
 	get := func(e event.Event, peer string) *conversation {
 		key := strconv.FormatUint(uint64(e.Stream), 10) + " " + peer
@@ -133,9 +147,10 @@ func annotate(events []event.Event) ([]annotation, bool) {
 		if e.Kind == event.SendTo || e.Kind == event.RecvFrom {
 			proto = "udp"
 		}
-		c := &conversation{swap: accepted[e.Stream]}
-		if c.swap {
-			port = portOf(e.Local)
+		lport, swap := accepted[e.Stream]
+		c := &conversation{swap: swap}
+		if swap {
+			port = lport // the data events of an accepted stream name only the client
 		}
 		c.d = dissect.For(port, proto)
 		convs[key] = c
@@ -176,7 +191,7 @@ func annotate(events []event.Event) ([]annotation, bool) {
 		}
 		switch e.Kind {
 		case event.Accept:
-			accepted[e.Stream] = true
+			accepted[e.Stream] = portOf(e.Local)
 		case event.Send:
 			feed(get(e, e.Addr), i, e, dissect.ToServer, e.Data, false)
 		case event.Recv:
@@ -198,30 +213,65 @@ func annotate(events []event.Event) ([]annotation, bool) {
 	return out, len(out) >= maxAnnotations
 }
 
-// place finds the event where a message starts.
+// place puts a message, whose offsets count the bytes of its direction from the start of the
+// stream, on the events that carried those bytes.
 func place(c *conversation, stream uint32, m dissect.Message) annotation {
 	a := annotation{Stream: stream, Event: -1, Dir: m.Dir, Len: m.Len, Summary: m.Summary}
-	dir := m.Dir
-	if c.swap {
-		dir = 1 - dir
+	chunks := c.chunks[m.Dir] // kept by the dissector's direction, as fed
+	if i := chunkAt(chunks, m.Off); i >= 0 {
+		a.Event, a.Off = chunks[i].event, m.Off-chunks[i].off
 	}
-	base := m.Off
-	for _, s := range c.chunks[dir] {
-		if m.Off >= s.off && (m.Off < s.off+s.n || s.n == 0 && m.Off == s.off) {
-			a.Event, base = s.event, s.off
+	for _, n := range m.Notes {
+		a.Notes = appendPieces(a.Notes, chunks, n)
+	}
+	return a
+}
+
+// chunkAt returns the index of the chunk that holds stream offset off, or, for an offset just
+// past the bytes of every chunk (a note on a missing line ending), the chunk that ends there;
+// -1 when none does.
+func chunkAt(chunks []span, off int) int {
+	// The first chunk that ends after off.
+	i := sort.Search(len(chunks), func(i int) bool { return chunks[i].off+chunks[i].n > off })
+	for ; i < len(chunks); i++ {
+		if chunks[i].n > 0 {
+			if chunks[i].off <= off {
+				return i
+			}
 			break
 		}
 	}
-	if a.Event < 0 && len(c.chunks[dir]) > 0 {
-		last := c.chunks[dir][len(c.chunks[dir])-1]
-		a.Event, base = last.event, last.off
+	// None holds off: the last chunk with bytes that ends exactly there.
+	for j := min(i, len(chunks)) - 1; j >= 0; j-- {
+		if chunks[j].n > 0 {
+			if chunks[j].off+chunks[j].n == off {
+				return j
+			}
+			break
+		}
 	}
-	a.Off = m.Off - base
-	for _, n := range m.Notes {
-		n.Off -= base
-		a.Notes = append(a.Notes, n)
+	return -1
+}
+
+// appendPieces places note n on the chunks that hold its bytes, one placedNote a chunk.
+func appendPieces(out []placedNote, chunks []span, n dissect.Note) []placedNote {
+	i := chunkAt(chunks, n.Off)
+	if i < 0 {
+		return out
 	}
-	return a
+	off, left := n.Off, max(n.Len, 0)
+	for {
+		c := chunks[i]
+		take := min(left, c.off+c.n-off)
+		out = append(out, placedNote{Event: c.event, Off: off - c.off, Len: take, Label: n.Label, Detail: n.Detail})
+		off, left = off+take, left-take
+		// Move on to the next chunk with bytes, if the note runs on.
+		for i++; left > 0 && i < len(chunks) && chunks[i].n == 0; i++ {
+		}
+		if left == 0 || i >= len(chunks) {
+			return out
+		}
+	}
 }
 
 func portOf(addr string) int {
