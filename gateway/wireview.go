@@ -289,8 +289,8 @@ func serveExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	if req.Start > 0 {
-		start = time.UnixMilli(int64(req.Start))
+	if req.Start > 0 && req.Start < 1e15 { // milliseconds, before the year 33000
+		start = time.UnixMicro(int64(req.Start * 1000))
 	}
 	var buf bytes.Buffer
 	if err := pcapng.Write(&buf, req.Events, &pcapng.Options{Start: start}); err != nil {

@@ -541,9 +541,11 @@ export function markRow(row, rowOff, from, to) {
   };
 }
 
-// exportJSON is the run as a file: {"events": [...]}, the body the export endpoints take.
-export function exportJSON(events) {
-  return JSON.stringify({ events }, null, 1);
+// exportJSON is the run as a file: {"events": [...], "start": ms}, the body the export
+// endpoints take. start is the wall-clock time the run's events count from (Run.start), in
+// milliseconds since 1970: the capture's packets carry the run's own times.
+export function exportJSON(events, start) {
+  return JSON.stringify(Number.isFinite(start) ? { events, start } : { events }, null, 1);
 }
 
 // Run is what the page keeps of one run: its events (cleaned, payloads cut as keepData
@@ -564,12 +566,19 @@ export class Run {
     this.ended = false;
     this.pos = null;
     this.summaries = new Map(); // event index → the annotator's summary
+    // start is when the run's clock read 0, in milliseconds since 1970: events carry t, the
+    // milliseconds since the program's session started, and each arrives a little after its
+    // t, so the earliest arrival minus t is the closest bound.
+    this.start = null;
   }
 
-  // add takes an event as the worker reported it; it returns false when ev is no event or
-  // the run has ended.
-  add(ev) {
+  // add takes an event as the worker reported it, at wall-clock time now; it returns false
+  // when ev is no event or the run has ended.
+  add(ev, now = Date.now()) {
     if (!ev || typeof ev !== "object" || this.ended) return false;
+    if (Number.isFinite(ev.t) && Number.isFinite(now) && (this.start === null || now - ev.t < this.start)) {
+      this.start = now - ev.t;
+    }
     const n = sizeOf(ev);
     if (OUT_KINDS.has(ev.kind)) this.sent += n;
     if (ev.kind === "recv" || ev.kind === "recvfrom") this.received += n;

@@ -334,8 +334,24 @@ test("markRow splits a dump row around a span", () => {
   assert.deepEqual(W.markRow(rows[1], 16, 14, 17).text, ["", "\u240d", "\u240a"]);
 });
 
-test("exportJSON is the body the export endpoints take", () => {
+test("exportJSON is the body the export endpoints take, with the run's start", () => {
   assert.deepEqual(JSON.parse(W.exportJSON(timeRun)), { events: timeRun });
+  assert.deepEqual(JSON.parse(W.exportJSON(timeRun, 1765063640123.5)), { events: timeRun, start: 1765063640123.5 });
+});
+
+test("Run.start is the wall-clock time the run's event times count from", () => {
+  const r = new W.Run(1, false);
+  assert.equal(r.start, null);
+  // The run began at 1,000,000 ms; each event arrives 2 to 9 ms after its t.
+  const began = 1000000;
+  const late = [9, 2, 5, 7, 3, 4];
+  timeRun.forEach((ev, i) => r.add(ev, began + ev.t + late[i]));
+  assert.ok(Math.abs(r.start - (began + 2)) < 1e-6, `start ${r.start}, want ${began + 2}`);
+  // An event without t leaves it alone.
+  r.add({ stream: 1, kind: "close" }, 5);
+  assert.ok(Math.abs(r.start - (began + 2)) < 1e-6);
+  // The export carries it.
+  assert.equal(JSON.parse(W.exportJSON(r.events, r.start)).start, r.start);
 });
 
 test("Run keeps cleaned events, counts bytes both ways and stops keeping past the limits", () => {
