@@ -133,3 +133,80 @@ func TestExportTimesInBrowser(t *testing.T) {
 		t.Errorf("tshark shows %d packets, %d with the 4 bytes:\n%s", frames, withData, out)
 	}
 }
+
+// TestFTPNotesInBrowser runs the FTP lesson's first cell in the page: in the bytes panel every
+// reply code and command note sits on the bytes it names, in whatever reads the program's
+// replies came.
+func TestFTPNotesInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lessons/15-ftp"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
+		t.Fatal(err)
+	}
+	// Keep the events the page posts for annotation.
+	evalString(t, ctx, `(() => {
+		const f = window.fetch;
+		window.fetch = (url, init) => {
+			if (String(url).includes('/api/annotate')) window.annotateBody = init.body;
+			return f(url, init);
+		};
+		return 'ok';
+	})()`)
+	if out := runCell(t, ctx); !strings.Contains(out, "exit status 0") {
+		t.Fatalf("the lesson's client failed:\n%s", out)
+	}
+	waitFor(t, ctx, "the run's annotations", cellJS+`.dataset.annotated === 'true'`)
+	var run struct {
+		Events []event.Event `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(evalString(t, ctx, `window.annotateBody`)), &run); err != nil {
+		t.Fatal(err)
+	}
+	var notes []struct {
+		Event             int
+		At, Label, Detail string
+	}
+	js := `JSON.stringify(Array.from(` + cellJS + `.querySelectorAll('.bytes .block[data-event]')).flatMap(b =>
+		Array.from(b.querySelectorAll('.notes .ann')).map(a => ({Event: Number(b.dataset.event),
+			At: a.querySelector('.at').textContent, Label: a.querySelector('.label').textContent,
+			Detail: a.querySelector('.detail')?.textContent ?? ''}))))`
+	if err := json.Unmarshal([]byte(evalString(t, ctx, js)), &notes); err != nil {
+		t.Fatal(err)
+	}
+	codes, commands := 0, 0
+	for _, n := range notes {
+		from, to, _ := strings.Cut(n.At, "\u2013")
+		a, err1 := strconv.Atoi(from)
+		b, err2 := strconv.Atoi(to)
+		if to == "" {
+			b, err2 = a-1, nil
+		}
+		data := run.Events[n.Event].Data
+		if err1 != nil || err2 != nil || a < 0 || b+1 < a || b >= len(data) {
+			t.Errorf("block %d: note %q at %q, outside its %d bytes", n.Event, n.Label, n.At, len(data))
+			continue
+		}
+		marked := string(data[a : b+1])
+		switch n.Label {
+		case "reply code":
+			codes++
+			if !strings.HasPrefix(n.Detail, marked) || len(marked) != 3 {
+				t.Errorf("block %d: the reply code note %q marks %q", n.Event, n.Detail, marked)
+			}
+		case "command":
+			commands++
+			if !strings.HasPrefix(n.Detail, strings.ToUpper(marked)+":") {
+				t.Errorf("block %d: the command note %q marks %q", n.Event, n.Detail, marked)
+			}
+		}
+	}
+	if codes < 6 || commands < 5 {
+		t.Errorf("%d reply code and %d command notes in the bytes panel, want the whole session's:\n%+v", codes, commands, notes)
+	}
+}
