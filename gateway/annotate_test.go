@@ -363,3 +363,25 @@ func writeAnnotateCases(t *testing.T, runs map[string][]event.Event) {
 		t.Errorf("%s is not what the annotator says now (%v); go test ./gateway -run TestAnnotatePlacesNotesOnTheirBytes -update rewrites it", path, err)
 	}
 }
+
+// TestAnnotateBoundsNotes: a body read one byte at a time gives its note once per read, and
+// the answer stops at maxPlacedNotes, saying it was cut.
+func TestAnnotateBoundsNotes(t *testing.T) {
+	r := &runBuilder{}
+	web := r.dial(3, "web.lab:80")
+	web.send("GET / HTTP/1.1\r\nHost: web.lab\r\n\r\n")
+	n := maxPlacedNotes + 500
+	web.recv(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", n))
+	for range n {
+		web.recv("x")
+	}
+	web.close()
+	anns, cut := annotate(r.events)
+	notes := 0
+	for _, a := range anns {
+		notes += len(a.Notes)
+	}
+	if !cut || notes != maxPlacedNotes {
+		t.Errorf("%d messages with %d notes, cut %v; want %d notes and cut", len(anns), notes, cut, maxPlacedNotes)
+	}
+}

@@ -129,15 +129,22 @@ func serveAnnotate(w http.ResponseWriter, r *http.Request) {
 // ("\n"), so a run's bytes alone would allow millions; the page shows 2,000 events in all.
 const maxAnnotations = 50000
 
+// maxPlacedNotes bounds the notes of one run's answer. A note comes once for each event that
+// holds some of its bytes, so a note over a body read a byte at a time comes thousands of times.
+const maxPlacedNotes = 200000
+
 // feedChunk is how many bytes a dissector is given at a time, so that the messages one call
 // returns stay few however long an event's data is.
 const feedChunk = 4 << 10
 
-// annotate dissects a run's payloads. It reports whether it stopped at maxAnnotations.
+// annotate dissects a run's payloads. It reports whether it stopped at maxAnnotations or
+// maxPlacedNotes.
 func annotate(events []event.Event) ([]annotation, bool) {
 	convs := map[string]*conversation{}
 	accepted := map[uint32]int{} // an accepted stream's local port: the program is its server
 	var out []annotation
+	notes := 0
+	full := func() bool { return len(out) >= maxAnnotations || notes >= maxPlacedNotes }
 	get := func(e event.Event, peer string) *conversation {
 		key := strconv.FormatUint(uint64(e.Stream), 10) + " " + peer
 		if c, ok := convs[key]; ok {
@@ -176,17 +183,20 @@ func annotate(events []event.Event) ([]annotation, bool) {
 			part := b[:min(len(b), feedChunk)]
 			b = b[len(part):]
 			for _, m := range c.d.Feed(dir, part) {
-				if len(out) < maxAnnotations {
-					out = append(out, place(c, e.Stream, m))
+				if !full() {
+					a := place(c, e.Stream, m)
+					a.Notes = a.Notes[:min(len(a.Notes), maxPlacedNotes-notes)]
+					out = append(out, a)
+					notes += len(a.Notes)
 				}
 			}
-			if len(b) == 0 || len(out) >= maxAnnotations {
+			if len(b) == 0 || full() {
 				return
 			}
 		}
 	}
 	for i, e := range events {
-		if len(out) >= maxAnnotations {
+		if full() {
 			return out, true
 		}
 		switch e.Kind {
@@ -210,7 +220,7 @@ func annotate(events []event.Event) ([]annotation, bool) {
 			feed(c, i, e, dissect.ToClient, nil, true)
 		}
 	}
-	return out, len(out) >= maxAnnotations
+	return out, full()
 }
 
 // place puts a message, whose offsets count the bytes of its direction from the start of the
