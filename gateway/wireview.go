@@ -140,87 +140,105 @@ const feedChunk = 4 << 10
 // annotate dissects a run's payloads. It reports whether it stopped at maxAnnotations or
 // maxPlacedNotes.
 func annotate(events []event.Event) ([]annotation, bool) {
-	convs := map[string]*conversation{}
-	accepted := map[uint32]int{} // an accepted stream's local port: the program is its server
-	var out []annotation
-	notes := 0
-	full := func() bool { return len(out) >= maxAnnotations || notes >= maxPlacedNotes }
-	get := func(e event.Event, peer string) *conversation {
-		key := strconv.FormatUint(uint64(e.Stream), 10) + " " + peer
-		if c, ok := convs[key]; ok {
-			return c
+	a := &annotator{convs: map[string]*conversation{}, accepted: map[uint32]int{}}
+	for i, e := range events {
+		if a.full() {
+			return a.out, true
 		}
-		proto, port := "tcp", portOf(peer)
-		if e.Kind == event.SendTo || e.Kind == event.RecvFrom {
-			proto = "udp"
-		}
-		lport, swap := accepted[e.Stream]
-		c := &conversation{swap: swap}
-		if swap {
-			port = lport // the data events of an accepted stream name only the client
-		}
-		c.d = dissect.For(port, proto)
-		convs[key] = c
+		a.event(i, e)
+	}
+	return a.out, a.full()
+}
+
+// annotator is one run being annotated.
+type annotator struct {
+	convs    map[string]*conversation
+	accepted map[uint32]int // an accepted stream's local port: the program is its server
+	out      []annotation
+	notes    int // placed notes in out
+}
+
+func (a *annotator) full() bool {
+	return len(a.out) >= maxAnnotations || a.notes >= maxPlacedNotes
+}
+
+// event feeds the bytes or the end that event i tells to its conversation's dissector.
+func (a *annotator) event(i int, e event.Event) {
+	switch e.Kind {
+	case event.Accept:
+		a.accepted[e.Stream] = portOf(e.Local)
+	case event.Send:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToServer, e.Data, false)
+	case event.Recv:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToClient, e.Data, false)
+	case event.SendTo:
+		a.feed(a.get(e, e.Remote), i, e, dissect.ToServer, e.Data, false)
+	case event.RecvFrom:
+		a.feed(a.get(e, e.Remote), i, e, dissect.ToClient, e.Data, false)
+	case event.FinSent:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToServer, nil, true)
+	case event.FinRecv:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToClient, nil, true)
+	case event.Close, event.Reset:
+		c := a.get(e, e.Addr)
+		a.feed(c, i, e, dissect.ToServer, nil, true)
+		a.feed(c, i, e, dissect.ToClient, nil, true)
+	}
+}
+
+// get returns the conversation of e's stream with peer, starting it if new.
+func (a *annotator) get(e event.Event, peer string) *conversation {
+	key := strconv.FormatUint(uint64(e.Stream), 10) + " " + peer
+	if c, ok := a.convs[key]; ok {
 		return c
 	}
-	feed := func(c *conversation, i int, e event.Event, dir dissect.Dir, b []byte, end bool) {
-		if c.swap {
-			dir = 1 - dir
+	proto, port := "tcp", portOf(peer)
+	if e.Kind == event.SendTo || e.Kind == event.RecvFrom {
+		proto = "udp"
+	}
+	lport, swap := a.accepted[e.Stream]
+	c := &conversation{swap: swap}
+	if swap {
+		port = lport // the data events of an accepted stream name only the client
+	}
+	c.d = dissect.For(port, proto)
+	a.convs[key] = c
+	return c
+}
+
+// feed gives c's dissector the bytes of event i (or the end of a direction) and places the
+// messages they complete.
+func (a *annotator) feed(c *conversation, i int, e event.Event, dir dissect.Dir, b []byte, end bool) {
+	if c.swap {
+		dir = 1 - dir
+	}
+	if c.finished[dir] || c.broken[dir] {
+		return
+	}
+	if end {
+		c.finished[dir] = true
+	} else {
+		c.chunks[dir] = append(c.chunks[dir], span{i, c.seen[dir], len(b)})
+		c.seen[dir] += len(b)
+		if e.N > len(b) {
+			c.broken[dir] = true // the page kept only the start of this payload
 		}
-		if c.finished[dir] || c.broken[dir] {
+	}
+	for {
+		part := b[:min(len(b), feedChunk)]
+		b = b[len(part):]
+		for _, m := range c.d.Feed(dir, part) {
+			if !a.full() {
+				p := place(c, e.Stream, m)
+				p.Notes = p.Notes[:min(len(p.Notes), maxPlacedNotes-a.notes)]
+				a.out = append(a.out, p)
+				a.notes += len(p.Notes)
+			}
+		}
+		if len(b) == 0 || a.full() {
 			return
 		}
-		if end {
-			c.finished[dir] = true
-		} else {
-			c.chunks[dir] = append(c.chunks[dir], span{i, c.seen[dir], len(b)})
-			c.seen[dir] += len(b)
-			if e.N > len(b) {
-				c.broken[dir] = true // the page kept only the start of this payload
-			}
-		}
-		for {
-			part := b[:min(len(b), feedChunk)]
-			b = b[len(part):]
-			for _, m := range c.d.Feed(dir, part) {
-				if !full() {
-					a := place(c, e.Stream, m)
-					a.Notes = a.Notes[:min(len(a.Notes), maxPlacedNotes-notes)]
-					out = append(out, a)
-					notes += len(a.Notes)
-				}
-			}
-			if len(b) == 0 || full() {
-				return
-			}
-		}
 	}
-	for i, e := range events {
-		if full() {
-			return out, true
-		}
-		switch e.Kind {
-		case event.Accept:
-			accepted[e.Stream] = portOf(e.Local)
-		case event.Send:
-			feed(get(e, e.Addr), i, e, dissect.ToServer, e.Data, false)
-		case event.Recv:
-			feed(get(e, e.Addr), i, e, dissect.ToClient, e.Data, false)
-		case event.SendTo:
-			feed(get(e, e.Remote), i, e, dissect.ToServer, e.Data, false)
-		case event.RecvFrom:
-			feed(get(e, e.Remote), i, e, dissect.ToClient, e.Data, false)
-		case event.FinSent:
-			feed(get(e, e.Addr), i, e, dissect.ToServer, nil, true)
-		case event.FinRecv:
-			feed(get(e, e.Addr), i, e, dissect.ToClient, nil, true)
-		case event.Close, event.Reset:
-			c := get(e, e.Addr)
-			feed(c, i, e, dissect.ToServer, nil, true)
-			feed(c, i, e, dissect.ToClient, nil, true)
-		}
-	}
-	return out, full()
 }
 
 // place puts a message, whose offsets count the bytes of its direction from the start of the
