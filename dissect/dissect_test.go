@@ -446,3 +446,37 @@ func TestBadDirection(t *testing.T) {
 		}
 	}
 }
+
+// TestSeveralMessagesInOneRead feeds each transcript with the bytes of every run of segments
+// in one direction joined into one chunk, as one read returns several replies that arrived
+// together (FTP's replies, HTTP keep-alive and pipelining, chat's lines): the Messages, and
+// their offsets, are those of the segments fed one by one.
+func TestSeveralMessagesInOneRead(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts in testdata: %v", err)
+	}
+	for _, f := range files {
+		tr := readTranscript(t, f)
+		if tr.proto != "tcp" {
+			continue
+		}
+		joined := transcript{port: tr.port, proto: tr.proto}
+		several := false
+		for _, s := range tr.segs {
+			if n := len(joined.segs); n > 0 && !s.end && !joined.segs[n-1].end && joined.segs[n-1].dir == s.dir {
+				joined.segs[n-1].b = append(joined.segs[n-1].b, s.b...)
+				several = true
+				continue
+			}
+			joined.segs = append(joined.segs, segment{s.dir, append([]byte(nil), s.b...), s.end})
+		}
+		whole, got := run(tr, nil), run(joined, nil)
+		if !reflect.DeepEqual(got, whole) {
+			t.Errorf("%s: joined reads give\n%s\nwhere single segments give\n%s", f, render(tr, got), render(tr, whole))
+		}
+		if several {
+			checkOffsets(t, joined, got)
+		}
+	}
+}

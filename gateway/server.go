@@ -285,13 +285,22 @@ func (s *Server) Cells() [][]byte {
 	return out
 }
 
-// Warm compiles every lesson cell so Run starts at once. progress is called after each cell.
-// The first lesson's first cell is compiled alone, first: on a fresh machine it fills the Go
-// build cache with what the first lesson needs, without a second build compiling the same
-// packages beside it on the same cores; the other cells follow, as many at once as the build
-// service allows.
-func (s *Server) Warm(ctx context.Context, progress func(done, total int, err error)) {
+// WarmSummary says what Warm did: how many lesson cells there are, how many the compiler
+// built, how many came from the cache and how many failed, and how long it all took.
+type WarmSummary struct {
+	Cells, Compiled, Cached, Failed int
+	Took                            time.Duration
+}
+
+// Warm compiles every lesson cell so Run starts at once. progress, when not nil, is called
+// after each cell; the summary comes back when all are done. The first lesson's first cell
+// is compiled alone, first: on a fresh machine it fills the Go build cache with what the
+// first lesson needs, without a second build compiling the same packages beside it on the
+// same cores; the other cells follow, as many at once as the build service allows.
+func (s *Server) Warm(ctx context.Context, progress func(done, total int, err error)) WarmSummary {
+	start := time.Now()
 	cells := s.Cells()
+	sum := WarmSummary{Cells: len(cells)}
 	var mu sync.Mutex
 	done := 0
 	build := func(src []byte) {
@@ -300,14 +309,22 @@ func (s *Server) Warm(ctx context.Context, progress func(done, total int, err er
 			err = fmt.Errorf("a lesson cell does not compile: %s", res.Output)
 		}
 		mu.Lock()
+		defer mu.Unlock()
 		done++
+		switch {
+		case err != nil:
+			sum.Failed++
+		case res.Cached:
+			sum.Cached++
+		default:
+			sum.Compiled++
+		}
 		if progress != nil {
 			progress(done, len(cells), err)
 		}
-		mu.Unlock()
 	}
 	if len(cells) == 0 {
-		return
+		return sum
 	}
 	build(cells[0])
 	var wg sync.WaitGroup
@@ -319,6 +336,8 @@ func (s *Server) Warm(ctx context.Context, progress func(done, total int, err er
 		}()
 	}
 	wg.Wait()
+	sum.Took = time.Since(start)
+	return sum
 }
 
 // Close stops the lab network.

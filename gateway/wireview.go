@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -76,16 +77,29 @@ func jsonError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
-// annotation is one protocol unit, placed on the event where it starts. Offsets count from
-// the start of that event's bytes; a unit may run on into later events of the same stream.
+// annotation is one protocol unit, placed on the payload events that carry its bytes. Event
+// and Off say where the unit starts: the index of the event, and the offset of the unit's
+// first byte in that event's bytes. Len is the unit's whole length, which may run on into
+// later events of the same stream. Each note is placed the same way, on the event that holds
+// its bytes, with its offset counted in that event's bytes; a note whose bytes lie in several
+// events (a header line cut between two reads) comes as one note for each of them.
 type annotation struct {
-	Stream  uint32         `json:"stream"`
-	Event   int            `json:"event"`
-	Dir     dissect.Dir    `json:"dir"`
-	Off     int            `json:"off"`
-	Len     int            `json:"len"`
-	Summary string         `json:"summary"`
-	Notes   []dissect.Note `json:"notes,omitempty"`
+	Stream  uint32       `json:"stream"`
+	Event   int          `json:"event"`
+	Dir     dissect.Dir  `json:"dir"`
+	Off     int          `json:"off"`
+	Len     int          `json:"len"`
+	Summary string       `json:"summary"`
+	Notes   []placedNote `json:"notes,omitempty"`
+}
+
+// placedNote is a dissector's note, or the part of one, that lies in one event's bytes.
+type placedNote struct {
+	Event  int    `json:"event"`
+	Off    int    `json:"off"` // offset in that event's bytes
+	Len    int    `json:"len"`
+	Label  string `json:"label"`
+	Detail string `json:"detail,omitempty"`
 }
 
 // conversation is one direction-pair being dissected: a TCP stream, or a UDP socket's
@@ -94,7 +108,7 @@ type conversation struct {
 	d        dissect.Dissector
 	swap     bool      // an accepted stream: the program is the server
 	seen     [2]int    // bytes fed per direction
-	chunks   [2][]span // where each event's bytes sit in its direction
+	chunks   [2][]span // where each event's bytes sit in its direction (the dissector's), in order
 	broken   [2]bool   // a payload was cut short: offsets past it are unknown
 	finished [2]bool
 }
@@ -115,113 +129,177 @@ func serveAnnotate(w http.ResponseWriter, r *http.Request) {
 // ("\n"), so a run's bytes alone would allow millions; the page shows 2,000 events in all.
 const maxAnnotations = 50000
 
+// maxPlacedNotes bounds the notes of one run's answer. A note comes once for each event that
+// holds some of its bytes, so a note over a body read a byte at a time comes thousands of times.
+const maxPlacedNotes = 200000
+
 // feedChunk is how many bytes a dissector is given at a time, so that the messages one call
 // returns stay few however long an event's data is.
 const feedChunk = 4 << 10
 
-// annotate dissects a run's payloads. It reports whether it stopped at maxAnnotations.
+// annotate dissects a run's payloads. It reports whether it stopped at maxAnnotations or
+// maxPlacedNotes.
 func annotate(events []event.Event) ([]annotation, bool) {
-	convs := map[string]*conversation{}
-	accepted := map[uint32]bool{}
-	var out []annotation
-	get := func(e event.Event, peer string) *conversation {
-		key := strconv.FormatUint(uint64(e.Stream), 10) + " " + peer
-		if c, ok := convs[key]; ok {
-			return c
-		}
-		proto, port := "tcp", portOf(peer)
-		if e.Kind == event.SendTo || e.Kind == event.RecvFrom {
-			proto = "udp"
-		}
-		c := &conversation{swap: accepted[e.Stream]}
-		if c.swap {
-			port = portOf(e.Local)
-		}
-		c.d = dissect.For(port, proto)
-		convs[key] = c
-		return c
-	}
-	feed := func(c *conversation, i int, e event.Event, dir dissect.Dir, b []byte, end bool) {
-		if c.swap {
-			dir = 1 - dir
-		}
-		if c.finished[dir] || c.broken[dir] {
-			return
-		}
-		if end {
-			c.finished[dir] = true
-		} else {
-			c.chunks[dir] = append(c.chunks[dir], span{i, c.seen[dir], len(b)})
-			c.seen[dir] += len(b)
-			if e.N > len(b) {
-				c.broken[dir] = true // the page kept only the start of this payload
-			}
-		}
-		for {
-			part := b[:min(len(b), feedChunk)]
-			b = b[len(part):]
-			for _, m := range c.d.Feed(dir, part) {
-				if len(out) < maxAnnotations {
-					out = append(out, place(c, e.Stream, m))
-				}
-			}
-			if len(b) == 0 || len(out) >= maxAnnotations {
-				return
-			}
-		}
-	}
+	a := &annotator{convs: map[string]*conversation{}, accepted: map[uint32]int{}}
 	for i, e := range events {
-		if len(out) >= maxAnnotations {
-			return out, true
+		if a.full() {
+			return a.out, true
 		}
-		switch e.Kind {
-		case event.Accept:
-			accepted[e.Stream] = true
-		case event.Send:
-			feed(get(e, e.Addr), i, e, dissect.ToServer, e.Data, false)
-		case event.Recv:
-			feed(get(e, e.Addr), i, e, dissect.ToClient, e.Data, false)
-		case event.SendTo:
-			feed(get(e, e.Remote), i, e, dissect.ToServer, e.Data, false)
-		case event.RecvFrom:
-			feed(get(e, e.Remote), i, e, dissect.ToClient, e.Data, false)
-		case event.FinSent:
-			feed(get(e, e.Addr), i, e, dissect.ToServer, nil, true)
-		case event.FinRecv:
-			feed(get(e, e.Addr), i, e, dissect.ToClient, nil, true)
-		case event.Close, event.Reset:
-			c := get(e, e.Addr)
-			feed(c, i, e, dissect.ToServer, nil, true)
-			feed(c, i, e, dissect.ToClient, nil, true)
-		}
+		a.event(i, e)
 	}
-	return out, len(out) >= maxAnnotations
+	return a.out, a.full()
 }
 
-// place finds the event where a message starts.
-func place(c *conversation, stream uint32, m dissect.Message) annotation {
-	a := annotation{Stream: stream, Event: -1, Dir: m.Dir, Len: m.Len, Summary: m.Summary}
-	dir := m.Dir
+// annotator is one run being annotated.
+type annotator struct {
+	convs    map[string]*conversation
+	accepted map[uint32]int // an accepted stream's local port: the program is its server
+	out      []annotation
+	notes    int // placed notes in out
+}
+
+func (a *annotator) full() bool {
+	return len(a.out) >= maxAnnotations || a.notes >= maxPlacedNotes
+}
+
+// event feeds the bytes or the end that event i tells to its conversation's dissector.
+func (a *annotator) event(i int, e event.Event) {
+	switch e.Kind {
+	case event.Accept:
+		a.accepted[e.Stream] = portOf(e.Local)
+	case event.Send:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToServer, e.Data, false)
+	case event.Recv:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToClient, e.Data, false)
+	case event.SendTo:
+		a.feed(a.get(e, e.Remote), i, e, dissect.ToServer, e.Data, false)
+	case event.RecvFrom:
+		a.feed(a.get(e, e.Remote), i, e, dissect.ToClient, e.Data, false)
+	case event.FinSent:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToServer, nil, true)
+	case event.FinRecv:
+		a.feed(a.get(e, e.Addr), i, e, dissect.ToClient, nil, true)
+	case event.Close, event.Reset:
+		c := a.get(e, e.Addr)
+		a.feed(c, i, e, dissect.ToServer, nil, true)
+		a.feed(c, i, e, dissect.ToClient, nil, true)
+	}
+}
+
+// get returns the conversation of e's stream with peer, starting it if new.
+func (a *annotator) get(e event.Event, peer string) *conversation {
+	key := strconv.FormatUint(uint64(e.Stream), 10) + " " + peer
+	if c, ok := a.convs[key]; ok {
+		return c
+	}
+	proto, port := "tcp", portOf(peer)
+	if e.Kind == event.SendTo || e.Kind == event.RecvFrom {
+		proto = "udp"
+	}
+	lport, swap := a.accepted[e.Stream]
+	c := &conversation{swap: swap}
+	if swap {
+		port = lport // the data events of an accepted stream name only the client
+	}
+	c.d = dissect.For(port, proto)
+	a.convs[key] = c
+	return c
+}
+
+// feed gives c's dissector the bytes of event i (or the end of a direction) and places the
+// messages they complete.
+func (a *annotator) feed(c *conversation, i int, e event.Event, dir dissect.Dir, b []byte, end bool) {
 	if c.swap {
 		dir = 1 - dir
 	}
-	base := m.Off
-	for _, s := range c.chunks[dir] {
-		if m.Off >= s.off && (m.Off < s.off+s.n || s.n == 0 && m.Off == s.off) {
-			a.Event, base = s.event, s.off
+	if c.finished[dir] || c.broken[dir] {
+		return
+	}
+	if end {
+		c.finished[dir] = true
+	} else {
+		c.chunks[dir] = append(c.chunks[dir], span{i, c.seen[dir], len(b)})
+		c.seen[dir] += len(b)
+		if e.N > len(b) {
+			c.broken[dir] = true // the page kept only the start of this payload
+		}
+	}
+	for {
+		part := b[:min(len(b), feedChunk)]
+		b = b[len(part):]
+		for _, m := range c.d.Feed(dir, part) {
+			if !a.full() {
+				p := place(c, e.Stream, m)
+				p.Notes = p.Notes[:min(len(p.Notes), maxPlacedNotes-a.notes)]
+				a.out = append(a.out, p)
+				a.notes += len(p.Notes)
+			}
+		}
+		if len(b) == 0 || a.full() {
+			return
+		}
+	}
+}
+
+// place puts a message, whose offsets count the bytes of its direction from the start of the
+// stream, on the events that carried those bytes.
+func place(c *conversation, stream uint32, m dissect.Message) annotation {
+	a := annotation{Stream: stream, Event: -1, Dir: m.Dir, Len: m.Len, Summary: m.Summary}
+	chunks := c.chunks[m.Dir] // kept by the dissector's direction, as fed
+	if i := chunkAt(chunks, m.Off); i >= 0 {
+		a.Event, a.Off = chunks[i].event, m.Off-chunks[i].off
+	}
+	for _, n := range m.Notes {
+		a.Notes = appendPieces(a.Notes, chunks, n)
+	}
+	return a
+}
+
+// chunkAt returns the index of the chunk that holds stream offset off, or, for an offset just
+// past the bytes of every chunk (a note on a missing line ending), the chunk that ends there;
+// -1 when none does.
+func chunkAt(chunks []span, off int) int {
+	// The first chunk that ends after off.
+	i := sort.Search(len(chunks), func(i int) bool { return chunks[i].off+chunks[i].n > off })
+	for ; i < len(chunks); i++ {
+		if chunks[i].n > 0 {
+			if chunks[i].off <= off {
+				return i
+			}
 			break
 		}
 	}
-	if a.Event < 0 && len(c.chunks[dir]) > 0 {
-		last := c.chunks[dir][len(c.chunks[dir])-1]
-		a.Event, base = last.event, last.off
+	// None holds off: the last chunk with bytes that ends exactly there.
+	for j := min(i, len(chunks)) - 1; j >= 0; j-- {
+		if chunks[j].n > 0 {
+			if chunks[j].off+chunks[j].n == off {
+				return j
+			}
+			break
+		}
 	}
-	a.Off = m.Off - base
-	for _, n := range m.Notes {
-		n.Off -= base
-		a.Notes = append(a.Notes, n)
+	return -1
+}
+
+// appendPieces places note n on the chunks that hold its bytes, one placedNote a chunk.
+func appendPieces(out []placedNote, chunks []span, n dissect.Note) []placedNote {
+	i := chunkAt(chunks, n.Off)
+	if i < 0 {
+		return out
 	}
-	return a
+	off, left := n.Off, max(n.Len, 0)
+	for {
+		c := chunks[i]
+		take := min(left, c.off+c.n-off)
+		out = append(out, placedNote{Event: c.event, Off: off - c.off, Len: take, Label: n.Label, Detail: n.Detail})
+		off, left = off+take, left-take
+		// Move on to the next chunk with bytes, if the note runs on.
+		for i++; left > 0 && i < len(chunks) && chunks[i].n == 0; i++ {
+		}
+		if left == 0 || i >= len(chunks) {
+			return out
+		}
+	}
 }
 
 func portOf(addr string) int {
@@ -239,8 +317,8 @@ func serveExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	if req.Start > 0 {
-		start = time.UnixMilli(int64(req.Start))
+	if req.Start > 0 && req.Start < 1e15 { // milliseconds, before the year 33000
+		start = time.UnixMicro(int64(req.Start * 1000))
 	}
 	var buf bytes.Buffer
 	if err := pcapng.Write(&buf, req.Events, &pcapng.Options{Start: start}); err != nil {

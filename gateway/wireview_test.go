@@ -81,6 +81,10 @@ func main() {
 		Messages []struct {
 			Event   int
 			Summary string
+			Notes   []struct {
+				Event, Off, Len int
+				Label           string
+			}
 		}
 	}
 	json.NewDecoder(resp.Body).Decode(&ann)
@@ -95,6 +99,17 @@ func main() {
 			t.Errorf("annotation %q placed on a %s event", m.Summary, k)
 		}
 		summaries = append(summaries, m.Summary)
+		// Each note lies on the bytes of the event it names: the status code reads 404 in
+		// the read that returned the whole response.
+		for _, n := range m.Notes {
+			if n.Event < 0 || n.Event >= len(events) || n.Off < 0 || n.Off+n.Len > len(events[n.Event].Data) {
+				t.Errorf("note %q of %q at %d+%d of event %d: outside its bytes", n.Label, m.Summary, n.Off, n.Len, n.Event)
+				continue
+			}
+			if b := string(events[n.Event].Data[n.Off : n.Off+n.Len]); n.Label == "status code" && b != "404" {
+				t.Errorf("the status code note of %q marks %q", m.Summary, b)
+			}
+		}
 	}
 	all := strings.Join(summaries, "\n")
 	t.Logf("annotations:\n%s", all)

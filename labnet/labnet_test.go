@@ -348,6 +348,57 @@ func TestUDPBetweenPrograms(t *testing.T) {
 	}
 }
 
+// TestUDPConnectedLocal: a connected UDP socket has the local address Linux would pick for
+// its peer, as a TCP stream does: the learner's lab address towards the lab, 127.0.0.1
+// towards the learner's own sockets, and its port; a socket bound to no peer keeps the
+// wildcard. The peer sees the datagrams come from that same address.
+func TestUDPConnectedLocal(t *testing.T) {
+	var mu sync.Mutex
+	var binds []event.Event
+	saved := observer
+	observer = func(b []byte) {
+		var e event.Event
+		if json.Unmarshal(b, &e) == nil && e.Kind == event.Bind {
+			mu.Lock()
+			binds = append(binds, e)
+			mu.Unlock()
+		}
+	}
+	t.Cleanup(func() { observer = saved })
+
+	tcp := dial(t, "10.10.0.37:37")
+	learner := tcp.local[:strings.LastIndex(tcp.local, ":")]
+	toLab := udp(t, "", "10.10.0.37:37")
+	host, port, err := net.SplitHostPort(toLab.local)
+	if err != nil || host != learner || port == "0" {
+		t.Errorf("UDP socket connected to time.lab: local %q, want the learner's address %s and a port, as the TCP stream's %s", toLab.local, learner, tcp.local)
+	}
+	toLab.WriteTo(nil, toLab.remote)
+	toLab.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, _, err := toLab.ReadFrom(make([]byte, 8)); n != 4 || err != nil {
+		t.Errorf("time over a connected UDP socket: %d bytes, %v", n, err)
+	}
+	mu.Lock()
+	if len(binds) != 1 || binds[0].Local != toLab.local {
+		t.Errorf("bind events %+v; want one with local %q", binds, toLab.local)
+	}
+	mu.Unlock()
+
+	server := udp(t, ":9998", "")
+	if !strings.HasPrefix(server.local, "[::]:") {
+		t.Errorf("unconnected socket bound to :9998 has local %q, want the wildcard [::]:9998", server.local)
+	}
+	client := udp(t, "", "localhost:9998")
+	if h, _, _ := net.SplitHostPort(client.local); h != "127.0.0.1" {
+		t.Errorf("socket connected to localhost: local %q, want 127.0.0.1:PORT", client.local)
+	}
+	client.WriteTo([]byte("hi"), client.remote)
+	server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, from, err := server.ReadFrom(make([]byte, 8)); err != nil || from != client.local {
+		t.Errorf("server sees the client as %q (%v); the client says it is %q", from, err, client.local)
+	}
+}
+
 // TestUDPRefused: a connected socket to a port where nothing listens sees ECONNREFUSED on its
 // next call, as Linux reports the ICMP error.
 func TestUDPRefused(t *testing.T) {

@@ -113,7 +113,9 @@ func writeOutput(b *strings.Builder, o *outputView) {
 
 // writeExercise writes an exercise's panel. static/exercises.js finds it by
 // its class and data attributes, has the gateway judge each finished run of
-// the cell (CheckHandler) and marks each check. data-check holds a check's
+// the cell (CheckHandler) and marks each check. Each check is shown in plain
+// words (grade.Check.Says); the line as the lesson wrote it, with its pattern
+// if it has one, sits behind a details element. data-check holds a check's
 // parsed form, for reading; the page does not evaluate it.
 func writeExercise(b *strings.Builder, e *Exercise) {
 	id := html.EscapeString(e.ID)
@@ -132,8 +134,9 @@ func writeExercise(b *strings.Builder, e *Exercise) {
 	b.WriteString(`  <ul class="checks">` + "\n")
 	for _, c := range e.Checks {
 		js, _ := json.Marshal(c)
-		fmt.Fprintf(b, `    <li class="check" data-check="%s"><span class="mark" aria-hidden="true">○</span> <code class="check-text">%s</code> <span class="detail"></span></li>`+"\n",
-			html.EscapeString(string(js)), html.EscapeString(c.Text))
+		fmt.Fprintf(b, `    <li class="check" data-check="%s"><span class="mark" aria-hidden="true">○</span> <span class="check-says">%s</span> <span class="detail"></span>`+
+			` <details class="check-how"><summary>the exact check</summary><code class="check-text">%s</code></details></li>`+"\n",
+			html.EscapeString(string(js)), html.EscapeString(c.Says), html.EscapeString(c.Text))
 	}
 	b.WriteString("  </ul>\n")
 	b.WriteString(`  <p class="exercise-status" role="status">Not checked yet.</p>` + "\n")

@@ -565,7 +565,7 @@ func TestSyntax(t *testing.T) {
 		!reflect.DeepEqual(hi.Args, []string{"-a", "localhost"}) || hi.Stdin != "hi\n" || hi.StdinText != `hi\n` || len(hi.Checks) != 3 || hi.Line != 34 {
 		t.Errorf("first exercise = %+v", hi)
 	}
-	if hi.Checks[0] != (grade.Check{Text: `sent "hi\n" to localhost:8037`, Op: "data", Str: "hi\n", Dir: "sent", Peer: "localhost:8037"}) {
+	if hi.Checks[0] != (grade.Check{Text: `sent "hi\n" to localhost:8037`, Says: `the program sends "hi\n" to localhost:8037`, Op: "data", Str: "hi\n", Dir: "sent", Peer: "localhost:8037"}) {
 		t.Errorf("first check = %+v", hi.Checks[0])
 	}
 	if count.ID != "pairs-2" || count.Name != "2" || count.Cell != "pairs-server" || !reflect.DeepEqual(count.Args, server.Args) || count.Stdin != "yes\n" || count.ArgsText != "" {
@@ -593,8 +593,9 @@ func TestSyntaxGolden(t *testing.T) {
 		`<section class="exercise" id="exercise-pairs-say-hi" data-exercise="say-hi" data-lesson="pairs" data-cell="pairs-2">`,
 		`<h3 class="exercise-title">Exercise: Say &lt;hi&gt; &amp; go</h3>`,
 		`with arguments <code>-a localhost</code>, typing <code>hi↵</code>`,
-		`data-check="{&#34;text&#34;:&#34;sent \&#34;hi\\n\&#34; to localhost:8037&#34;,&#34;op&#34;:&#34;data&#34;`,
-		`<code class="check-text">sent &#34;hi\n&#34; to localhost:8037</code>`,
+		`data-check="{&#34;text&#34;:&#34;sent \&#34;hi\\n\&#34; to localhost:8037&#34;,&#34;says&#34;:&#34;the program sends \&#34;hi\\n\&#34; to localhost:8037&#34;,&#34;op&#34;:&#34;data&#34;`,
+		`<span class="check-says">the program sends &#34;hi\n&#34; to localhost:8037</span>`,
+		`<details class="check-how"><summary>the exact check</summary><code class="check-text">sent &#34;hi\n&#34; to localhost:8037</code></details>`,
 		`<section class="exercise" id="exercise-pairs-2" data-exercise="2" data-lesson="pairs" data-cell="pairs-server">`,
 	} {
 		if !strings.Contains(page, must) {

@@ -2,7 +2,10 @@
 //
 // A lesson page has <section class="exercise" data-cell="ID"> panels whose
 // <li class="check" data-check="{json}"> items are checks parsed on the
-// server (lessons/grade). When the cell finishes a run, lesson.js
+// server (lessons/grade). Each item says in plain words what its check wants
+// (.check-says) and keeps the exact check line, with its pattern if it has one,
+// behind a <details class="check-how">; a verdict goes in its .detail, in
+// words too (verdict). When the cell finishes a run, lesson.js
 // dispatches "socketlab:run-finished" on the cell with {output, stdout,
 // stderr, exit, state, events}; every panel of that cell then posts the run
 // to the gateway (POST /api/check), which judges it with the checks' one
@@ -50,6 +53,18 @@ export async function grade(lesson, exercise, run, fetchFn) {
     throw new Error((answer && answer.error) || `the gateway answered ${resp.status}`);
   }
   return answer.results;
+}
+
+// verdict words the gateway's answer for one check, r = {ok, detail}, for its line: the mark
+// and "passed", or "not yet:" and what the run did instead. The exact check stays behind its
+// details element either way: the words are what a learner reads first.
+export function verdict(r) {
+  if (!r || typeof r !== "object") {
+    return { ok: false, mark: "\u2717", text: "not yet: the gateway did not judge this check; run the cell again" };
+  }
+  if (r.ok === true) return { ok: true, mark: "\u2713", text: "passed" };
+  const detail = typeof r.detail === "string" && r.detail.trim() ? r.detail.trim() : "the run does not do what the check wants";
+  return { ok: false, mark: "\u2717", text: `not yet: ${detail}` };
 }
 
 // Progress: {slug: [exercise names passed]} in localStorage.
@@ -121,12 +136,12 @@ function setupPanel(panel, store) {
     if (me !== latest) return;
     let passed = 0;
     items.forEach((li, i) => {
-      const r = results[i] || { ok: false, detail: "the gateway did not judge this check" };
-      li.classList.toggle("pass", r.ok);
-      li.classList.toggle("fail", !r.ok);
-      li.querySelector(".mark").textContent = r.ok ? "\u2713" : "\u2717";
-      li.querySelector(".detail").textContent = r.ok ? "passed" : `not yet: ${r.detail}`;
-      if (r.ok) passed++;
+      const v = verdict(results[i]);
+      li.classList.toggle("pass", v.ok);
+      li.classList.toggle("fail", !v.ok);
+      li.querySelector(".mark").textContent = v.mark;
+      li.querySelector(".detail").textContent = v.text;
+      if (v.ok) passed++;
     });
     if (passed === items.length) {
       panel.dataset.state = "passed";

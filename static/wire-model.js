@@ -9,9 +9,10 @@
 //                  {type:"stepped", about:{kind, stream, addr, n, data, text}} when a read
 //                  it paused before returns (stepResult words it).
 //   POST /api/annotate      {events:[...]} → {messages:[{stream, event, dir, off, len,
-//                           summary, notes:[{off, len, label, detail}]}]}; dir is
-//                           "to-server" or "to-client"; off counts the bytes of one
-//                           direction of the stream from its start (resolveAnnotations).
+//                           summary, notes:[{event, off, len, label, detail}]}]}; dir is
+//                           "to-server" or "to-client"; event is the index of the payload
+//                           event that holds the bytes, off counts that event's bytes
+//                           (resolveAnnotations).
 //   POST /api/export.pcapng {events:[...]} → the capture file (exportJSON is the body).
 // The events posted have the shape the runtime reports (labnet/events.go). In a big run
 // an event's data may be only the first bytes of its n: see keepData.
@@ -494,82 +495,48 @@ export function replayState(events, p) {
   return { shown: p, total: events.length, sent, received, open: open.size, last: p > 0 ? events[p - 1] : null };
 }
 
-// dirOf says which way a payload went, in the annotator's words: a program that dialed
-// (or sent a datagram) is the client, one that accepted is the server.
-function dirOf(ev, s) {
-  const out = OUT_KINDS.has(ev.kind);
-  const server = !!(s && s.server);
-  return out !== server ? "to-server" : "to-client";
-}
-
-// resolveAnnotations ties the annotator's messages to the events they describe. Offsets
-// in the answer count the bytes of one direction of a stream; each payload event covers
-// a span of them. It returns byEvent (index → {messages:[{summary, off, len}],
-// notes:[{off, len, label, detail}]}, offsets local to that event's bytes) and summaries
-// (index → the summary of the message that starts there, for the diagram).
+// resolveAnnotations ties the annotator's messages to the events they describe. The gateway
+// places each message and each note on the payload event that carried its bytes: event is
+// that event's index in the run, off counts that event's bytes (a note cut between two reads
+// comes as a note on each). It returns byEvent (index → {messages:[{summary, off, len}],
+// notes:[{off, len, label, detail}]}) and summaries (index → the summaries of the messages
+// that start there, for the diagram). Places that are not a payload of the message's stream
+// are left out, and spans are cut to the bytes the event kept.
 export function resolveAnnotations(events, messages) {
-  const book = new StreamBook();
-  const spans = new Map(); // "stream dir" → [{i, start, len}]
-  const spanAt = new Map(); // event index → its span and key
-  for (let i = 0; i < events.length; i++) {
-    const ev = events[i];
-    const s = book.note(ev);
-    if (!DATA_KINDS.has(ev.kind)) continue;
-    const len = b64len(ev.data);
-    const key = `${ev.stream} ${dirOf(ev, s)}`;
-    if (!spans.has(key)) spans.set(key, []);
-    const list = spans.get(key);
-    const last = list[list.length - 1];
-    const span = { i, start: last ? last.start + last.len : 0, len };
-    if (len > 0) list.push(span);
-    else if (!last) list.push(span);
-    spanAt.set(i, { span, key });
-  }
-  // find returns the span holding offset off (or ending at it).
-  function find(key, off) {
-    const list = spans.get(key);
-    if (!list || list.length === 0) return null;
-    let lo = 0;
-    let hi = list.length - 1;
-    if (off < list[0].start) return null;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (list[mid].start <= off) lo = mid;
-      else hi = mid - 1;
-    }
-    const sp = list[lo];
-    return off <= sp.start + sp.len ? sp : null;
-  }
   const byEvent = new Map();
   const summaries = new Map();
   const entry = (i) => {
     if (!byEvent.has(i)) byEvent.set(i, { messages: [], notes: [] });
     return byEvent.get(i);
   };
+  // payload returns event i if it carries bytes of stream, or null.
+  const payload = (i, stream) => {
+    const ev = Number.isInteger(i) && i >= 0 && i < events.length ? events[i] : null;
+    return ev && DATA_KINDS.has(ev.kind) && ev.stream === stream ? ev : null;
+  };
+  // span cuts [off, off+len) to the kept bytes of ev.
+  const span = (ev, off, len) => {
+    const kept = b64len(ev.data);
+    const o = Math.min(Math.max(0, Number(off) || 0), kept);
+    return { off: o, len: Math.max(0, Math.min(Number(len) || 0, kept - o)) };
+  };
   for (const m of Array.isArray(messages) ? messages : []) {
     if (!m || typeof m !== "object") continue;
-    const key = `${m.stream} ${m.dir}`;
-    const off = Number(m.off) || 0;
-    let sp = find(key, off);
-    if (!sp) {
-      const at = spanAt.get(m.event);
-      if (!at || at.key !== key) continue;
-      sp = at.span;
-    }
+    const ev = payload(m.event, m.stream);
+    if (!ev) continue;
     const summary = typeof m.summary === "string" ? m.summary : "";
-    entry(sp.i).messages.push({ summary, off: off - sp.start, len: Number(m.len) || 0 });
-    if (summary) summaries.set(sp.i, summaries.has(sp.i) ? `${summaries.get(sp.i)}; ${summary}` : summary);
+    const off = span(ev, m.off, 0).off;
+    entry(m.event).messages.push({ summary, off, len: Math.max(0, Number(m.len) || 0) });
+    if (summary) summaries.set(m.event, summaries.has(m.event) ? `${summaries.get(m.event)}; ${summary}` : summary);
     for (const n of Array.isArray(m.notes) ? m.notes : []) {
       if (!n || typeof n !== "object") continue;
-      const noff = Number(n.off) || 0;
-      const nsp = find(key, noff) || sp;
-      const local = Math.max(0, noff - nsp.start);
-      entry(nsp.i).notes.push({
-        off: local,
-        len: Math.max(0, Math.min(Number(n.len) || 0, nsp.len - local)),
+      const at = n.event === undefined ? m.event : n.event;
+      const nev = payload(at, m.stream);
+      if (!nev) continue;
+      entry(at).notes.push(Object.assign(span(nev, n.off, n.len), {
         label: String(n.label ?? ""),
         detail: String(n.detail ?? ""),
-      });
+      }));
     }
   }
   return { byEvent, summaries };
@@ -591,9 +558,11 @@ export function markRow(row, rowOff, from, to) {
   };
 }
 
-// exportJSON is the run as a file: {"events": [...]}, the body the export endpoints take.
-export function exportJSON(events) {
-  return JSON.stringify({ events }, null, 1);
+// exportJSON is the run as a file: {"events": [...], "start": ms}, the body the export
+// endpoints take. start is the wall-clock time the run's events count from (Run.start), in
+// milliseconds since 1970: the capture's packets carry the run's own times.
+export function exportJSON(events, start) {
+  return JSON.stringify(Number.isFinite(start) ? { events, start } : { events }, null, 1);
 }
 
 // Run is what the page keeps of one run: its events (cleaned, payloads cut as keepData
@@ -614,12 +583,19 @@ export class Run {
     this.ended = false;
     this.pos = null;
     this.summaries = new Map(); // event index → the annotator's summary
+    // start is when the run's clock read 0, in milliseconds since 1970: events carry t, the
+    // milliseconds since the program's session started, and each arrives a little after its
+    // t, so the earliest arrival minus t is the closest bound.
+    this.start = null;
   }
 
-  // add takes an event as the worker reported it; it returns false when ev is no event or
-  // the run has ended.
-  add(ev) {
+  // add takes an event as the worker reported it, at wall-clock time now; it returns false
+  // when ev is no event or the run has ended.
+  add(ev, now = Date.now()) {
     if (!ev || typeof ev !== "object" || this.ended) return false;
+    if (Number.isFinite(ev.t) && Number.isFinite(now) && (this.start === null || now - ev.t < this.start)) {
+      this.start = now - ev.t;
+    }
     const n = sizeOf(ev);
     if (OUT_KINDS.has(ev.kind)) this.sent += n;
     if (ev.kind === "recv" || ev.kind === "recvfrom") this.received += n;

@@ -602,7 +602,7 @@ export function attach(cell, hooks) {
   lastBtn.addEventListener("click", () => seek(run.events.length));
 
   function body() {
-    return exportJSON(run.events);
+    return exportJSON(run.events, run.start);
   }
 
   jsonBtn.addEventListener("click", () => {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 
@@ -54,7 +55,7 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 		s.sendClose(id, r.code, r.reason)
 		return
 	}
-	u.port, u.local = port, shown
+	u.port, u.local = port, connectedLocal(s, shown, u.remote)
 	pc := u.pc
 	s.relay.udpByReal.Store(pc.LocalAddr().String(), u)
 
@@ -63,6 +64,26 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	s.mu.Unlock()
 	s.relay.obs().Opened("udp")
 	s.announce(id, wire.ConnectedMsg{Local: u.local, Remote: u.remote, Host: pc.LocalAddr().String()}, u.readLoop, u.close)
+}
+
+// connectedLocal is the local address a UDP socket shows. Connecting a socket that is bound
+// to the wildcard picks its source address, as Linux does by its route to the peer: 127.0.0.1
+// towards the learner's own machine, the learner's lab address towards anything else (the
+// address a TCP stream to the same peer has). An unconnected socket, or one bound to an
+// address, keeps what it was bound to.
+func connectedLocal(s *session, shown, remote string) string {
+	host, port, err := net.SplitHostPort(shown)
+	if remote == "" || err != nil {
+		return shown
+	}
+	if ip, err := netip.ParseAddr(host); err != nil || !ip.IsUnspecified() {
+		return shown
+	}
+	rhost, _, _ := net.SplitHostPort(remote)
+	if ip, err := netip.ParseAddr(rhost); rhost == "localhost" || err == nil && ip.Unmap().IsLoopback() {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return net.JoinHostPort(s.learner.addr.String(), port)
 }
 
 // fromProgram handles DATAGRAM and CLOSE from the program.

@@ -226,7 +226,7 @@ func TestClassroomURLsWork(t *testing.T) {
 	t.Logf("the notice:\n%s", out.String())
 }
 
-// syncBuffer is a buffer written by the gateway and read by the test.
+// syncBuffer is a buffer the gateway's goroutines write and the test reads.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -242,4 +242,13 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// take returns what was written since the last take.
+func (s *syncBuffer) take() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.b.String()
+	s.b.Reset()
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/netip"
 	"time"
@@ -46,23 +47,7 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 		}
 	}
 
-	go func() {
-		start := time.Now()
-		log.Info("compiling the lesson cells in the background (the first time takes a minute)")
-		wctx, warmed := context.WithCancel(ctx)
-		defer warmed()
-		go showFirstBuild(wctx, s, stdout)
-		s.Warm(ctx, func(done, total int, err error) {
-			if err != nil {
-				log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
-				return
-			}
-			log.Info("compiled a lesson cell", "cell", done, "cells", total)
-		})
-		if ctx.Err() == nil {
-			log.Info("lesson cells ready", "took", time.Since(start).Round(100*time.Millisecond))
-		}
-	}()
+	go warmCells(ctx, s, stdout, log)
 
 	select {
 	case err := <-errc:
@@ -101,4 +86,24 @@ func showFirstBuild(ctx context.Context, s *gateway.Server, stdout io.Writer) {
 		fmt.Fprintln(stdout, text)
 		shown, at = text, time.Now()
 	}
+}
+
+// warmCells compiles the lesson cells and logs one line when they are ready (how many were
+// compiled, how many came from the cache), and a line for each cell that failed; meanwhile
+// the terminal shows how far a first start's standard library build has got.
+func warmCells(ctx context.Context, s *gateway.Server, stdout io.Writer, log *slog.Logger) {
+	log.Info("compiling the lesson cells in the background (the first time takes a minute)")
+	wctx, warmed := context.WithCancel(ctx)
+	defer warmed()
+	go showFirstBuild(wctx, s, stdout)
+	sum := s.Warm(ctx, func(done, total int, err error) {
+		if err != nil {
+			log.Warn("a lesson cell does not build", "cell", done, "cells", total, "err", err)
+		}
+	})
+	if ctx.Err() != nil {
+		return
+	}
+	log.Info("lesson cells ready", "cells", sum.Cells, "compiled", sum.Compiled, "from_cache", sum.Cached,
+		"failed", sum.Failed, "took", sum.Took.Round(100*time.Millisecond))
 }

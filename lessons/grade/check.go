@@ -22,7 +22,8 @@ import (
 //
 //	output contains "TEXT"            the output holds TEXT
 //	output lacks "TEXT"               the output does not hold TEXT
-//	output matches "REGEXP"           the regular expression matches somewhere (^ and $ match at lines)
+//	output matches "REGEXP" (WORDS)   the regular expression matches somewhere (^ and $ match at lines);
+//	                                  WORDS say for the learner what it wants (see words.go)
 //	exit N                            the program exited with status N
 //	sent CMP N bytes [to ADDR]        bytes written on streams and datagrams, added up
 //	received CMP N bytes [from ADDR]
@@ -44,7 +45,9 @@ import (
 // (?flags) groups, no \A or \z.
 type Check struct {
 	Text  string `json:"text"` // as written in the lesson
-	Op    string `json:"op"`   // output-contains, output-lacks, output-matches, exit, count, data, order, accepted, concurrent, listened, connected, refused
+	Says  string `json:"says"` // what it wants, in plain words for the learner (see words.go)
+	Words string `json:"words,omitempty"`
+	Op    string `json:"op"` // output-contains, output-lacks, output-matches, exit, count, data, order, accepted, concurrent, listened, connected, refused
 	Str   string `json:"str,omitempty"`
 	N     int    `json:"n,omitempty"`
 	Cmp   string `json:"cmp,omitempty"`  // exactly, at least, at most
@@ -118,7 +121,11 @@ func tokenize(s string) ([]checkToken, error) {
 func ParseCheck(text string) (Check, error) {
 	text = strings.TrimSpace(text)
 	c := Check{Text: text}
-	toks, err := tokenize(text)
+	check, words, err := splitWords(text)
+	if err != nil {
+		return c, err
+	}
+	toks, err := tokenize(check)
 	if err != nil {
 		return c, err
 	}
@@ -129,6 +136,11 @@ func ParseCheck(text string) (Check, error) {
 	if p.i < len(toks) {
 		return c, fmt.Errorf("%q is more than the check needs (it ends after %q)", clip(p.rest()), clip(toks[p.i-1].text))
 	}
+	if words != "" && c.Op != "output-matches" {
+		return c, fmt.Errorf("only output matches takes words in parentheses (what its pattern wants); this check says itself in words")
+	}
+	c.Words = words
+	c.Says = c.describe()
 	return c, nil
 }
 

@@ -102,6 +102,9 @@ func (c Check) evalMatches(o *Outcome) Result {
 	if re.MatchString(o.Output) {
 		return pass
 	}
+	if c.Words != "" {
+		return fail("the output does not show %s", c.Words)
+	}
 	return fail("nothing in the output matches %s", quote(c.Str))
 }
 

@@ -83,3 +83,15 @@ test("summary words a lesson's progress", () => {
   assert.deepEqual(X.summary(["a", "b", "c"], ["b"]), { state: "partial", text: "1 of 3 exercises done" });
   assert.deepEqual(X.summary(["a", "b"], ["b", "a", "z"]), { state: "done", text: "\u2713 done" });
 });
+
+test("verdict words each check's result: passed, or not yet and what the run did", () => {
+  assert.deepEqual(X.verdict({ ok: true, detail: "" }), { ok: true, mark: "\u2713", text: "passed" });
+  const words = "the output does not show a line of the four bytes in hex, separated by spaces, like \"ec c2 0a 80\"";
+  assert.deepEqual(X.verdict({ ok: false, detail: words }), { ok: false, mark: "\u2717", text: `not yet: ${words}` });
+  for (const bad of [undefined, null, "x", {}, { ok: "yes" }]) {
+    const v = X.verdict(bad);
+    assert.equal(v.ok, false, JSON.stringify(bad));
+    assert.match(v.text, /^not yet: \S/);
+  }
+  assert.equal(X.verdict({ ok: false, detail: "  " }).text, "not yet: the run does not do what the check wants");
+});

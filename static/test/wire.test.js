@@ -2,6 +2,7 @@
 // diagram layout, replay and annotations. Run: node --test static/test/
 import test from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import * as F from "../format.js";
 import * as W from "../wire-model.js";
 
@@ -246,39 +247,82 @@ test("replayState folds the first p events", () => {
   assert.equal(W.replayState(webRun, 7).sent, req.length);
 });
 
-test("resolveAnnotations ties stream offsets to events", () => {
+test("resolveAnnotations puts each note on the event the gateway names, at its offset there", () => {
   const messages = [
     { stream: 2, event: 2, dir: "to-server", off: 0, len: req.length, summary: "GET /",
-      notes: [{ off: 0, len: 3, label: "method", detail: "GET" }, { off: 16, len: 15, label: "header", detail: "Host" }] },
+      notes: [{ event: 2, off: 0, len: 3, label: "method", detail: "GET" }, { event: 2, off: 16, len: 15, label: "header", detail: "Host" }] },
     // the response spans two events; its notes fall in both
-    { stream: 2, event: 4, dir: "to-client", off: 0, len: resp1.length + resp2.length, summary: "200 OK",
+    { stream: 2, event: 3, dir: "to-client", off: 0, len: resp1.length + resp2.length, summary: "200 OK",
       notes: [
-        { off: 9, len: 3, label: "status", detail: "200: OK" },
-        { off: resp1.length + 2, len: 5, label: "body", detail: "5 bytes" },
+        { event: 3, off: 9, len: 3, label: "status", detail: "200: OK" },
+        { event: 4, off: 2, len: 5, label: "body", detail: "5 bytes" },
+        { event: 4, off: 4, len: 50, label: "cut", detail: "past the bytes kept" },
+        { event: 1, off: 0, len: 1, label: "no", detail: "not a payload" },
       ] },
     { stream: 9, event: 0, dir: "to-server", off: 0, len: 1, summary: "no such stream" },
+    { stream: 2, event: 3, dir: "to-client", off: 0, len: 1, summary: "wrong stream", notes: [{ event: 2, off: 0, len: 1, label: "x" }] },
     null,
   ];
+  messages[3].stream = 7;
   const { byEvent, summaries } = W.resolveAnnotations(webRun, messages);
   assert.deepEqual([...summaries], [[2, "GET /"], [3, "200 OK"]]);
   assert.deepEqual(byEvent.get(2).notes.map((n) => [n.off, n.len, n.label]), [[0, 3, "method"], [16, 15, "header"]]);
   assert.deepEqual(byEvent.get(3).messages, [{ summary: "200 OK", off: 0, len: resp1.length + resp2.length }]);
   assert.deepEqual(byEvent.get(3).notes.map((n) => [n.off, n.len, n.label]), [[9, 3, "status"]]);
-  assert.deepEqual(byEvent.get(4).notes.map((n) => [n.off, n.len, n.label]), [[2, 5, "body"]]);
+  assert.deepEqual(byEvent.get(4).notes.map((n) => [n.off, n.len, n.label]), [[2, 5, "body"], [4, 3, "cut"]]);
   assert.equal(byEvent.has(0), false);
+  assert.equal(byEvent.has(1), false);
 });
 
-test("resolveAnnotations: an accepting program's sends go to the client", () => {
-  const evs = [
-    { stream: 5, kind: "accept", remote: "10.10.1.2:4000" },
-    { stream: 5, kind: "recv", n: 6, data: b64("HELO\r\n") },
-    { stream: 5, kind: "send", n: 4, data: b64("250\n") },
-  ];
-  const { summaries } = W.resolveAnnotations(evs, [
-    { stream: 5, event: 1, dir: "to-server", off: 0, len: 6, summary: "HELO" },
-    { stream: 5, event: 2, dir: "to-client", off: 0, len: 4, summary: "250" },
-  ]);
-  assert.deepEqual([...summaries], [[1, "HELO"], [2, "250"]]);
+// The gateway's answers for runs with several messages in one read and messages cut over
+// reads, in every protocol it knows (gateway/annotate_test.go writes the file).
+const annotateCases = JSON.parse(fs.readFileSync(new URL("annotate_cases.json", import.meta.url), "utf8"));
+
+// marked lists what the page shows marked for notes labelled label: "event:bytes".
+function marked(events, byEvent, label) {
+  const out = [];
+  for (const [i, a] of [...byEvent].sort((x, y) => x[0] - y[0])) {
+    for (const n of a.notes) {
+      if (n.label !== label) continue;
+      const b = Buffer.from(events[i].data, "base64").subarray(n.off, n.off + n.len);
+      out.push(`${i}:${b.toString("latin1")}`);
+    }
+  }
+  return out;
+}
+
+test("resolveAnnotations: the gateway's notes land on their bytes, in every protocol", () => {
+  assert.ok(Object.keys(annotateCases).length >= 7);
+  for (const [name, c] of Object.entries(annotateCases)) {
+    const { byEvent } = W.resolveAnnotations(c.events, c.messages);
+    let notes = 0;
+    for (const [i, a] of byEvent) {
+      assert.ok(W.DATA_KINDS.has(c.events[i].kind), `${name}: notes on event ${i}, a ${c.events[i].kind}`);
+      for (const n of a.notes) {
+        assert.ok(n.off + n.len <= W.b64len(c.events[i].data), `${name}: ${n.label} at ${n.off}+${n.len} of event ${i}`);
+        notes++;
+      }
+    }
+    const want = c.messages.reduce((k, m) => k + (m.notes || []).length, 0);
+    assert.equal(notes, want, `${name}: every note shown`);
+  }
+  const ftp = annotateCases.ftp;
+  const f = W.resolveAnnotations(ftp.events, ftp.messages).byEvent;
+  // Four replies in one read: each code on its own bytes of that block.
+  assert.deepEqual(marked(ftp.events, f, "reply code").filter((s) => s.startsWith("4:")), ["4:331", "4:230", "4:257", "4:250"]);
+  assert.deepEqual(f.get(4).messages.map((m) => m.summary.slice(0, 3)), ["331", "230", "257", "250"]);
+  assert.deepEqual(marked(ftp.events, f, "command"), ["3:USER", "3:PASS", "3:PWD", "3:CWD", "5:FEAT", "8:PA", "9:SV", "13:QUIT"]);
+  // A data address cut between two reads is marked in both.
+  assert.deepEqual(marked(ftp.events, f, "data address"), ["10:10,10,0,21,1", "11:56,64"]);
+  const web = annotateCases.http;
+  const w = W.resolveAnnotations(web.events, web.messages).byEvent;
+  assert.deepEqual(marked(web.events, w, "method"), ["2:GET", "2:GET"]);
+  assert.deepEqual(marked(web.events, w, "status code"), ["3:200", "3:404"]);
+  assert.ok(marked(web.events, w, "header").includes("3:Con") && marked(web.events, w, "header").includes("4:tent-Le"));
+  const srv = annotateCases["http-server"];
+  const s = W.resolveAnnotations(srv.events, srv.messages).byEvent;
+  assert.deepEqual(marked(srv.events, s, "target"), ["1:/notes.txt", "1:/favicon.ico"]);
+  assert.deepEqual(marked(srv.events, s, "status code"), ["3:200", "4:404"]);
 });
 
 test("markRow splits a dump row around a span", () => {
@@ -293,8 +337,24 @@ test("markRow splits a dump row around a span", () => {
   assert.deepEqual(W.markRow(rows[1], 16, 14, 17).text, ["", "\u240d", "\u240a"]);
 });
 
-test("exportJSON is the body the export endpoints take", () => {
+test("exportJSON is the body the export endpoints take, with the run's start", () => {
   assert.deepEqual(JSON.parse(W.exportJSON(timeRun)), { events: timeRun });
+  assert.deepEqual(JSON.parse(W.exportJSON(timeRun, 1765063640123.5)), { events: timeRun, start: 1765063640123.5 });
+});
+
+test("Run.start is the wall-clock time the run's event times count from", () => {
+  const r = new W.Run(1, false);
+  assert.equal(r.start, null);
+  // The run began at 1,000,000 ms; each event arrives 2 to 9 ms after its t.
+  const began = 1000000;
+  const late = [9, 2, 5, 7, 3, 4];
+  timeRun.forEach((ev, i) => r.add(ev, began + ev.t + late[i]));
+  assert.ok(Math.abs(r.start - (began + 2)) < 1e-6, `start ${r.start}, want ${began + 2}`);
+  // An event without t leaves it alone.
+  r.add({ stream: 1, kind: "close" }, 5);
+  assert.ok(Math.abs(r.start - (began + 2)) < 1e-6);
+  // The export carries it.
+  assert.equal(JSON.parse(W.exportJSON(r.events, r.start)).start, r.start);
 });
 
 test("Run keeps cleaned events, counts bytes both ways and stops keeping past the limits", () => {

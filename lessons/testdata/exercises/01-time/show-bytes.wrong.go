@@ -1,6 +1,6 @@
 // Prints the bytes as decimal numbers in brackets, not as hex.
 //
-// fails: output matches "^([0-9a-f]{2} ){3}[0-9a-f]{2}$" => nothing in the output matches
+// fails: output matches "^([0-9a-f]{2} ){3}[0-9a-f]{2}$" (a line of the four bytes in hex, separated by spaces, like "ec c2 0a 80") => the output does not show a line of the four bytes in hex
 package main
 
 import (

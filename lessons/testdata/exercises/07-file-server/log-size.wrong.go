@@ -1,8 +1,8 @@
 // Logs the size of the request's body (r.ContentLength, 0 for a GET) instead of the size
 // of the answer.
 //
-// fails: output matches "\"GET /notes.txt HTTP/1.1\" 200 20$" => nothing in the output matches
-// fails: output matches "\"GET /favicon.ico HTTP/1.1\" 404 19$" => nothing in the output matches
+// fails: output matches "\"GET /notes.txt HTTP/1.1\" 200 20$" (a log line for GET /notes.txt that ends in 200 20: the status, then the size of the answer in bytes) => the output does not show a log line for GET /notes.txt
+// fails: output matches "\"GET /favicon.ico HTTP/1.1\" 404 19$" (a log line for GET /favicon.ico that ends in 404 19: the status, then the size of the answer in bytes) => the output does not show a log line for GET /favicon.ico
 package main
 
 import (
