@@ -204,6 +204,16 @@ func (sp Spec) String() string {
 	return strings.Join(t, ",")
 }
 
+// Set reads a spec into sp, so that a *Spec is a command-line flag.
+func (sp *Spec) Set(s string) error {
+	v, err := Parse(s)
+	if err != nil {
+		return err
+	}
+	*sp = v
+	return nil
+}
+
 // Clean reports whether the spec does nothing to the network (a seed alone does nothing).
 func (sp Spec) Clean() bool {
 	sp.Seed, sp.Seeded = 0, false

@@ -17,6 +17,10 @@ import (
 func (st *stream) dial(m wire.ConnectMsg) {
 	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
 	defer cancel()
+	if st.s.faults.Blackhole {
+		st.blackhole(ctx, m.Remote)
+		return
+	}
 	start := time.Now()
 	conn, code, reason := st.s.dialRoute(ctx, m.Remote)
 	if conn == nil {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"socketlab/gateway"
+	"socketlab/gateway/faults"
 	"socketlab/gateway/policy"
 	"socketlab/gateway/relay"
 )
@@ -58,6 +59,8 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
+	var fx faults.Spec
+	fl.Var(&fx, "faults", "make every program's network bad on purpose: a `spec` such as segment=1,delay=200ms (the faults: socketlab run -h); a run can add faults, not remove these")
 	var origins stringList
 	fl.Var(&origins, "origin", "also accept program connections from pages of this `host` pattern, e.g. lab.example.org (repeatable)")
 	if status, ok := parseFlags(fl, args); !ok {
@@ -92,7 +95,7 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, &gateway.Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log}, stdout); err != nil {
+	if err := serve(ctx, *addr, &gateway.Options{LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log, Faults: fx}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
