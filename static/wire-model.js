@@ -187,6 +187,16 @@ function dataText(kind, n, peer) {
   return F.dataHeader(kind, n, peer);
 }
 
+// faultText says what the lab's faults did to ev (its fault field), or "" when nothing:
+// "split into 1-byte segments by the lab", "dropped by the lab".
+export function faultText(ev) {
+  const f = ev && typeof ev.fault === "string" ? ev.fault : "";
+  const seg = /^segment=(\d+)$/.exec(f);
+  if (seg) return `split into ${seg[1]}-byte segments by the lab`;
+  if (f === "loss" || f === "loss-sent") return "dropped by the lab";
+  return "";
+}
+
 // eventText says in a few words what a socket event means; book must have seen ev.
 export function eventText(ev, book) {
   const s = book.get(ev.stream);
@@ -195,8 +205,10 @@ export function eventText(ev, book) {
     case "send":
     case "recv":
     case "sendto":
-    case "recvfrom":
-      return dataText(ev.kind, sizeOf(ev), peer);
+    case "recvfrom": {
+      const lab = faultText(ev);
+      return dataText(ev.kind, sizeOf(ev), peer) + (lab ? `, ${lab}` : "");
+    }
     case "accept":
       return `${peer} connected and the program accepted it` + (ev.local ? ` on ${ev.local}` : "");
     case "listen":
@@ -205,6 +217,8 @@ export function eventText(ev, book) {
     case "bind":
       return `opened a UDP socket on ${ev.local || "a port"}` + (ev.remote ? `, connected to ${ev.addr || ev.remote}` : "");
     case "drop":
+      if (ev.fault === "loss-sent") return `a ${sizeOf(ev)}-byte datagram to ${peer} was sent and then dropped by the lab (loss)`;
+      if (ev.fault === "loss") return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped by the lab (loss)`;
       return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped: too many were waiting to be read`;
     case "close":
       if (s && s.kind === "listen") return `stopped listening on ${s.name || ev.addr}`;
@@ -349,6 +363,8 @@ export class Layout {
       case "recvfrom":
         return { type: "arrow", dir: "in", cls: "recv", label: payload() };
       case "drop":
+        if (ev.fault === "loss-sent") return { type: "arrow", dir: "out", cls: "drop", label: `${sizeText(n)} dropped by the lab` };
+        if (ev.fault === "loss") return { type: "arrow", dir: "in", cls: "drop", label: `${sizeText(n)} dropped by the lab` };
         return { type: "arrow", dir: "in", cls: "drop", label: `${sizeText(n)} dropped` };
       case "fin-sent":
         return { type: "arrow", dir: "out", cls: "fin", label: "FIN" };
