@@ -84,6 +84,30 @@ func main() {
 }
 `
 
+const slowClient = `package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+)
+
+func main() {
+	start := time.Now()
+	conn, err := net.Dial("tcp", "echo.lab:7")
+	if err != nil {
+		panic(err)
+	}
+	connected := time.Since(start)
+	fmt.Fprint(conn, strings.Repeat("x", 400))
+	conn.(*net.TCPConn).CloseWrite()
+	b, err := io.ReadAll(conn)
+	fmt.Println(len(b), err, connected.Milliseconds()/100, time.Since(start).Milliseconds()/100)
+}
+`
+
 // udpClient asks echo.lab for 8 numbers, one at a time, waiting a while for each answer.
 const udpClient = `package main
 
@@ -165,6 +189,23 @@ func TestRunFaults(t *testing.T) {
 		}
 		if r := kinds(events, event.Reset); len(r) != 1 || !strings.Contains(r[0].Error, "reset-after=15") {
 			t.Errorf("reset events %+v, want one that names reset-after=15", r)
+		}
+	})
+
+	t.Run("delay and rate slow the real exchange", func(t *testing.T) {
+		// Tenths of a second: the connect and the whole exchange.
+		var conn, total int
+		out, _ := run(t, "delay=300ms", slowClient)
+		if _, err := fmt.Sscanf(out, "400 <nil> %d %d", &conn, &total); err != nil || conn < 6 || total < 12 {
+			t.Errorf("under delay=300ms: %q, want 400 bytes, a connect of 0.6s or more (a delay each way) and 1.2s in all", out)
+		}
+		out, _ = run(t, "rate=1000", slowClient)
+		if _, err := fmt.Sscanf(out, "400 <nil> %d %d", &conn, &total); err != nil || total < 4 {
+			t.Errorf("under rate=1000: %q, want 400 bytes taking 0.4s or more (the echo comes back as it goes out)", out)
+		}
+		out, _ = run(t, "", slowClient)
+		if _, err := fmt.Sscanf(out, "400 <nil> %d %d", &conn, &total); err != nil || total > 5 {
+			t.Errorf("on a clean network: %q, want 400 bytes in well under half a second", out)
 		}
 	})
 
