@@ -59,7 +59,7 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 	}
 	switch {
 	case isServer:
-		srv, err := e.start(p.where, path, ex.Args, ex.Stdin, learner)
+		srv, err := e.start(p.where, path, ex.Args, ex.Stdin, ex.Faults, learner)
 		if err != nil {
 			return grade.Outcome{}, err
 		}
@@ -78,7 +78,7 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 				return grade.Outcome{}, err
 			}
 			r := runsOf(c)[0]
-			pr, err := e.start(cp.where, cpath, r.Args, r.Stdin, learner)
+			pr, err := e.start(cp.where, cpath, r.Args, r.Stdin, r.Faults, learner)
 			if err != nil {
 				srv.stop()
 				return grade.Outcome{}, err
@@ -104,7 +104,7 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 			return grade.Outcome{}, err
 		}
 		r := runsOf(s)[0]
-		srv, err := e.start(sp.where, spath, r.Args, r.Stdin, learner)
+		srv, err := e.start(sp.where, spath, r.Args, r.Stdin, r.Faults, learner)
 		if err != nil {
 			return grade.Outcome{}, err
 		}
@@ -113,7 +113,7 @@ func (e *labEnv) runExercise(l *lessons.Lesson, ex *lessons.Exercise, p program,
 			return grade.Outcome{}, err
 		}
 	}
-	pr, err := e.start(p.where, path, ex.Args, ex.Stdin, learner)
+	pr, err := e.start(p.where, path, ex.Args, ex.Stdin, ex.Faults, learner)
 	if err != nil {
 		return grade.Outcome{}, err
 	}

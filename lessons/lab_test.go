@@ -134,9 +134,10 @@ type proc struct {
 	*runner.Proc
 }
 
-// start runs the program at path with args and stdin, as the learner called learner.
-func (e *labEnv) start(where, path string, args []string, stdin, learner string) (*proc, error) {
-	p, err := runner.Start(path, &runner.Options{Gateway: e.ws + "?learner=" + learner, Args: args, Stdin: stdin, Dir: e.dir})
+// start runs the program at path with args and stdin under the lab's faults (a spec, "" for
+// none), as the learner called learner.
+func (e *labEnv) start(where, path string, args []string, stdin, faults, learner string) (*proc, error) {
+	p, err := runner.Start(path, &runner.Options{Gateway: e.ws + "?learner=" + learner, Args: args, Stdin: stdin, Faults: faults, Dir: e.dir})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", where, err)
 	}
@@ -225,7 +226,7 @@ func runsOf(c *lessons.Cell) []lessons.Run {
 	if len(c.Runs) > 0 {
 		return c.Runs
 	}
-	return []lessons.Run{{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Output: "...\n", Match: true, Line: c.Line}}
+	return []lessons.Run{{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Faults: c.Faults, Output: "...\n", Match: true, Line: c.Line}}
 }
 
 // checkRun compares a run with what it expects.
@@ -267,7 +268,7 @@ func (e *labEnv) runLesson(l *lessons.Lesson) []error {
 			continue
 		}
 		for k, r := range runsOf(c) {
-			pr, err := e.start(p.where, path, r.Args, r.Stdin, learnerID(l.Slug, c.ID, fmt.Sprint(k)))
+			pr, err := e.start(p.where, path, r.Args, r.Stdin, r.Faults, learnerID(l.Slug, c.ID, fmt.Sprint(k)))
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -299,7 +300,7 @@ func (e *labEnv) runServerGroup(l *lessons.Lesson, s *lessons.Cell) []error {
 	}
 	runs := runsOf(s)
 	learner := learnerID(l.Slug, s.ID)
-	srv, err := e.start(sp.where, spath, runs[0].Args, runs[0].Stdin, learner)
+	srv, err := e.start(sp.where, spath, runs[0].Args, runs[0].Stdin, runs[0].Faults, learner)
 	if err != nil {
 		return []error{err}
 	}
@@ -314,7 +315,7 @@ func (e *labEnv) runServerGroup(l *lessons.Lesson, s *lessons.Cell) []error {
 			continue
 		}
 		for _, r := range runsOf(c) {
-			pr, err := e.start(cp.where, path, r.Args, r.Stdin, learner)
+			pr, err := e.start(cp.where, path, r.Args, r.Stdin, r.Faults, learner)
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -334,7 +335,7 @@ func (e *labEnv) runServerGroup(l *lessons.Lesson, s *lessons.Cell) []error {
 	}
 	errs = append(errs, serverErrs...)
 	for k, r := range runs[1:] {
-		pr, err := e.start(sp.where, spath, r.Args, r.Stdin, learnerID(l.Slug, s.ID, "alone", fmt.Sprint(k)))
+		pr, err := e.start(sp.where, spath, r.Args, r.Stdin, r.Faults, learnerID(l.Slug, s.ID, "alone", fmt.Sprint(k)))
 		if err != nil {
 			errs = append(errs, err)
 			continue
