@@ -79,57 +79,8 @@ func parseExercise(file string, fence, first int, lines []string) (*exerciseDraf
 			return nil, errorf(file, n, "exercise %s is set twice (first on line %d)", key, prev)
 		}
 		seen[key] = n
-		switch key {
-		case "id":
-			if !validName.MatchString(value) {
-				return nil, errorf(file, n, "exercise id %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", clip(value))
-			}
-			d.Name = value
-		case "title":
-			v, err := unquote(value)
-			if err != nil || v == "" {
-				return nil, errorf(file, n, "the exercise title is empty or badly quoted")
-			}
-			d.Title = v
-		case "cell":
-			if !validName.MatchString(value) && !validIndex.MatchString(value) {
-				return nil, errorf(file, n, "cell: %q is not a cell id (the id= of a go run block in this lesson, or its number: 1 for the first)", clip(value))
-			}
-			d.cellName, d.cellLine = value, n
-		case "args":
-			v, err := unquote(value)
-			if err != nil {
-				return nil, errorf(file, n, "args: %v", err)
-			}
-			d.ArgsText, d.Args, d.hasArgs = v, splitArgs(v), true
-		case "stdin":
-			v, err := unquote(value)
-			if err == nil {
-				d.StdinText = v
-				v, err = unescapeStdin(v)
-			}
-			if err != nil {
-				return nil, errorf(file, n, "stdin: %v", err)
-			}
-			d.Stdin, d.hasStdin = v, true
-		case "faults":
-			v, err := unquote(value)
-			if err != nil {
-				return nil, errorf(file, n, "faults: %v", err)
-			}
-			sp, err := faults.Parse(v)
-			if err != nil {
-				return nil, errorf(file, n, "faults: %v", err)
-			}
-			d.Faults, d.hasFaults = sp.String(), true
-		case "check":
-			c, err := grade.ParseCheck(value)
-			if err != nil {
-				return nil, errorf(file, n, "check %q: %v", clip(value), err)
-			}
-			d.Checks = append(d.Checks, c)
-		default:
-			return nil, errorf(file, n, "unknown exercise key %q (known keys: id, title, cell, args, stdin, faults, check)", clip(key))
+		if err := d.set(file, n, key, value); err != nil {
+			return nil, err
 		}
 	}
 	if d.Title == "" {
@@ -139,6 +90,63 @@ func parseExercise(file string, fence, first int, lines []string) (*exerciseDraf
 		return nil, errorf(file, fence, "the exercise has no check: lines; give at least one (see docs/lessons.md for the checks)")
 	}
 	return d, nil
+}
+
+// set applies one key: value line (n is its file line) of an exercise block.
+func (d *exerciseDraft) set(file string, n int, key, value string) error {
+	switch key {
+	case "id":
+		if !validName.MatchString(value) {
+			return errorf(file, n, "exercise id %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", clip(value))
+		}
+		d.Name = value
+	case "title":
+		v, err := unquote(value)
+		if err != nil || v == "" {
+			return errorf(file, n, "the exercise title is empty or badly quoted")
+		}
+		d.Title = v
+	case "cell":
+		if !validName.MatchString(value) && !validIndex.MatchString(value) {
+			return errorf(file, n, "cell: %q is not a cell id (the id= of a go run block in this lesson, or its number: 1 for the first)", clip(value))
+		}
+		d.cellName, d.cellLine = value, n
+	case "args":
+		v, err := unquote(value)
+		if err != nil {
+			return errorf(file, n, "args: %v", err)
+		}
+		d.ArgsText, d.Args, d.hasArgs = v, splitArgs(v), true
+	case "stdin":
+		v, err := unquote(value)
+		if err == nil {
+			d.StdinText = v
+			v, err = unescapeStdin(v)
+		}
+		if err != nil {
+			return errorf(file, n, "stdin: %v", err)
+		}
+		d.Stdin, d.hasStdin = v, true
+	case "faults":
+		v, err := unquote(value)
+		if err != nil {
+			return errorf(file, n, "faults: %v", err)
+		}
+		sp, err := faults.Parse(v)
+		if err != nil {
+			return errorf(file, n, "faults: %v", err)
+		}
+		d.Faults, d.hasFaults = sp.String(), true
+	case "check":
+		c, err := grade.ParseCheck(value)
+		if err != nil {
+			return errorf(file, n, "check %q: %v", clip(value), err)
+		}
+		d.Checks = append(d.Checks, c)
+	default:
+		return errorf(file, n, "unknown exercise key %q (known keys: id, title, cell, args, stdin, faults, check)", clip(key))
+	}
+	return nil
 }
 
 // describeStdin shows input for a page: each new line as ↵.

@@ -109,39 +109,47 @@ func parseInfo(info string) (bi blockInfo, err error) {
 			return fail("%s is given twice", key)
 		}
 		seen[key] = true
-		switch key {
-		case "args":
-			bi.Args = &value
-		case "id", "with":
-			if !validName.MatchString(value) {
-				return fail("%s %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", key, clip(value))
-			}
-			if key == "id" {
-				bi.Name = value
-			} else {
-				bi.With = value
-			}
-		case "stdin":
-			s, err := unescapeStdin(value)
-			if err != nil {
-				return fail("%v", err)
-			}
-			bi.Stdin = &s
-		case "exit":
-			n, err := strconv.Atoi(value)
-			if err != nil || n < 0 || n > 255 {
-				return fail("exit=%s: the exit status is a whole number from 0 to 255", clip(value))
-			}
-			bi.Exit = &n
-		case "faults":
-			sp, err := faults.Parse(value)
-			if err != nil {
-				return fail("faults=%s: %v", clip(value), err)
-			}
-			canon := sp.String()
-			bi.Faults = &canon
+		if err := bi.set(key, value); err != nil {
+			return fail("%v", err)
 		}
 	}
+}
+
+// set applies one attribute of a cell or output block.
+func (bi *blockInfo) set(key, value string) error {
+	switch key {
+	case "args":
+		bi.Args = &value
+	case "id", "with":
+		if !validName.MatchString(value) {
+			return fmt.Errorf("%s %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", key, clip(value))
+		}
+		if key == "id" {
+			bi.Name = value
+		} else {
+			bi.With = value
+		}
+	case "stdin":
+		s, err := unescapeStdin(value)
+		if err != nil {
+			return err
+		}
+		bi.Stdin = &s
+	case "exit":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 || n > 255 {
+			return fmt.Errorf("exit=%s: the exit status is a whole number from 0 to 255", clip(value))
+		}
+		bi.Exit = &n
+	case "faults":
+		sp, err := faults.Parse(value)
+		if err != nil {
+			return fmt.Errorf("faults=%s: %v", clip(value), err)
+		}
+		canon := sp.String()
+		bi.Faults = &canon
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {
