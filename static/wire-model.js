@@ -82,7 +82,7 @@ export function keepData(data, n, keptSoFar, limits = LIMITS) {
 }
 
 // cleanEvent copies the fields a socket event has (labnet/events.go) and nothing else.
-const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error"];
+const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error", "fault"];
 export function cleanEvent(ev) {
   const out = {};
   for (const k of FIELDS) if (ev[k] !== undefined && ev[k] !== null) out[k] = ev[k];

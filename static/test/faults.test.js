@@ -49,3 +49,8 @@ test("the bytes view and the diagram say it", () => {
   assert.equal(items[7].from > items[7].to, true, "a datagram to the program comes in");
   assert.equal(items[8].label, "1 byte dropped");
 });
+
+test("a run keeps what the lab did", () => {
+  assert.equal(W.cleanEvent(run[2]).fault, "segment=1");
+  assert.equal(W.cleanEvent(run[6]).fault, "loss-sent");
+});
