@@ -34,6 +34,9 @@ func TestFaultsInBrowser(t *testing.T) {
 	}
 
 	setFaults("segment=1")
+	if got := evalString(t, ctx, cellJS+`.querySelector('input.faults').closest('label').textContent.trim()`); got != "Faults" {
+		t.Errorf("the Faults field's label is %q", got)
+	}
 	if out := runCell(t, ctx); !offsetLine.MatchString(out) || !strings.Contains(out, "exit status 0") {
 		t.Fatalf("lesson 1's client under segment=1:\n%s", out)
 	}

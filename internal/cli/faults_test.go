@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,8 @@ import (
 	"time"
 
 	"socketlab/event"
+	"socketlab/gateway"
+	"socketlab/gateway/faults"
 	"socketlab/internal/runner"
 )
 
@@ -251,6 +255,31 @@ func TestRunFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("the gateway's own faults, with a run's added", func(t *testing.T) {
+		sp, err := faults.Parse("segment=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := gateway.New(&gateway.Options{CacheDir: cache, Faults: sp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		out, _, status := runProgramCase(t, cache, dir, runCase{src: oneReadClient, flags: []string{"--gateway", srv.URL}})
+		if status != 0 || out != "read 1 <nil>\n" {
+			t.Errorf("under the gateway's segment=1: status %d, %q; want a short read", status, out)
+		}
+		out, _, status = runProgramCase(t, cache, dir, runCase{src: resetClient, flags: []string{"--gateway", srv.URL, "--faults", "reset-after=15"}})
+		// Both directions count towards the 15 bytes, and under segment=1 they cross at
+		// once: the echo stops somewhere in the first 11 bytes.
+		var echo string
+		if _, err := fmt.Sscanf(out, "%q reset: true\n", &echo); status != 0 || err != nil || len(echo) >= 11 || !strings.HasPrefix("hello, lab\n", echo) {
+			t.Errorf("the run's reset-after=15 on top: status %d, %q; want part of the echo, then ECONNRESET", status, out)
+		}
+	})
+
 	t.Run("a bad spec is refused with what to write", func(t *testing.T) {
 		_, stderr, status := runProgramCase(t, cache, dir, runCase{src: oneReadClient, flags: []string{"--faults", "loss=1.5"}})
 		if status != 2 || !strings.Contains(stderr, "loss=1.5: a probability between 0 and 1, such as loss=0.3") {
@@ -406,4 +435,12 @@ func outline(events []event.Event, way string) []string {
 		}
 	}
 	return s
+}
+
+func TestGatewayFaultsFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	status := Main([]string{"--faults", "segment=0"}, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	if status != 2 || !strings.Contains(errb.String(), "segment=0: a whole number of at least 1, such as segment=1") {
+		t.Errorf("socketlab --faults segment=0: status %d, stderr %q; want 2 and what to write", status, errb.String())
+	}
 }
