@@ -238,9 +238,9 @@ type udpFaults struct {
 	in   pacer
 	held *wire.DatagramMsg // to the program, held back
 
-	out   chan outDatagram // the program's datagrams, in order, to sendLoop
-	once  sync.Once
-	close chan struct{}
+	out  chan outDatagram // the program's datagrams, in order, to sendLoop
+	once sync.Once
+	done chan struct{}
 }
 
 // outDatagram is one of the program's datagrams on its way out under the faults.
@@ -255,7 +255,7 @@ func newUDPFaults(sp faults.Spec, key uint32) *udpFaults {
 	if !sp.Datagrams() {
 		return nil
 	}
-	return &udpFaults{spec: sp, rin: sp.Rand(key, faults.ToProgram), in: pacer{rate: sp.Rate}, out: make(chan outDatagram, 256), close: make(chan struct{})}
+	return &udpFaults{spec: sp, rin: sp.Rand(key, faults.ToProgram), in: pacer{rate: sp.Rate}, out: make(chan outDatagram, 256), done: make(chan struct{})}
 }
 
 // fate is what the faults do to one datagram, drawn in a fixed order so that a seed gives the
@@ -348,7 +348,7 @@ func (u *udpSock) sendLoop() {
 			}
 			held = nil
 			continue
-		case <-fx.close:
+		case <-fx.done:
 			return
 		case <-u.s.ctx.Done():
 			return
@@ -384,6 +384,6 @@ func (u *udpSock) sendLoop() {
 // stopFaults ends sendLoop.
 func (fx *udpFaults) stop() {
 	if fx != nil {
-		fx.once.Do(func() { close(fx.close) })
+		fx.once.Do(func() { close(fx.done) })
 	}
 }
