@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"socketlab/gateway/faults"
@@ -238,9 +239,10 @@ type udpFaults struct {
 	in   pacer
 	held *wire.DatagramMsg // to the program, held back
 
-	out  chan outDatagram // the program's datagrams, in order, to sendLoop
-	once sync.Once
-	done chan struct{}
+	out    chan outDatagram // the program's datagrams, in order, to sendLoop
+	queued atomic.Int64     // bytes in out
+	once   sync.Once
+	done   chan struct{}
 }
 
 // outDatagram is one of the program's datagrams on its way out under the faults.
@@ -311,15 +313,23 @@ func b2i(b bool) int {
 	return 0
 }
 
-// fromProgramFaulty queues the program's datagram for sendLoop; a full queue drops it, as a
-// router's full queue would.
+// maxQueuedOut bounds the bytes of a UDP socket's datagrams waiting under the faults.
+const maxQueuedOut = 1 << 20
+
+// fromProgramFaulty queues the program's datagram for sendLoop; a full queue (256 datagrams
+// or maxQueuedOut bytes) drops it, as a router's full queue would.
 func (u *udpSock) fromProgramFaulty(data []byte, to *net.UDPAddr, addr string) {
-	d := outDatagram{data: append([]byte(nil), data...), to: to, addr: addr, at: time.Now()}
-	select {
-	case u.fx.out <- d:
-	default:
-		u.s.send(wire.Lost, u.id, wire.LostMsg{Sent: true, Addr: addr, Data: data}.Append(nil))
+	fx := u.fx
+	if fx.queued.Add(int64(len(data))) <= maxQueuedOut {
+		d := outDatagram{data: append([]byte(nil), data...), to: to, addr: addr, at: time.Now()}
+		select {
+		case fx.out <- d:
+			return
+		default:
+		}
 	}
+	fx.queued.Add(-int64(len(data)))
+	u.s.send(wire.Lost, u.id, wire.LostMsg{Sent: true, Addr: addr, Data: data}.Append(nil))
 }
 
 // sendLoop writes the program's datagrams under the faults, in the order it sent them.
@@ -342,6 +352,7 @@ func (u *udpSock) sendLoop() {
 		var d outDatagram
 		select {
 		case d = <-fx.out:
+			fx.queued.Add(-int64(len(d.data)))
 		case <-timer.C:
 			if held != nil && !write(*held) {
 				return
