@@ -141,6 +141,9 @@ func main() {
 `
 
 func TestRunFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs learner programs; skipped with -short")
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatal("no go command in PATH: socketlab run needs it")
 	}
@@ -292,6 +295,9 @@ func TestRunFaults(t *testing.T) {
 // client on the gateway host: the client's reads see the server's bytes in pieces, and the
 // server's one read gets one byte of the client's single write.
 func TestFaultsOnAcceptedStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs learner programs; skipped with -short")
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Fatal("no go command in PATH: socketlab run needs it")
 	}
