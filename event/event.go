@@ -27,7 +27,7 @@ type Event struct {
 	Host   string   `json:"host,omitempty"`   // where the gateway host reaches a listener or UDP socket
 	Code   string   `json:"code,omitempty"`   // the wire protocol's code of a failure
 	Error  string   `json:"error,omitempty"`
-	Text   string   `json:"text,omitempty"` // in step mode, what is about to happen, in words
+	Text   string   `json:"text,omitempty"` // in step mode, what is about to happen, in words; the faults of a Faults event
 	// Fault says what the lab's faults did to this event (see FaultSegment, FaultLoss,
 	// FaultLossSent), when they did something.
 	Fault string `json:"fault,omitempty"`
@@ -91,6 +91,10 @@ const (
 	// Drop: a datagram of N bytes from Addr was dropped because too many were waiting to be
 	// read, or, with Fault, by the lab's loss fault.
 	Drop Kind = "drop"
+	// Faults: the run's network has the lab's faults on purpose (package gateway/faults). Told
+	// once, on stream 0, when the program first reaches the lab; Text holds them as a spec
+	// with their seed ("segment=1,seed=7"), so a run can be repeated under the same faults.
+	Faults Kind = "faults"
 	// Error: an operation failed: a connect, a lookup, a listen (Addr "listen") or a UDP
 	// socket's. Code and Error say why.
 	Error Kind = "error"

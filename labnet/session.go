@@ -99,6 +99,9 @@ func getSession(ctx context.Context) (*session, error) {
 		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot start a session with the lab gateway at %s: %v", url, err))
 	}
 	current = s
+	if s.faults != "" {
+		s.emit(event.Event{Kind: event.Faults, Text: s.faults})
+	}
 	return s, nil
 }
 

@@ -82,7 +82,7 @@ export function keepData(data, n, keptSoFar, limits = LIMITS) {
 }
 
 // cleanEvent copies the fields a socket event has (labnet/events.go) and nothing else.
-const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error", "fault"];
+const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error", "fault", "text"];
 export function cleanEvent(ev) {
   const out = {};
   for (const k of FIELDS) if (ev[k] !== undefined && ev[k] !== null) out[k] = ev[k];
@@ -216,6 +216,8 @@ export function eventText(ev, book) {
         (ev.host ? ` (from the gateway's own machine: ${ev.host}, e.g. nc ${ev.host.replace(/:(\d+)$/, " $1")})` : "");
     case "bind":
       return `opened a UDP socket on ${ev.local || "a port"}` + (ev.remote ? `, connected to ${ev.addr || ev.remote}` : "");
+    case "faults":
+      return `the lab's faults are on: ${ev.text || "?"} (the same faults with the same seed give the same run)`;
     case "drop":
       if (ev.fault === "loss-sent") return `a ${sizeOf(ev)}-byte datagram to ${peer} was sent and then dropped by the lab (loss)`;
       if (ev.fault === "loss") return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped by the lab (loss)`;
@@ -344,6 +346,8 @@ export class Layout {
     switch (ev.kind) {
       case "lookup":
         return { type: "note", cls: "note", label: ev.error ? `look up ${ev.addr}: ${ev.error}` : `look up ${ev.addr || ""}`.trim() };
+      case "faults":
+        return { type: "note", cls: "note", label: `the lab's faults: ${ev.text || "?"}` };
       case "answer":
         return { type: "note", cls: "note", label: `${ev.addr} is ${(ev.addrs || []).join(", ") || "no address"}` };
       case "dial":

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -169,6 +170,9 @@ func TestRunFaults(t *testing.T) {
 		out, events := run(t, "segment=1", oneReadClient)
 		if out != "read 1 <nil>\n" {
 			t.Errorf("under segment=1: %q, want a short read of 1 byte", out)
+		}
+		if len(events) == 0 || events[0].Kind != event.Faults || !regexp.MustCompile(`^segment=1,seed=\d+$`).MatchString(events[0].Text) {
+			t.Errorf("the first event is %+v, want the faults in force with the seed the gateway picked", events[:min(len(events), 1)])
 		}
 		if recvs := kinds(events, event.Recv); len(recvs) != 1 || recvs[0].N != 1 || recvs[0].Fault != "segment=1" {
 			t.Errorf("recv events %+v, want one of 1 byte marked segment=1", recvs)

@@ -54,3 +54,14 @@ test("a run keeps what the lab did", () => {
   assert.equal(W.cleanEvent(run[2]).fault, "segment=1");
   assert.equal(W.cleanEvent(run[6]).fault, "loss-sent");
 });
+
+test("the run says which faults were on, with their seed", () => {
+  const ev = { t: 0.5, stream: 0, kind: "faults", text: "segment=1,seed=7" };
+  const book = new W.StreamBook();
+  book.note(ev);
+  assert.match(W.eventText(ev, book), /^the lab's faults are on: segment=1,seed=7 /);
+  const item = new W.Layout().add(ev, 0);
+  assert.equal(item.type, "note");
+  assert.equal(item.label, "the lab's faults: segment=1,seed=7");
+  assert.equal(W.cleanEvent(ev).text, "segment=1,seed=7");
+});
