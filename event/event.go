@@ -27,8 +27,24 @@ type Event struct {
 	Host   string   `json:"host,omitempty"`   // where the gateway host reaches a listener or UDP socket
 	Code   string   `json:"code,omitempty"`   // the wire protocol's code of a failure
 	Error  string   `json:"error,omitempty"`
-	Text   string   `json:"text,omitempty"` // in step mode, what is about to happen, in words
+	Text   string   `json:"text,omitempty"` // in step mode, what is about to happen, in words; the faults of a Faults event
+	// Fault says what the lab's faults did to this event (see FaultSegment, FaultLoss,
+	// FaultLossSent), when they did something.
+	Fault string `json:"fault,omitempty"`
 }
+
+// What the lab's faults did, in Event.Fault.
+const (
+	// FaultSegment, followed by "=N", marks a send or recv whose bytes crossed as one piece
+	// of at most N bytes, split so by the lab (the segment fault): "segment=1".
+	FaultSegment = "segment"
+	// FaultLoss marks a Drop of a datagram the lab dropped on its way to the program (the
+	// loss fault); Remote is its sender.
+	FaultLoss = "loss"
+	// FaultLossSent marks a Drop of a datagram the program sent that the lab dropped on its
+	// way (the loss fault); Remote is its destination. Its sendto came before.
+	FaultLossSent = "loss-sent"
+)
 
 // Kind says what an Event records. In JSON it is the kind's name ("fin-sent").
 type Kind string
@@ -73,8 +89,12 @@ const (
 	// RecvFrom: a datagram received. Remote is its sender, Addr its name, Data the bytes.
 	RecvFrom Kind = "recvfrom"
 	// Drop: a datagram of N bytes from Addr was dropped because too many were waiting to be
-	// read.
+	// read, or, with Fault, by the lab's loss fault.
 	Drop Kind = "drop"
+	// Faults: the run's network has the lab's faults on purpose (package gateway/faults). Told
+	// once, on stream 0, when the program first reaches the lab; Text holds them as a spec
+	// with their seed ("segment=1,seed=7"), so a run can be repeated under the same faults.
+	Faults Kind = "faults"
 	// Error: an operation failed: a connect, a lookup, a listen (Addr "listen") or a UDP
 	// socket's. Code and Error say why.
 	Error Kind = "error"

@@ -23,6 +23,7 @@ import (
 	"socketlab"
 	"socketlab/gateway/build"
 	"socketlab/gateway/build/overlay"
+	"socketlab/gateway/faults"
 	"socketlab/gateway/lab"
 	"socketlab/gateway/metrics"
 	"socketlab/gateway/policy"
@@ -47,6 +48,9 @@ type Options struct {
 	// Origins are extra host patterns whose pages may connect programs (--origin). The
 	// gateway's own pages always may.
 	Origins []string
+	// Faults are the lab's faults on every program's network (--faults); a run may add its
+	// own. Defaults to none: a clean network.
+	Faults faults.Spec
 	// Class, when set, is classroom mode (--class): people join with a code and a name.
 	Class *relay.Class
 	// Logger reports what the server, the lab and the relay do. Defaults to discarding.
@@ -147,7 +151,7 @@ func New(opts *Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the lab network: %w", err)
 	}
-	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logger: log, Observer: s.Metrics}
+	rl := &relay.Relay{Lab: ln, Limits: opts.Limits, Policy: policy.New(opts.Allow, nil), Origins: opts.Origins, Logger: log, Observer: s.Metrics, Faults: opts.Faults}
 	if opts.Class != nil {
 		rl.Class = opts.Class
 		opts.Class.Reserved = func(name string) bool {

@@ -34,9 +34,47 @@ type chunk struct {
 // Memory: a chunk is added only when a payload does not fit after the last one, so any two
 // neighbouring chunks hold more than a frame buffer between them, and a full window of 256 KiB
 // takes at most about nine buffers, whatever the gateway's message sizes.
+//
+// Under the lab's segment fault the queue also keeps where each DATA frame ended (mark), and
+// read returns at most the rest of the oldest frame: a program's read then gets one piece, as
+// on a network that delivers it in pieces, however many have arrived since.
 type rqueue struct {
 	chunks []chunk
 	n      int // bytes queued
+
+	segs     []segRun // the pieces queued, oldest first, when their boundaries are kept
+	headRead int      // bytes of the oldest piece already read
+}
+
+// segRun is count pieces of size bytes each, one after another.
+type segRun struct{ size, count int }
+
+// mark records that the last n bytes pushed arrived as one piece.
+func (q *rqueue) mark(n int) {
+	if n == 0 {
+		return
+	}
+	if k := len(q.segs); k > 0 && q.segs[k-1].size == n {
+		q.segs[k-1].count++
+		return
+	}
+	q.segs = append(q.segs, segRun{n, 1})
+}
+
+// consumed takes n bytes read off the pieces.
+func (q *rqueue) consumed(n int) {
+	for n > 0 && len(q.segs) > 0 {
+		left := q.segs[0].size - q.headRead
+		if n < left {
+			q.headRead += n
+			return
+		}
+		n -= left
+		q.headRead = 0
+		if q.segs[0].count--; q.segs[0].count == 0 {
+			q.segs = q.segs[1:]
+		}
+	}
 }
 
 // push queues the payload (*buf)[off:end]. It reports whether the queue kept buf; if not,
@@ -59,8 +97,17 @@ func (q *rqueue) push(buf *[]byte, off, end int) (kept bool) {
 	return true
 }
 
-// read moves queued bytes into p, oldest first, and returns how many.
+// read moves queued bytes into p, oldest first, and returns how many: at most one piece
+// when pieces are kept (see mark).
 func (q *rqueue) read(p []byte) int {
+	if len(q.segs) > 0 {
+		p = p[:min(len(p), q.segs[0].size-q.headRead)]
+	}
+	return q.readAll(p)
+}
+
+// readAll moves queued bytes into p, oldest first, whatever the pieces, and returns how many.
+func (q *rqueue) readAll(p []byte) int {
 	total := 0
 	for len(p) > 0 && len(q.chunks) > 0 {
 		c := &q.chunks[0]
@@ -73,6 +120,7 @@ func (q *rqueue) read(p []byte) int {
 		}
 	}
 	q.n -= total
+	q.consumed(total)
 	return total
 }
 
@@ -92,4 +140,5 @@ func (q *rqueue) reset() {
 		q.pop()
 	}
 	q.n = 0
+	q.segs, q.headRead = nil, 0
 }

@@ -97,6 +97,16 @@ func (pc *packetConn) handle(f wire.Frame) error {
 		}
 		pc.queue = append(pc.queue, datagram{m.Addr, append([]byte(nil), m.Data...)})
 		pc.queued += len(m.Data)
+	case wire.Lost:
+		var m wire.LostMsg
+		if err := m.Unmarshal(f.Payload); err != nil {
+			return err
+		}
+		fault := event.FaultLoss
+		if m.Sent {
+			fault = event.FaultLossSent
+		}
+		pc.s.emit(event.Event{Stream: pc.id, Kind: event.Drop, Addr: pc.s.name(m.Addr), Remote: m.Addr, N: len(m.Data), Data: m.Data, Fault: fault})
 	case wire.Error, wire.Close:
 		var m wire.CloseMsg
 		if err := m.Unmarshal(f.Payload); err != nil {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"socketlab/event"
 	"socketlab/wire"
 )
 
@@ -39,6 +42,12 @@ type session struct {
 	tr      transport
 	started time.Time
 	learner string // the program's own address in the lab
+
+	// The lab's faults on this session, as the gateway's HELLO told them: segment is the
+	// segment fault's N (0: none) and segmentFault the events' Fault for its pieces.
+	faults       string
+	segment      int
+	segmentFault string
 
 	wmu    sync.Mutex // serialises writes
 	credit [4]byte    // a CONTINUE's payload, under wmu
@@ -90,6 +99,9 @@ func getSession(ctx context.Context) (*session, error) {
 		return nil, errnoErr(syscall.ENETUNREACH, fmt.Sprintf("cannot start a session with the lab gateway at %s: %v", url, err))
 	}
 	current = s
+	if s.faults != "" {
+		s.emit(event.Event{Kind: event.Faults, Text: s.faults})
+	}
 	return s, nil
 }
 
@@ -137,6 +149,10 @@ func (s *session) hello(ctx context.Context) error {
 			return fmt.Errorf("it speaks protocol version %d, this program version %d", h.Version, wire.Version)
 		}
 		s.learner = h.Info
+		s.faults = h.Faults
+		if s.segment = segmentOf(h.Faults); s.segment > 0 {
+			s.segmentFault = event.FaultSegment + "=" + strconv.Itoa(s.segment)
+		}
 		return nil
 	case wire.Close:
 		var c wire.CloseMsg
@@ -327,4 +343,48 @@ func closeError(c wire.CloseMsg) error {
 		errno = syscall.EIO
 	}
 	return errnoErr(errno, c.Reason)
+}
+
+// segmentOf is N of the segment fault in a spec in the gateway's canonical form
+// ("segment=1,seed=7"), or 0.
+func segmentOf(spec string) int {
+	for term := range strings.SplitSeq(spec, ",") {
+		if v, ok := strings.CutPrefix(term, "segment="); ok {
+			n, _ := strconv.Atoi(v)
+			return max(n, 0)
+		}
+	}
+	return 0
+}
+
+// withFaults adds the faults a program asks for (SOCKETLAB_FAULTS) to the gateway's URL as
+// its "faults" query parameter; the gateway checks them.
+func withFaults(url, spec string) string {
+	if url == "" || spec == "" {
+		return url
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "faults=" + queryEscape(spec)
+}
+
+// queryEscape escapes s for a query value: what is not a letter, digit or one of -._~,= is
+// written as %XX.
+func queryEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~,=", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }

@@ -81,6 +81,9 @@ func (st *stream) handle(f wire.Frame, buf *[]byte) (kept bool, err error) {
 		// sending shows after what it sent before reading.
 		off := cap(*buf) - cap(f.Payload) // the payload is a slice of buf
 		kept = st.rq.push(buf, off, off+len(f.Payload))
+		if st.s.segment > 0 {
+			st.rq.mark(len(f.Payload)) // the lab sent it as one piece: a read returns no more
+		}
 	case wire.Continue:
 		n, err := wire.ParseCredit(f.Payload)
 		if err != nil {
@@ -146,7 +149,7 @@ func (st *stream) unread() []event.Event {
 	var es []event.Event
 	if st.rq.n > 0 {
 		b := make([]byte, st.rq.n)
-		st.rq.read(b)
+		st.rq.readAll(b)
 		es = append(es, event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: len(b), Data: b})
 	}
 	es = append(es, st.later...)
@@ -219,7 +222,7 @@ func (st *stream) read(p []byte) (int, error) {
 			}
 			later := st.takeLater()
 			st.mu.Unlock()
-			st.s.emit(event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: n, Data: p[:n]})
+			st.s.emit(event.Event{Stream: st.id, Kind: event.Recv, Addr: st.addr, N: n, Data: p[:n], Fault: st.s.segmentFault})
 			st.emitAll(later)
 			if credit > 0 {
 				st.s.sendCredit(st.id, credit)
@@ -264,11 +267,14 @@ func (st *stream) Write(p []byte) (int, error) {
 			}
 		}
 		n := min(len(p)-written, st.credit, wire.MaxData)
+		if seg := st.s.segment; seg > 0 {
+			n = min(n, seg) // an event for each piece the lab will write to the peer
+		}
 		st.credit -= n
 		st.mu.Unlock()
 		chunk := p[written : written+n]
 		// The event goes first: the reply may arrive before send returns.
-		st.s.emit(event.Event{Stream: st.id, Kind: event.Send, Addr: st.addr, N: n, Data: chunk})
+		st.s.emit(event.Event{Stream: st.id, Kind: event.Send, Addr: st.addr, N: n, Data: chunk, Fault: st.s.segmentFault})
 		if err := st.s.send(wire.Data, st.id, chunk); err != nil {
 			return written, err
 		}

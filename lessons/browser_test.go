@@ -82,6 +82,7 @@ func cellSel(id string) string { return `document.getElementById(` + strconv.Quo
 func (p *page) start(c *lessons.Cell, r lessons.Run) {
 	p.t.Helper()
 	p.eval(`delete window.__runs[` + strconv.Quote(c.ID) + `]; ` + cellSel(c.ID) + `.querySelector('input.args').value = ` + strconv.Quote(joinArgs(r.Args)) +
+		`; ` + cellSel(c.ID) + `.querySelector('input.faults').value = ` + strconv.Quote(r.Faults) +
 		`; ` + cellSel(c.ID) + `.querySelector('.run').click()`)
 	p.wait(c.ID+" to start", cellSel(c.ID)+`.dataset.state !== 'compiling' && `+cellSel(c.ID)+`.dataset.state !== 'idle'`, 3*time.Minute)
 	if r.Stdin == "" {
@@ -272,7 +273,7 @@ func TestLessonsInBrowser(t *testing.T) {
 		p.open(ts.URL + "/lessons/" + l.Slug)
 
 		// The cell as given does not half-close: the check says so.
-		p.start(cell, lessons.Run{Args: ex.Args})
+		p.start(cell, lessons.Run{Args: ex.Args, Faults: ex.Faults})
 		p.finished(cell.ID, 2*time.Minute)
 		p.wait("the checks", panel+`.dataset.state === 'failed'`, 10*time.Second)
 		p.screenshot(panel, "exercise-failed.png")
@@ -288,7 +289,7 @@ func TestLessonsInBrowser(t *testing.T) {
 		}
 		p.eval(`(() => { const ta = ` + cellSel(cell.ID) + `.querySelector('textarea.code'); ta.value = ` + strconv.Quote(string(solution)) +
 			`; ta.dispatchEvent(new Event('input', {bubbles: true})); })()`)
-		p.start(cell, lessons.Run{Args: ex.Args})
+		p.start(cell, lessons.Run{Args: ex.Args, Faults: ex.Faults})
 		p.finished(cell.ID, 2*time.Minute)
 		p.wait("the checks to pass", panel+`.dataset.state === 'passed'`, 10*time.Second)
 		passed, _ := chromedp.Run(ctx, chromedp.Evaluate[int](panel+`.querySelectorAll('li.check.pass').length`))

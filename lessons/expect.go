@@ -12,6 +12,7 @@ type Run struct {
 	Args   []string
 	Stdin  string
 	Exit   int    // the exit status the run must end with (servers that are stopped are exempt)
+	Faults string // the lab's faults the run goes under ("" for none)
 	Output string // the expected console text, standard output and error together
 	Match  bool   // Output is a pattern: {{regexp}} holes and "..." lines
 	Line   int    // the line of the output block's opening fence

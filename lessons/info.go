@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"socketlab/gateway/faults"
 )
 
 // blockKind says what a fenced code block is for.
@@ -27,9 +29,10 @@ type blockInfo struct {
 
 	// Cells and output blocks. Nil when the attribute is absent, so that an
 	// output block can tell "not given" (use the cell's) from "given empty".
-	Args  *string // as written (split with splitArgs)
-	Stdin *string // escapes decoded
-	Exit  *int
+	Args   *string // as written (split with splitArgs)
+	Stdin  *string // escapes decoded
+	Exit   *int
+	Faults *string // the lab's faults, in their canonical form (package faults)
 
 	// Output blocks.
 	Match bool // "output match": lines with {{regexp}} holes and "..." lines
@@ -43,8 +46,8 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 // small and strict:
 //
 //	info     = cell | output | exercise | other
-//	cell     = "go" SP "run" { SP attr }        attr: args, id, stdin, exit, with
-//	output   = "output" [ SP "match" ] { SP attr }  attr: args, stdin, exit
+//	cell     = "go" SP "run" { SP attr }        attr: args, id, stdin, exit, with, faults
+//	output   = "output" [ SP "match" ] { SP attr }  attr: args, stdin, exit, faults
 //	exercise = "exercise"
 //	attr     = NAME "=" value
 //	value    = bare | '"' { any but '"' } '"' | "'" { any but "'" } "'"
@@ -67,9 +70,9 @@ func parseInfo(info string) (bi blockInfo, err error) {
 		default:
 			return bi, fmt.Errorf("info string %q: after \"go\" only \"run\" may follow (write \"go run\" for a runnable cell, or just \"go\" for plain code)", clip(info))
 		}
-		bi.Kind, rest, allowed = cellBlock, after, []string{"args", "id", "stdin", "exit", "with"}
+		bi.Kind, rest, allowed = cellBlock, after, []string{"args", "id", "stdin", "exit", "with", "faults"}
 	case "output":
-		bi.Kind, allowed = outputBlock, []string{"args", "stdin", "exit"}
+		bi.Kind, allowed = outputBlock, []string{"args", "stdin", "exit", "faults"}
 		if word, after := nextWord(rest); word == "match" {
 			bi.Match, rest = true, after
 		}
@@ -92,7 +95,7 @@ func parseInfo(info string) (bi blockInfo, err error) {
 			return bi, nil
 		}
 		if word, _ := nextWord(rest); bi.Kind == outputBlock && !strings.Contains(word, "=") {
-			return fail("after \"output\" only \"match\" and the attributes args=, stdin= and exit= may follow, not %q", clip(word))
+			return fail("after \"output\" only \"match\" and the attributes args=, stdin=, exit= and faults= may follow, not %q", clip(word))
 		}
 		var key, value string
 		key, value, rest, err = nextAttr(rest)
@@ -106,32 +109,47 @@ func parseInfo(info string) (bi blockInfo, err error) {
 			return fail("%s is given twice", key)
 		}
 		seen[key] = true
-		switch key {
-		case "args":
-			bi.Args = &value
-		case "id", "with":
-			if !validName.MatchString(value) {
-				return fail("%s %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", key, clip(value))
-			}
-			if key == "id" {
-				bi.Name = value
-			} else {
-				bi.With = value
-			}
-		case "stdin":
-			s, err := unescapeStdin(value)
-			if err != nil {
-				return fail("%v", err)
-			}
-			bi.Stdin = &s
-		case "exit":
-			n, err := strconv.Atoi(value)
-			if err != nil || n < 0 || n > 255 {
-				return fail("exit=%s: the exit status is a whole number from 0 to 255", clip(value))
-			}
-			bi.Exit = &n
+		if err := bi.set(key, value); err != nil {
+			return fail("%v", err)
 		}
 	}
+}
+
+// set applies one attribute of a cell or output block.
+func (bi *blockInfo) set(key, value string) error {
+	switch key {
+	case "args":
+		bi.Args = &value
+	case "id", "with":
+		if !validName.MatchString(value) {
+			return fmt.Errorf("%s %q must be lower-case letters, digits and dashes, start with a letter, at most 40 long", key, clip(value))
+		}
+		if key == "id" {
+			bi.Name = value
+		} else {
+			bi.With = value
+		}
+	case "stdin":
+		s, err := unescapeStdin(value)
+		if err != nil {
+			return err
+		}
+		bi.Stdin = &s
+	case "exit":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 || n > 255 {
+			return fmt.Errorf("exit=%s: the exit status is a whole number from 0 to 255", clip(value))
+		}
+		bi.Exit = &n
+	case "faults":
+		sp, err := faults.Parse(value)
+		if err != nil {
+			return fmt.Errorf("faults=%s: %v", clip(value), err)
+		}
+		canon := sp.String()
+		bi.Faults = &canon
+	}
+	return nil
 }
 
 func contains(list []string, s string) bool {

@@ -33,6 +33,7 @@ type Cell struct {
 	Stdin  string   // what the program reads when run, from stdin="..."
 	Exit   int      // the exit status a run ends with, from exit=N (default 0)
 	With   string   // the ID of the cell that must be running first (a server), from with=NAME
+	Faults string   // the lab's faults the cell runs under, from faults=SPEC ("" for none)
 	Runs   []Run    // what it must print: one per output block after it
 }
 
@@ -255,6 +256,9 @@ func (a *assembly) addCell(n *cellNode) error {
 	if bi.Exit != nil {
 		c.Exit = *bi.Exit
 	}
+	if bi.Faults != nil {
+		c.Faults = *bi.Faults
+	}
 	c.ID = l.Slug + "-" + strconv.Itoa(c.Index)
 	if bi.Name != "" {
 		if first, dup := a.names[bi.Name]; dup {
@@ -282,7 +286,7 @@ func (a *assembly) addOutput(n *outputNode) error {
 		return errorf(a.file, n.line, "an output block must come right after a go run cell (or after another output block of that cell), with nothing in between")
 	}
 	c, bi := &a.l.Cells[idx], n.info
-	r := Run{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Output: n.text, Match: bi.Match, Line: n.line}
+	r := Run{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Faults: c.Faults, Output: n.text, Match: bi.Match, Line: n.line}
 	view := &outputView{Cell: c.ID}
 	if bi.Args != nil {
 		r.Args, view.ArgsText = splitArgs(*bi.Args), *bi.Args
@@ -295,6 +299,9 @@ func (a *assembly) addOutput(n *outputNode) error {
 	}
 	if bi.Exit != nil {
 		r.Exit = *bi.Exit
+	}
+	if bi.Faults != nil {
+		r.Faults, view.FaultsShown = *bi.Faults, true
 	}
 	if r.Match {
 		if _, err := compilePattern(r.Output); err != nil {
@@ -386,6 +393,9 @@ func (a *assembly) resolveExercises() error {
 		}
 		if !d.hasStdin {
 			d.Stdin = c.Stdin
+		}
+		if !d.hasFaults {
+			d.Faults = c.Faults
 		}
 		l.Exercises = append(l.Exercises, d.Exercise)
 	}

@@ -10,9 +10,10 @@ import (
 // outputView is an output block with what its HTML needs.
 type outputView struct {
 	Run
-	Cell       string // the ID of its cell
-	ArgsText   string // args= as written, " " for an explicit empty one; "" when not given
-	StdinShown bool   // stdin= was given on the block
+	Cell        string // the ID of its cell
+	ArgsText    string // args= as written, " " for an explicit empty one; "" when not given
+	StdinShown  bool   // stdin= was given on the block
+	FaultsShown bool   // faults= was given on the block
 }
 
 // cellView is a cell with what its HTML needs beyond the Cell itself.
@@ -62,7 +63,8 @@ func writeCell(b *strings.Builder, c *cellView) {
 	b.WriteString(html.EscapeString(code))
 	b.WriteString("</textarea></div>\n")
 	b.WriteString(`  <div class="controls"><button class="run">Run</button> <button class="stop" disabled>Stop</button>` + "\n")
-	fmt.Fprintf(b, `    <label>Arguments <input class="args" value="%s"></label> <span class="status"></span></div>`+"\n", html.EscapeString(c.ArgsText))
+	fmt.Fprintf(b, `    <label>Arguments <input class="args" value="%s"></label>`+"\n", html.EscapeString(c.ArgsText))
+	fmt.Fprintf(b, `    <label>Faults <input class="faults" value="%s" placeholder="none" spellcheck="false" title="make the lab's network bad on purpose, e.g. segment=1 or loss=0.3"></label> <span class="status"></span></div>`+"\n", html.EscapeString(c.Faults))
 	b.WriteString(`  <pre class="console" aria-live="polite"></pre>` + "\n")
 	b.WriteString(`  <div class="bytes"><!-- filled by script --></div>` + "\n")
 	b.WriteString("</section>\n")
@@ -80,6 +82,11 @@ func writeOutput(b *strings.Builder, o *outputView) {
 	}
 	if o.StdinShown {
 		how = append(how, "typing <code>"+html.EscapeString(describeStdin(o.Stdin))+"</code>")
+	}
+	if o.FaultsShown && o.Faults == "" {
+		how = append(how, "on a clean network")
+	} else if o.Faults != "" {
+		how = append(how, "under the faults <code>"+html.EscapeString(o.Faults)+"</code>")
 	}
 	if o.Exit != 0 {
 		how = append(how, fmt.Sprintf("exit status %d", o.Exit))
@@ -129,6 +136,9 @@ func writeExercise(b *strings.Builder, e *Exercise) {
 	}
 	if e.StdinText != "" {
 		fmt.Fprintf(b, `, typing <code>%s</code>`, html.EscapeString(describeStdin(e.Stdin)))
+	}
+	if e.Faults != "" {
+		fmt.Fprintf(b, `, under the faults <code>%s</code>`, html.EscapeString(e.Faults))
 	}
 	b.WriteString(`. When the program ends (or you press Stop), these checks look at its output and at its socket events:</p>` + "\n")
 	b.WriteString(`  <ul class="checks">` + "\n")

@@ -407,7 +407,7 @@ func TestParseInfo(t *testing.T) {
 		{info: `go run args="a"b`, err: "must be followed by a space"},
 		{info: `go run args=a"b"`, err: "quote inside it"},
 		{info: "go run id=a id=b", err: "id is given twice"},
-		{info: "go run step=1", err: `unknown attribute "step" (known: args, id, stdin, exit, with)`},
+		{info: "go run step=1", err: `unknown attribute "step" (known: args, id, stdin, exit, with, faults)`},
 		{info: "go run id=Client", err: `id "Client"`},
 		{info: "go run id=2", err: `id "2"`},
 		{info: "go run id=a_b", err: `id "a_b"`},
@@ -419,7 +419,7 @@ func TestParseInfo(t *testing.T) {
 		{info: `go run stdin="a\"`, err: `lone \`},
 		{info: "output exact", err: `after "output" only "match"`},
 		{info: "output match match", err: `only "match" and the attributes`},
-		{info: "output id=x", err: `unknown attribute "id" (known: args, stdin, exit)`},
+		{info: "output id=x", err: `unknown attribute "id" (known: args, stdin, exit, faults)`},
 		{info: "output with=x", err: `unknown attribute "with"`},
 		{info: "exercise id=x", err: `write just "exercise"`},
 	}

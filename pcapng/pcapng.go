@@ -21,6 +21,7 @@ package pcapng
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
@@ -87,10 +88,14 @@ func Write(w io.Writer, events []event.Event, opts *Options) error {
 		x.start = time.Unix(0, 0)
 	}
 	x.prepare(events)
+	lost := lostSent(events)
 	x.header()
 	for i := range events {
 		if x.err != nil {
 			break
+		}
+		if lost[i] {
+			continue // the lab's loss fault dropped this datagram: it never reached the wire
 		}
 		x.event(&events[i])
 	}
@@ -147,6 +152,28 @@ const (
 	local  = 0
 	remote = 1
 )
+
+// lostSent finds the sendto events whose datagrams the lab's loss fault dropped: for each
+// drop that says so, the latest sendto before it on its socket with the same bytes.
+func lostSent(events []event.Event) map[int]bool {
+	var lost map[int]bool
+	for i, e := range events {
+		if e.Kind != event.Drop || e.Fault != event.FaultLossSent {
+			continue
+		}
+		for j := i - 1; j >= 0; j-- {
+			s := &events[j]
+			if s.Kind == event.SendTo && s.Stream == e.Stream && s.N == e.N && bytes.Equal(s.Data, e.Data) && !lost[j] {
+				if lost == nil {
+					lost = map[int]bool{}
+				}
+				lost[j] = true
+				break
+			}
+		}
+	}
+	return lost
+}
 
 // prepare reads the events once ahead: which streams are UDP, the lookups' answers, and the
 // learner's address.

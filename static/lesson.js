@@ -46,10 +46,13 @@ function learnerID() {
   return pageLearner;
 }
 
-function gatewayURL() {
+// gatewayURL is the relay's URL for a run, with the lab's faults the cell asks for (its
+// Faults field, such as "segment=1"); the gateway checks them and says what is wrong.
+function gatewayURL(faults) {
   const id = learnerID();
+  const spec = (faults || "").trim();
   return (location.protocol === "https:" ? "wss:" : "ws:") + "//" + location.host + "/ws?learner=" +
-    encodeURIComponent(id);
+    encodeURIComponent(id) + (spec ? "&faults=" + encodeURIComponent(spec) : "");
 }
 
 function el(tag, className, text) {
@@ -265,6 +268,7 @@ function setupCell(cell) {
   const runBtn = q("button.run");
   const stopBtn = q("button.stop");
   const argsInput = q("input.args");
+  const faultsInput = q("input.faults");
   const status = q(".status");
   const out = makeConsole(q("pre.console"));
   const editor = makeEditor(code, q(".gutter"));
@@ -535,11 +539,12 @@ function setupCell(cell) {
       finish("error", "error");
     };
     const args = F.splitArgs(argsInput.value);
+    const faults = faultsInput ? faultsInput.value : "";
     const step = stepping;
     moduleFor(wasm).then((module) => {
       if (me !== run) return; // stopped meanwhile
       perfMark("socketlab:program-ready", { cell: cell.id, run: me });
-      w.postMessage({ type: "run", wasm, module, args, gateway: gatewayURL(), step });
+      w.postMessage({ type: "run", wasm, module, args, gateway: gatewayURL(faults), step });
       // Input that came with a share link goes in whole, ended, as a file would.
       const preset = kept.stdin();
       if (preset !== null) {
@@ -590,12 +595,15 @@ function setupCell(cell) {
 
   runBtn.addEventListener("click", start);
   stopBtn.addEventListener("click", stop);
-  argsInput.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") {
-      e.preventDefault();
-      if (!runBtn.disabled) start();
-    }
-  });
+  for (const input of [argsInput, faultsInput]) {
+    if (!input) continue;
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        if (!runBtn.disabled) start();
+      }
+    });
+  }
   code.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();

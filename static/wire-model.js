@@ -85,7 +85,7 @@ export function keepData(data, n, keptSoFar, limits = LIMITS) {
 }
 
 // cleanEvent copies the fields a socket event has (labnet/events.go) and nothing else.
-const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error"];
+const FIELDS = ["t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error", "fault", "text"];
 export function cleanEvent(ev) {
   const out = {};
   for (const k of FIELDS) if (ev[k] !== undefined && ev[k] !== null) out[k] = ev[k];
@@ -190,6 +190,16 @@ function dataText(kind, n, peer) {
   return F.dataHeader(kind, n, peer);
 }
 
+// faultText says what the lab's faults did to ev (its fault field), or "" when nothing:
+// "split into 1-byte segments by the lab", "dropped by the lab".
+export function faultText(ev) {
+  const f = ev && typeof ev.fault === "string" ? ev.fault : "";
+  const seg = /^segment=(\d+)$/.exec(f);
+  if (seg) return `split into ${seg[1]}-byte segments by the lab`;
+  if (f === "loss" || f === "loss-sent") return "dropped by the lab";
+  return "";
+}
+
 // eventText says in a few words what a socket event means; book must have seen ev.
 export function eventText(ev, book) {
   const s = book.get(ev.stream);
@@ -198,8 +208,10 @@ export function eventText(ev, book) {
     case "send":
     case "recv":
     case "sendto":
-    case "recvfrom":
-      return dataText(ev.kind, sizeOf(ev), peer);
+    case "recvfrom": {
+      const lab = faultText(ev);
+      return dataText(ev.kind, sizeOf(ev), peer) + (lab ? `, ${lab}` : "");
+    }
     case "accept":
       return `${peer} connected and the program accepted it` + (ev.local ? ` on ${ev.local}` : "");
     case "listen":
@@ -207,7 +219,11 @@ export function eventText(ev, book) {
         (ev.host ? ` (from the gateway's own machine: ${ev.host}, e.g. nc ${ev.host.replace(/:(\d+)$/, " $1")})` : "");
     case "bind":
       return `opened a UDP socket on ${ev.local || "a port"}` + (ev.remote ? `, connected to ${ev.addr || ev.remote}` : "");
+    case "faults":
+      return `the lab's faults are on: ${ev.text || "?"} (the same faults with the same seed give the same run)`;
     case "drop":
+      if (ev.fault === "loss-sent") return `a ${sizeOf(ev)}-byte datagram to ${peer} was sent and then dropped by the lab (loss)`;
+      if (ev.fault === "loss") return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped by the lab (loss)`;
       return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped: too many were waiting to be read`;
     case "close":
       if (s && s.kind === "listen") return `stopped listening on ${s.name || ev.addr}`;
@@ -354,6 +370,8 @@ export class Layout {
     switch (ev.kind) {
       case "lookup":
         return { type: "note", cls: "note", label: ev.error ? `look up ${ev.addr}: ${ev.error}` : `look up ${ev.addr || ""}`.trim() };
+      case "faults":
+        return { type: "note", cls: "note", label: `the lab's faults: ${ev.text || "?"}` };
       case "answer":
         return { type: "note", cls: "note", label: `${ev.addr} is ${(ev.addrs || []).join(", ") || "no address"}` };
       case "dial":
@@ -373,6 +391,8 @@ export class Layout {
       case "recvfrom":
         return { type: "arrow", dir: "in", cls: "recv", label: payload() };
       case "drop":
+        if (ev.fault === "loss-sent") return { type: "arrow", dir: "out", cls: "drop", label: `${sizeText(n)} dropped by the lab` };
+        if (ev.fault === "loss") return { type: "arrow", dir: "in", cls: "drop", label: `${sizeText(n)} dropped by the lab` };
         return { type: "arrow", dir: "in", cls: "drop", label: `${sizeText(n)} dropped` };
       case "fin-sent":
         return { type: "arrow", dir: "out", cls: "fin", label: "FIN" };

@@ -14,6 +14,9 @@ import (
 type HelloMsg struct {
 	Version uint16
 	Info    string // program → gateway: a client name; gateway → program: the learner's lab address
+	// Faults, gateway → program only, is the lab's faults for this session in their
+	// canonical form ("segment=1,seed=7"), when there are any; it is left out when empty.
+	Faults string
 }
 
 // ConnectMsg opens a stream.
@@ -52,6 +55,14 @@ type CloseMsg struct {
 // DatagramMsg is one UDP datagram. Addr is the destination (program → gateway) or the source
 // (gateway → program).
 type DatagramMsg struct {
+	Addr string
+	Data []byte
+}
+
+// LostMsg tells the program that the lab's loss fault dropped a datagram: one it sent
+// (Sent, Addr its destination) or one on its way to it (Addr its source).
+type LostMsg struct {
+	Sent bool
 	Addr string
 	Data []byte
 }
@@ -223,13 +234,21 @@ func (r *reader) done(t Type) error {
 
 func (m HelloMsg) Append(b []byte) []byte {
 	b = binary.BigEndian.AppendUint16(b, m.Version)
-	return appendString(b, m.Info)
+	b = appendString(b, m.Info)
+	if m.Faults != "" {
+		b = appendString(b, m.Faults)
+	}
+	return b
 }
 
 func (m *HelloMsg) Unmarshal(p []byte) error {
 	r := reader{b: p}
 	m.Version = r.u16("version")
 	m.Info = r.str("info")
+	m.Faults = ""
+	if r.err == nil && len(r.b) > 0 {
+		m.Faults = r.str("faults")
+	}
 	return r.done(Hello)
 }
 
@@ -315,6 +334,32 @@ func (m *DatagramMsg) Unmarshal(p []byte) error {
 	if r.err != nil {
 		return fmt.Errorf("%v: %w", Datagram, r.err)
 	}
+	m.Data = r.b
+	return nil
+}
+
+func (m LostMsg) Append(b []byte) []byte {
+	var sent byte
+	if m.Sent {
+		sent = 1
+	}
+	b = append(b, sent)
+	b = appendString(b, m.Addr)
+	return append(b, m.Data...)
+}
+
+// Unmarshal decodes a lost datagram; Data aliases p.
+func (m *LostMsg) Unmarshal(p []byte) error {
+	r := reader{b: p}
+	sent := r.u8("direction")
+	m.Addr = r.str("address")
+	if r.err != nil {
+		return fmt.Errorf("%v: %w", Lost, r.err)
+	}
+	if sent > 1 {
+		return fmt.Errorf("%v: %w: direction %d, want 0 or 1", Lost, ErrMalformed, sent)
+	}
+	m.Sent = sent == 1
 	m.Data = r.b
 	return nil
 }

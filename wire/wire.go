@@ -35,6 +35,7 @@ const (
 	Lookup    Type = 0x0A // program → gateway: resolve a name
 	Answer    Type = 0x0B // gateway → program: the addresses of a name
 	Error     Type = 0x0C // gateway → program: a UDP socket's asynchronous error; it stays open
+	Lost      Type = 0x0D // gateway → program: the lab's loss fault dropped a datagram of a UDP socket
 )
 
 func (t Type) String() string {
@@ -63,6 +64,8 @@ func (t Type) String() string {
 		return "ANSWER"
 	case Error:
 		return "ERROR"
+	case Lost:
+		return "LOST"
 	}
 	return fmt.Sprintf("Type(%#x)", uint8(t))
 }
@@ -115,7 +118,7 @@ func Decode(msg []byte) (Frame, error) {
 		return Frame{}, fmt.Errorf("%w: %d bytes is over the %d-byte limit", ErrMalformed, len(msg), MaxFrame)
 	}
 	t := Type(msg[0])
-	if t < Hello || t > Error {
+	if t < Hello || t > Lost {
 		return Frame{}, fmt.Errorf("%w: unknown type %#x", ErrMalformed, msg[0])
 	}
 	return Frame{Type: t, Stream: binary.BigEndian.Uint32(msg[1:5]), Payload: msg[HeaderSize:]}, nil

@@ -19,6 +19,9 @@ func TestRoundTrip(t *testing.T) {
 		out  interface{ Unmarshal([]byte) error }
 	}{
 		{"hello", HelloMsg{Version: 1, Info: "10.10.1.2"}, &HelloMsg{}},
+		{"hello with faults", HelloMsg{Version: 1, Info: "10.10.1.2", Faults: "segment=1,seed=7"}, &HelloMsg{}},
+		{"lost sent", LostMsg{Sent: true, Addr: "10.10.0.37:37", Data: []byte("x")}, &LostMsg{}},
+		{"lost received", LostMsg{Addr: "10.10.0.37:37", Data: []byte{}}, &LostMsg{}},
 		{"connect", ConnectMsg{Kind: KindDial, Window: 1 << 18, Network: "tcp", Remote: "10.10.0.37:37"}, &ConnectMsg{}},
 		{"connect udp", ConnectMsg{Kind: KindUDP, Window: 7, Network: "udp6", Local: "[::]:0"}, &ConnectMsg{}},
 		{"connected", ConnectedMsg{Window: 65536, Local: "10.10.1.2:40000", Remote: "10.10.0.37:37", Micros: 120}, &ConnectedMsg{}},
@@ -87,6 +90,17 @@ func TestUnmarshalRejectsTruncatedAndTrailing(t *testing.T) {
 	if err := m.Unmarshal(bad); !errors.Is(err, ErrMalformed) {
 		t.Errorf("unknown kind: err = %v, want ErrMalformed", err)
 	}
+	var l LostMsg
+	if err := l.Unmarshal(LostMsg{Addr: "a"}.Append(nil)[:2]); !errors.Is(err, ErrMalformed) {
+		t.Errorf("short LOST: err = %v, want ErrMalformed", err)
+	}
+	if err := l.Unmarshal([]byte{2, 0, 0}); !errors.Is(err, ErrMalformed) {
+		t.Errorf("LOST direction 2: err = %v, want ErrMalformed", err)
+	}
+	var h HelloMsg
+	if err := h.Unmarshal(append(HelloMsg{Version: 1, Info: "x", Faults: "loss=1"}.Append(nil), 0)); !errors.Is(err, ErrMalformed) {
+		t.Errorf("HELLO with a trailing byte after its faults: err = %v, want ErrMalformed", err)
+	}
 	if _, err := ParseCredit([]byte{1, 2, 3}); !errors.Is(err, ErrMalformed) {
 		t.Errorf("short credit: err = %v, want ErrMalformed", err)
 	}
@@ -135,7 +149,7 @@ func FuzzDecode(f *testing.F) {
 		var decoders = []interface {
 			Unmarshal([]byte) error
 			Append([]byte) []byte
-		}{&HelloMsg{}, &ConnectMsg{}, &ConnectedMsg{}, &AcceptMsg{}, &CloseMsg{}, &DatagramMsg{}, &LookupMsg{}, &AnswerMsg{}}
+		}{&HelloMsg{}, &ConnectMsg{}, &ConnectedMsg{}, &AcceptMsg{}, &CloseMsg{}, &DatagramMsg{}, &LostMsg{}, &LookupMsg{}, &AnswerMsg{}}
 		for _, d := range decoders {
 			if d.Unmarshal(fr.Payload) == nil {
 				if got := d.Append(nil); string(got) != string(fr.Payload) {

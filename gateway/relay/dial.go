@@ -17,13 +17,23 @@ import (
 func (st *stream) dial(m wire.ConnectMsg) {
 	ctx, cancel := context.WithTimeout(st.s.ctx, st.s.relay.dialTimeout())
 	defer cancel()
+	if st.s.faults.Blackhole {
+		st.blackhole(ctx, m.Remote)
+		return
+	}
 	start := time.Now()
+	delay := st.s.faults.Delay // the delay fault: the SYN and the SYN-ACK wait a delay each
+	if !sleepCtx(ctx, delay) {
+		st.finish(wire.CodeTimeout, fmt.Sprintf("cannot connect to %s: connection timed out", m.Remote))
+		return
+	}
 	conn, code, reason := st.s.dialRoute(ctx, m.Remote)
 	st.s.relay.obs().Dialed(code)
 	if conn == nil {
 		st.finish(code, reason)
 		return
 	}
+	sleepCtx(st.s.ctx, delay)
 	st.mu.Lock()
 	if st.done { // the program gave up while we connected
 		st.mu.Unlock()

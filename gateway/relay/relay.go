@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"socketlab/gateway/faults"
 	"socketlab/gateway/lab"
 	"socketlab/gateway/policy"
 	"socketlab/internal/lograte"
@@ -46,6 +47,9 @@ type Relay struct {
 	// connectHook, when set (by tests), sees every real destination just before the gateway
 	// connects to it or sends it a datagram; an error stops it.
 	connectHook func(network, address string) error
+	// Faults are the lab's faults on every program's sockets (socketlab --faults); a program
+	// may add its own (the "faults" query parameter of /ws) but not take these away.
+	Faults faults.Spec
 	// Origins are host patterns (path.Match syntax) of other pages allowed to connect. Pages
 	// of the gateway's own host always are; anything else is refused.
 	Origins []string
@@ -140,12 +144,12 @@ func (r *Relay) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.sessions.Add(1)
 	go func() {
 		defer r.sessions.Done()
-		r.serveSession(ws, client, learnerID)
+		r.serveSession(ws, client, learnerID, req.URL.Query().Get("faults"))
 	}()
 }
 
 // serveSession runs one program's session on an upgraded connection.
-func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
+func (r *Relay) serveSession(ws *wsConn, client, learnerID, faultSpec string) {
 	defer ws.conn.Close()
 	start := time.Now()
 	c, release, reason := r.admit(client)
@@ -171,6 +175,7 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID string) {
 		learner:   l,
 		client:    c,
 	}
+	s.faults, s.faultErr = r.sessionFaults(faultSpec)
 	s.ctx, s.cancel = context.WithCancel(r.context())
 	// When the gateway shuts down, the reader stops waiting for the program.
 	defer context.AfterFunc(s.ctx, func() { ws.conn.SetReadDeadline(time.Unix(1, 0)) })()

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"socketlab/gateway/faults"
 	"socketlab/wire"
 )
 
@@ -27,6 +28,9 @@ type session struct {
 
 	bytes    atomic.Int64 // moved either way, for Limits.BytesPerSession
 	up, down atomic.Int64 // the program's bytes sent and received, for the Observer
+
+	faults   faults.Spec // the lab's faults on this session's sockets, with their seed
+	faultErr string      // why the faults the session asked for cannot be had
 
 	mu        sync.Mutex
 	names     map[netip.Addr]string // outside addresses this session looked up, and their names
@@ -96,7 +100,10 @@ func (s *session) hello() error {
 	if h.Version < wire.Version {
 		return s.fail(fmt.Sprintf("protocol version %d is not supported; this gateway speaks version %d", h.Version, wire.Version))
 	}
-	return s.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: s.learner.addr.String()}.Append(nil))
+	if s.faultErr != "" {
+		return s.fail(s.faultErr)
+	}
+	return s.send(wire.Hello, 0, wire.HelloMsg{Version: wire.Version, Info: s.learner.addr.String(), Faults: s.faults.String()}.Append(nil))
 }
 
 // fail tells the page why the session ends and closes it.

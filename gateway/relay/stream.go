@@ -41,8 +41,9 @@ type stream struct {
 	sawEOF  bool   // the peer finished sending (FIN passed to the program)
 	wrote   bool   // CloseWrite done on the socket
 	done    bool
-	owner   owner  // who the socket is charged to until done (none: not counted)
-	real    string // the real local address of a dialed connection, while it is open
+	owner   owner         // who the socket is charged to until done (none: not counted)
+	real    string        // the real local address of a dialed connection, while it is open
+	fx      *streamFaults // the lab's faults on this stream, or nil
 
 	lastActive atomic.Int64 // unix nanoseconds of the last byte either way
 
@@ -52,6 +53,7 @@ type stream struct {
 func newStream(s *session, id, credit uint32) *stream {
 	st := &stream{s: s, id: id, window: s.relay.window(), credit: int(credit), changed: make(chan struct{})}
 	st.allow = int(st.window)
+	st.fx = newStreamFaults(s.faults)
 	st.lastActive.Store(time.Now().UnixNano())
 	return st
 }
@@ -87,6 +89,10 @@ func (st *stream) attachLocked(conn *net.TCPConn) {
 // program's are written by the session's reader as they come (fromProgramData), and only
 // when the socket cannot take them at once by a writer started for the occasion.
 func (st *stream) run() {
+	if st.fx != nil {
+		st.readFaulty()
+		return
+	}
 	st.readLoop()
 }
 
@@ -306,6 +312,11 @@ func (st *stream) writeLoop() {
 		fin := st.fin && len(out) == 0
 		closing := st.closing
 		conn := st.conn
+		var queued time.Time
+		if st.fx != nil {
+			queued = st.fx.queuedAt
+			st.fx.queuedAt = time.Now() // bytes that come from now on wait from now
+		}
 		st.mu.Unlock()
 
 		if fin && closing {
@@ -321,7 +332,7 @@ func (st *stream) writeLoop() {
 		if !st.account(len(out) - charged) {
 			return
 		}
-		if _, err := conn.Write(out); err != nil {
+		if err := st.write(conn, out, queued); err != nil {
 			st.mu.Lock()
 			done := st.done
 			st.mu.Unlock()
@@ -337,6 +348,15 @@ func (st *stream) writeLoop() {
 			return
 		}
 	}
+}
+
+// write writes the program's bytes that were queued at the given time to the socket.
+func (st *stream) write(conn *net.TCPConn, out []byte, queued time.Time) error {
+	if st.fx != nil {
+		return st.writeFaulty(conn, out, queued)
+	}
+	_, err := conn.Write(out)
+	return err
 }
 
 // wroteLocked notes n bytes written to the socket and says how much credit to return now.
@@ -387,7 +407,10 @@ func (st *stream) fromProgramData(p []byte) error {
 	st.allow -= len(p)
 	st.s.moved(false, len(p))
 	give := 0
-	if len(st.pending) == 0 && !st.writing && st.raw != nil && !st.done && len(p) > 0 && st.s.chargeNow(len(p)) {
+	if st.fx != nil && len(st.pending) == 0 && !st.writing {
+		st.fx.queuedAt = time.Now()
+	}
+	if st.fx == nil && len(st.pending) == 0 && !st.writing && st.raw != nil && !st.done && len(p) > 0 && st.s.chargeNow(len(p)) {
 		n := st.writeNow(p)
 		p = p[n:]
 		st.charged = len(p) // charged above, to be written by writeLoop

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"sync"
 
@@ -27,10 +28,12 @@ type udpSock struct {
 	once   sync.Once
 
 	loopOnly bool // bound to loopback: for the learner's own programs
+
+	fx *udpFaults // the lab's faults on this socket, or nil
 }
 
 func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
-	u := &udpSock{s: s, id: id, loopOnly: bindsLoopback(m.Local)}
+	u := &udpSock{s: s, id: id, loopOnly: bindsLoopback(m.Local), fx: newUDPFaults(s.faults, id)}
 	if m.Remote != "" {
 		// Connecting a UDP socket sends nothing, so a port where nobody listens is no error
 		// yet: the first datagram finds out.
@@ -63,6 +66,13 @@ func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
 	s.sockets[id] = u
 	s.mu.Unlock()
 	s.relay.obs().Opened("udp")
+	if u.fx != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			u.sendLoop()
+		}()
+	}
 	s.announce(id, wire.ConnectedMsg{Local: u.local, Remote: u.remote, Host: pc.LocalAddr().String()}, u.readLoop, u.close)
 }
 
@@ -126,16 +136,30 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 		u.s.sendError(u.id, wire.CodeInvalid, "this socket is not connected: give each datagram an address (WriteTo)")
 		return nil
 	}
+	if u.fx != nil {
+		addr := m.Addr
+		if addr == "" {
+			addr = u.remote
+		}
+		u.fromProgramFaulty(m.Data, to, addr)
+		return nil
+	}
+	u.writeTo(m.Data, to)
+	return nil
+}
+
+// writeTo sends a datagram of the program's to its real destination; a failure is the
+// program's to see.
+func (u *udpSock) writeTo(data []byte, to *net.UDPAddr) {
 	if hook := u.s.relay.connectHook; hook != nil {
 		if err := hook("udp", to.String()); err != nil {
 			u.s.sendError(u.id, wire.CodeOf(err), err.Error())
-			return nil
+			return
 		}
 	}
-	if _, err := u.pc.WriteToUDP(m.Data, to); err != nil {
+	if _, err := u.pc.WriteToUDP(data, to); err != nil {
 		u.s.sendError(u.id, wire.CodeOf(err), err.Error())
 	}
-	return nil
 }
 
 // readLoop passes every datagram the socket receives to the program, with its source as a lab
@@ -144,6 +168,12 @@ func (u *udpSock) readLoop() {
 	buf := make([]byte, maxDatagram+1)
 	for {
 		n, from, err := u.pc.ReadFromUDP(buf)
+		if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && u.fx != nil {
+			if !u.flushHeld() { // nothing overtook the datagram held back: it goes now
+				return
+			}
+			continue
+		}
 		if err != nil {
 			if !errors.Is(err, net.ErrClosed) {
 				u.s.sendClose(u.id, wire.CodeOf(err), "the UDP socket failed: "+err.Error())
@@ -158,6 +188,12 @@ func (u *udpSock) readLoop() {
 			continue // the datagram is dropped, as a full socket would
 		}
 		msg := wire.DatagramMsg{Addr: u.s.labAddr(from), Data: buf[:n]}
+		if u.fx != nil {
+			if !u.toProgramFaulty(msg) {
+				return
+			}
+			continue
+		}
 		if u.s.send(wire.Datagram, u.id, msg.Append(nil)) != nil {
 			return
 		}
@@ -190,6 +226,7 @@ func (s *session) labAddr(from *net.UDPAddr) string {
 
 func (u *udpSock) close() {
 	u.once.Do(func() {
+		u.fx.stop()
 		u.s.relay.release(u.s.owner(), false)
 		u.s.relay.udpByReal.Delete(u.pc.LocalAddr().String())
 		u.pc.Close()

@@ -21,7 +21,7 @@ func runsOf(c *lessons.Cell) []lessons.Run {
 	if len(c.Runs) > 0 {
 		return c.Runs
 	}
-	return []lessons.Run{{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Output: "...\n", Match: true, Line: c.Line}}
+	return []lessons.Run{{Args: c.Args, Stdin: c.Stdin, Exit: c.Exit, Faults: c.Faults, Output: "...\n", Match: true, Line: c.Line}}
 }
 
 // checkRun compares a run with what it expects.
@@ -98,7 +98,7 @@ func (e *Lab) alone(l *lessons.Lesson, r *CellResult) {
 
 // runOnce runs a program that must end by itself.
 func (e *Lab) runOnce(where, path string, run lessons.Run, learner string) (grade.Outcome, error) {
-	pr, err := e.start(where, path, run.Args, run.Stdin, learner)
+	pr, err := e.start(where, path, run.Args, run.Stdin, run.Faults, learner)
 	if err != nil {
 		return grade.Outcome{}, err
 	}
@@ -119,7 +119,7 @@ func (e *Lab) serverGroup(l *lessons.Lesson, si int, res []CellResult) {
 	runs := runsOf(s)
 	learner := learnerID(l.Slug, s.ID)
 	sr.Runs++
-	srv, err := e.start(sp.Where, spath, runs[0].Args, runs[0].Stdin, learner)
+	srv, err := e.start(sp.Where, spath, runs[0].Args, runs[0].Stdin, runs[0].Faults, learner)
 	if err == nil {
 		err = srv.ready()
 	}

@@ -67,7 +67,7 @@ func (e *Lab) Exercise(l *lessons.Lesson, ex *lessons.Exercise, p Program, tag s
 			return grade.Outcome{}, err
 		}
 		r := runsOf(s)[0]
-		srv, err := e.start(sp.Where, spath, r.Args, r.Stdin, learner)
+		srv, err := e.start(sp.Where, spath, r.Args, r.Stdin, r.Faults, learner)
 		if err != nil {
 			return grade.Outcome{}, err
 		}
@@ -76,7 +76,7 @@ func (e *Lab) Exercise(l *lessons.Lesson, ex *lessons.Exercise, p Program, tag s
 			return grade.Outcome{}, err
 		}
 	}
-	pr, err := e.start(p.Where, path, ex.Args, ex.Stdin, learner)
+	pr, err := e.start(p.Where, path, ex.Args, ex.Stdin, ex.Faults, learner)
 	if err != nil {
 		return grade.Outcome{}, err
 	}
@@ -86,7 +86,7 @@ func (e *Lab) Exercise(l *lessons.Lesson, ex *lessons.Exercise, p Program, tag s
 // exerciseServer runs the program at path as the exercise's server cell, with the cells that
 // need that server as its clients.
 func (e *Lab) exerciseServer(l *lessons.Lesson, ex *lessons.Exercise, cell *lessons.Cell, where, path, learner string) (grade.Outcome, error) {
-	srv, err := e.start(where, path, ex.Args, ex.Stdin, learner)
+	srv, err := e.start(where, path, ex.Args, ex.Stdin, ex.Faults, learner)
 	if err != nil {
 		return grade.Outcome{}, err
 	}

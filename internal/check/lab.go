@@ -114,9 +114,10 @@ type proc struct {
 	*runner.Proc
 }
 
-// start runs the program at path with args and stdin, as the learner called learner.
-func (e *Lab) start(where, path string, args []string, stdin, learner string) (*proc, error) {
-	p, err := runner.Start(path, &runner.Options{Gateway: e.ws + "?learner=" + learner, Args: args, Stdin: stdin, Dir: e.dir})
+// start runs the program at path with args and stdin under the lab's faults (a spec, "" for
+// none), as the learner called learner.
+func (e *Lab) start(where, path string, args []string, stdin, faults, learner string) (*proc, error) {
+	p, err := runner.Start(path, &runner.Options{Gateway: e.ws + "?learner=" + learner, Args: args, Stdin: stdin, Faults: faults, Dir: e.dir})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", where, err)
 	}

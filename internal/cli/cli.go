@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"socketlab/gateway"
+	"socketlab/gateway/faults"
 	"socketlab/gateway/policy"
 	"socketlab/gateway/relay"
 	"socketlab/lessons"
@@ -65,6 +66,8 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
 	var metricsFrom prefixList
 	fl.Var(&metricsFrom, "metrics-from", "also serve /metrics to clients in this `CIDR` or at this address, a scraper's (repeatable; loopback always may)")
+	var fx faults.Spec
+	fl.Var(&fx, "faults", "make every program's network bad on purpose: a `spec` such as segment=1,delay=200ms (the faults: socketlab run -h); a run can add faults, not remove these")
 	var origins stringList
 	fl.Var(&origins, "origin", "also accept program connections from pages of this `host` pattern, e.g. lab.example.org (repeatable)")
 	var lessonDirs stringList
@@ -109,7 +112,7 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, &gateway.Options{Lessons: ls, LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log, MetricsFrom: metricsFrom}, stdout); err != nil {
+	if err := serve(ctx, *addr, &gateway.Options{Lessons: ls, LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log, MetricsFrom: metricsFrom, Faults: fx}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}

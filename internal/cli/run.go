@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"socketlab/gateway/faults"
 	"socketlab/internal/runner"
 )
 
@@ -19,6 +20,20 @@ through a socketlab gateway to the lab network, as in the browser. Standard inpu
 the exit status pass through. Without --gateway a gateway runs inside this command for as
 long as the program does. The program runs in a fresh temporary directory; the files it
 leaves there are listed when it ends.
+
+--faults makes the lab's network bad on purpose for this run, the faults combined with
+commas, for example --faults segment=1 or --faults loss=0.3,seed=7:
+
+  segment=N      TCP bytes travel in pieces of at most N bytes, both ways: a read returns
+                 at most one piece
+  delay=D        each direction waits D (200ms, 1s)
+  rate=BYTES     at most BYTES a second each way
+  reset-after=N  a TCP connection is reset (ECONNRESET) once N bytes have crossed it
+  loss=P         a UDP datagram is dropped with probability P (0 to 1), either way
+  dup=P          a UDP datagram arrives twice with probability P
+  reorder=P      a UDP datagram is held back behind the next one with probability P
+  blackhole      TCP connects never get an answer: the program meets its timeout
+  seed=N         the random choices start from N: the same seed, the same run
 
 flags:
 `
@@ -31,6 +46,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	gateway := fl.String("gateway", "", "`URL` of a running gateway, for example ws://127.0.0.1:8080/ws (default: start one here)")
 	events := fl.String("events", "", "append the program's socket events to `FILE`, one JSON object a line")
 	cacheDir := fl.String("cache-dir", "", "where compiled programs are kept (default: the user cache directory)")
+	var fx faults.Spec
+	fl.Var(&fx, "faults", "the lab's faults for this run: a `spec` such as segment=1 or loss=0.3,seed=7 (see above)")
 	if status, ok := parseFlags(fl, args); !ok {
 		return status
 	}
@@ -57,6 +74,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	env := os.Environ()
+	if !fx.Clean() || fx.Seeded {
+		env = append(env, "SOCKETLAB_FAULTS="+fx.String())
+	}
 	if *events != "" {
 		abs, err := filepath.Abs(*events)
 		if err != nil {

@@ -27,6 +27,9 @@ type Options struct {
 	Stdin string
 	// Dir is where the program runs. Defaults to this process's directory.
 	Dir string
+	// Faults are the lab's faults for the run (a faults spec, such as "segment=1"), added to
+	// the gateway's own. Empty: the gateway's alone.
+	Faults string
 }
 
 // Outcome is what a program did: its console and exit status, and its socket events.
@@ -78,7 +81,7 @@ func Start(path string, o *Options) (*Proc, error) {
 	cmd := exec.Command(path, o.Args...)
 	cmd.Args[0] = "main" // as in the browser
 	cmd.Dir = o.Dir
-	cmd.Env = append(os.Environ(), "SOCKETLAB_GATEWAY="+o.Gateway, "SOCKETLAB_EVENTS=fd:3", "GOMAXPROCS=1")
+	cmd.Env = append(os.Environ(), "SOCKETLAB_GATEWAY="+o.Gateway, "SOCKETLAB_EVENTS=fd:3", "GOMAXPROCS=1", "SOCKETLAB_FAULTS="+o.Faults)
 	cmd.Stdin = strings.NewReader(o.Stdin)
 	cmd.Stdout, cmd.Stderr = (*procOutput)(p), (*procOutput)(p)
 	cmd.ExtraFiles = []*os.File{w}
