@@ -58,7 +58,7 @@ function styles() {
       const sheet = new CSSStyleSheet();
       try {
         const resp = await fetch(new URL(name, import.meta.url).href);
-        if (resp.ok) sheet.replaceSync(await resp.text());
+        if (resp.ok) sheet.replaceSync(pixels(await resp.text()));
       } catch (e) {
         // An unstyled cell still works.
       }
@@ -66,6 +66,12 @@ function styles() {
     }));
   }
   return sheets;
+}
+
+// pixels turns a stylesheet's rem lengths into px (at 16px a rem): inside a shadow root a rem
+// is still the host page's root font size, which the host may have changed.
+function pixels(css) {
+  return css.replace(/(\d*\.?\d+)rem\b/g, (_, n) => `${Math.round(Number(n) * 16 * 100) / 100}px`);
 }
 
 // The worker frame: one per page, started on first use.
