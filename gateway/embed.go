@@ -9,7 +9,10 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
+
+	"socketlab/lessons"
 )
 
 // Embedded cells: a script tag on another site's page (static/embed.js) turns its code
@@ -145,3 +148,86 @@ func (s *Server) serveEmbedFrame(w http.ResponseWriter, r *http.Request) {
 		"Origin": origin,
 	})
 }
+
+var cellTemplate = template.Must(template.New("cell").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>socketlab cell</title>
+<link rel="stylesheet" href="{{.Style}}"><link rel="stylesheet" href="{{.EmbedStyle}}">
+</head>
+<body class="embed-cell" data-worker="{{.Worker}}"{{if .HasStdin}} data-stdin="{{.Stdin}}"{{end}}>
+{{.Cell}}<script type="module" src="{{.Script}}"></script>
+</body></html>
+`))
+
+// serveEmbedCell serves one cell as a page, for an <iframe> on a host that runs no script:
+//
+//	/embed/cell?code=PROGRAM[&args=ARGS][&stdin=INPUT]
+//	/embed/cell?lesson=SLUG&cell=N      the N-th cell of a lesson (1 for the first)
+//
+// Pages of the origins the operator lists may frame it (frame-ancestors), and the gateway's
+// own; a browser refuses to show it in other sites' frames.
+func (s *Server) serveEmbedCell(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	c, argsText, err := s.embedCellOf(q)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	stdin, hasStdin := q.Get("stdin"), q.Has("stdin")
+	if !hasStdin && c.Stdin != "" {
+		stdin, hasStdin = c.Stdin, true
+	}
+	w.Header().Set("Content-Security-Policy", strings.Replace(csp, "frame-ancestors 'self'", "frame-ancestors "+s.guard.frameAncestors(), 1))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	cellTemplate.Execute(w, map[string]any{
+		"Style":      s.assetURL("/static/style.css"),
+		"EmbedStyle": s.assetURL("/static/embed-page.css"),
+		"Worker":     s.assetURL("/static/worker.js"),
+		"Script":     s.assetURL("/static/lesson.js"),
+		"Cell":       template.HTML(lessons.CellHTML(c, argsText)),
+		"Stdin":      stdin,
+		"HasStdin":   hasStdin,
+	})
+}
+
+// embedCellOf is the cell that /embed/cell's query names, and its arguments as written.
+func (s *Server) embedCellOf(q url.Values) (lessons.Cell, string, error) {
+	if slug := q.Get("lesson"); slug != "" {
+		for _, l := range s.Lessons {
+			if l.Slug != slug {
+				continue
+			}
+			n, err := strconv.Atoi(q.Get("cell"))
+			if err != nil || n < 1 || n > len(l.Cells) {
+				return lessons.Cell{}, "", fmt.Errorf("lesson %s has cells 1 to %d: give cell=N", slug, len(l.Cells))
+			}
+			c := l.Cells[n-1]
+			return c, strings.Join(c.Args, " "), nil
+		}
+		return lessons.Cell{}, "", fmt.Errorf("there is no lesson %q here (the index at / lists them)", slug)
+	}
+	code := q.Get("code")
+	if strings.TrimSpace(code) == "" {
+		return lessons.Cell{}, "", fmt.Errorf("give the program as code=... (URL-encoded Go source), or a lesson's cell as lesson=SLUG&cell=N")
+	}
+	if len(code) > 64<<10 {
+		return lessons.Cell{}, "", fmt.Errorf("the program in code= is %d bytes; an embedded cell takes up to 64 KiB", len(code))
+	}
+	return lessons.Cell{ID: "embed", Source: code}, q.Get("args"), nil
+}
+
+// frameAncestors is the CSP frame-ancestors source list of the embed pages: the gateway's
+// own origin and each --origin pattern that CSP can say (a host, a host:port, *.domain,
+// host:*); a pattern with other wildcards cannot be said and frames nothing.
+func (g *guard) frameAncestors() string {
+	list := []string{"'self'"}
+	for _, p := range g.origins {
+		if cspHost.MatchString(p) {
+			list = append(list, strings.ToLower(p))
+		}
+	}
+	return strings.Join(list, " ")
+}
+
+var cspHost = regexp.MustCompile(`^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:(\d{1,5}|\*))?$`)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -187,6 +188,29 @@ func TestEmbedInBrowser(t *testing.T) {
 		scheme("light")
 		if light == dark {
 			t.Errorf("the cell looks the same in dark mode: %s", dark)
+		}
+	})
+	t.Run("iframe", func(t *testing.T) {
+		// The cell as a page of its own, for a host without scripts: the program, its
+		// arguments and its input all come in the URL.
+		prog := "package main\n\nimport (\n\t\"bufio\"\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() {\n\tline, _ := bufio.NewReader(os.Stdin).ReadString('\\n')\n\tfmt.Printf(\"%s heard %q\\n\", os.Args[1], line)\n}\n"
+		u := gw + "/embed/cell?" + url.Values{"code": {prog}, "args": {"cell"}, "stdin": {"one line\n"}}.Encode()
+		if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+			t.Fatal(err)
+		}
+		out := runCell(t, ctx)
+		if !strings.Contains(out, `cell heard "one line\n"`) || !strings.Contains(out, "exit status 0") {
+			t.Errorf("the iframe form's cell printed:\n%s", out)
+		}
+		// Only the listed origin may frame it.
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		policy := resp.Header.Get("Content-Security-Policy")
+		if !strings.HasSuffix(policy, "frame-ancestors 'self' 127.0.0.1:"+hostPort) {
+			t.Errorf("the iframe form's policy is %q, want frame-ancestors 'self' 127.0.0.1:%s", policy, hostPort)
 		}
 	})
 	t.Run("refused", func(t *testing.T) {

@@ -212,6 +212,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /embed.js", s.serveEmbedJS)
 	mux.HandleFunc("GET /embed/hello", s.serveEmbedHello)
 	mux.HandleFunc("GET /embed/frame", s.serveEmbedFrame)
+	mux.HandleFunc("GET /embed/cell", s.serveEmbedCell)
 	var h http.Handler = mux
 	if s.Relay.Class != nil {
 		h = s.Relay.Class.Gate(mux)

@@ -142,3 +142,11 @@ func writeExercise(b *strings.Builder, e *Exercise) {
 	b.WriteString(`  <p class="exercise-status" role="status">Not checked yet.</p>` + "\n")
 	b.WriteString("</section>\n")
 }
+
+// CellHTML is the markup of one runnable cell, as a lesson page has it, with argsText in its
+// Arguments field: a page of one cell (the gateway's /embed/cell) is made with it.
+func CellHTML(c Cell, argsText string) string {
+	var b strings.Builder
+	writeCell(&b, &cellView{Cell: c, ArgsText: argsText})
+	return b.String()
+}

@@ -264,7 +264,8 @@ function makeConsole(pre) {
 //   compileHere    compile a program in this page before handing it to the worker (the page
 //                  may compile WebAssembly, and the worker is in the same agent)
 //   keep           keep edits in localStorage and offer Share (keep.js)
-//   stdin          input sent whole, ended, to every run (a string), when keep is off
+//   stdin          input sent whole, ended, to every run (a string), unless a share link
+//                  brings its own
 // It returns {cell, prepare}: prepare downloads and compiles the cell's program ahead.
 export function mountCell(cell, env) {
   const q = (sel) => cell.querySelector(sel);
@@ -284,7 +285,12 @@ export function mountCell(cell, env) {
       code.dispatchEvent(new Event("input", { bubbles: true }));
     },
     original: code.defaultValue,
-  }) : { stdin: () => (typeof env.stdin === "string" ? env.stdin : null) };
+  }) : { stdin: () => null };
+  // Input given with the cell (env.stdin) unless a share link brought its own.
+  const presetStdin = () => {
+    const s = kept.stdin();
+    return s !== null ? s : typeof env.stdin === "string" ? env.stdin : null;
+  };
   // See the wire (wire.js): diagram and bytes of each run, Step/Continue, replay, export.
   let stepping = false; // this run pauses before each socket operation
   const wire = attach(cell, {
@@ -550,7 +556,7 @@ export function mountCell(cell, env) {
       perfMark("socketlab:program-ready", { cell: cell.id, run: me });
       w.postMessage({ type: "run", wasm: env.url(wasm), module, args, gateway: env.gateway(), step });
       // Input that came with a share link goes in whole, ended, as a file would.
-      const preset = kept.stdin();
+      const preset = presetStdin();
       if (preset !== null) {
         out.append(preset, "stdin");
         if (record) record.stdin = preset;

@@ -20,6 +20,7 @@ const env = {
   programs,
   compileHere: true,
   keep: true,
+  stdin: document.body.dataset.stdin, // a page of one cell, /embed/cell?stdin=...
 };
 
 const cells = Array.from(document.querySelectorAll("section.cell"), (cell) => mountCell(cell, env));
