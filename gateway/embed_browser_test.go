@@ -140,6 +140,8 @@ func TestEmbedInBrowser(t *testing.T) {
 		w.Header().Set("Content-Type", "text/css")
 		fmt.Fprint(w, hostCSS)
 	})
+	site := t.TempDir()
+	mux.Handle("/site/", http.StripPrefix("/site/", http.FileServer(http.Dir(site))))
 	host := &httptest.Server{Listener: hostLn, Config: &http.Server{Handler: mux}}
 	host.Start()
 	t.Cleanup(host.Close)
@@ -211,6 +213,22 @@ func TestEmbedInBrowser(t *testing.T) {
 		policy := resp.Header.Get("Content-Security-Policy")
 		if !strings.HasSuffix(policy, "frame-ancestors 'self' 127.0.0.1:"+hostPort) {
 			t.Errorf("the iframe form's policy is %q, want frame-ancestors 'self' 127.0.0.1:%s", policy, hostPort)
+		}
+	})
+	t.Run("hugo", func(t *testing.T) {
+		hugoSite(t, gw, page+"/site/", site)
+		if err := chromedp.Do(ctx, chromedp.Navigate(page+"/site/posts/time/")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, "the cell", embCell(0)+` && `+embCell(0)+`.dataset.state === 'idle'`)
+		chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](embCell(0)+`.querySelector('.run').click()`))
+		waitFor(t, ctx, "the run to end", embCell(0)+`.querySelector('.console').textContent.includes('exit status')`)
+		out := evalString(t, ctx, embCell(0)+`.querySelector('.console').textContent`)
+		if !strings.Contains(out, "server time is") || !strings.Contains(out, "exit status 0") {
+			t.Errorf("the cell in Hugo's page printed:\n%s", out)
+		}
+		if h := evalString(t, ctx, `document.querySelector('h1') ? document.querySelector('h1').textContent : ''`); h != "What time is it?" {
+			t.Errorf("the page's heading is %q: not the page Hugo built", h)
 		}
 	})
 	t.Run("refused", func(t *testing.T) {
