@@ -14,7 +14,7 @@
 // their WebSocket from the gateway's origin, whatever the host page's policy says. The frame
 // passes messages between the cells and their workers; docs/embed.md says why a frame and
 // not a worker from a Blob URL.
-import { mountCell } from "./cell.js";
+import { mountCell, perfMark } from "./cell.js";
 import { readCell, verdict } from "./embed-read.js";
 
 const GATEWAY = new URL(import.meta.url).origin;
@@ -249,7 +249,14 @@ export async function start() {
   const answer = await hello();
   const adopted = await styles();
   const selector = "pre[data-socketlab], socketlab-cell";
-  for (const e of document.querySelectorAll(selector)) mount(e, answer, adopted);
+  const found = document.querySelectorAll(selector);
+  for (const e of found) mount(e, answer, adopted);
+  perfMark("socketlab:cells-ready");
+  // A worker waits in the frame before anyone presses Run, as on a lesson page; then the
+  // cells are interactive (socketlab:interactive, {worker: false} when it failed to start).
+  if (answer.ok && found.length > 0) {
+    workerFrame().keepSpare().ready.then((worker) => perfMark("socketlab:interactive", { worker }));
+  }
   new MutationObserver(() => {
     for (const e of document.querySelectorAll(selector)) mount(e, answer, adopted);
   }).observe(document.documentElement, { childList: true, subtree: true });
