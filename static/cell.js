@@ -196,7 +196,15 @@ function makeEditor(code, gutter) {
   code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; });
   renderGutter();
 
-  return { mark, clearMarks };
+  return {
+    mark,
+    clearMarks,
+    getValue: () => code.value,
+    setValue: (text) => {
+      code.value = text;
+      code.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+  };
 }
 
 // Console: program output, build messages and the exit status.
@@ -276,14 +284,13 @@ export function mountCell(cell, env) {
   const argsInput = q("input.args");
   const status = q(".status");
   const out = makeConsole(q("pre.console"));
+  // The editor: the code is read and written through getValue and setValue alone, so another
+  // editor with those (and mark, clearMarks) takes this one's place here.
   const editor = makeEditor(code, q(".gutter"));
   // Keep and Share (keep.js) read and write the code through these alone.
   const kept = env.keep ? keep(cell, {
-    get: () => code.value,
-    set: (text) => {
-      code.value = text;
-      code.dispatchEvent(new Event("input", { bubbles: true }));
-    },
+    get: editor.getValue,
+    set: editor.setValue,
     original: code.defaultValue,
   }) : { stdin: () => null };
   // Input given with the cell (env.stdin) unless a share link brought its own.
@@ -385,7 +392,7 @@ export function mountCell(cell, env) {
     editor.clearMarks();
     status.removeAttribute("title");
 
-    if (original && !original.failed && code.value === code.defaultValue) {
+    if (original && !original.failed && editor.getValue() === code.defaultValue) {
       status.title = "compiled when the lab started";
       launch(me, original.url);
       return;
@@ -418,7 +425,7 @@ export function mountCell(cell, env) {
       resp = await fetch(env.url("/api/build"), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ source: sourceOf(code.value), ticket }),
+        body: JSON.stringify({ source: sourceOf(editor.getValue()), ticket }),
         signal: abort.signal,
       });
       body = await resp.json().catch(() => null);
