@@ -136,6 +136,10 @@ func TestEmbedInBrowser(t *testing.T) {
 		w.Header().Set("Content-Security-Policy", strictCSP(gw))
 		fmt.Fprint(w, hostPage(gw, "x"))
 	})
+	mux.HandleFunc("/noframe", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", strings.Replace(strictCSP(gw), "frame-src "+gw, "frame-src 'none'", 1))
+		fmt.Fprint(w, hostPage(gw, ""))
+	})
 	mux.HandleFunc("/host.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css")
 		fmt.Fprint(w, hostCSS)
@@ -163,6 +167,18 @@ func TestEmbedInBrowser(t *testing.T) {
 		}
 		if got != "innerHTML blocked, wasm blocked" {
 			t.Errorf("under the strict policy the host page says %q, want innerHTML (Trusted Types) and wasm blocked", got)
+		}
+	})
+	t.Run("csp-without-frame", func(t *testing.T) {
+		// A policy that forgets frame-src: Run says what to add.
+		if err := chromedp.Do(ctx, chromedp.Navigate(page+"/noframe")); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, "the cell", embCell(0)+` && `+embCell(0)+`.dataset.state === 'idle'`)
+		chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](embCell(0)+`.querySelector('.run').click()`))
+		waitFor(t, ctx, "the run to fail", embCell(0)+`.dataset.state === 'error'`)
+		if out := evalString(t, ctx, embCell(0)+`.querySelector('.console').textContent`); !strings.Contains(out, "add frame-src "+gw) {
+			t.Errorf("the cell says %q, want it to ask for frame-src %s", out, gw)
 		}
 	})
 	t.Run("host-styles", func(t *testing.T) {

@@ -94,7 +94,21 @@ function workerFrame() {
   const workers = new Map();
   let next = 1;
   let ready = false;
+  let broken = null; // why the frame cannot run programs, once that is known
   const queue = [];
+  const breakFrame = (why) => {
+    if (ready || broken) return;
+    broken = why;
+    for (const w of workers.values()) w.fail(why);
+  };
+  // A policy without frame-src for the gateway blocks the frame: say so at once. Any other
+  // reason the frame does not answer (the gateway refused it, or is gone) shows in time.
+  document.addEventListener("securitypolicyviolation", (e) => {
+    if (e.effectiveDirective === "frame-src" && String(e.blockedURI).startsWith(GATEWAY)) {
+      breakFrame(`this page's Content-Security-Policy does not let the gateway's frame load: add frame-src ${GATEWAY}`);
+    }
+  });
+  setTimeout(() => breakFrame(`the gateway's frame (${GATEWAY}/embed/frame) did not answer within 20 s: is the gateway running?`), 20000);
   const send = (m) => {
     if (ready) iframe.contentWindow.postMessage(m, GATEWAY);
     else queue.push(m);
@@ -126,6 +140,7 @@ function workerFrame() {
       workers.set(this.id, this);
       this.ready = new Promise((resolve) => { this.readied = resolve; });
       send({ start: this.id });
+      if (broken) this.fail(broken);
     }
     postMessage(msg) { send({ to: this.id, msg }); }
     terminate() {
@@ -136,10 +151,13 @@ function workerFrame() {
       if (data && data.type === "ready") this.readied(true);
       if (this.onmessage) this.onmessage({ data });
     }
+    // fail reports after the caller has set its handlers (they are set right after take).
     fail(message) {
       this.failed = true;
       this.readied(false);
-      if (this.onerror) this.onerror({ message, preventDefault() {} });
+      setTimeout(() => {
+        if (this.onerror && workers.has(this.id)) this.onerror({ message, preventDefault() {} });
+      }, 0);
     }
   }
 
