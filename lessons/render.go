@@ -38,7 +38,7 @@ func writeCode(b *strings.Builder, lang, code string) {
 	b.WriteString("</code></pre>\n")
 }
 
-// writeCell writes the markup that static/lesson.js turns into a working
+// writeCell writes the markup that static/cell.js turns into a working
 // cell. The class names are a contract with the script, the worker and the
 // browser tests: change them together.
 func writeCell(b *strings.Builder, c *cellView) {
