@@ -8,14 +8,23 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
+	"errors"
 	"fmt"
+	"html"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"socketlab/gateway/build"
+	"socketlab/lessons"
 	"socketlab/static"
 )
 
@@ -103,4 +112,55 @@ func embedSection(w io.Writer) {
 	fmt.Fprintln(w, "|---|---|---|---|")
 	fmt.Fprintf(w, "| embed.js and what it loads, gzipped (KB) | %.1f | ≤ 60 | %s |\n", float64(gz)/1000, met)
 	fmt.Fprintf(w, "| … the same, plain (KB) | %.1f | | |\n", float64(plain)/1000)
+}
+
+// embedHost serves, on another port of loopback (another origin than the lab's), a plain
+// page that embeds the first lesson's first cell with the snippet, and returns its URL. The
+// benchmark's gateway lists 127.0.0.1:* with --origin (serveLab).
+func embedHost(base string) (string, func(), error) {
+	ls, err := lessons.Default()
+	if err != nil {
+		return "", nil, err
+	}
+	page := `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A host page</title>
+<script src="` + base + `/embed.js" defer></script></head><body><h1>A host page</h1>
+<pre data-socketlab>` + html.EscapeString(ls[0].Cells[0].Source) + `</pre></body></html>`
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, page)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	return "http://" + l.Addr().String() + "/", func() { srv.Close() }, nil
+}
+
+// embedVisit opens url, a host page with an embedded cell, in a new browser context (no
+// cache) and returns when its cell is interactive (embed-main.js's socketlab:interactive: the
+// cell drawn and a worker waiting in the gateway's frame), in ms from navigation start.
+func embedVisit(ctx context.Context, url string) (float64, error) {
+	tctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	if err := chromedp.Do(tctx, chromedp.Navigate(url)); err != nil {
+		return 0, err
+	}
+	wctx, cancel2 := context.WithTimeout(tctx, 30*time.Second)
+	defer cancel2()
+	const ready = `performance.getEntriesByName("socketlab:interactive").length > 0`
+	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(0))); err != nil {
+		return 0, fmt.Errorf("waiting for the embedded cell to be interactive: %w", err)
+	}
+	mark, err := chromedp.Run(wctx, chromedp.Evaluate[struct {
+		StartTime float64 `json:"startTime"`
+		Worker    bool    `json:"worker"`
+	}](`(() => { const m = performance.getEntriesByName("socketlab:interactive")[0]; return {startTime: m.startTime, worker: !!(m.detail && m.detail.worker)}; })()`))
+	if err != nil {
+		return 0, err
+	}
+	if !mark.Worker {
+		return 0, errors.New("the embedded cell became interactive without a worker in the gateway's frame")
+	}
+	return mark.StartTime, nil
 }
