@@ -10,6 +10,9 @@ package main
 //	              from navigation start to socketlab:interactive: every Run button works and
 //	              the first cell's precompiled program is downloaded, compiled and has a
 //	              worker waiting for it
+//	embedded      the same for another site's page that embeds the first lesson's cell with
+//	              the snippet (docs/embed.md): until the cell is drawn and a worker waits in
+//	              the gateway's frame
 //	precompiled   Run on that cell in a page that has run it once already: from the click
 //	              (socketlab:run) to the program's first output (socketlab:first-output);
 //	              also the first Run after the page loads
@@ -104,6 +107,7 @@ func serveLab(l net.Listener) error {
 	s, err := gateway.New(&gateway.Options{
 		Limits:  relay.Limits{BytesPerSecond: -1, BytesPerSession: -1},
 		Compile: gateway.CompileLimits{PerMinute: -1},
+		Origins: []string{"127.0.0.1:*"}, // the embedding page (embedHost), on another port
 	})
 	if err != nil {
 		return err
@@ -149,6 +153,7 @@ type pageRow struct {
 var pageRows = []pageRow{
 	{"interactive", "first lesson interactive, first visit (ms from navigation start)", "%.0f", "≤ 1000", func(v float64) bool { return v <= 1000 }},
 	{"dcl", "… DOMContentLoaded (ms from navigation start)", "%.0f", "", nil},
+	{"embedinteractive", "an embedded cell in another site's page interactive, first visit (ms from navigation start)", "%.0f", "≤ 1000", func(v float64) bool { return v <= 1000 }},
 	{"precompiled", "precompiled cell, Run → first line, warm page (ms)", "%.0f", "≤ 300", func(v float64) bool { return v <= 300 }},
 	{"afterload", "… the first Run after the page loads (ms)", "%.0f", "", nil},
 	{"edited", "edited cell, Run → first line: lesson 1, net (ms)", "%.0f", "≤ 1500", func(v float64) bool { return v <= 1500 }},
@@ -240,6 +245,22 @@ func (p *pageResult) measure(chromium string) error {
 		}
 		add("interactive", nav.Interactive)
 		add("dcl", nav.DCL)
+	}
+
+	// Another site's page that embeds the first lesson's cell, each round in a new browser
+	// context too.
+	host, stopHost, err := embedHost(base)
+	if err != nil {
+		return fmt.Errorf("the embedding page: %w", err)
+	}
+	defer stopHost()
+	for r := range many {
+		step("embedded cell %d/%d", r+1, many)
+		ms, err := embedVisit(ctx, host)
+		if err != nil {
+			return fmt.Errorf("embedded cell: %w", err)
+		}
+		add("embedinteractive", ms)
 	}
 
 	// The browser has the page's files now. Each round loads the page again, runs the cell

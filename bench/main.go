@@ -214,6 +214,7 @@ func main() {
 		classroomNotes(os.Stdout, class)
 	}
 	if *page {
+		embedSection(os.Stdout)
 		pageSection(os.Stdout, *rounds)
 	}
 }

@@ -213,6 +213,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/api/annotate", serveAnnotate)
 	mux.HandleFunc("/api/export.pcapng", serveExport)
 	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
+	mux.HandleFunc("GET /embed.js", s.serveEmbedJS)
+	mux.HandleFunc("GET /embed/hello", s.serveEmbedHello)
+	mux.HandleFunc("GET /embed/frame", s.serveEmbedFrame)
+	mux.HandleFunc("GET /embed/cell", s.serveEmbedCell)
 	var h http.Handler = mux
 	if s.Relay.Class != nil {
 		h = s.Relay.Class.Gate(mux)
@@ -224,7 +228,7 @@ func (s *Server) routes() http.Handler {
 	top.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	top.HandleFunc("GET /readyz", s.serveReady)
 	top.HandleFunc("GET /metrics", s.serveMetrics)
-	h = s.guard.wrap(top)
+	h = s.guard.wrap(s.cors(top))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()
 		hdr.Set("Content-Security-Policy", csp)

@@ -39,7 +39,7 @@ func writeCode(b *strings.Builder, lang, code string) {
 	b.WriteString("</code></pre>\n")
 }
 
-// writeCell writes the markup that static/lesson.js turns into a working
+// writeCell writes the markup that static/cell.js turns into a working
 // cell. The class names are a contract with the script, the worker and the
 // browser tests: change them together.
 func writeCell(b *strings.Builder, c *cellView) {
@@ -151,4 +151,12 @@ func writeExercise(b *strings.Builder, e *Exercise) {
 	b.WriteString("  </ul>\n")
 	b.WriteString(`  <p class="exercise-status" role="status">Not checked yet.</p>` + "\n")
 	b.WriteString("</section>\n")
+}
+
+// CellHTML is the markup of one runnable cell, as a lesson page has it, with argsText in its
+// Arguments field: a page of one cell (the gateway's /embed/cell) is made with it.
+func CellHTML(c Cell, argsText string) string {
+	var b strings.Builder
+	writeCell(&b, &cellView{Cell: c, ArgsText: argsText})
+	return b.String()
 }

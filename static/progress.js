@@ -16,8 +16,9 @@ export function progressText(p) {
 }
 
 // watchProgress asks the gateway every `every` ms, after waiting `after` ms, and hands each
-// answer's text (null for none) to show. It returns a function that stops it.
-export function watchProgress(show, { after = 1500, every = 1000, fetchFn = globalThis.fetch } = {}) {
+// answer's text (null for none) to show. It returns a function that stops it. url is where
+// the gateway answers (PROGRESS_URL on its own pages).
+export function watchProgress(show, { after = 1500, every = 1000, fetchFn = globalThis.fetch, url = PROGRESS_URL } = {}) {
   let stopped = false;
   let timer = null;
   async function ask() {
@@ -25,7 +26,7 @@ export function watchProgress(show, { after = 1500, every = 1000, fetchFn = glob
     if (stopped) return;
     let text = null;
     try {
-      const resp = await fetchFn(PROGRESS_URL, { cache: "no-store" });
+      const resp = await fetchFn(url, { cache: "no-store" });
       if (resp.ok) text = progressText(await resp.json());
     } catch (e) {
       text = null; // the gateway is busy or gone: the build's own answer will say

@@ -1,7 +1,12 @@
 // Package static holds the page assets, embedded in the binary. The scripts are native ES
 // modules, without a build step:
 //
-//   - lesson.js, the lesson page (editor, console, Run, Stop, stdin), an entry point;
+//   - lesson.js, the lesson page, an entry point, over cell.js, a cell (editor, console, Run,
+//     Stop, stdin) mounted into any root;
+//   - embed.js, a classic script that other sites' pages load (docs/embed.md), and
+//     embed-main.js, which mounts cells in shadow roots there (embed-read.js reads their
+//     attributes) and runs their programs in a frame of the gateway's (embed-frame.js);
+//     embed.css styles such a cell, embed-page.css the one-cell page of /embed/cell;
 //   - exercises.js, the checks under a cell and the progress in localStorage, an entry point;
 //   - wire-view.js, the wire views of a cell (diagram, bytes, Step, replay, export), over
 //     wire-model.js, their pure half (events → layout, labels, annotations);

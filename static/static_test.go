@@ -36,10 +36,12 @@ func TestAssetsVersionImports(t *testing.T) {
 	}
 	// The entry points reach every module through their imports.
 	for name, wants := range map[string][]string{
-		"lesson.js":    {"./format.js?v=", "./wire-view.js?v=", "./files.js?v="},
-		"worker-fs.js": {"./memfs.js?v="},
-		"wire-view.js": {"./format.js?v=", "./wire-model.js?v="},
-		"worker.js":    {"./worker-fs.js?v=", "./wasm_exec.js?v=" + assets["wasm_exec.js"].Version},
+		"lesson.js":     {"./cell.js?v="},
+		"embed-main.js": {"./cell.js?v=", "./embed-read.js?v="},
+		"cell.js":       {"./format.js?v=", "./wire-view.js?v=", "./files.js?v="},
+		"worker-fs.js":  {"./memfs.js?v="},
+		"wire-view.js":  {"./format.js?v=", "./wire-model.js?v="},
+		"worker.js":     {"./worker-fs.js?v=", "./wasm_exec.js?v=" + assets["wasm_exec.js"].Version},
 	} {
 		for _, want := range wants {
 			if !strings.Contains(string(assets[name].Body), want) {
@@ -60,7 +62,7 @@ func TestAssetsVersionImports(t *testing.T) {
 			changed[name] = true
 		}
 	}
-	for _, name := range []string{"format.js", "wire-model.js", "wire-view.js", "files.js", "lesson.js"} {
+	for _, name := range []string{"format.js", "wire-model.js", "wire-view.js", "files.js", "cell.js", "lesson.js", "embed-main.js"} {
 		if !changed[name] {
 			t.Errorf("%s kept its version after format.js changed", name)
 		}
@@ -86,7 +88,7 @@ func TestAssetsRefuseUnknownImports(t *testing.T) {
 
 // TestEmbedded checks what is embedded: the page's files, not the Node test setup.
 func TestEmbedded(t *testing.T) {
-	for _, name := range []string{"lesson.js", "exercises.js", "format.js", "wire-model.js", "wire-view.js", "worker.js", "worker-fs.js", "style.css", "exercises.css"} {
+	for _, name := range []string{"lesson.js", "cell.js", "embed.js", "embed-main.js", "embed-read.js", "embed-frame.js", "exercises.js", "format.js", "wire-model.js", "wire-view.js", "worker.js", "worker-fs.js", "style.css", "embed.css", "exercises.css"} {
 		if _, err := fs.Stat(FS, name); err != nil {
 			t.Error(err)
 		}

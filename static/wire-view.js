@@ -440,8 +440,10 @@ function makeBytes(panel, onPick) {
 //   state(s)      the cell's state changed (keeps Step and Continue right)
 //   end()         the run ended: draw the rest, annotate, allow replay and export
 // hooks: stepRun() starts a run in step mode, send(msg) posts to the worker, resume() says
-// the program goes on after Step or Continue.
+// the program goes on after Step or Continue, api(path) the gateway's URL of an API path
+// (the path itself by default: the page's own gateway).
 export function attach(cell, hooks) {
+  const api = hooks.api || ((p) => p);
   const panel = cell.querySelector(".bytes");
   const runBtn = cell.querySelector("button.run");
 
@@ -619,7 +621,7 @@ export function attach(cell, hooks) {
     let text;
     let failed = true;
     try {
-      const resp = await fetch("/api/export.pcapng", {
+      const resp = await fetch(api("/api/export.pcapng"), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: body(),
@@ -652,7 +654,7 @@ export function attach(cell, hooks) {
     if (!r.events.some((ev) => DATA_KINDS.has(ev.kind))) return;
     let answer;
     try {
-      const resp = await fetch("/api/annotate", {
+      const resp = await fetch(api("/api/annotate"), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ events: r.events }),

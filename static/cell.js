@@ -1,0 +1,650 @@
+// A runnable cell: an editor with Run and Stop, a console and a bytes panel, mounted into
+// markup of the shape lessons/render.go writes (section.cell with textarea.code, button.run,
+// button.stop, input.args, .status, pre.console, .bytes), wherever that markup lives: the
+// lesson page (lesson.js) or a shadow root of another site's page (embed-main.js).
+//
+// Run: POST /api/build {source} → {ok, wasm} or {ok:false, diagnostics}
+// → a module Web Worker (static/worker.js) runs the program and posts back
+// stdout, stderr, socket events and the exit status.
+//
+// Each cell also gets data-state: idle, compiling, running, exited,
+// compile-error, error or stopped (handy for styles and browser tests), and
+// its .bytes panel keeps data-received and data-sent byte totals.
+//
+// No framework, no build step, no inline code: the cell works under a
+// strict Content Security Policy. Everything shown is set as text, never as
+// HTML. wire-view.js draws the wire (sequence diagram, bytes, step mode, replay, export).
+import * as F from "./format.js";
+import { makeFiles } from "./files.js";
+import { attach } from "./wire-view.js";
+import { keep } from "./keep.js";
+import { PROGRESS_URL, watchProgress } from "./progress.js";
+
+const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
+
+// Every program of this browser belongs to one learner, so a server running in one cell is
+// "localhost" to the others (and to other tabs). The id stays in localStorage.
+let pageLearner = "";
+export function learnerID() {
+  const valid = (id) => /^[A-Za-z0-9_-]{8,64}$/.test(id || "");
+  try {
+    const stored = localStorage.getItem("socketlab.learner");
+    if (valid(stored)) return stored;
+  } catch (e) {
+    // No storage (private mode): the page keeps its own id below.
+  }
+  if (!pageLearner) {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    pageLearner = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    try {
+      localStorage.setItem("socketlab.learner", pageLearner);
+    } catch (e) {
+      // The id lasts as long as the page.
+    }
+  }
+  return pageLearner;
+}
+
+// gatewayURL is the relay's WebSocket URL at origin (an http: or https: URL) for learner id.
+export function gatewayURL(origin, id) {
+  const u = new URL(origin);
+  return (u.protocol === "https:" ? "wss:" : "ws:") + "//" + u.host + "/ws?learner=" + encodeURIComponent(id);
+}
+
+// withFaults adds the lab's faults a cell asks for (its Faults field, such as "segment=1")
+// to the relay's URL; the gateway checks them and says what is wrong.
+export function withFaults(url, faults) {
+  const spec = (faults || "").trim();
+  return spec ? url + (url.includes("?") ? "&" : "?") + "faults=" + encodeURIComponent(spec) : url;
+}
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// Performance marks for the benchmark (bench/browser.go) and for anyone profiling the page:
+// socketlab:cells-ready when every Run button works, socketlab:interactive when the first
+// cell can start at once (see the end of this file), and for each run socketlab:run (the
+// click), socketlab:program-ready (the program is compiled and goes to its worker),
+// socketlab:first-output (the program's first output) and socketlab:exit. Each run's marks
+// carry {cell, run} as detail.
+export function perfMark(name, detail) {
+  try {
+    performance.mark(name, detail ? { detail } : undefined);
+  } catch (e) {
+    // An old browser without marks: nothing to record.
+  }
+}
+
+// compile downloads a program and compiles it here, in the page, so that Run hands a ready
+// WebAssembly.Module to the worker (the worker instantiates it in a few milliseconds). It
+// resolves to null when that cannot be done; the worker then downloads the program itself.
+async function compile(url) {
+  if (typeof WebAssembly !== "object" || !WebAssembly.compileStreaming) return null;
+  try {
+    const resp = await fetch(url);
+    if (!resp.ok) return null;
+    return await WebAssembly.compileStreaming(resp);
+  } catch (e) {
+    return null;
+  }
+}
+
+// workerPool starts the program's module workers from url. A worker started ahead of time
+// has loaded worker.js and wasm_exec.js and waits for a program, so Run does not wait for a
+// thread to start. One is kept for the whole page; a run takes it and a new one starts when
+// a run ends. embed-main.js has a pool of the same shape whose workers live in the gateway's
+// frame.
+export function workerPool(url) {
+  let spare = null;
+
+  function startWorker() {
+    const w = new Worker(url, { type: "module" });
+    w.failed = false;
+    w.ready = new Promise((resolve) => {
+      w.addEventListener("message", function ready(e) {
+        if (e.data && e.data.type === "ready") {
+          w.removeEventListener("message", ready);
+          resolve(true);
+        }
+      });
+      w.addEventListener("error", () => {
+        w.failed = true;
+        resolve(false);
+      });
+    });
+    return w;
+  }
+
+  function keepSpare() {
+    if (spare && !spare.failed) return spare;
+    try {
+      spare = startWorker();
+    } catch (e) {
+      spare = null;
+    }
+    return spare;
+  }
+
+  // take gives a run its worker: the spare one when it is sound, else a new one.
+  function take() {
+    const w = spare && !spare.failed ? spare : startWorker();
+    spare = null;
+    return w;
+  }
+
+  return { keepSpare, take, url };
+}
+
+// Editor: a textarea with a line-number gutter beside it.
+function makeEditor(code, gutter) {
+  let tabLeaves = false; // after Escape, Tab moves focus as usual
+
+  function lineCount() {
+    return code.value.split("\n").length;
+  }
+
+  function renderGutter() {
+    const n = lineCount();
+    while (gutter.children.length > n) gutter.lastChild.remove();
+    while (gutter.children.length < n) {
+      gutter.appendChild(el("div", "line", String(gutter.children.length + 1)));
+    }
+    code.rows = Math.min(Math.max(n, 3), 40);
+    gutter.scrollTop = code.scrollTop;
+  }
+
+  function clearMarks() {
+    for (const line of gutter.querySelectorAll(".line.error")) {
+      line.classList.remove("error");
+      line.removeAttribute("title");
+    }
+  }
+
+  // mark flags lines as wrong; several messages on a line share its title.
+  function mark(diags) {
+    for (const d of diags) {
+      const line = gutter.children[d.line - 1];
+      if (!line) continue;
+      line.classList.add("error");
+      const msg = F.formatDiagnostic(d);
+      line.title = line.title ? line.title + "\n" + msg : msg;
+    }
+  }
+
+  function insertTab() {
+    // execCommand keeps the browser's undo history; setRangeText is the fallback.
+    if (!document.execCommand || !document.execCommand("insertText", false, "\t")) {
+      code.setRangeText("\t", code.selectionStart, code.selectionEnd, "end");
+      code.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  code.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      tabLeaves = true;
+      return;
+    }
+    if (e.key === "Tab" && !tabLeaves && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      e.preventDefault();
+      insertTab();
+    }
+    tabLeaves = false;
+  });
+  code.addEventListener("blur", () => { tabLeaves = false; });
+  code.addEventListener("input", () => {
+    clearMarks();
+    renderGutter();
+  });
+  code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; });
+  renderGutter();
+
+  return {
+    mark,
+    clearMarks,
+    getValue: () => code.value,
+    setValue: (text) => {
+      code.value = text;
+      code.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+  };
+}
+
+// Console: program output, build messages and the exit status.
+function makeConsole(pre) {
+  let size = 0;
+  let truncated = false;
+  let last = null; // { cls, node } of the last run of text, to extend it
+  let endsWithNewline = true;
+
+  // append adds program output; past the limit it is dropped, unless
+  // force is set (for the page's own lines, such as the exit status).
+  function append(text, cls, force) {
+    if (!text) return;
+    if (truncated && !force) return;
+    if (!force && size + text.length > CONSOLE_LIMIT) {
+      text = text.slice(0, Math.max(0, CONSOLE_LIMIT - size));
+      truncated = true;
+    }
+    const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
+    size += text.length;
+    if (last && last.cls === cls) {
+      last.node.appendData(text);
+    } else {
+      const node = document.createTextNode(text);
+      if (cls) {
+        const span = el("span", cls);
+        span.appendChild(node);
+        pre.appendChild(span);
+      } else {
+        pre.appendChild(node);
+      }
+      last = { cls, node };
+    }
+    endsWithNewline = text.endsWith("\n");
+    if (truncated && !force) {
+      pre.appendChild(el("span", "note", "\n[output cut short: the console keeps 1 MiB]\n"));
+      last = null;
+      endsWithNewline = true;
+    }
+    if (atBottom) pre.scrollTop = pre.scrollHeight;
+  }
+
+  // line writes a whole line of its own, starting one if needed.
+  function line(text, cls) {
+    if (!endsWithNewline) append("\n", cls, true);
+    append(text + "\n", cls, true);
+  }
+
+  function clear() {
+    pre.textContent = "";
+    size = 0;
+    truncated = false;
+    last = null;
+    endsWithNewline = true;
+  }
+
+  return { append, line, clear };
+}
+
+// mountCell makes a working cell of the markup in cell. env says where it runs:
+//   url(path)      the gateway's URL for an API path ("/api/build")
+//   gateway()      the relay's WebSocket URL for this cell's programs
+//   pool           a workerPool (or one of its shape)
+//   programs       cell id → "/wasm/HASH.wasm", programs the gateway compiled already
+//   compileHere    compile a program in this page before handing it to the worker (the page
+//                  may compile WebAssembly, and the worker is in the same agent)
+//   keep           keep edits in localStorage and offer Share (keep.js)
+//   stdin          input sent whole, ended, to every run (a string), unless a share link
+//                  brings its own
+// It returns {cell, prepare}: prepare downloads and compiles the cell's program ahead.
+export function mountCell(cell, env) {
+  const q = (sel) => cell.querySelector(sel);
+  const programs = env.programs || {};
+  const code = q("textarea.code");
+  const runBtn = q("button.run");
+  const stopBtn = q("button.stop");
+  const argsInput = q("input.args");
+  const faultsInput = q("input.faults");
+  const status = q(".status");
+  const out = makeConsole(q("pre.console"));
+  // The editor: the code is read and written through getValue and setValue alone, so another
+  // editor with those (and mark, clearMarks) takes this one's place here.
+  const editor = makeEditor(code, q(".gutter"));
+  // Keep and Share (keep.js) read and write the code through these alone.
+  const kept = env.keep ? keep(cell, {
+    get: editor.getValue,
+    set: editor.setValue,
+    original: code.defaultValue,
+  }) : { stdin: () => null };
+  // Input given with the cell (env.stdin) unless a share link brought its own.
+  const presetStdin = () => {
+    const s = kept.stdin();
+    return s !== null ? s : typeof env.stdin === "string" ? env.stdin : null;
+  };
+  // See the wire (wire.js): diagram and bytes of each run, Step/Continue, replay, export.
+  let stepping = false; // this run pauses before each socket operation
+  const wire = attach(cell, {
+    stepRun: () => start(true),
+    send: (msg) => { if (worker) worker.postMessage(msg); },
+    resume: () => setState("running", "running"),
+    api: env.url,
+  });
+
+  status.setAttribute("role", "status");
+  let run = 0; // counts runs, so that answers for an old run are ignored
+  let worker = null;
+  let abort = null;
+  let timer = null;
+  // What the running program did, for exercises (static/exercises.js): sent with the
+  // "socketlab:run-finished" event when the run ends, however it ends.
+  let record = null;
+  let heard = false; // the current run has printed something
+  // The compiled program of the code as the lesson gives it, and of the last code built:
+  // {url, module: Promise<WebAssembly.Module|null>}.
+  let original = programs[cell.dataset.cell] ? { url: programs[cell.dataset.cell], module: null } : null;
+  let latest = null;
+
+  // prepare downloads and compiles the lesson's own program before anyone presses Run.
+  // When that fails (the gateway lost it, or this browser cannot compile here), later Runs
+  // go through /api/build.
+  function prepare() {
+    if (!original) return Promise.resolve(false);
+    if (!original.module) {
+      const o = original;
+      o.module = env.compileHere ? compile(env.url(o.url)) : Promise.resolve(null);
+      o.module.then((m) => { if (m === null) o.failed = true; });
+    }
+    return original.module.then((m) => m !== null);
+  }
+
+  // moduleFor gives the compiled module of url, compiling it once.
+  function moduleFor(url) {
+    if (original && original.url === url) {
+      prepare();
+      return original.module;
+    }
+    if (!latest || latest.url !== url) latest = { url, module: env.compileHere ? compile(env.url(url)) : Promise.resolve(null) };
+    return latest.module;
+  }
+
+  function setState(state, text) {
+    cell.dataset.state = state;
+    status.textContent = text;
+    wire.state(state);
+  }
+
+  function stopTimer() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+  }
+
+  // finish ends the current run, whatever stage it is in.
+  function finish(state, text) {
+    run++;
+    stopTimer();
+    if (abort) abort.abort();
+    abort = null;
+    if (worker) worker.terminate();
+    worker = null;
+    env.pool.keepSpare();
+    input.hidden = true;
+    input.classList.remove("waiting");
+    runBtn.disabled = false;
+    stopBtn.disabled = true;
+    setState(state, text);
+    wire.end();
+    if (record) {
+      const detail = Object.assign(record, { state });
+      record = null;
+      cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail }));
+    }
+  }
+
+  async function start(step) {
+    if (runBtn.disabled) return; // already running
+    const me = ++run;
+    const marks = { cell: cell.id, run: me };
+    perfMark("socketlab:run", marks);
+    heard = false;
+    runBtn.disabled = true;
+    stopBtn.disabled = false;
+    out.clear();
+    files.reset();
+    stepping = step === true;
+    wire.reset(stepping);
+    editor.clearMarks();
+    status.removeAttribute("title");
+
+    if (original && !original.failed && editor.getValue() === code.defaultValue) {
+      status.title = "compiled when the lab started";
+      launch(me, original.url);
+      return;
+    }
+
+    const began = Date.now();
+    setState("compiling", "compiling\u2026");
+    // On a first start the standard library compiles too: say how far (progress.js). A
+    // ticket lets the page ask where the build waits while compilers are busy.
+    let firstBuild = null;
+    const stopWatch = watchProgress((text) => { firstBuild = text; }, { url: env.url(PROGRESS_URL) });
+    const ticket = "run-" + Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
+    let place = null;
+    let asked = 0;
+    timer = setInterval(() => {
+      const s = Math.floor((Date.now() - began) / 1000);
+      if (me !== run) { stopWatch(); return; }
+      status.textContent = firstBuild && !(place && place.waiting) ? firstBuild : F.compileStatus(place, s);
+      if (Date.now() - asked >= 1000 && (place === null || place.waiting || s < 3)) {
+        asked = Date.now();
+        fetch(env.url(`/api/build/queue?ticket=${ticket}`)).then((r) => (r.ok ? r.json() : null))
+          .then((p) => { if (me === run && p) place = p; }, () => {});
+      }
+    }, 250);
+
+    abort = new AbortController();
+    let resp;
+    let body = null;
+    try {
+      resp = await fetch(env.url("/api/build"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ source: sourceOf(editor.getValue()), ticket }),
+        signal: abort.signal,
+      });
+      body = await resp.json().catch(() => null);
+    } catch (err) {
+      stopWatch();
+      if (me !== run) return; // stopped meanwhile
+      out.line(`could not reach the build service: ${err.message || err}`, "error");
+      finish("error", "build failed");
+      return;
+    }
+    stopWatch();
+    if (me !== run) return;
+    stopTimer();
+    abort = null;
+
+    if (!resp.ok || !body || typeof body !== "object") {
+      const why = body && body.error ? body.error : `the build service answered ${resp.status} ${resp.statusText}`.trim();
+      out.line(why, "error");
+      finish("error", "build failed");
+      return;
+    }
+    if (!body.ok) {
+      const diags = body.diagnostics || body.errors || [];
+      for (const d of diags) out.line(F.formatDiagnostic(d), "stderr");
+      if (diags.length === 0 && body.output) out.append(body.output, "stderr");
+      if (diags.length === 0 && !body.output) out.line("the build failed without saying why", "stderr");
+      editor.mark(diags);
+      finish("compile-error", "compile error");
+      return;
+    }
+    if (typeof body.elapsed_ms === "number") {
+      status.title = body.cached ? "compiled earlier, taken from the cache" : `compiled in ${body.elapsed_ms} ms`;
+    }
+    launch(me, body.wasm);
+  }
+
+  // firstOutput marks the first output of a run.
+  function firstOutput(me) {
+    if (heard) return;
+    heard = true;
+    perfMark("socketlab:first-output", { cell: cell.id, run: me });
+  }
+
+  function launch(me, wasm) {
+    setState("running", "running");
+    let w;
+    try {
+      w = env.pool.take();
+    } catch (err) {
+      out.line(`could not start the program: ${err.message || err}`, "error");
+      finish("error", "error");
+      return;
+    }
+    worker = w;
+    record = { output: "", stdout: "", stderr: "", stdin: "", exit: null, events: [] };
+    input.hidden = false;
+    // A program that goes quiet is usually waiting: for a reply that does not come, for a
+    // client, or for input. Say so in the status line, with the way out.
+    let lastHeard = Date.now();
+    timer = setInterval(() => {
+      const quiet = Math.floor((Date.now() - lastHeard) / 1000);
+      if (cell.dataset.state === "running" && quiet >= 5) {
+        status.textContent = `running, nothing for ${quiet}s: waiting for a reply, a client or input? Stop ends it`;
+      }
+    }, 1000);
+    w.onmessage = (e) => {
+      if (me !== run) return;
+      const m = e.data || {};
+      lastHeard = Date.now();
+      if (cell.dataset.state === "running") status.textContent = "running";
+      switch (m.type) {
+        case "stdout":
+          firstOutput(me);
+          record.stdout += String(m.text ?? "");
+          record.output += String(m.text ?? "");
+          out.append(String(m.text ?? ""), null);
+          break;
+        case "stderr":
+          firstOutput(me);
+          record.stderr += String(m.text ?? "");
+          record.output += String(m.text ?? "");
+          out.append(String(m.text ?? ""), "stderr");
+          break;
+        case "event":
+          if (m.event && typeof m.event === "object") record.events.push(m.event);
+          wire.add(m.event);
+          break;
+        case "pause":
+          setState("paused", wire.pause(m.about));
+          break;
+        case "stepped":
+          status.textContent = wire.stepped(m.about);
+          break;
+        case "reading":
+          input.classList.add("waiting");
+          break;
+        case "file":
+          files.set(m.path, m.data);
+          break;
+        case "file-removed":
+          files.remove(m.path);
+          break;
+        case "fs-full":
+          out.line(files.full(m.bytes, m.files), "error");
+          break;
+        case "exit": {
+          const code = Number.isInteger(m.code) ? m.code : 0;
+          record.exit = code;
+          perfMark("socketlab:exit", { cell: cell.id, run: me });
+          out.line(`exit status ${code}`, "exit");
+          finish("exited", `exited (${code})`);
+          break;
+        }
+        case "error":
+          out.line(String(m.message ?? "the program failed"), "error");
+          finish("error", "error");
+          break;
+      }
+    };
+    w.onerror = (e) => {
+      e.preventDefault();
+      if (me !== run) return;
+      out.line(`the program's worker failed: ${e.message || "could not load " + env.pool.url}`, "error");
+      finish("error", "error");
+    };
+    w.onmessageerror = () => {
+      if (me !== run) return;
+      out.line("a message from the program could not be read", "error");
+      finish("error", "error");
+    };
+    const args = F.splitArgs(argsInput.value);
+    const faults = faultsInput ? faultsInput.value : "";
+    const step = stepping;
+    moduleFor(wasm).then((module) => {
+      if (me !== run) return; // stopped meanwhile
+      perfMark("socketlab:program-ready", { cell: cell.id, run: me });
+      w.postMessage({ type: "run", wasm: env.url(wasm), module, args, gateway: withFaults(env.gateway(), faults), step });
+      // Input that came with a share link goes in whole, ended, as a file would.
+      const preset = presetStdin();
+      if (preset !== null) {
+        out.append(preset, "stdin");
+        if (record) record.stdin = preset;
+        w.postMessage({ type: "stdin", text: preset, eof: true });
+      }
+    });
+  }
+
+  function stop() {
+    if (!runBtn.disabled) return; // nothing to stop
+    out.line("stopped", "exit");
+    finish("stopped", "stopped");
+  }
+
+  // Standard input: a line under the console while the program runs. Enter sends the line
+  // (echoed in the console, as a terminal would), Ctrl-D ends the input.
+  const input = document.createElement("input");
+  input.className = "stdin";
+  input.type = "text";
+  input.hidden = true;
+  input.setAttribute("aria-label", "Standard input for the program");
+  input.placeholder = "type a line for the program, Enter to send, Ctrl-D to end input";
+  cell.querySelector(".console").after(input);
+  // The files the run wrote, under the console (files.js).
+  const files = makeFiles(input);
+  input.addEventListener("keydown", (e) => {
+    if (!worker) return;
+    if (e.key === "Enter") {
+      e.preventDefault();
+      const text = input.value + "\n";
+      input.value = "";
+      input.classList.remove("waiting");
+      out.append(text, "stdin");
+      if (record) record.stdin += text;
+      worker.postMessage({ type: "stdin", text });
+    } else if (e.key === "d" && e.ctrlKey) {
+      e.preventDefault();
+      if (input.value) out.append(input.value, "stdin");
+      if (record) record.stdin += input.value;
+      worker.postMessage({ type: "stdin", text: input.value, eof: true });
+      input.value = "";
+      input.classList.remove("waiting");
+      out.line("(end of input)", "exit");
+    }
+  });
+
+  runBtn.addEventListener("click", start);
+  stopBtn.addEventListener("click", stop);
+  for (const input of [argsInput, faultsInput]) {
+    if (!input) continue;
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") {
+        e.preventDefault();
+        if (!runBtn.disabled) start();
+      }
+    });
+  }
+  code.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      if (!runBtn.disabled) start();
+    }
+  });
+  runBtn.disabled = false;
+  stopBtn.disabled = true;
+  setState("idle", "");
+  return { cell, prepare };
+}
+
+// sourceOf is the program sent to /api/build: the editor drops the block's last newline,
+// and the gateway compiled the lesson's cells with it, so it goes back on (the same program
+// must have the same hash, or an unchanged cell would be compiled again).
+function sourceOf(text) {
+  return text.endsWith("\n") ? text : text + "\n";
+}

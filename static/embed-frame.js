@@ -1,0 +1,56 @@
+// embed-frame.js: the gateway's hidden frame in a page that embeds cells (embed-main.js).
+// It starts the programs' module workers (worker.js) in the gateway's own origin and passes
+// messages between them and the page that framed it, and no other: the gateway serves the
+// frame to an origin its operator allows, with that origin alone as its frame-ancestors,
+// and the frame answers that origin's window alone.
+//
+// Page → frame: {start: id}, {to: id, msg}, {terminate: id}
+// Frame → page: {ready: true}, {from: id, data}, {from: id, error: text}
+const parentOrigin = document.body.dataset.origin;
+const workerURL = document.body.dataset.worker;
+const MAX_WORKERS = 32; // a page runs a program or two per cell, and keeps one spare
+
+const workers = new Map();
+
+function tell(m) {
+  parent.postMessage(m, parentOrigin);
+}
+
+function start(id) {
+  if (workers.has(id)) return;
+  if (workers.size >= MAX_WORKERS) {
+    tell({ from: id, error: `this page already runs ${MAX_WORKERS} programs: stop one first` });
+    return;
+  }
+  let w;
+  try {
+    w = new Worker(workerURL, { type: "module" });
+  } catch (err) {
+    tell({ from: id, error: "could not start the program's worker: " + (err.message || err) });
+    return;
+  }
+  w.onmessage = (e) => tell({ from: id, data: e.data });
+  w.onerror = (e) => {
+    e.preventDefault();
+    tell({ from: id, error: e.message || "could not load the program's worker" });
+  };
+  w.onmessageerror = () => tell({ from: id, error: "a message from the program could not be read" });
+  workers.set(id, w);
+}
+
+addEventListener("message", (e) => {
+  if (e.origin !== parentOrigin || e.source !== parent) return;
+  const m = e.data || {};
+  if (Number.isInteger(m.start)) start(m.start);
+  if (Number.isInteger(m.to)) {
+    const w = workers.get(m.to);
+    if (w) w.postMessage(m.msg);
+  }
+  if (Number.isInteger(m.terminate)) {
+    const w = workers.get(m.terminate);
+    if (w) w.terminate();
+    workers.delete(m.terminate);
+  }
+});
+
+if (parentOrigin && parent !== window) tell({ ready: true });
