@@ -23,19 +23,42 @@ import (
 // startGateway runs a whole gateway on loopback with its lesson cells compiled.
 func startGateway(t *testing.T) (*gateway.Server, string) {
 	t.Helper()
-	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	s, url := serveGateway(t, &gateway.Options{Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	s.Warm(context.Background(), func(done, total int, err error) {
+		if err != nil {
+			t.Errorf("compiling lesson cell %d/%d: %v", done, total, err)
+		}
+	})
+	return s, url
+}
+
+// serveGateway serves a gateway with opts (in a cache directory of its own unless opts names
+// one) until the test ends, and returns it and its URL. Its lesson cells compile as a page
+// asks for them.
+func serveGateway(t *testing.T, opts *gateway.Options) (*gateway.Server, string) {
+	t.Helper()
+	if opts.CacheDir == "" {
+		opts.CacheDir = t.TempDir()
+	}
+	s, err := gateway.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
-	s.Warm(context.Background(), func(done, total int, err error) {
-		if err != nil {
-			t.Errorf("compiling lesson cell %d/%d: %v", done, total, err)
-		}
-	})
 	return s, ts.URL
+}
+
+// openLesson serves a gateway with opts and opens the lesson slug in the browser ctx, ready
+// to run. It returns the gateway and its URL.
+func openLesson(t *testing.T, ctx context.Context, opts *gateway.Options, slug string) (*gateway.Server, string) {
+	t.Helper()
+	s, url := serveGateway(t, opts)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/"+slug), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
+		t.Fatal(err)
+	}
+	return s, url
 }
 
 // cellJS evaluates to the first cell of the page.

@@ -2,11 +2,8 @@ package gateway_test
 
 import (
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 
 	"socketlab/gateway"
 	"socketlab/internal/browser"
@@ -18,16 +15,7 @@ import (
 // dropped by the lab.
 func TestFaultsInBrowser(t *testing.T) {
 	ctx := browser.New(t)
-	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lessons/01-time"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
-		t.Fatal(err)
-	}
+	openLesson(t, ctx, &gateway.Options{Logger: slog.New(slog.NewTextHandler(t.Output(), nil))}, "01-time")
 	setFaults := func(spec string) {
 		t.Helper()
 		evalString(t, ctx, `(() => { `+cellJS+`.querySelector('input.faults').value = '`+spec+`'; return ''; })()`)

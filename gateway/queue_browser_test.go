@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -20,16 +19,7 @@ import (
 // the page shows its place in line, then runs the edited program.
 func TestCompileQueueInBrowser(t *testing.T) {
 	ctx := browser.New(t)
-	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir(), Compile: gateway.CompileLimits{Jobs: 1, Budget: -1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lessons/01-time"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
-		t.Fatal(err)
-	}
+	s, url := openLesson(t, ctx, &gateway.Options{Compile: gateway.CompileLimits{Jobs: 1, Budget: -1}}, "01-time")
 	src, err := chromedp.Run(ctx, chromedp.Evaluate[string](cellJS+`.querySelector('textarea.code').value`))
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +44,7 @@ func TestCompileQueueInBrowser(t *testing.T) {
 		}()
 	}
 	deadline := time.Now().Add(2 * time.Minute)
-	for value(scrape(t, ts.URL), "socketlab_compiles_waiting", "") < 2 {
+	for value(scrape(t, url), "socketlab_compiles_waiting", "") < 2 {
 		if time.Now().After(deadline) {
 			t.Fatal("the other learner's edits never queued")
 		}

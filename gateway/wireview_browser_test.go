@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,16 +33,7 @@ func TestExportTimesInBrowser(t *testing.T) {
 		t.Skip("no tshark: apt-get install tshark to check the capture")
 	}
 	ctx := browser.New(t)
-	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lessons/01-time"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
-		t.Fatal(err)
-	}
+	openLesson(t, ctx, &gateway.Options{}, "01-time")
 	// Keep what the page posts to the export endpoint and what it gets back.
 	evalString(t, ctx, `(() => {
 		const f = window.fetch;
@@ -139,16 +129,7 @@ func TestExportTimesInBrowser(t *testing.T) {
 // replies came.
 func TestFTPNotesInBrowser(t *testing.T) {
 	ctx := browser.New(t)
-	s, err := gateway.New(&gateway.Options{CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/lessons/15-ftp"), chromedp.WaitVisible(chromedp.CSS(".cell .run"))); err != nil {
-		t.Fatal(err)
-	}
+	openLesson(t, ctx, &gateway.Options{}, "15-ftp")
 	// Keep the events the page posts for annotation.
 	evalString(t, ctx, `(() => {
 		const f = window.fetch;
