@@ -15,6 +15,7 @@
 // wire (sequence diagram, bytes, step mode, replay, export).
 import * as F from "./format.js";
 import { attach } from "./wire-view.js";
+import { createEditor } from "./editor.js";
 
 const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
 const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
@@ -133,72 +134,6 @@ function takeWorker() {
   return w;
 }
 
-// Editor: a textarea with a line-number gutter beside it.
-function makeEditor(code, gutter) {
-  let tabLeaves = false; // after Escape, Tab moves focus as usual
-
-  function lineCount() {
-    return code.value.split("\n").length;
-  }
-
-  function renderGutter() {
-    const n = lineCount();
-    while (gutter.children.length > n) gutter.lastChild.remove();
-    while (gutter.children.length < n) {
-      gutter.appendChild(el("div", "line", String(gutter.children.length + 1)));
-    }
-    code.rows = Math.min(Math.max(n, 3), 40);
-    gutter.scrollTop = code.scrollTop;
-  }
-
-  function clearMarks() {
-    for (const line of gutter.querySelectorAll(".line.error")) {
-      line.classList.remove("error");
-      line.removeAttribute("title");
-    }
-  }
-
-  // mark flags lines as wrong; several messages on a line share its title.
-  function mark(diags) {
-    for (const d of diags) {
-      const line = gutter.children[d.line - 1];
-      if (!line) continue;
-      line.classList.add("error");
-      const msg = F.formatDiagnostic(d);
-      line.title = line.title ? line.title + "\n" + msg : msg;
-    }
-  }
-
-  function insertTab() {
-    // execCommand keeps the browser's undo history; setRangeText is the fallback.
-    if (!document.execCommand || !document.execCommand("insertText", false, "\t")) {
-      code.setRangeText("\t", code.selectionStart, code.selectionEnd, "end");
-      code.dispatchEvent(new Event("input", { bubbles: true }));
-    }
-  }
-
-  code.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") {
-      tabLeaves = true;
-      return;
-    }
-    if (e.key === "Tab" && !tabLeaves && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
-      e.preventDefault();
-      insertTab();
-    }
-    tabLeaves = false;
-  });
-  code.addEventListener("blur", () => { tabLeaves = false; });
-  code.addEventListener("input", () => {
-    clearMarks();
-    renderGutter();
-  });
-  code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; });
-  renderGutter();
-
-  return { mark, clearMarks };
-}
-
 // Console: program output, build messages and the exit status.
 function makeConsole(pre) {
   let size = 0;
@@ -264,7 +199,20 @@ function setupCell(cell) {
   const argsInput = q("input.args");
   const status = q(".status");
   const out = makeConsole(q("pre.console"));
-  const editor = makeEditor(code, q(".gutter"));
+  // The editor (editor.js): CodeMirror in place of the textarea, which it keeps up to date.
+  const lang = cell.dataset.lang || "go";
+  const editor = createEditor(code, {
+    lang,
+    onRun: () => { if (!runBtn.disabled) start(); },
+    onFormatted: (r) => { if (!r.ok && r.error) status.textContent = r.error; },
+  });
+  if (lang === "go") {
+    const formatBtn = el("button", "format", "Format");
+    formatBtn.type = "button";
+    formatBtn.title = "Format the code as gofmt does (Shift+Alt+F)";
+    formatBtn.addEventListener("click", () => editor.format());
+    stopBtn.after(" ", formatBtn);
+  }
   // See the wire (wire.js): diagram and bytes of each run, Step/Continue, replay, export.
   let stepping = false; // this run pauses before each socket operation
   const wire = attach(cell, {
@@ -354,10 +302,10 @@ function setupCell(cell) {
     out.clear();
     stepping = step === true;
     wire.reset(stepping);
-    editor.clearMarks();
+    editor.clearErrors();
     status.removeAttribute("title");
 
-    if (original && !original.failed && code.value === code.defaultValue) {
+    if (original && !original.failed && editor.getValue() === code.defaultValue) {
       status.title = "compiled when the lab started";
       launch(me, original.url);
       return;
@@ -377,7 +325,7 @@ function setupCell(cell) {
       resp = await fetch("/api/build", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ source: sourceOf(code.value) }),
+        body: JSON.stringify({ source: sourceOf(editor.getValue()) }),
         signal: abort.signal,
       });
       body = await resp.json().catch(() => null);
@@ -402,7 +350,7 @@ function setupCell(cell) {
       for (const d of diags) out.line(F.formatDiagnostic(d), "stderr");
       if (diags.length === 0 && body.output) out.append(body.output, "stderr");
       if (diags.length === 0 && !body.output) out.line("the build failed without saying why", "stderr");
-      editor.mark(diags);
+      editor.markErrors(diags);
       finish("compile-error", "compile error");
       return;
     }
@@ -541,12 +489,6 @@ function setupCell(cell) {
   stopBtn.addEventListener("click", stop);
   argsInput.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
-      e.preventDefault();
-      if (!runBtn.disabled) start();
-    }
-  });
-  code.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       if (!runBtn.disabled) start();
     }

@@ -1,7 +1,9 @@
 // Package static holds the page assets, embedded in the binary. The scripts are native ES
-// modules, without a build step:
+// modules; only the editor's library is bundled, by `make editor`:
 //
-//   - lesson.js, the lesson page (editor, console, Run, Stop, stdin), an entry point;
+//   - lesson.js, the lesson page (console, Run, Stop, Format, stdin), an entry point;
+//   - editor.js, a cell's editor: CodeMirror 6 behind createEditor, over codemirror.js and
+//     codemirror-python.js, which `make editor` bundles from npm (internal/editorbundle);
 //   - exercises.js, the checks under a cell and the progress in localStorage, an entry point;
 //   - wire-view.js, the wire views of a cell (diagram, bytes, Step, replay, export), over
 //     wire-model.js, their pure half (events → layout, labels, annotations);
@@ -25,6 +27,11 @@ import (
 	"path"
 	"regexp"
 )
+
+// generated are the assets that `make editor` writes (internal/editorbundle): the editor,
+// CodeMirror, bundled from npm. A clean checkout lacks them until then; it still compiles,
+// and Assets says what to run.
+var generated = map[string]bool{"codemirror.js": true, "codemirror-python.js": true}
 
 // FS holds the assets at its top level: "style.css", "lesson.js", ...
 //
@@ -90,6 +97,9 @@ func Assets(extra map[string][]byte) (map[string]Asset, error) {
 				dep := string(sub[2])
 				if _, ok := bodies[dep]; !ok {
 					failed = fmt.Errorf("static: %s imports %s, which is not an asset", name, dep)
+					if generated[dep] {
+						failed = fmt.Errorf("static: %s imports %s, which is built, not kept in git: run `make editor` (npm ci in web/editor, then go run ./internal/editorbundle) and build again", name, dep)
+					}
 					return m
 				}
 				a, err := version(dep)
