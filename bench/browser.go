@@ -10,6 +10,8 @@ package main
 //	              from navigation start to socketlab:interactive: every Run button works and
 //	              the first cell's precompiled program is downloaded, compiled and has a
 //	              worker waiting for it
+//	editor        the editor's scripts (static/editor.js and the CodeMirror bundle) that the
+//	              first visit loaded by then, compressed as sent (encodedBodySize) and decoded
 //	precompiled   Run on that cell in a page that has run it once already: from the click
 //	              (socketlab:run) to the program's first output (socketlab:first-output);
 //	              also the first Run after the page loads
@@ -149,6 +151,8 @@ type pageRow struct {
 var pageRows = []pageRow{
 	{"interactive", "first lesson interactive, first visit (ms from navigation start)", "%.0f", "≤ 1000", func(v float64) bool { return v <= 1000 }},
 	{"dcl", "… DOMContentLoaded (ms from navigation start)", "%.0f", "", nil},
+	{"editor", "editor code loaded before the first Run, compressed (KB)", "%.1f", "≤ 150", func(v float64) bool { return v <= 150 }},
+	{"editorraw", "… uncompressed (KB)", "%.1f", "", nil},
 	{"precompiled", "precompiled cell, Run → first line, warm page (ms)", "%.0f", "≤ 300", func(v float64) bool { return v <= 300 }},
 	{"afterload", "… the first Run after the page loads (ms)", "%.0f", "", nil},
 	{"edited", "edited cell, Run → first line: lesson 1, net (ms)", "%.0f", "≤ 1500", func(v float64) bool { return v <= 1500 }},
@@ -240,6 +244,10 @@ func (p *pageResult) measure(chromium string) error {
 		}
 		add("interactive", nav.Interactive)
 		add("dcl", nav.DCL)
+		if nav.EditorEncoded > 0 {
+			add("editor", nav.EditorEncoded/1e3)
+			add("editorraw", nav.EditorDecoded/1e3)
+		}
 	}
 
 	// The browser has the page's files now. Each round loads the page again, runs the cell
@@ -402,6 +410,10 @@ type navResult struct {
 	Interactive float64 `json:"interactive"`
 	DCL         float64 `json:"dcl"`
 	Load        float64 `json:"load"`
+	// The editor's scripts (editor.js, codemirror*.js) the page loaded by then: bodies as
+	// sent (gzip) and as decoded, in bytes.
+	EditorEncoded float64 `json:"editorEncoded"`
+	EditorDecoded float64 `json:"editorDecoded"`
 }
 
 // waitInteractive waits for the page to set socketlab:interactive and returns its timings.
@@ -418,7 +430,10 @@ func waitInteractive(ctx context.Context) (navResult, error) {
 			const nav = performance.getEntriesByType("navigation")[0];
 			if (!nav.loadEventEnd) { setTimeout(read, 10); return; }
 			const mark = performance.getEntriesByName("socketlab:interactive")[0];
+			const editor = performance.getEntriesByType("resource").filter((e) => /\/static\/(editor|codemirror)[^/]*\.js/.test(e.name) && e.startTime < mark.startTime);
 			resolve({
+				editorEncoded: editor.reduce((n, e) => n + e.encodedBodySize, 0),
+				editorDecoded: editor.reduce((n, e) => n + e.decodedBodySize, 0),
 				program: !!(mark.detail && mark.detail.program),
 				worker: !!(mark.detail && mark.detail.worker),
 				interactive: mark.startTime,
