@@ -189,8 +189,18 @@ func TestEditorInBrowser(t *testing.T) {
 		t.Errorf("the page broke its Content Security Policy:\n%s", got)
 	}
 
+	// Read-only code keeps the server's highlighting, in the editor's colours.
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/15-ftp"), chromedp.WaitVisible(chromedp.CSS(".cell .cm-editor .cm-content"))); err != nil {
+		t.Fatal(err)
+	}
+	colours := ev(`['.hl-num', '.cell .tok-number', '.hl-str', '.cell .tok-string', '.hl-com', '.cell .tok-comment'].map((s) => {
+		const e = document.querySelector(s); return e ? getComputedStyle(e).color : 'none: ' + s; }).join(' | ')`)
+	if c := strings.Split(colours, " | "); len(c) != 6 || c[0] != c[1] || c[2] != c[3] || c[4] != c[5] || strings.Contains(colours, "none") {
+		t.Errorf("read-only and editor colours (number, string, comment in pairs): %s", colours)
+	}
+
 	t.Run("390px", func(t *testing.T) {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload(),
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(url+"/lessons/01-time"),
 			chromedp.WaitVisible(chromedp.CSS(".cell .cm-editor .cm-content"))); err != nil {
 			t.Fatal(err)
 		}
