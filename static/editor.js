@@ -4,7 +4,7 @@
 //
 //   const ed = createEditor(textarea, { lang: "go", onRun, onChange, onFormatted });
 //   ed.getValue(), ed.setValue(text), ed.markErrors([{line, col, msg}]), ed.clearErrors(),
-//   ed.format(), ed.focus()
+//   ed.format(), ed.focus(), ed.ready (a promise: CodeMirror is in place), ed.view
 //
 // The server renders each cell's code in a <textarea class="code">; the editor takes its place
 // on screen and keeps it as a mirror: every edit is written back to the textarea's value, and
@@ -17,7 +17,17 @@
 // numbers, Ctrl/Cmd+Enter runs, Shift+Alt+F formats Go (POST /api/format), Escape then Tab
 // leaves the editor. Errors are underlined at their line and column, with their message on
 // hover and in a list under the editor; an edit of a line clears that line's errors.
-import * as CM from "./codemirror.js";
+//
+// CodeMirror is loaded without holding up the page: until it is there (a moment after the
+// page's first paint, or never, if the bundle cannot be loaded), the textarea is the editor,
+// and the interface works on it.
+
+// CM is CodeMirror once loaded; loading is CodeMirror's arrival (null when it cannot load).
+let CM = null;
+const loading = import("./codemirror.js").then((m) => { CM = m; return m; }, (err) => {
+  if (typeof document !== "undefined") console.warn(`socketlab: the editor could not be loaded, cells keep a plain text area: ${err}`);
+  return null;
+});
 
 // FORMAT_URL formats Go source on the gateway: {source} → {ok, source} or {ok: false,
 // diagnostics}.
@@ -50,88 +60,236 @@ export function keepCursor(before, after, pos) {
   return Math.min(i, after.length);
 }
 
-// The errors shown in an editor: [{from, to, msg}], mapped through edits; an edit that
-// touches an error's line drops it.
-const setErrors = CM.StateEffect.define();
-const errorField = CM.StateField.define({
-  create: () => [],
-  update(list, tr) {
-    for (const e of tr.effects) if (e.is(setErrors)) return e.value;
-    if (!tr.docChanged || list.length === 0) return list;
-    const out = [];
-    for (const d of list) {
-      const line = tr.startState.doc.lineAt(d.from);
-      if (tr.changes.touchesRange(line.from, line.to)) continue;
-      out.push({ ...d, from: tr.changes.mapPos(d.from, 1), to: tr.changes.mapPos(d.to, -1) });
-    }
-    return out;
-  },
-  provide: (field) => CM.EditorView.decorations.from(field, (list) => {
-    const ranges = [];
-    for (const d of list) {
-      ranges.push(CM.Decoration.line({ class: "cm-error-line" }).range(d.lineFrom ?? d.from));
-      if (d.to > d.from) ranges.push(CM.Decoration.mark({ class: "cm-error" }).range(d.from, d.to));
-    }
-    return CM.Decoration.set(ranges, true);
-  }),
-});
-
-// errorTooltip shows the messages of the errors under the pointer.
-const errorTooltip = CM.hoverTooltip((view, pos) => {
-  const hits = view.state.field(errorField).filter((d) => {
-    const line = view.state.doc.lineAt(d.from);
-    return d.to > d.from ? pos >= d.from && pos <= d.to : pos >= line.from && pos <= line.to;
-  });
-  if (hits.length === 0) return null;
-  return {
-    pos: Math.min(...hits.map((d) => d.from)),
-    end: Math.max(...hits.map((d) => d.to)),
-    above: true,
-    create() {
-      const dom = document.createElement("div");
-      dom.className = "cm-error-tooltip";
-      for (const d of hits) {
-        const p = document.createElement("div");
-        p.textContent = d.msg;
-        dom.appendChild(p);
+// parts builds, once CodeMirror is loaded, what every editor shares.
+let shared = null;
+function parts() {
+  if (shared) return shared;
+  // The errors shown in an editor: [{from, to, msg}], mapped through edits; an edit that
+  // touches an error's line drops it.
+  const setErrors = CM.StateEffect.define();
+  const errorField = CM.StateField.define({
+    create: () => [],
+    update(list, tr) {
+      for (const e of tr.effects) if (e.is(setErrors)) return e.value;
+      if (!tr.docChanged || list.length === 0) return list;
+      const out = [];
+      for (const d of list) {
+        const line = tr.startState.doc.lineAt(d.from);
+        if (tr.changes.touchesRange(line.from, line.to)) continue;
+        out.push({ ...d, from: tr.changes.mapPos(d.from, 1), to: tr.changes.mapPos(d.to, -1) });
       }
-      return { dom };
+      return out;
     },
-  };
-}, { hoverTime: 200 });
-
-// The page's highlighting: classes (tok-keyword, tok-string, ...) that static/style.css
-// colours, the same colours as the server's highlighting of read-only code.
-const languages = {
-  go: () => Promise.resolve([CM.go(), CM.indentUnit.of("\t")]),
-  python: () => import("./codemirror-python.js").then((py) => [py.python(), CM.indentUnit.of("    ")]),
-};
-
-function theme() {
-  return CM.EditorView.theme({
-    "&": { fontSize: "var(--code-size)" },
-    ".cm-content": { fontFamily: "var(--mono)", lineHeight: "var(--code-line)" },
-    ".cm-gutters": { fontFamily: "var(--mono)" },
+    provide: (field) => CM.EditorView.decorations.from(field, (list) => {
+      const ranges = [];
+      for (const d of list) {
+        ranges.push(CM.Decoration.line({ class: "cm-error-line" }).range(d.lineFrom ?? d.from));
+        if (d.to > d.from) ranges.push(CM.Decoration.mark({ class: "cm-error" }).range(d.from, d.to));
+      }
+      return CM.Decoration.set(ranges, true);
+    }),
   });
+
+  // errorTooltip shows the messages of the errors under the pointer.
+  const errorTooltip = CM.hoverTooltip((view, pos) => {
+    const hits = view.state.field(errorField).filter((d) => {
+      const line = view.state.doc.lineAt(d.from);
+      return d.to > d.from ? pos >= d.from && pos <= d.to : pos >= line.from && pos <= line.to;
+    });
+    if (hits.length === 0) return null;
+    return {
+      pos: Math.min(...hits.map((d) => d.from)),
+      end: Math.max(...hits.map((d) => d.to)),
+      above: true,
+      create() {
+        const dom = document.createElement("div");
+        dom.className = "cm-error-tooltip";
+        for (const d of hits) {
+          const p = document.createElement("div");
+          p.textContent = d.msg;
+          dom.appendChild(p);
+        }
+        return { dom };
+      },
+    };
+  }, { hoverTime: 200 });
+
+  // The page's highlighting: classes (tok-keyword, tok-string, ...) that static/style.css
+  // colours, the same colours as the server's highlighting of read-only code.
+  const languages = {
+    go: () => Promise.resolve([CM.go(), CM.indentUnit.of("\t")]),
+    python: () => import("./codemirror-python.js").then((py) => [py.python(), CM.indentUnit.of("    ")]),
+  };
+
+  function theme() {
+    return CM.EditorView.theme({
+      "&": { fontSize: "var(--code-size)" },
+      ".cm-content": { fontFamily: "var(--mono)", lineHeight: "var(--code-line)" },
+      ".cm-gutters": { fontFamily: "var(--mono)" },
+    });
+  }
+  shared = { setErrors, errorField, errorTooltip, languages, theme };
+  return shared;
 }
 
-// createEditor puts an editor in place of textarea and returns its interface.
+// createEditor puts an editor in place of textarea and returns its interface; until
+// CodeMirror has loaded (ed.ready), the interface works on the textarea itself.
 //   lang         "go" (the default) or "python"
 //   onRun        Ctrl/Cmd+Enter
-//   onChange     after each edit, with the text
+//   onChange     after each edit in the editor, with the text
 //   onFormatted  after Format, with {ok, error} (error: what to tell the learner)
 export function createEditor(textarea, opts = {}) {
-  const lang = languages[opts.lang] ? opts.lang : "go";
+  const lang = opts.lang === "python" ? "python" : "go";
   const list = document.createElement("ul");
   list.className = "diagnostics";
   list.hidden = true;
   list.setAttribute("aria-label", "Errors in the code");
+  (textarea.closest(".editor") || textarea).after(list);
+  let view = null;
+  let pending = []; // errors marked before the editor was there
   let formatting = null;
 
+  // Until CodeMirror is there, the textarea answers the same keys.
+  const early = (e) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      if (opts.onRun) opts.onRun();
+    } else if ((e.code === "KeyF" || e.key.toLowerCase() === "f") && e.shiftKey && e.altKey) {
+      e.preventDefault();
+      api.format();
+    }
+  };
+  textarea.addEventListener("keydown", early);
+
+  // A script that sets the textarea's value and says so with an input event edits the cell.
+  textarea.addEventListener("input", () => {
+    if (view && textarea.value !== view.state.doc.toString()) api.setValue(textarea.value);
+  });
+
+  // renderList lists errors under the editor: {line, col, msg, from?}.
+  function renderList(errs) {
+    list.textContent = "";
+    list.hidden = errs.length === 0;
+    for (const d of errs) {
+      const li = document.createElement("li");
+      const at = document.createElement("button");
+      at.type = "button";
+      at.className = "at";
+      at.textContent = `${d.line}:${d.col}`;
+      at.title = "Go to this line";
+      at.addEventListener("click", () => {
+        if (!view) return textarea.focus();
+        view.dispatch({ selection: { anchor: d.from }, scrollIntoView: true });
+        view.focus();
+      });
+      li.append(at, " ", d.msg);
+      list.appendChild(li);
+    }
+  }
+
+  const api = {
+    get view() { return view; },
+    getValue: () => (view ? view.state.doc.toString() : textarea.value),
+
+    // setValue replaces the text; the cursor goes to cursor when given, else it stays where
+    // it is as far as the new text allows. One undo step.
+    setValue(text, cursor) {
+      if (!view) {
+        textarea.value = text;
+        if (cursor !== undefined) textarea.setSelectionRange(cursor, cursor);
+        return;
+      }
+      const old = view.state.doc.toString();
+      if (text === old) return;
+      let from = 0;
+      while (from < old.length && from < text.length && old[from] === text[from]) from++;
+      let end = 0;
+      while (end < old.length - from && end < text.length - from && old[old.length - 1 - end] === text[text.length - 1 - end]) end++;
+      const head = cursor ?? Math.min(view.state.selection.main.head, text.length);
+      view.dispatch({
+        changes: { from, to: old.length - end, insert: text.slice(from, text.length - end) },
+        selection: { anchor: Math.min(head, text.length) },
+      });
+    },
+
+    // markErrors underlines each {line, col, msg} (1-based; col counts bytes, as Go does, 0:
+    // the whole line) and lists them under the editor. It replaces the errors shown before.
+    markErrors(diags) {
+      const valid = (diags || []).filter((d) => d && d.line >= 1)
+        .map((d) => ({ line: d.line, col: d.col || 0, msg: String(d.msg ?? d.message ?? "") }));
+      if (!view) {
+        pending = valid;
+        renderList(valid);
+        return;
+      }
+      const doc = view.state.doc;
+      const errs = [];
+      for (const d of valid) {
+        const line = doc.line(Math.min(d.line, doc.lines));
+        let from = line.from;
+        let to = line.to;
+        if (d.col >= 1) {
+          from = line.from + byteColumn(line.text, d.col);
+          const word = view.state.wordAt(from);
+          to = word && word.from === from ? word.to : Math.min(from + 1, line.to);
+          if (to <= from && from > line.from) from = to - 1; // at the end of the line: its last character
+        }
+        errs.push({ ...d, from, to, lineFrom: line.from });
+      }
+      view.dispatch({ effects: parts().setErrors.of(errs) });
+    },
+
+    clearErrors() {
+      pending = [];
+      if (!view) renderList([]);
+      else if (view.state.field(parts().errorField).length) view.dispatch({ effects: parts().setErrors.of([]) });
+    },
+
+    // format asks the gateway to format Go source (gofmt) and puts the result in place with
+    // the cursor where it was. Resolves to {ok, error}.
+    format() {
+      if (lang !== "go") return Promise.resolve({ ok: false, error: "only Go is formatted" });
+      if (formatting) return formatting;
+      const before = api.getValue();
+      const head = () => (view ? view.state.selection.main.head : textarea.selectionStart);
+      formatting = formatSource(before).then((r) => {
+        if (r.ok && api.getValue() === before) {
+          api.clearErrors();
+          api.setValue(r.source, keepCursor(before, r.source, head()));
+        } else if (!r.ok && r.diagnostics) {
+          api.markErrors(r.diagnostics);
+        }
+        return { ok: r.ok, error: r.error };
+      }).finally(() => { formatting = null; });
+      formatting.then((r) => { if (opts.onFormatted) opts.onFormatted(r); });
+      return formatting;
+    },
+
+    focus: () => (view ? view.focus() : textarea.focus()),
+
+    // ready resolves when CodeMirror has taken the textarea's place (false if it could not).
+    ready: loading.then((cm) => {
+      if (!cm) return false;
+      view = mount(textarea, lang, opts, api, renderList);
+      textarea.removeEventListener("keydown", early);
+      if (pending.length) api.markErrors(pending);
+      return true;
+    }),
+  };
+  return api;
+}
+
+let mounted = false; // an editor is in place on the page
+
+// mount puts a CodeMirror view holding textarea's text in its place.
+function mount(textarea, lang, opts, api, renderList) {
+  const P = parts();
   const language = new CM.Compartment();
+  const hadFocus = document.activeElement === textarea;
   const view = new CM.EditorView({
     state: CM.EditorState.create({
       doc: textarea.value,
+      selection: { anchor: Math.min(textarea.selectionStart || 0, textarea.value.length) },
       extensions: [
         CM.Prec.highest(CM.keymap.of([
           { key: "Mod-Enter", run: () => { if (opts.onRun) opts.onRun(); return true; } },
@@ -161,9 +319,9 @@ export function createEditor(textarea, opts = {}) {
           CM.indentWithTab,
         ]),
         language.of([]),
-        errorField,
-        errorTooltip,
-        theme(),
+        P.errorField,
+        P.errorTooltip,
+        P.theme(),
         CM.EditorView.contentAttributes.of({
           "aria-label": (lang === "python" ? "Python" : "Go") + " code; Escape then Tab leaves the editor",
           spellcheck: "false",
@@ -176,114 +334,27 @@ export function createEditor(textarea, opts = {}) {
             textarea.value = text;
             if (opts.onChange) opts.onChange(text);
           }
-          if (u.docChanged || u.transactions.some((t) => t.effects.some((e) => e.is(setErrors)))) renderList();
+          if (u.docChanged || u.transactions.some((t) => t.effects.some((e) => e.is(P.setErrors)))) {
+            renderList(u.state.field(P.errorField));
+          }
         }),
       ],
     }),
   });
   view.dom.classList.add("code-editor");
+  view.dom.socketlabEditor = api; // for scripts and tests that drive the page
   textarea.after(view.dom);
-  view.dom.after(list);
   textarea.hidden = true;
   textarea.tabIndex = -1;
   textarea.closest(".editor")?.classList.add("cm");
-  languages[lang]().then((ext) => view.dispatch({ effects: language.reconfigure(ext) }), (err) => {
+  if (hadFocus) view.focus();
+  // The first editor in place, for the benchmark (bench/browser.go) and anyone profiling.
+  if (!mounted && typeof performance === "object" && performance.mark) performance.mark("socketlab:editor");
+  mounted = true;
+  P.languages[lang]().then((ext) => view.dispatch({ effects: language.reconfigure(ext) }), (err) => {
     console.warn(`socketlab: ${lang} highlighting could not be loaded: ${err}`);
   });
-
-  // A script that sets the textarea's value and says so with an input event edits the cell.
-  textarea.addEventListener("input", () => {
-    if (textarea.value !== view.state.doc.toString()) api.setValue(textarea.value);
-  });
-
-  function renderList() {
-    const errs = view.state.field(errorField);
-    list.textContent = "";
-    list.hidden = errs.length === 0;
-    for (const d of errs) {
-      const li = document.createElement("li");
-      const at = document.createElement("button");
-      at.type = "button";
-      at.className = "at";
-      at.textContent = `${d.line}:${d.col}`;
-      at.title = "Go to this line";
-      at.addEventListener("click", () => {
-        view.dispatch({ selection: { anchor: d.from }, scrollIntoView: true });
-        view.focus();
-      });
-      li.append(at, " ", d.msg);
-      list.appendChild(li);
-    }
-  }
-
-  const api = {
-    view,
-    getValue: () => view.state.doc.toString(),
-
-    // setValue replaces the text; the cursor goes to cursor when given, else it stays where
-    // it is as far as the new text allows. One undo step.
-    setValue(text, cursor) {
-      const old = view.state.doc.toString();
-      if (text === old) return;
-      let from = 0;
-      while (from < old.length && from < text.length && old[from] === text[from]) from++;
-      let end = 0;
-      while (end < old.length - from && end < text.length - from && old[old.length - 1 - end] === text[text.length - 1 - end]) end++;
-      const head = cursor ?? Math.min(view.state.selection.main.head, text.length);
-      view.dispatch({
-        changes: { from, to: old.length - end, insert: text.slice(from, text.length - end) },
-        selection: { anchor: Math.min(head, text.length) },
-      });
-    },
-
-    // markErrors underlines each {line, col, msg} (1-based; col counts bytes, as Go does, 0:
-    // the whole line) and lists them under the editor. It replaces the errors shown before.
-    markErrors(diags) {
-      const doc = view.state.doc;
-      const errs = [];
-      for (const d of diags || []) {
-        if (!d || !(d.line >= 1)) continue;
-        const line = doc.line(Math.min(d.line, doc.lines));
-        let from = line.from;
-        let to = line.to;
-        if (d.col >= 1) {
-          from = line.from + byteColumn(line.text, d.col);
-          const word = view.state.wordAt(from);
-          to = word && word.from === from ? word.to : Math.min(from + 1, line.to);
-          if (to <= from && from > line.from) from = to - 1; // at the end of the line: its last character
-        }
-        errs.push({ from, to, lineFrom: line.from, line: d.line, col: d.col || 0, msg: String(d.msg ?? d.message ?? "") });
-      }
-      view.dispatch({ effects: setErrors.of(errs) });
-    },
-
-    clearErrors() {
-      if (view.state.field(errorField).length) view.dispatch({ effects: setErrors.of([]) });
-    },
-
-    // format asks the gateway to format Go source (gofmt) and puts the result in place with
-    // the cursor where it was. Resolves to {ok, error}.
-    format() {
-      if (lang !== "go") return Promise.resolve({ ok: false, error: "only Go is formatted" });
-      if (formatting) return formatting;
-      const before = view.state.doc.toString();
-      formatting = formatSource(before).then((r) => {
-        if (r.ok && view.state.doc.toString() === before) {
-          api.clearErrors();
-          api.setValue(r.source, keepCursor(before, r.source, view.state.selection.main.head));
-        } else if (!r.ok && r.diagnostics) {
-          api.markErrors(r.diagnostics);
-        }
-        return { ok: r.ok, error: r.error };
-      }).finally(() => { formatting = null; });
-      formatting.then((r) => { if (opts.onFormatted) opts.onFormatted(r); });
-      return formatting;
-    },
-
-    focus: () => view.focus(),
-  };
-  view.dom.socketlabEditor = api; // for scripts and tests that drive the page
-  return api;
+  return view;
 }
 
 // formatSource posts source to the gateway's formatter. Resolves to {ok, source} or {ok:
