@@ -155,6 +155,36 @@ func TestEditorInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("python", func(t *testing.T) {
+		// No lesson holds Python yet: an editor made in the page loads the Python bundle,
+		// which takes CodeMirror from the bundle the page has loaded already.
+		js := `(async () => {
+			const { createEditor } = await import('/static/editor.js');
+			const ta = document.createElement('textarea');
+			ta.className = 'py-test';
+			ta.value = 'def main():';
+			document.querySelector('main').prepend(ta);
+			const ed = createEditor(ta, { lang: 'python' });
+			await ed.ready;
+			ed.view.dispatch({ selection: { anchor: ta.value.length } });
+			ed.view.focus();
+			for (let i = 0; i < 100 && !ed.view.dom.querySelector('.tok-keyword'); i++) await new Promise((r) => setTimeout(r, 50));
+			return ed.view.dom.querySelector('.tok-keyword') ? ed.view.dom.querySelector('.tok-keyword').textContent : 'none';
+		})()`
+		kw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil || kw != "def" {
+			t.Fatalf("the Python editor highlights %q (%v), want def", kw, err)
+		}
+		if err := chromedp.Do(ctx, pressEnter); err != nil {
+			t.Fatal(err)
+		}
+		keys("return 1")
+		if got := ev(`document.querySelector('textarea.py-test').value`); got != "def main():\n    return 1" {
+			t.Errorf("typed Python is %q, want four spaces of indentation", got)
+		}
+		ev(`document.querySelector('textarea.py-test').nextElementSibling.remove(), document.querySelector('textarea.py-test').remove(), ''`)
+	})
+
 	t.Run("Ctrl+Enter runs", func(t *testing.T) {
 		orig := ev(cellJS + `.querySelector('textarea.code').defaultValue`)
 		setCode(t, ctx, orig)
