@@ -149,7 +149,9 @@ export function createEditor(textarea, opts = {}) {
   let pending = []; // errors marked before the editor was there
   let formatting = null;
 
-  // Until CodeMirror is there, the textarea answers the same keys.
+  // Until CodeMirror is there, the textarea is as tall as its text (up to 40 lines) and
+  // answers the same keys.
+  textarea.rows = Math.min(Math.max(textarea.value.split("\n").length, 3), 40);
   const early = (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
