@@ -159,7 +159,8 @@ func TestEditorInBrowser(t *testing.T) {
 		// No lesson holds Python yet: an editor made in the page loads the Python bundle,
 		// which takes CodeMirror from the bundle the page has loaded already.
 		js := `(async () => {
-			const { createEditor } = await import('/static/editor.js');
+			const { createEditor, loadCodeMirror } = await import('/static/editor.js');
+			loadCodeMirror();
 			const ta = document.createElement('textarea');
 			ta.className = 'py-test';
 			ta.value = 'def main():';

@@ -5,6 +5,7 @@
 //   const ed = createEditor(textarea, { lang: "go", onRun, onChange, onFormatted });
 //   ed.getValue(), ed.setValue(text), ed.markErrors([{line, col, msg}]), ed.clearErrors(),
 //   ed.format(), ed.focus(), ed.ready (a promise: CodeMirror is in place), ed.view
+//   loadCodeMirror(): start loading CodeMirror (until then the cells are text areas)
 //
 // The server renders each cell's code in a <textarea class="code">; the editor takes its place
 // on screen and keeps it as a mirror: every edit is written back to the textarea's value, and
@@ -22,12 +23,26 @@
 // page's first paint, or never, if the bundle cannot be loaded), the textarea is the editor,
 // and the interface works on it.
 
-// CM is CodeMirror once loaded; loading is CodeMirror's arrival (null when it cannot load).
+// CM is CodeMirror once loaded. Nothing is loaded until loadCodeMirror is called (the page
+// calls it once its first cell can run, so that the editor does not delay that) or a
+// textarea takes the focus; each editor then takes its textarea's place.
 let CM = null;
-const loading = import("./codemirror.js").then((m) => { CM = m; return m; }, (err) => {
-  if (typeof document !== "undefined") console.warn(`socketlab: the editor could not be loaded, cells keep a plain text area: ${err}`);
-  return null;
-});
+let loading = null;
+let loaded; // resolves loadedPromise
+const loadedPromise = new Promise((resolve) => { loaded = resolve; });
+
+// loadCodeMirror starts loading CodeMirror, once; it resolves to the module, or to null when
+// it cannot be loaded (the cells keep their text areas).
+export function loadCodeMirror() {
+  if (!loading) {
+    loading = import("./codemirror.js").then((m) => { CM = m; return m; }, (err) => {
+      if (typeof document !== "undefined") console.warn(`socketlab: the editor could not be loaded, cells keep a plain text area: ${err}`);
+      return null;
+    });
+    loading.then(loaded);
+  }
+  return loading;
+}
 
 // FORMAT_URL formats Go source on the gateway: {source} → {ok, source} or {ok: false,
 // diagnostics}.
@@ -162,6 +177,7 @@ export function createEditor(textarea, opts = {}) {
     }
   };
   textarea.addEventListener("keydown", early);
+  textarea.addEventListener("focus", loadCodeMirror, { once: true });
 
   // A script that sets the textarea's value and says so with an input event edits the cell.
   textarea.addEventListener("input", () => {
@@ -270,7 +286,7 @@ export function createEditor(textarea, opts = {}) {
     focus: () => (view ? view.focus() : textarea.focus()),
 
     // ready resolves when CodeMirror has taken the textarea's place (false if it could not).
-    ready: loading.then((cm) => {
+    ready: loadedPromise.then((cm) => {
       if (!cm) return false;
       view = mount(textarea, lang, opts, api, renderList);
       textarea.removeEventListener("keydown", early);

@@ -15,7 +15,7 @@
 // wire (sequence diagram, bytes, step mode, replay, export).
 import * as F from "./format.js";
 import { attach } from "./wire-view.js";
-import { createEditor } from "./editor.js";
+import { createEditor, loadCodeMirror } from "./editor.js";
 
 const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
 const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
@@ -518,6 +518,7 @@ if (cells.length > 0) {
   const worker = keepSpare();
   Promise.all([cells[0].prepare(), worker ? worker.ready : false]).then(([program, ready]) => {
     perfMark("socketlab:interactive", { program, worker: ready });
+    loadCodeMirror(); // the editors come after: until then the cells are text areas
   });
   if (typeof IntersectionObserver === "function") {
     const near = new IntersectionObserver((entries) => {
