@@ -428,7 +428,17 @@ func waitInteractive(ctx context.Context) (navResult, error) {
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	const ready = `performance.getEntriesByName("socketlab:interactive").length > 0`
-	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(0))); err != nil {
+	for try := 0; ; try++ {
+		_, err := chromedp.Run(wctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(0)))
+		if err == nil {
+			break
+		}
+		// A poll that starts while the page is still being replaced finds no context to run
+		// in; it is asked again in the new page.
+		if try < 3 && strings.Contains(err.Error(), "Cannot find context") {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		return navResult{}, fmt.Errorf("waiting for the page to set socketlab:interactive: %w", err)
 	}
 	// The load event may come after interactive (images, fonts); its timing is read then.
