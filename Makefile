@@ -4,20 +4,35 @@ ADDR ?= 127.0.0.1:8080
 GO   ?= go
 BIN  := bin/socketlab
 
-.PHONY: run build test test-short portable cyclo bench bench-go soak fuzz vet clean
+.PHONY: run build editor test test-short portable cyclo bench bench-go soak fuzz vet clean
+
+# The page's editor, CodeMirror 6: npm ci installs the versions web/editor/package-lock.json
+# pins, and esbuild (a Go module, internal/editorbundle) bundles them into static/codemirror.js
+# and static/codemirror-python.js, which the binary embeds. Neither is kept in git.
+EDITOR_OUT := static/codemirror.js static/codemirror-python.js
+EDITOR_IN  := web/editor/package.json web/editor/package-lock.json web/editor/entry.js web/editor/python.js internal/editorbundle/main.go
+
+editor: $(EDITOR_OUT)
+
+web/editor/node_modules/.package-lock.json: web/editor/package.json web/editor/package-lock.json
+	npm ci --prefix web/editor --no-audit --no-fund
+
+$(EDITOR_OUT) &: web/editor/node_modules/.package-lock.json $(EDITOR_IN)
+	$(GO) run ./internal/editorbundle
+	@touch $(EDITOR_OUT)
 
 run: build
 	@echo "Starting socketlab on $(ADDR) (Ctrl-C stops it)..."
 	./$(BIN) --addr $(ADDR)
 
-build:
+build: editor
 	@echo "Building socketlab (and fetching the modules learner programs may import)..."
 	$(GO) mod download
 	$(GO) build -o $(BIN) ./cmd/socketlab
 
 # Every test, browser tests included (they need Chromium: apt-get install chromium), and the
 # page's pure functions under Node.
-test: portable
+test: editor portable
 	$(GO) vet ./...
 	node --test static/test/
 	$(GO) test -count=1 -timeout 20m ./...
@@ -25,7 +40,7 @@ test: portable
 
 # The gateway on macOS and Windows: it vets and builds for both, and its unit tests pass here
 # with the portable paths (rawio_other.go, splice_other.go, proc_other.go) forced on.
-portable:
+portable: editor
 	GOOS=darwin $(GO) vet ./cmd/socketlab ./gateway/...
 	GOOS=windows $(GO) vet ./cmd/socketlab ./gateway/...
 	GOOS=darwin $(GO) build -o /dev/null ./cmd/socketlab
@@ -42,14 +57,14 @@ test-short:
 
 # The relay against raw TCP, a plain TCP relay and websockify, on loopback: one table.
 # Needs 20000 open files (ulimit -n); websockify's column appears when it is installed.
-bench:
+bench: editor
 	$(GO) run ./bench
 
 # The gateway under attack, about 10 minutes (a benchmark, never part of make test): 50 learners
 # run lesson cells alone, then beside 3 hostile loopback addresses cycling through every attack
 # of issue 22; one table of their failures and latency and the gateway's memory and
 # descriptors, and one of how each attack was answered (bench/soak.go, bench/hostile.go).
-soak:
+soak: editor
 	$(GO) run ./bench -soak 4m
 
 # Go benchmarks of the hot paths (frame encoding, unmasking, stream copy; the program-side
@@ -70,4 +85,4 @@ vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin
+	rm -rf bin web/editor/node_modules $(EDITOR_OUT)

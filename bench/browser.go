@@ -13,6 +13,10 @@ package main
 //	embedded      the same for another site's page that embeds the first lesson's cell with
 //	              the snippet (docs/embed.md): until the cell is drawn and a worker waits in
 //	              the gateway's frame
+//	editor        the editor's scripts (static/editor.js and the CodeMirror bundle) that the
+//	              first visit loads, compressed as sent (encodedBodySize) and decoded, and
+//	              when the first editor is in place (socketlab:editor); cells work before
+//	              that, on their text areas
 //	precompiled   Run on that cell in a page that has run it once already: from the click
 //	              (socketlab:run) to the program's first output (socketlab:first-output);
 //	              also the first Run after the page loads
@@ -154,6 +158,9 @@ var pageRows = []pageRow{
 	{"interactive", "first lesson interactive, first visit (ms from navigation start)", "%.0f", "≤ 1000", func(v float64) bool { return v <= 1000 }},
 	{"dcl", "… DOMContentLoaded (ms from navigation start)", "%.0f", "", nil},
 	{"embedinteractive", "an embedded cell in another site's page interactive, first visit (ms from navigation start)", "%.0f", "≤ 1000", func(v float64) bool { return v <= 1000 }},
+	{"editor", "editor code loaded before the first Run, compressed (KB)", "%.1f", "≤ 150", func(v float64) bool { return v <= 150 }},
+	{"editorraw", "… uncompressed (KB)", "%.1f", "", nil},
+	{"editorready", "… the first editor in place, first visit (ms from navigation start)", "%.0f", "", nil},
 	{"precompiled", "precompiled cell, Run → first line, warm page (ms)", "%.0f", "≤ 300", func(v float64) bool { return v <= 300 }},
 	{"afterload", "… the first Run after the page loads (ms)", "%.0f", "", nil},
 	{"edited", "edited cell, Run → first line: lesson 1, net (ms)", "%.0f", "≤ 1500", func(v float64) bool { return v <= 1500 }},
@@ -245,6 +252,11 @@ func (p *pageResult) measure(chromium string) error {
 		}
 		add("interactive", nav.Interactive)
 		add("dcl", nav.DCL)
+		if nav.EditorEncoded > 0 {
+			add("editor", nav.EditorEncoded/1e3)
+			add("editorraw", nav.EditorDecoded/1e3)
+		}
+		add("editorready", nav.EditorReady)
 	}
 
 	// Another site's page that embeds the first lesson's cell, each round in a new browser
@@ -423,6 +435,13 @@ type navResult struct {
 	Interactive float64 `json:"interactive"`
 	DCL         float64 `json:"dcl"`
 	Load        float64 `json:"load"`
+	// The editor's scripts (editor.js, codemirror*.js) the page loaded by then: bodies as
+	// sent (gzip) and as decoded, in bytes.
+	EditorEncoded float64 `json:"editorEncoded"`
+	EditorDecoded float64 `json:"editorDecoded"`
+	// EditorReady is when the first cell's editor was in place (socketlab:editor), ms from
+	// navigation start; the cells work before it, on their text areas.
+	EditorReady float64 `json:"editorReady"`
 }
 
 // waitInteractive waits for the page to set socketlab:interactive and returns its timings.
@@ -430,16 +449,31 @@ func waitInteractive(ctx context.Context) (navResult, error) {
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	const ready = `performance.getEntriesByName("socketlab:interactive").length > 0`
-	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(0))); err != nil {
+	for try := 0; ; try++ {
+		_, err := chromedp.Run(wctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(0)))
+		if err == nil {
+			break
+		}
+		// A poll that starts while the page is still being replaced finds no context to run
+		// in; it is asked again in the new page.
+		if try < 3 && strings.Contains(err.Error(), "Cannot find context") {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		return navResult{}, fmt.Errorf("waiting for the page to set socketlab:interactive: %w", err)
 	}
 	// The load event may come after interactive (images, fonts); its timing is read then.
 	const js = `new Promise((resolve) => {
 		const read = () => {
 			const nav = performance.getEntriesByType("navigation")[0];
-			if (!nav.loadEventEnd) { setTimeout(read, 10); return; }
+			const editorMark = performance.getEntriesByName("socketlab:editor")[0];
+			if (!nav.loadEventEnd || !editorMark) { setTimeout(read, 10); return; }
 			const mark = performance.getEntriesByName("socketlab:interactive")[0];
+			const editor = performance.getEntriesByType("resource").filter((e) => /\/static\/(editor|codemirror)[^/]*\.js/.test(e.name));
 			resolve({
+				editorReady: editorMark.startTime,
+				editorEncoded: editor.reduce((n, e) => n + e.encodedBodySize, 0),
+				editorDecoded: editor.reduce((n, e) => n + e.decodedBodySize, 0),
 				program: !!(mark.detail && mark.detail.program),
 				worker: !!(mark.detail && mark.detail.worker),
 				interactive: mark.startTime,

@@ -65,6 +65,7 @@ func main() {
 	learners := flag.Int("learners", 200, "learners in the classroom")
 	soakLearners := flag.Int("soak-learners", 50, "healthy learners in the soak")
 	page := flag.Bool("browser", true, "measure the page in headless Chromium too (bench/browser.go)")
+	pageOnly := flag.Bool("page-only", false, "measure only the page in headless Chromium (bench/browser.go)")
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
 	flag.Parse()
 	if *serve == "soak" {
@@ -82,6 +83,10 @@ func main() {
 		}
 		fmt.Fprintf(os.Stderr, "soak: done in %v\n", time.Since(start).Round(time.Second))
 		printSoak(os.Stdout, res)
+		return
+	}
+	if *pageOnly {
+		pageSection(os.Stdout, *rounds)
 		return
 	}
 	if *serve != "" {

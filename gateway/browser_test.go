@@ -159,9 +159,9 @@ func TestFirstLessonInBrowser(t *testing.T) {
 		t.Errorf("compile error does not name line %d:\n%s", bad, out)
 	}
 	marked, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`Array.from(`+cellJS+`.querySelectorAll('.gutter .error')).map(e => e.textContent.trim()).join(',')`))
+		`Array.from(`+cellJS+`.querySelectorAll('ul.diagnostics li .at')).map(e => e.textContent.split(':')[0]).join(',')`))
 	if err != nil || marked != strconv.Itoa(bad) {
-		t.Errorf("gutter marks lines %q (%v), want %d", marked, err, bad)
+		t.Errorf("the editor lists errors on lines %q (%v), want %d", marked, err, bad)
 	}
 
 	// 4. Stop ends a program that never yields: the worker is terminated, the page lives on.

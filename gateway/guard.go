@@ -46,9 +46,9 @@ type HTTPLimits struct {
 	// ConnsPerClient bounds the open connections of one client address (an IPv6 client's
 	// /64); more are answered 429 and closed. Defaults to 256; negative: no limit.
 	ConnsPerClient int
-	// APIPerMinute bounds wire-view and check requests (/api/annotate, /api/export.pcapng,
-	// /api/check) per client address, with a burst of half as many. Defaults to 120;
-	// negative: no limit.
+	// APIPerMinute bounds wire-view, check and format requests (/api/annotate,
+	// /api/export.pcapng, /api/check, /api/format) per client address, with a burst of half as
+	// many. Defaults to 120; negative: no limit.
 	APIPerMinute float64
 	// Hosts are names, or patterns like *.example.org, besides loopback and the listen
 	// address, that requests may carry in their Host header (--host).
@@ -71,7 +71,7 @@ func (l *HTTPLimits) Flags(fl *flag.FlagSet) {
 	fl.DurationVar(&l.WriteTimeout, "http-write-timeout", d.WriteTimeout, "longest one response may take (not WebSockets, not compiles)")
 	fl.DurationVar(&l.IdleTimeout, "http-idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for this long")
 	fl.IntVar(&l.ConnsPerClient, "max-conns-per-client", d.ConnsPerClient, "open HTTP and WebSocket connections per client address, an IPv6 client's /64 (-1: no limit)")
-	fl.Float64Var(&l.APIPerMinute, "api-rate", d.APIPerMinute, "wire-view and check requests per minute per client address (-1: no limit)")
+	fl.Float64Var(&l.APIPerMinute, "api-rate", d.APIPerMinute, "wire-view, check and format requests per minute per client address (-1: no limit)")
 	fl.Var((*stringList)(&l.Hosts), "host", "also answer requests for this `name` (or pattern, *.example.org): a name this machine is reached by (repeatable; see docs/security.md)")
 }
 
@@ -109,7 +109,7 @@ type guard struct {
 	limits   HTTPLimits
 	origins  []string
 	log      *slog.Logger
-	maxBuild int64 // the body cap of /api/build
+	maxBuild int64 // the body cap of /api/build and /api/format
 
 	compiles, api *limiter
 	work          chan struct{} // work being done at once, gateway-wide
@@ -164,6 +164,8 @@ func (g *guard) route(r *http.Request) route {
 		return route{g.api, maxRunJSON + 4096, true, "wire-view requests", "--api-rate"}
 	case post && p == "/api/check":
 		return route{g.api, grade.MaxRequest + 4096, true, "checks", "--api-rate"}
+	case post && p == "/api/format":
+		return route{g.api, g.maxBuild, true, "format requests", "--api-rate"}
 	}
 	return route{body: maxSmallBody}
 }

@@ -6,6 +6,8 @@ package gateway
 
 import (
 	"bytes"
+	"cmp"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"log/slog"
@@ -82,10 +84,13 @@ type Server struct {
 	handler     http.Handler
 	guard       *guard
 	assets      map[string]asset
+
+	maxSource int // the build service's bound on a program, which /api/format shares
 }
 
 type asset struct {
 	body    []byte
+	gz      []byte // body compressed, for the scripts and styles; nil when it would not help
 	version string
 }
 
@@ -160,6 +165,7 @@ func New(opts *Options) (*Server, error) {
 		}
 	}
 	s.guard, s.Lab, s.Build, s.Relay = newGuard(opts, log), ln, bs, rl
+	s.maxSource = cmp.Or(max(opts.Compile.MaxSource, 0), 256<<10)
 	if err := s.loadAssets(wasmExec); err != nil {
 		ln.Close()
 		return nil, err
@@ -176,9 +182,25 @@ func logfTo(l *slog.Logger) func(string, ...any) {
 func (s *Server) loadAssets(wasmExec []byte) error {
 	assets, err := static.Assets(map[string][]byte{"wasm_exec.js": wasmExec})
 	for name, a := range assets {
-		s.assets[name] = asset{body: a.Body, version: a.Version}
+		s.assets[name] = asset{body: a.Body, gz: compress(name, a.Body), version: a.Version}
 	}
 	return err
+}
+
+// compress gzips a script or a style sheet once, at start, when that makes it smaller: the
+// editor's bundle is most of what a first visit downloads.
+func compress(name string, body []byte) []byte {
+	if ext := path.Ext(name); (ext != ".js" && ext != ".css") || len(body) < 1024 {
+		return nil
+	}
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	if b.Len() >= len(body) {
+		return nil
+	}
+	return b.Bytes()
 }
 
 // assetURL gives a static file's URL with a version, so browsers fetch it anew after a change.
@@ -212,6 +234,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /labs.json", s.Lab.Handler())
 	mux.HandleFunc("/api/annotate", serveAnnotate)
 	mux.HandleFunc("/api/export.pcapng", serveExport)
+	mux.HandleFunc("/api/format", serveFormat(s.maxSource))
 	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
 	mux.HandleFunc("GET /embed.js", s.serveEmbedJS)
 	mux.HandleFunc("GET /embed/hello", s.serveEmbedHello)
@@ -275,8 +298,16 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
-	w.Header().Set("ETag", `"`+a.version+`"`)
-	http.ServeContent(w, r, path.Base(name), time.Time{}, bytes.NewReader(a.body))
+	body, etag := a.body, `"`+a.version+`"`
+	if a.gz != nil {
+		w.Header().Add("Vary", "Accept-Encoding")
+		if build.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
+			w.Header().Set("Content-Encoding", "gzip")
+			body, etag = a.gz, `"`+a.version+`-gz"`
+		}
+	}
+	w.Header().Set("ETag", etag)
+	http.ServeContent(w, r, path.Base(name), time.Time{}, bytes.NewReader(body))
 }
 
 // ServeHTTP serves every route of the gateway.

@@ -17,6 +17,7 @@
 import * as F from "./format.js";
 import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
+import { createEditor } from "./editor.js";
 import { keep } from "./keep.js";
 import { PROGRESS_URL, watchProgress } from "./progress.js";
 
@@ -140,80 +141,6 @@ export function workerPool(url) {
   return { keepSpare, take, url };
 }
 
-// Editor: a textarea with a line-number gutter beside it.
-function makeEditor(code, gutter) {
-  let tabLeaves = false; // after Escape, Tab moves focus as usual
-
-  function lineCount() {
-    return code.value.split("\n").length;
-  }
-
-  function renderGutter() {
-    const n = lineCount();
-    while (gutter.children.length > n) gutter.lastChild.remove();
-    while (gutter.children.length < n) {
-      gutter.appendChild(el("div", "line", String(gutter.children.length + 1)));
-    }
-    code.rows = Math.min(Math.max(n, 3), 40);
-    gutter.scrollTop = code.scrollTop;
-  }
-
-  function clearMarks() {
-    for (const line of gutter.querySelectorAll(".line.error")) {
-      line.classList.remove("error");
-      line.removeAttribute("title");
-    }
-  }
-
-  // mark flags lines as wrong; several messages on a line share its title.
-  function mark(diags) {
-    for (const d of diags) {
-      const line = gutter.children[d.line - 1];
-      if (!line) continue;
-      line.classList.add("error");
-      const msg = F.formatDiagnostic(d);
-      line.title = line.title ? line.title + "\n" + msg : msg;
-    }
-  }
-
-  function insertTab() {
-    // execCommand keeps the browser's undo history; setRangeText is the fallback.
-    if (!document.execCommand || !document.execCommand("insertText", false, "\t")) {
-      code.setRangeText("\t", code.selectionStart, code.selectionEnd, "end");
-      code.dispatchEvent(new Event("input", { bubbles: true }));
-    }
-  }
-
-  code.addEventListener("keydown", (e) => {
-    if (e.key === "Escape") {
-      tabLeaves = true;
-      return;
-    }
-    if (e.key === "Tab" && !tabLeaves && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
-      e.preventDefault();
-      insertTab();
-    }
-    tabLeaves = false;
-  });
-  code.addEventListener("blur", () => { tabLeaves = false; });
-  code.addEventListener("input", () => {
-    clearMarks();
-    renderGutter();
-  });
-  code.addEventListener("scroll", () => { gutter.scrollTop = code.scrollTop; });
-  renderGutter();
-
-  return {
-    mark,
-    clearMarks,
-    getValue: () => code.value,
-    setValue: (text) => {
-      code.value = text;
-      code.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-  };
-}
-
 // Console: program output, build messages and the exit status.
 function makeConsole(pre) {
   let size = 0;
@@ -292,15 +219,32 @@ export function mountCell(cell, env) {
   const faultsInput = q("input.faults");
   const status = q(".status");
   const out = makeConsole(q("pre.console"));
-  // The editor: the code is read and written through getValue and setValue alone, so another
-  // editor with those (and mark, clearMarks) takes this one's place here.
-  const editor = makeEditor(code, q(".gutter"));
+  // The editor (editor.js): CodeMirror in place of the textarea, which it keeps up to date.
+  // The code is read and written through getValue and setValue alone.
+  const lang = cell.dataset.lang || "go";
+  let kept = { stdin: () => null, changed: () => {} };
+  const editor = createEditor(code, {
+    lang,
+    formatURL: env.url("/api/format"),
+    onRun: () => { if (!runBtn.disabled) start(); },
+    onChange: () => kept.changed(),
+    onFormatted: (r) => { if (!r.ok && r.error) status.textContent = r.error; },
+  });
+  if (lang === "go") {
+    const formatBtn = el("button", "format", "Format");
+    formatBtn.type = "button";
+    formatBtn.title = "Format the code as gofmt does (Shift+Alt+F)";
+    formatBtn.addEventListener("click", () => editor.format());
+    stopBtn.after(" ", formatBtn);
+  }
   // Keep and Share (keep.js) read and write the code through these alone.
-  const kept = env.keep ? keep(cell, {
-    get: editor.getValue,
-    set: editor.setValue,
-    original: code.defaultValue,
-  }) : { stdin: () => null };
+  if (env.keep) {
+    kept = keep(cell, {
+      get: editor.getValue,
+      set: editor.setValue,
+      original: code.defaultValue,
+    });
+  }
   // Input given with the cell (env.stdin) unless a share link brought its own.
   const presetStdin = () => {
     const s = kept.stdin();
@@ -397,7 +341,7 @@ export function mountCell(cell, env) {
     files.reset();
     stepping = step === true;
     wire.reset(stepping);
-    editor.clearMarks();
+    editor.clearErrors();
     status.removeAttribute("title");
 
     if (original && !original.failed && editor.getValue() === code.defaultValue) {
@@ -460,7 +404,7 @@ export function mountCell(cell, env) {
       for (const d of diags) out.line(F.formatDiagnostic(d), "stderr");
       if (diags.length === 0 && body.output) out.append(body.output, "stderr");
       if (diags.length === 0 && !body.output) out.line("the build failed without saying why", "stderr");
-      editor.mark(diags);
+      editor.markErrors(diags);
       finish("compile-error", "compile error");
       return;
     }
@@ -630,12 +574,6 @@ export function mountCell(cell, env) {
       }
     });
   }
-  code.addEventListener("keydown", (e) => {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-      e.preventDefault();
-      if (!runBtn.disabled) start();
-    }
-  });
   runBtn.disabled = false;
   stopBtn.disabled = true;
   setState("idle", "");

@@ -2,6 +2,7 @@
 // working cell (cell.js), with its programs' workers started from this page's gateway.
 // An entry point: the page loads it as a module.
 import { gatewayURL, learnerID, mountCell, perfMark, workerPool } from "./cell.js";
+import { loadCodeMirror } from "./editor.js";
 
 // Programs the gateway has compiled already, cell id → "/wasm/HASH.wasm" (data-programs,
 // lessons/handler.go): an unchanged cell runs one of these without asking /api/build.
@@ -35,6 +36,7 @@ if (cells.length > 0) {
   const worker = pool.keepSpare();
   Promise.all([cells[0].prepare(), worker ? worker.ready : false]).then(([program, ready]) => {
     perfMark("socketlab:interactive", { program, worker: ready });
+    loadCodeMirror(); // the editors come after: until then the cells are text areas
   });
   if (typeof IntersectionObserver === "function") {
     const near = new IntersectionObserver((entries) => {

@@ -1,8 +1,10 @@
 // Package static holds the page assets, embedded in the binary. The scripts are native ES
-// modules, without a build step:
+// modules; only the editor's library is bundled, by `make editor`:
 //
-//   - lesson.js, the lesson page, an entry point, over cell.js, a cell (editor, console, Run,
-//     Stop, stdin) mounted into any root;
+//   - lesson.js, the lesson page, an entry point, over cell.js, a cell (console, Run, Stop,
+//     Format, stdin) mounted into any root;
+//   - editor.js, a cell's editor: CodeMirror 6 behind createEditor, over codemirror.js and
+//     codemirror-python.js, which `make editor` bundles from npm (internal/editorbundle);
 //   - embed.js, a classic script that other sites' pages load (docs/embed.md), and
 //     embed-main.js, which mounts cells in shadow roots there (embed-read.js reads their
 //     attributes) and runs their programs in a frame of the gateway's (embed-frame.js);
@@ -34,6 +36,11 @@ import (
 	"path"
 	"regexp"
 )
+
+// generated are the assets that `make editor` writes (internal/editorbundle): the editor,
+// CodeMirror, bundled from npm. A clean checkout lacks them until then; it still compiles,
+// and Assets says what to run.
+var generated = map[string]bool{"codemirror.js": true, "codemirror-python.js": true}
 
 // FS holds the assets at its top level: "style.css", "lesson.js", ...
 //
@@ -99,6 +106,9 @@ func Assets(extra map[string][]byte) (map[string]Asset, error) {
 				dep := string(sub[2])
 				if _, ok := bodies[dep]; !ok {
 					failed = fmt.Errorf("static: %s imports %s, which is not an asset", name, dep)
+					if generated[dep] {
+						failed = fmt.Errorf("static: %s imports %s, which is built, not kept in git: run `make editor` (npm ci in web/editor, then go run ./internal/editorbundle) and build again", name, dep)
+					}
 					return m
 				}
 				a, err := version(dep)

@@ -99,3 +99,37 @@ func TestEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestEditorBundle checks the editor's modules: editor.js takes CodeMirror and its Python
+// bundle by versioned URL, the Python bundle takes the shared parts from the core bundle,
+// each bundle carries its packages' licences, and a checkout without the bundle is told how
+// to build it.
+func TestEditorBundle(t *testing.T) {
+	assets, err := Assets(map[string][]byte{"wasm_exec.js": nil})
+	if err != nil {
+		t.Fatalf("%v (make editor builds the bundle)", err)
+	}
+	for name, wants := range map[string][]string{
+		"lesson.js":            {`"./editor.js?v=` + assets["editor.js"].Version + `"`},
+		"editor.js":            {`import("./codemirror.js?v=` + assets["codemirror.js"].Version + `")`, `import("./codemirror-python.js?v=`},
+		"codemirror-python.js": {`from"./codemirror.js?v=` + assets["codemirror.js"].Version + `"`, "@codemirror/lang-python", "MIT License"},
+		"codemirror.js":        {"@codemirror/view", "@codemirror/lang-go", "MIT License", "Permission is hereby granted"},
+	} {
+		for _, want := range wants {
+			if !strings.Contains(string(assets[name].Body), want) {
+				t.Errorf("%s lacks %s", name, want)
+			}
+		}
+	}
+	_, err = Assets(map[string][]byte{"wasm_exec.js": nil, "codemirror.js": nil, "editor.js": []byte(`import("./codemirror-x.js");`)})
+	if err == nil {
+		t.Error("an import of a missing module was accepted")
+	}
+	bodies := map[string][]byte{"wasm_exec.js": nil}
+	generated["gen.js"] = true
+	defer delete(generated, "gen.js")
+	bodies["editor.js"] = []byte(`import("./gen.js");`)
+	if _, err := Assets(bodies); err == nil || !strings.Contains(err.Error(), "make editor") {
+		t.Errorf("a missing bundle: %v, want advice to run make editor", err)
+	}
+}

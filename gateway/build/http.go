@@ -237,6 +237,10 @@ func (s *Service) gzipTwin(path string, fi os.FileInfo) (*os.File, os.FileInfo) 
 	return nil, nil
 }
 
+// AcceptsGzip reports whether an Accept-Encoding header admits gzip; the gateway's static
+// assets are served by the same rule.
+func AcceptsGzip(header string) bool { return acceptsGzip(header) }
+
 // acceptsGzip reports whether an Accept-Encoding header admits gzip (and does not refuse it
 // with q=0).
 func acceptsGzip(header string) bool {
