@@ -1,8 +1,13 @@
-"""Runs a Python program with the lab's sockets: python3 boot.py FILE.py [ARGS...]."""
+"""Runs a Python program with the lab's sockets: python3 boot.py FILE.py [ARGS...].
+
+The program sees itself as python3 FILE.py would show it: sys.argv[0] is its file's name,
+its directory is first on sys.path, and a traceback starts at its own code.
+"""
 
 import os
-import runpy
 import sys
+import traceback
+import types
 
 
 def main():
@@ -12,9 +17,23 @@ def main():
     import socketlab
     socketlab.install()
     path = sys.argv[1]
-    sys.argv = sys.argv[1:]
+    with open(path, "rb") as f:
+        code = compile(f.read(), path, "exec")
+    sys.argv = [os.path.basename(path)] + sys.argv[2:]
     sys.path[0] = os.path.dirname(os.path.abspath(path))
-    runpy.run_path(path, run_name="__main__")
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = __builtins__
+    sys.modules["__main__"] = main
+    try:
+        exec(code, main.__dict__)
+    except SystemExit:
+        raise
+    except BaseException as e:
+        tb = e.__traceback__.tb_next  # from the program's own first frame
+        traceback.print_exception(type(e), e, tb)
+        sys.stderr.flush()
+        os._exit(130 if isinstance(e, KeyboardInterrupt) else 1)
 
 
 main()
