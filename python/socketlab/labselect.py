@@ -5,6 +5,7 @@ Only select() is offered, so selectors.DefaultSelector is SelectSelector and soc
 and the rest wait through here.
 """
 
+import functools as _functools
 import time as _time
 
 import select as _real
@@ -56,7 +57,7 @@ def _writable(st):
     return not isinstance(obj, _session.Listener)
 
 
-def select(rlist, wlist, xlist, timeout=None):
+def _select(rlist, wlist, xlist, timeout=None):
     if timeout is not None:
         timeout = float(timeout)
         if timeout < 0:
@@ -111,3 +112,9 @@ def select(rlist, wlist, xlist, timeout=None):
                 got[i].extend(r[i])
         if any(got) or (deadline is not None and _time.monotonic() >= deadline):
             return [o for o in rl if o in got[0]], [o for o in wl if o in got[1]], [o for o in xl if o in got[2]]
+
+
+# A partial, not a function: selectors keeps select.select as a class attribute, where a
+# function would be bound as a method.
+select = _functools.partial(_select)
+select.__doc__ = "select(rlist, wlist, xlist[, timeout]) -> (rlist, wlist, xlist), over lab sockets"
