@@ -139,8 +139,11 @@ func runLab(t *testing.T, l *lab, prog string, args ...string) result {
 func readEvents(t *testing.T, file string) []event.Event {
 	t.Helper()
 	b, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return nil // the program opened no socket
+	}
 	if err != nil {
-		t.Fatalf("the run wrote no events: %v", err)
+		t.Fatal(err)
 	}
 	var evs []event.Event
 	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
