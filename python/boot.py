@@ -1,7 +1,8 @@
-"""Runs a Python program with the lab's sockets: python3 boot.py FILE.py [ARGS...].
+"""Runs a Python program with the lab's sockets: python3 boot.py [--argv0 NAME] FILE.py [ARGS...].
 
-The program sees itself as python3 FILE.py would show it: sys.argv[0] is its file's name,
-its directory is first on sys.path, and a traceback starts at its own code.
+The program sees itself as python3 FILE.py would show it: sys.argv[0] is the file as the user
+named it (NAME, which defaults to FILE.py), its directory is first on sys.path, and a
+traceback starts at its own code.
 """
 
 import os
@@ -14,12 +15,16 @@ def main():
     if len(sys.argv) < 2:
         sys.stderr.write("usage: boot.py FILE.py [ARGS...]\n")
         sys.exit(2)
+    args = sys.argv[1:]
+    argv0 = None
+    if args[0] == "--argv0" and len(args) > 2:
+        argv0, args = args[1], args[2:]
     import socketlab
     socketlab.install()
-    path = sys.argv[1]
+    path = args[0]
     with open(path, "rb") as f:
         code = compile(f.read(), path, "exec")
-    sys.argv = [os.path.basename(path)] + sys.argv[2:]
+    sys.argv = [argv0 or path] + args[1:]
     sys.path[0] = os.path.dirname(os.path.abspath(path))
     main = types.ModuleType("__main__")
     main.__file__ = path

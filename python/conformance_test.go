@@ -200,6 +200,8 @@ func TestConformance(t *testing.T) {
 			[]event.Kind{event.Connected, event.FinRecv}, "221"},
 		{"socketserver_pair.py", nil, nil,
 			[]event.Kind{event.Listen, event.Accept}, "b'HELLO NUMBER 2\\n'"},
+		{"nonblocking.py", append(l.native(t, "echo.lab:7/tcp"), "127.0.0.1", closedPort(t)), []string{"echo.lab", "7", "time.lab", "38"},
+			[]event.Kind{event.Dial, event.Error}, "SO_ERROR: ECONNREFUSED"},
 		{"select3.py", l.native(t, "echo.lab:7/tcp"), []string{"echo.lab", "7"},
 			[]event.Kind{event.FinSent}, "[b'message 0\\n', b'message 1\\n', b'message 2\\n']"},
 	}
@@ -314,5 +316,37 @@ func hostClient(t *testing.T, addr string) {
 	}
 	if string(reply) != "HELLO FROM THE HOST\n" {
 		t.Errorf("the server at %s answered %q", addr, reply)
+	}
+}
+
+// TestConsole checks what socketlab run passes through for a Python program: standard input,
+// arguments, the exit status, and a traceback that starts at the program's own code.
+func TestConsole(t *testing.T) {
+	py := python3(t)
+	l := startLab(t)
+	prog, err := filepath.Abs(filepath.Join("testdata", "conformance", "console.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args   []string
+		status int
+	}{{[]string{"ok"}, 3}, {[]string{"fail"}, 1}} {
+		cmd := exec.Command(py, append([]string{"-B", prog}, c.args...)...)
+		cmd.Stdin = strings.NewReader("Ada\n3\n")
+		var nout, nerr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &nout, &nerr
+		runTimeout(cmd, time.Minute)
+		if st := cmd.ProcessState.ExitCode(); st != c.status {
+			t.Fatalf("CPython: status %d, want %d\n%s%s", st, c.status, nout.String(), nerr.String())
+		}
+		var out, errb bytes.Buffer
+		st := cli.Main(append([]string{"run", "--gateway", l.ws, prog}, c.args...), os.Getenv, strings.NewReader("Ada\n3\n"), &out, &errb)
+		if st != c.status {
+			t.Errorf("socketlab run %v: status %d, want %d\n%s", c.args, st, c.status, errb.String())
+		}
+		if out.String() != nout.String() || errb.String() != nerr.String() {
+			t.Errorf("socketlab run %v printed\n%s%s\nCPython\n%s%s", c.args, out.String(), errb.String(), nout.String(), nerr.String())
+		}
 	}
 }

@@ -30,6 +30,7 @@ func Python(file string, args []string) (argv []string, cleanup func(), err erro
 		return nil, nil, fmt.Errorf("writing the lab's socket module: %w", err)
 	}
 	// -B: no bytecode files in the module's directory or beside the learner's.
-	argv = append([]string{py, "-B", filepath.Join(dir, python.Boot), abs}, args...)
+	// sys.argv[0] is the file as the user named it, as python3 FILE.py gives it.
+	argv = append([]string{py, "-B", filepath.Join(dir, python.Boot), "--argv0", file, abs}, args...)
 	return argv, func() { os.RemoveAll(dir) }, nil
 }

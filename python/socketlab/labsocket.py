@@ -418,6 +418,9 @@ class socket:
         return None
 
     def _send(self, view, all):
+        st = self._live()
+        if st.obj is None and st.connecting is None:
+            raise _oserror("EPIPE")  # as Linux answers a send on a stream never connected
         c = self._conn()
         s = c.s
         written = 0
@@ -457,6 +460,8 @@ class socket:
             if bufsize == 0:
                 return b""
             self._wait(s, c.readable)
+            if c.rbuf and flags & _real.MSG_PEEK:
+                return bytes(c.rbuf[:bufsize])
             if c.rbuf:
                 return c.take(bufsize)
             if c.rfin or c.rshut:
@@ -655,7 +660,11 @@ class socket:
         return fd
 
     def __del__(self):
-        pass
+        # A socket nobody holds any more is closed, as CPython closes its descriptor.
+        try:
+            self.close()
+        except Exception:
+            pass
 
 
 def _close_obj(s, obj, reset):
