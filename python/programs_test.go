@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,6 +23,7 @@ import (
 func TestPrograms(t *testing.T) {
 	python3(t)
 	l := startLab(t)
+	t.Setenv("TMPDIR", t.TempDir()) // where runs keep the files they write
 	cases := []struct {
 		args   []string
 		status int
@@ -43,6 +45,19 @@ func TestPrograms(t *testing.T) {
 		{[]string{"p11_udp_time_client.py"}, 0, []string{`^4 bytes from 10\.10\.0\.37$`, `^server time is `, `^local clock is -?[01] seconds off$`}},
 		{[]string{"p16_gopher.py", "gopher.lab"}, 0, []string{`^0`, `^1`, `^1`, `^7`, `^\.\r$`}},
 		{[]string{"p16_gopher.py"}, 1, nil},
+		{[]string{"p04_http10.py"}, 0, []string{`^HTTP/1.0 200 OK$`, `^Hello from web.lab!`}},
+		{[]string{"p06_http_client.py"}, 0, []string{`^response status: 200$`,
+			`^\['args', 'data', 'files', 'form', 'headers', 'json', 'method', 'origin', 'url'\]$`,
+			`^json: \{'text': 'Hello World'\}$`, `^HTTP connection closed successfully$`}},
+		{[]string{"p07_urlopen.py"}, 0, []string{`^Hello from web.lab!`, `^Content-Type: text/plain`}},
+		{[]string{"p17_ftp_client.py"}, 0, []string{`^220$`, `^230 `,
+			`^\['hello', 'hello.c', 'sample.txt', 'strip_hello', 'test.py'\]$`,
+			`^Downloading...hello$`, `^  \d+ bytes$`, `^Downloading...hello.c$`, `^  \d+ bytes$`,
+			`^Downloading...sample.txt$`, `^  \d+ bytes$`, `^Downloading...strip_hello$`, `^  \d+ bytes$`,
+			`^Downloading...test.py$`, `^  \d+ bytes$`, `^211 End`, `^257 "/home/student" is the current directory$`}},
+		{[]string{"p18_ftp_get.py", "-s", "ftp.lab", "-r", "/pub/README", "-l", "readme.txt"}, 0, []string{
+			`^saved /pub/README as readme.txt$`}},
+		{[]string{"p18_ftp_get.py", "-s", "ftp.lab"}, 2, nil},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -53,6 +68,9 @@ func TestPrograms(t *testing.T) {
 			r := runLab(t, l, prog, c.args[1:]...)
 			if r.status != c.status {
 				t.Fatalf("status %d, want %d\n%s%s", r.status, c.status, r.stdout, r.stderr)
+			}
+			if c.args[0] == "p18_ftp_get.py" && c.status == 0 && !strings.Contains(r.stderr, "\treadme.txt (") {
+				t.Errorf("socketlab run did not report the file the program saved:\n%s", r.stderr)
 			}
 			lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 			if len(c.want) == 0 {
@@ -70,35 +88,59 @@ func TestPrograms(t *testing.T) {
 	}
 }
 
-// TestTimeServer runs the Python time server for one client, which connects from the host
-// at the address the listen event gives.
-func TestTimeServer(t *testing.T) {
-	python3(t)
-	l := startLab(t)
-	prog, _ := filepath.Abs(filepath.Join("testdata", "programs", "p10_time_server.py"))
+// labServer is a Python server run with `socketlab run`: Host is where the gateway host
+// reaches its listener, from its listen event.
+type labServer struct {
+	listen   event.Event
+	out, err bytes.Buffer
+	done     chan int
+}
+
+func startServer(t *testing.T, l *lab, file string, args ...string) *labServer {
+	t.Helper()
+	prog, _ := filepath.Abs(filepath.Join("testdata", "programs", file))
 	evFile := filepath.Join(t.TempDir(), "events.jsonl")
-	var out, errb bytes.Buffer
-	done := make(chan int, 1)
+	srv := &labServer{done: make(chan int, 1)}
 	go func() {
-		done <- cli.Main([]string{"run", "--gateway", l.ws, "--events", evFile, prog, "1"}, os.Getenv, strings.NewReader(""), &out, &errb)
+		argv := append([]string{"run", "--gateway", l.ws, "--events", evFile, prog}, args...)
+		srv.done <- cli.Main(argv, os.Getenv, strings.NewReader(""), &srv.out, &srv.err)
 	}()
-	var listen event.Event
-	for deadline := time.Now().Add(time.Minute); listen.Host == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); srv.listen.Host == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		b, _ := os.ReadFile(evFile)
 		for _, ln := range bytes.Split(b, []byte("\n")) {
 			var e event.Event
 			if json.Unmarshal(ln, &e) == nil && e.Kind == event.Listen {
-				listen = e
+				srv.listen = e
 			}
 		}
 	}
-	if listen.Host == "" {
-		t.Fatalf("the server never listened:\n%s%s", out.String(), errb.String())
+	if srv.listen.Host == "" {
+		t.Fatalf("%s never listened", file)
 	}
-	if !strings.HasSuffix(listen.Local, ":8037") {
-		t.Errorf("the listener is at %s, want port 8037", listen.Local)
+	return srv
+}
+
+// wait waits for the server to end and checks its status.
+func (srv *labServer) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case st := <-srv.done:
+		if st != 0 {
+			t.Fatalf("status %d\n%s%s", st, srv.out.String(), srv.err.String())
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the server did not end after its clients")
 	}
-	c, err := net.DialTimeout("tcp", listen.Host, 10*time.Second)
+}
+
+// TestTimeServer runs the Python time server for one client, which connects from the host.
+func TestTimeServer(t *testing.T) {
+	python3(t)
+	srv := startServer(t, startLab(t), "p10_time_server.py", "1")
+	if !strings.HasSuffix(srv.listen.Local, ":8037") {
+		t.Errorf("the listener is at %s, want port 8037", srv.listen.Local)
+	}
+	c, err := net.DialTimeout("tcp", srv.listen.Host, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,15 +154,32 @@ func TestTimeServer(t *testing.T) {
 	if d := time.Now().Unix() - got; d < -2 || d > 2 {
 		t.Errorf("the server's time is %d s off", d)
 	}
-	select {
-	case st := <-done:
-		if st != 0 {
-			t.Fatalf("status %d\n%s%s", st, out.String(), errb.String())
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("the server did not end after its one client")
+	srv.wait(t)
+	if !regexp.MustCompile(`^listening on port 8037\nconnection from \('127\.0\.0\.1', \d+\)\n$`).MatchString(srv.out.String()) {
+		t.Errorf("the server printed:\n%s", srv.out.String())
 	}
-	if !regexp.MustCompile(`^listening on port 8037\nconnection from \('127\.0\.0\.1', \d+\)\n$`).MatchString(out.String()) {
-		t.Errorf("the server printed:\n%s", out.String())
+}
+
+// TestHTTPServer runs http.server's file server for one request from a browser's place: an
+// HTTP client on the host.
+func TestHTTPServer(t *testing.T) {
+	python3(t)
+	srv := startServer(t, startLab(t), "p08_http_server.py", "1")
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Get("http://" + srv.listen.Host + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "<h1>served from a lab program</h1>\n" {
+		t.Errorf("GET / answered %d %q", resp.StatusCode, body)
+	}
+	srv.wait(t)
+	if srv.out.String() != "serving on port 8000\n" {
+		t.Errorf("the server printed %q", srv.out.String())
+	}
+	if !regexp.MustCompile(`(?m)^127\.0\.0\.1 - - \[.*\] "GET / HTTP/1\.1" 200 -$`).MatchString(srv.err.String()) {
+		t.Errorf("the server logged:\n%s", srv.err.String())
 	}
 }
