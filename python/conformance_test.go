@@ -202,6 +202,8 @@ func TestConformance(t *testing.T) {
 			[]event.Kind{event.Listen, event.Accept}, "b'HELLO NUMBER 2\\n'"},
 		{"nonblocking.py", append(l.native(t, "echo.lab:7/tcp"), "127.0.0.1", closedPort(t)), []string{"echo.lab", "7", "time.lab", "38"},
 			[]event.Kind{event.Dial, event.Error}, "SO_ERROR: ECONNREFUSED"},
+		{"asyncio_streams.py", l.native(t, "echo.lab:7/tcp"), []string{"echo.lab", "7"},
+			[]event.Kind{event.Listen, event.Accept}, "b'SHOUT THIS\\n'"},
 		{"select3.py", l.native(t, "echo.lab:7/tcp"), []string{"echo.lab", "7"},
 			[]event.Kind{event.FinSent}, "[b'message 0\\n', b'message 1\\n', b'message 2\\n']"},
 	}
