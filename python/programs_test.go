@@ -183,3 +183,43 @@ func TestHTTPServer(t *testing.T) {
 		t.Errorf("the server logged:\n%s", srv.err.String())
 	}
 }
+
+// TestTimeClientEvents checks the events of the Python time client against the ones labnet
+// writes for the Go one, which the wire view draws and the lessons' checks read.
+func TestTimeClientEvents(t *testing.T) {
+	python3(t)
+	l := startLab(t)
+	prog, _ := filepath.Abs(filepath.Join("testdata", "programs", "p09_time_client.py"))
+	r := runLab(t, l, prog)
+	if r.status != 0 {
+		t.Fatalf("status %d\n%s", r.status, r.stderr)
+	}
+	var got []string
+	for _, e := range r.events {
+		if e.Kind != event.FinRecv { // told only when the FIN has arrived before the close
+			got = append(got, string(e.Kind))
+		}
+	}
+	want := []string{"lookup", "answer", "dial", "connected", "recv", "close"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("events %v, want %v", got, want)
+	}
+	ev := r.events
+	if ev[0].Addr != "time.lab" || len(ev[1].Addrs) != 1 || ev[1].Addrs[0] != "10.10.0.37" {
+		t.Errorf("lookup events %+v %+v", ev[0], ev[1])
+	}
+	if ev[2].Addr != "time.lab:37" || ev[2].Remote != "10.10.0.37:37" || ev[2].Stream != 3 {
+		t.Errorf("dial event %+v", ev[2])
+	}
+	if ev[3].Remote != "10.10.0.37:37" || !strings.HasPrefix(ev[3].Local, "10.10.") || ev[3].Micros <= 0 {
+		t.Errorf("connected event %+v", ev[3])
+	}
+	if ev[4].N != 4 || len(ev[4].Data) != 4 || ev[4].Addr != "time.lab:37" {
+		t.Errorf("recv event %+v", ev[4])
+	}
+	for i := 1; i < len(ev); i++ {
+		if ev[i].T < ev[i-1].T {
+			t.Errorf("event %d at %v ms comes before event %d at %v ms", i, ev[i].T, i-1, ev[i-1].T)
+		}
+	}
+}

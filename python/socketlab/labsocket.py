@@ -642,6 +642,7 @@ class socket:
             and _struct.unpack("ii", bytes(linger)[:8])[1] == 0
         with s.cv:
             try:
+                s.poll()
                 _close_obj(s, obj, reset)
             except OSError:
                 pass

@@ -166,8 +166,29 @@ class Session:
             self.cv.notify_all()
 
     def poll(self):
-        """Applies the frames that have already arrived, without waiting (cv held)."""
-        self.wait(lambda: False, time.monotonic())
+        """Applies the frames that have already arrived, without waiting (cv held), so that
+        what the gateway said before (a FIN, a UDP error) is known and told in order."""
+        while not self.pumping and self.err is None:
+            self.pumping = True
+            self.cv.release()
+            msg, err = None, None
+            try:
+                msg = self.tr.recv(0)
+            except OSError as e:
+                err = e
+            finally:
+                self.cv.acquire()
+                self.pumping = False
+            if err is not None:
+                self.fail(err)
+            elif msg is None:
+                return
+            else:
+                try:
+                    self.dispatch(msg)
+                except (ValueError, IndexError, OSError) as e:
+                    self.fail(OSError(_errno.EPROTO, "the gateway sent a bad frame: %s" % e))
+            self.cv.notify_all()
 
     def dispatch(self, msg):
         t, sid, p = wire.decode(msg)

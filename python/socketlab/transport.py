@@ -80,13 +80,11 @@ class WebSocketTransport:
             if deadline is None:
                 self.sock.settimeout(None)
             else:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.sock.settimeout(left)
+                # Past the deadline one read still takes what has already arrived.
+                self.sock.settimeout(max(0.0, deadline - time.monotonic()))
             try:
                 chunk = self.sock.recv(max(65536, n - len(self.buf)))
-            except TimeoutError:
+            except (TimeoutError, BlockingIOError):
                 return False
             if not chunk:
                 raise ConnectionResetError("the lab gateway closed the connection")
