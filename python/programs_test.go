@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -58,6 +59,8 @@ func TestPrograms(t *testing.T) {
 		{[]string{"p18_ftp_get.py", "-s", "ftp.lab", "-r", "/pub/README", "-l", "readme.txt"}, 0, []string{
 			`^saved /pub/README as readme.txt$`}},
 		{[]string{"p18_ftp_get.py", "-s", "ftp.lab"}, 2, nil},
+		{[]string{"p13_event_time_client.py"}, 0, []string{`^connected$`, `^time difference is -?[01] seconds$`, `^done$`}},
+		{[]string{"p13_asyncio_time_client.py"}, 0, []string{`^time difference is -?[01] seconds$`}},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -221,5 +224,53 @@ func TestTimeClientEvents(t *testing.T) {
 		if ev[i].T < ev[i-1].T {
 			t.Errorf("event %d at %v ms comes before event %d at %v ms", i, ev[i].T, i-1, ev[i-1].T)
 		}
+	}
+}
+
+// TestCountServer runs the welcome and character-count server for two clients from the host.
+func TestCountServer(t *testing.T) {
+	python3(t)
+	srv := startServer(t, startLab(t), "p15_count_server.py", "2")
+	if !strings.HasSuffix(srv.listen.Local, ":51423") {
+		t.Errorf("the listener is at %s, want port 51423", srv.listen.Local)
+	}
+	for _, line := range []string{"hello", "a longer line of text"} {
+		c, err := net.DialTimeout("tcp", srv.listen.Host, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		io.WriteString(c, line+"\r\n")
+		b, err := io.ReadAll(c)
+		c.Close()
+		want := fmt.Sprintf(`^Welcome, \('127\.0\.0\.1', \d+\)\r\nPlease enter a string:\r\nYou entered %d characters\.\r\n$`, len(line))
+		if err != nil || !regexp.MustCompile(want).Match(b) {
+			t.Errorf("the server answered %q (%v)", b, err)
+		}
+	}
+	srv.wait(t)
+	if srv.out.String() != "Server is running on port 51423; press Ctrl-C to terminate.\n" {
+		t.Errorf("the server printed %q", srv.out.String())
+	}
+}
+
+// TestWaitingServer runs the time server that waits with select, a second at a time.
+func TestWaitingServer(t *testing.T) {
+	python3(t)
+	srv := startServer(t, startLab(t), "p12_waiting_server.py")
+	time.Sleep(1500 * time.Millisecond)
+	c, err := net.DialTimeout("tcp", srv.listen.Host, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	b, err := io.ReadAll(c)
+	c.Close()
+	if err != nil || len(b) != 4 {
+		t.Fatalf("read %d bytes (%v), want 4", len(b), err)
+	}
+	srv.wait(t)
+	if !regexp.MustCompile(`^listening on port 8037\n(still waiting\n)+served one client\n$`).MatchString(srv.out.String()) {
+		t.Errorf("the server printed:\n%s", srv.out.String())
 	}
 }
