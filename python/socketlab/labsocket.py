@@ -169,7 +169,9 @@ def _pyaddr(family, addr):
         return ("0.0.0.0", 0) if family != _real.AF_INET6 else ("::", 0, 0, 0)
     host, port = _hostport(addr)
     if family == _real.AF_INET6:
-        return (host, port, 0, 0)
+        return (host or "::", port, 0, 0)
+    if host in ("", "::"):
+        host = "0.0.0.0"  # a listener on every address, as an IPv4 socket names it
     return (host, port)
 
 

@@ -8,6 +8,7 @@ where threads exist (CPython natively) and where they do not (Pyodide in a worke
 """
 
 import base64
+import itertools
 import errno as _errno
 import json
 import os
@@ -78,7 +79,7 @@ class Session:
         self.wlock = threading.Lock()
         self.pumping = False
         self.err = None
-        self.next = 1
+        self.ids = itertools.count(1, 2)  # odd stream ids; next() is atomic under the GIL
         self.objs = {}    # stream id -> Conn, Listener, Packet or Lookup
         self.names = {}   # address -> name, from lookups, for the wire view
         self.tr.send(wire.frame(wire.HELLO, 0, wire.hello("socketlab-python")))
@@ -126,9 +127,7 @@ class Session:
             raise self.err
 
     def new_id(self):
-        sid = self.next
-        self.next += 2
-        return sid
+        return next(self.ids)
 
     # Waiting
 
