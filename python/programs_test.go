@@ -59,6 +59,9 @@ func TestPrograms(t *testing.T) {
 		{[]string{"p18_ftp_get.py", "-s", "ftp.lab", "-r", "/pub/README", "-l", "readme.txt"}, 0, []string{
 			`^saved /pub/README as readme.txt$`}},
 		{[]string{"p18_ftp_get.py", "-s", "ftp.lab"}, 2, nil},
+		{[]string{"p05_line_client.py", "GET", "web.lab", "/hello.txt"}, 0, []string{`^200 OK$`, `^content-type: text/plain`, `^body: 79 bytes$`}},
+		{[]string{"p05_line_client.py", "HEAD", "web.lab:80", "/"}, 0, []string{`^200 OK$`, `^content-type: text/html`, `^body: 0 bytes$`}},
+		{[]string{"p05_line_client.py", "GET", "web.lab:80", "/nothing-here"}, 1, []string{`^404 Not Found$`, `^content-type: `, `^body: \d+ bytes$`}},
 		{[]string{"p13_event_time_client.py"}, 0, []string{`^connected$`, `^time difference is -?[01] seconds$`, `^done$`}},
 		{[]string{"p13_asyncio_time_client.py"}, 0, []string{`^time difference is -?[01] seconds$`}},
 	}
@@ -91,8 +94,8 @@ func TestPrograms(t *testing.T) {
 	}
 }
 
-// labServer is a Python server run with `socketlab run`: Host is where the gateway host
-// reaches its listener, from its listen event.
+// labServer is a Python server run with `socketlab run`: listen.Host is where the gateway
+// host reaches its listener or UDP socket, from its listen or bind event.
 type labServer struct {
 	listen   event.Event
 	out, err bytes.Buffer
@@ -112,7 +115,7 @@ func startServer(t *testing.T, l *lab, file string, args ...string) *labServer {
 		b, _ := os.ReadFile(evFile)
 		for _, ln := range bytes.Split(b, []byte("\n")) {
 			var e event.Event
-			if json.Unmarshal(ln, &e) == nil && e.Kind == event.Listen {
+			if json.Unmarshal(ln, &e) == nil && (e.Kind == event.Listen || e.Kind == event.Bind) && e.Host != "" {
 				srv.listen = e
 			}
 		}
@@ -271,6 +274,28 @@ func TestWaitingServer(t *testing.T) {
 	}
 	srv.wait(t)
 	if !regexp.MustCompile(`^listening on port 8037\n(still waiting\n)+served one client\n$`).MatchString(srv.out.String()) {
+		t.Errorf("the server printed:\n%s", srv.out.String())
+	}
+}
+
+// TestUDPTimeServer runs the UDP time server and the UDP time client as two programs of
+// one learner, the client reaching the server at 127.0.0.1 as on one machine.
+func TestUDPTimeServer(t *testing.T) {
+	python3(t)
+	l := startLab(t)
+	one := *l
+	one.ws = l.ws + "?learner=udp-time-test"
+	srv := startServer(t, &one, "p11_udp_time_server.py", "1")
+	prog, _ := filepath.Abs(filepath.Join("testdata", "programs", "p11_udp_time_client.py"))
+	r := runLab(t, &one, prog, "127.0.0.1", "8037")
+	if r.status != 0 {
+		t.Fatalf("the client: status %d\n%s%s", r.status, r.stdout, r.stderr)
+	}
+	if !regexp.MustCompile(`^4 bytes from 127\.0\.0\.1\nserver time is .*\nlocal clock is -?[01] seconds off\n$`).MatchString(r.stdout) {
+		t.Errorf("the client printed:\n%s", r.stdout)
+	}
+	srv.wait(t)
+	if !regexp.MustCompile(`^waiting for datagrams on port 8037\na 0-byte datagram from 127\.0\.0\.1\n$`).MatchString(srv.out.String()) {
 		t.Errorf("the server printed:\n%s", srv.out.String())
 	}
 }
