@@ -103,13 +103,18 @@ type labServer struct {
 }
 
 func startServer(t *testing.T, l *lab, file string, args ...string) *labServer {
+	return startServerInput(t, l, "", file, args...)
+}
+
+// startServerInput is startServer with stdin for the server's standard input.
+func startServerInput(t *testing.T, l *lab, stdin, file string, args ...string) *labServer {
 	t.Helper()
 	prog, _ := filepath.Abs(filepath.Join("testdata", "programs", file))
 	evFile := filepath.Join(t.TempDir(), "events.jsonl")
 	srv := &labServer{done: make(chan int, 1)}
 	go func() {
 		argv := append([]string{"run", "--gateway", l.ws, "--events", evFile, prog}, args...)
-		srv.done <- cli.Main(argv, os.Getenv, strings.NewReader(""), &srv.out, &srv.err)
+		srv.done <- cli.Main(argv, os.Getenv, strings.NewReader(stdin), &srv.out, &srv.err)
 	}()
 	for deadline := time.Now().Add(time.Minute); srv.listen.Host == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		b, _ := os.ReadFile(evFile)
@@ -297,5 +302,29 @@ func TestUDPTimeServer(t *testing.T) {
 	srv.wait(t)
 	if !regexp.MustCompile(`^waiting for datagrams on port 8037\na 0-byte datagram from 127\.0\.0\.1\n$`).MatchString(srv.out.String()) {
 		t.Errorf("the server printed:\n%s", srv.out.String())
+	}
+}
+
+// TestChat runs the chat server and client as two programs of one learner, each with its
+// typed lines on standard input.
+func TestChat(t *testing.T) {
+	python3(t)
+	l := startLab(t)
+	one := *l
+	one.ws = l.ws + "?learner=chat-test"
+	srv := startServerInput(t, &one, "hi there\nsee you\n", "p14_chat_server.py")
+	prog, _ := filepath.Abs(filepath.Join("testdata", "programs", "p14_chat_client.py"))
+	var out, errb bytes.Buffer
+	st := cli.Main([]string{"run", "--gateway", one.ws, prog}, os.Getenv, strings.NewReader("hello\nhow are you\nbye\n"), &out, &errb)
+	if st != 0 {
+		t.Fatalf("the client: status %d\n%s%s", st, out.String(), errb.String())
+	}
+	if want := "-> Received from server: hi there\n-> Received from server: see you\n-> "; out.String() != want {
+		t.Errorf("the client printed %q, want %q", out.String(), want)
+	}
+	srv.wait(t)
+	want := "waiting on port 5000\nconnection from 127.0.0.1\nfrom connected user: hello\n-> from connected user: how are you\n-> "
+	if srv.out.String() != want {
+		t.Errorf("the server printed %q, want %q", srv.out.String(), want)
 	}
 }
