@@ -62,6 +62,7 @@ func TestPrograms(t *testing.T) {
 		{[]string{"p05_line_client.py", "GET", "web.lab", "/hello.txt"}, 0, []string{`^200 OK$`, `^content-type: text/plain`, `^body: 79 bytes$`}},
 		{[]string{"p05_line_client.py", "HEAD", "web.lab:80", "/"}, 0, []string{`^200 OK$`, `^content-type: text/html`, `^body: 0 bytes$`}},
 		{[]string{"p05_line_client.py", "GET", "web.lab:80", "/nothing-here"}, 1, []string{`^404 Not Found$`, `^content-type: `, `^body: \d+ bytes$`}},
+		{[]string{"p19_four_ways.py"}, 0, []string{`^raw +79 bytes$`, `^helper +79 bytes$`, `^library +79 bytes$`, `^opener +79 bytes$`, `^all the same: True$`}},
 		{[]string{"p13_event_time_client.py"}, 0, []string{`^connected$`, `^time difference is -?[01] seconds$`, `^done$`}},
 		{[]string{"p13_asyncio_time_client.py"}, 0, []string{`^time difference is -?[01] seconds$`}},
 	}
