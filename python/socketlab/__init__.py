@@ -11,9 +11,9 @@ import sys
 def install(transport_factory=None):
     """Makes `import socket` give lab sockets. Natively the transport is a WebSocket to
     $SOCKETLAB_GATEWAY; a page passes a factory of its own."""
+    # Normally nothing has imported them yet; if a site hook did, they are imported afresh.
     for name in ("socket", "selectors"):
-        if name in sys.modules:
-            raise RuntimeError("socketlab.install() must run before %s is imported" % name)
+        sys.modules.pop(name, None)
     import select as real_select  # noqa: F401 (the lab's select waits on it for real descriptors)
     from . import session, transport
 
