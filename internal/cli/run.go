@@ -13,10 +13,11 @@ import (
 	"socketlab/internal/runner"
 )
 
-const runUsage = `usage: socketlab run [flags] FILE.go [ARGS...]
+const runUsage = `usage: socketlab run [flags] FILE.go|FILE.py [ARGS...]
 
 Builds an ordinary learner program for this machine and runs it with ARGS, its sockets going
-through a socketlab gateway to the lab network, as in the browser. Standard input, output and
+through a socketlab gateway to the lab network, as in the browser. A Python program runs on
+the system's python3 with the lab's socket module in place of the standard one. Standard input, output and
 the exit status pass through. Without --gateway a gateway runs inside this command for as
 long as the program does. The program runs in a fresh temporary directory; the files it
 leaves there are listed when it ends.
@@ -51,8 +52,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if status, ok := parseFlags(fl, args); !ok {
 		return status
 	}
-	if fl.NArg() == 0 || !strings.HasSuffix(fl.Arg(0), ".go") {
-		fmt.Fprintln(stderr, "socketlab run: name the program to run, a file ending in .go")
+	if fl.NArg() == 0 || !strings.HasSuffix(fl.Arg(0), ".go") && !strings.HasSuffix(fl.Arg(0), ".py") {
+		fmt.Fprintln(stderr, "socketlab run: name the program to run, a file ending in .go or .py")
 		fl.Usage()
 		return 2
 	}
@@ -87,6 +88,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	if strings.HasSuffix(file, ".py") {
+		return runPython(ctx, file, progArgs, wsURL, *cacheDir, env, stdin, stdout, stderr)
+	}
 	b, err := runner.NativeBuilder(*cacheDir)
 	if err != nil {
 		return fail("%v", err)
@@ -127,6 +131,33 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("making the program's working directory: %v", err)
 	}
 	status := runner.Run(prog, dir, progArgs, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
+	runner.ReportFiles(stderr, dir)
+	return status
+}
+
+// runPython is `socketlab run FILE.py`: the system's python3 with the lab's socket module,
+// against the gateway at wsURL or one started here.
+func runPython(ctx context.Context, file string, args []string, wsURL, cacheDir string, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	argv, cleanup, err := runner.Python(file, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "socketlab run: %v\n", err)
+		return 1
+	}
+	defer cleanup()
+	if wsURL == "" {
+		var shutdown func()
+		if wsURL, shutdown, err = runner.ServeLocal(ctx, cacheDir); err != nil {
+			fmt.Fprintf(stderr, "socketlab run: starting a gateway: %v\n", err)
+			return 1
+		}
+		defer shutdown()
+	}
+	dir, err := runner.Workdir()
+	if err != nil {
+		fmt.Fprintf(stderr, "socketlab run: making the program's working directory: %v\n", err)
+		return 1
+	}
+	status := runner.RunArgv(argv, dir, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
 	runner.ReportFiles(stderr, dir)
 	return status
 }

@@ -16,6 +16,16 @@ import (
 func Run(prog, dir string, args, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := exec.Command(prog, args...)
 	cmd.Args[0] = "main" // as in the browser
+	return runForeground(cmd, dir, env, stdin, stdout, stderr)
+}
+
+// RunArgv is Run for a command line whose first word is the program to start, kept as its
+// name (python3 and the script it runs).
+func RunArgv(argv []string, dir string, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runForeground(exec.Command(argv[0], argv[1:]...), dir, env, stdin, stdout, stderr)
+}
+
+func runForeground(cmd *exec.Cmd, dir string, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
