@@ -45,6 +45,10 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 		if err := n.write(stdout); err != nil {
 			log.Warn("cannot list the addresses learners can use", "err", err)
 		}
+		fmt.Fprintf(stdout, "The teacher's view, on this machine (keep the URL to yourself: it holds the teacher's key): http://%s/teacher#key=%s\n", here, s.Classroom.TeacherKey())
+		if opts.State != nil {
+			fmt.Fprintf(stdout, "The roster and progress are kept in %s.\n", opts.State.Path())
+		}
 	}
 
 	go warmCells(ctx, s, stdout, log)
