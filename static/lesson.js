@@ -18,6 +18,7 @@ import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
 import { keep } from "./keep.js";
 import { watchProgress } from "./progress.js";
+import "./classroom.js"; // in a class: runs reported to the teacher's view, the teacher's notes shown
 
 const WORKER_URL = document.body.dataset.worker || "/static/worker.js";
 const CONSOLE_LIMIT = 1 << 20; // characters kept in a console
@@ -335,6 +336,7 @@ function setupCell(cell) {
 
   // finish ends the current run, whatever stage it is in.
   function finish(state, text) {
+    const wasRunning = runBtn.disabled; // a run was under way: say how it ended (classroom.js)
     run++;
     stopTimer();
     if (abort) abort.abort();
@@ -348,11 +350,10 @@ function setupCell(cell) {
     stopBtn.disabled = true;
     setState(state, text);
     wire.end();
-    if (record) {
-      const detail = Object.assign(record, { state });
-      record = null;
-      cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail }));
-    }
+    const ran = record ? Object.assign(record, { state }) : null;
+    record = null;
+    if (ran) cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail: ran }));
+    if (wasRunning) cell.dispatchEvent(new CustomEvent("socketlab:run-ended", { detail: { state, source: code.value, run: ran } }));
   }
 
   async function start(step) {
