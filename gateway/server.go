@@ -186,8 +186,17 @@ func (s *Server) newClassroom(opts *Options) (*classroom.Classroom, error) {
 	}
 	rl := s.Relay
 	opts.Class.Busy = func(name string) bool { return rl.Programs(name) > 0 }
-	return classroom.New(classroom.Options{Class: opts.Class, Relay: rl, Store: opts.State, Exercises: exs,
+	c, err := classroom.New(classroom.Options{Class: opts.Class, Relay: rl, Store: opts.State, Exercises: exs,
 		Action: s.Metrics.TeacherAction, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	// The teacher's view shows a learner's run in the wire view, which asks for its notes and
+	// exports its capture like a learner's page.
+	opts.Class.Pass = func(r *http.Request) bool {
+		return (r.URL.Path == "/api/annotate" || r.URL.Path == "/api/export.pcapng") && c.IsTeacher(r)
+	}
+	return c, nil
 }
 
 // logfTo adapts a logger to the build service's Logf: each message at level Info.

@@ -124,6 +124,7 @@ func TestTeacherViewInBrowser(t *testing.T) {
 	if learnerBytes == "" || learnerBytes != teacherBytes {
 		t.Errorf("the teacher's wire view shows other bytes than the learner's:\nlearner:\n%s\nteacher:\n%s", learnerBytes, teacherBytes)
 	}
+	waitIn(t, teacher, "the gateway's notes on ada's bytes in the teacher's wire view", `document.querySelector('.teacher-run').dataset.annotated !== undefined`)
 	learnerCode := evalString(t, ada, cellJS+`.querySelector('textarea.code').value`)
 	if got := evalString(t, teacher, `document.querySelector('.teacher-run .run-code').textContent`); got != learnerCode {
 		t.Errorf("the teacher sees other code than ada ran:\n%s", got)

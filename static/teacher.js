@@ -5,7 +5,8 @@
 //
 // The page's URL carries the teacher's key in its fragment (/teacher#key=...), which the
 // browser never sends; every request to /api/teacher/ carries it in the X-Teacher-Key
-// header (the CSV link, a plain download, as ?key=). The view is kept live by asking
+// header, and the first answer sets a cookie made from it, which the page's other requests
+// carry (the CSV download, the wire view's annotations). The view is kept live by asking
 // /api/teacher/view?wait=1, which answers at the class's next change (or after 25 s).
 import { attach } from "./wire-view.js";
 
@@ -54,12 +55,10 @@ function setup() {
   const runBox = document.querySelector(".teacher-run");
   const form = document.querySelector("form.note");
   const sent = form.querySelector(".sent");
-  const exportLink = document.querySelector("a.export");
   if (!key) {
     status.textContent = "This page needs the teacher's key: open it with the URL socketlab printed when it started (it ends in #key=...).";
     return;
   }
-  exportLink.href = `/api/teacher/progress.csv?key=${encodeURIComponent(key)}`;
   const wire = attach(runBox, { stepRun() {}, send() {}, resume() {} });
 
   async function api(path, body) {

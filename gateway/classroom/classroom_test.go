@@ -195,6 +195,26 @@ func TestTeacherKey(t *testing.T) {
 	if code := try("", "?key="+key); code != http.StatusOK {
 		t.Errorf("the right key in the query: %d", code)
 	}
+	// The first answer to the key sets the teacher's cookie, which then opens the API (and the
+	// wire view's routes, IsTeacher) alone; a cookie of another value does not.
+	req := httptest.NewRequest("GET", "/api/teacher/view", nil)
+	req.Header.Set(KeyHeader, key)
+	w0 := httptest.NewRecorder()
+	h.ServeHTTP(w0, req)
+	cookies := w0.Result().Cookies()
+	if len(cookies) != 1 || cookies[0].Name != teacherCookie || !cookies[0].HttpOnly || cookies[0].Value == key || strings.Contains(cookies[0].Value, key) {
+		t.Fatalf("the teacher's cookie: %+v", cookies)
+	}
+	other := map[bool]string{true: "1", false: "0"}[cookies[0].Value[0] == '0'] + cookies[0].Value[1:]
+	for _, ck := range []*http.Cookie{cookies[0], {Name: teacherCookie, Value: key}, {Name: teacherCookie, Value: other}} {
+		req := httptest.NewRequest("GET", "/api/teacher/progress.csv", nil)
+		req.AddCookie(ck)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if want := map[bool]int{true: 200, false: 403}[ck == cookies[0]]; w.Code != want || c.IsTeacher(req) != (want == 200) {
+			t.Errorf("the cookie %q: %d, want %d", ck.Value, w.Code, want)
+		}
+	}
 	// The page itself holds nothing of the class and needs no key.
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest("GET", "/teacher", nil))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -22,15 +23,41 @@ import (
 // from its URL's fragment, which browsers never send.
 const KeyHeader = "X-Teacher-Key"
 
+// teacherCookie holds, once the teacher's page has shown the key, a token derived from it,
+// so that the page's own requests beyond /api/teacher/ (the wire view's annotations and
+// capture export) are the teacher's too.
+const teacherCookie = "socketlab_teacher"
+
+// cookieToken is the teacher cookie's value for key.
+func cookieToken(key string) string {
+	sum := sha256.Sum256([]byte("socketlab teacher cookie|" + key))
+	return hex.EncodeToString(sum[:])
+}
+
 // teacher says whether a request carries the teacher's key (the header, or ?key= for a
-// download link). The keys are compared by their hashes in constant time.
+// download link), or the cookie made from it. Keys are compared by their hashes in constant
+// time.
 func (c *Classroom) teacher(r *http.Request) bool {
 	got := r.Header.Get(KeyHeader)
 	if got == "" {
 		got = r.URL.Query().Get("key")
 	}
-	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(c.key))
-	return got != "" && subtle.ConstantTimeCompare(a[:], b[:]) == 1
+	if got != "" {
+		a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(c.key))
+		return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+	}
+	return c.IsTeacher(r)
+}
+
+// IsTeacher says whether a request carries the teacher's cookie, which the teacher's page
+// gets with its first answer.
+func (c *Classroom) IsTeacher(r *http.Request) bool {
+	ck, err := r.Cookie(teacherCookie)
+	if err != nil {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(ck.Value)), sha256.Sum256([]byte(cookieToken(c.key)))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 func jsonError(w http.ResponseWriter, status int, msg string) {
@@ -138,6 +165,9 @@ func (c *Classroom) TeacherHandler(assetURL func(string) string) http.Handler {
 		if !c.teacher(r) {
 			jsonError(w, http.StatusForbidden, "this is the teacher's view: open it with the URL socketlab printed when it started (the teacher's key is in it)")
 			return
+		}
+		if !c.IsTeacher(r) {
+			http.SetCookie(w, &http.Cookie{Name: teacherCookie, Value: cookieToken(c.key), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 		}
 		api.ServeHTTP(w, r)
 	}))
