@@ -152,6 +152,10 @@ func TestTeacherView(t *testing.T) {
 		check(bob, "no bytes here")
 	}
 	check(alice, "nope")
+	if status, body := postJSON(t, alice, g.ts.URL+"/api/check", map[string]any{"lesson": "04-http-by-hand", "exercise": "location",
+		"output": "Location: /docs/\nSuccess - status was 301\n", "exit": 0, "events": []any{}}); status != 200 || strings.Contains(body, "false") {
+		t.Fatalf("alice's passing check: %d %s", status, body)
+	}
 	v := g.view(t)
 	if len(v.Roster) != 3 || v.Code != "tuesday" {
 		t.Fatalf("the roster: %+v", v.Roster)
@@ -254,7 +258,7 @@ func TestTeacherView(t *testing.T) {
 			col = i
 		}
 	}
-	if col < 0 || rows[1][0] != "alice" || rows[1][col] != "tried 1" || rows[2][0] != "bob" || rows[2][col] != "stuck" {
+	if col < 0 || rows[1][0] != "alice" || rows[1][col] != "tried 1"|| rows[2][0] != "bob" || rows[2][col] != "stuck" {
 		t.Errorf("the CSV's progress:\n%s", b)
 	}
 
@@ -289,6 +293,18 @@ func TestTeacherView(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 {
 			t.Errorf("a learner's cookie after the restart: %v %v", resp.StatusCode, err)
 		}
+	}
+	// Alice on another machine: a fresh join with her name, and her page learns what she passed.
+	alice2 := joinAs(t, g2.ts.URL, "tuesday", "alice")
+	resp, err = alice2.Get(g2.ts.URL + "/api/class/notes?after=0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first struct{ Passed map[string][]string }
+	json.NewDecoder(resp.Body).Decode(&first)
+	resp.Body.Close()
+	if got := first.Passed["04-http-by-hand"]; len(got) != 1 || got[0] != "location" || len(first.Passed) != 1 {
+		t.Errorf("what alice passed, as her page on another machine hears it: %v", first.Passed)
 	}
 	v = g2.view(t)
 	if len(v.Roster) != 2 || v.Roster[0].Name != "alice" || v.Roster[0].Last == nil || v.Roster[0].Lesson != "02-sockets" {

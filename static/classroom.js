@@ -52,6 +52,54 @@ export function report(lesson, cell, ended, consoleText, limits = LIMITS) {
   return out;
 }
 
+// PROGRESS_KEY is where exercises.js keeps the exercises passed: {lesson: [names]}.
+export const PROGRESS_KEY = "socketlab.progress";
+
+// mergeProgress adds to progress ({lesson: [names]}, as kept in the browser) what the
+// gateway says the learner passed (on this machine or another); it returns the
+// "lesson/name"s that were new here.
+export function mergeProgress(progress, passed) {
+  const added = [];
+  if (!passed || typeof passed !== "object") return added;
+  for (const [lesson, names] of Object.entries(passed)) {
+    if (!Array.isArray(names)) continue;
+    const done = Array.isArray(progress[lesson]) ? progress[lesson] : [];
+    for (const n of names) {
+      if (typeof n === "string" && !done.includes(n)) {
+        done.push(n);
+        added.push(`${lesson}/${n}`);
+      }
+    }
+    progress[lesson] = done;
+  }
+  return added;
+}
+
+// continueProgress keeps in this browser what the learner passed elsewhere, and marks those
+// exercises' panels on this page as exercises.js does for ones passed before.
+function continueProgress(passed) {
+  let progress = {};
+  try {
+    progress = JSON.parse(localStorage.getItem(PROGRESS_KEY) || "{}") || {};
+    if (typeof progress !== "object" || Array.isArray(progress)) progress = {};
+  } catch (e) {
+    progress = {};
+  }
+  const added = mergeProgress(progress, passed);
+  if (added.length === 0) return;
+  try {
+    localStorage.setItem(PROGRESS_KEY, JSON.stringify(progress));
+  } catch (e) {
+    // No storage: the panels below still show it.
+  }
+  for (const panel of document.querySelectorAll("section.exercise")) {
+    if (!added.includes(`${panel.dataset.lesson}/${panel.dataset.exercise}`) || panel.dataset.state) continue;
+    panel.dataset.state = "done-before";
+    const status = panel.querySelector(".exercise-status");
+    if (status) status.textContent = "You passed this exercise before. Run the cell again to check it anew.";
+  }
+}
+
 function el(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
@@ -134,6 +182,7 @@ function setup() {
       box = notesBox();
       document.body.dataset.classmate = String(answer.name || "");
       listen();
+      continueProgress(answer.passed);
     }
     for (const n of (answer && Array.isArray(answer.notes) ? answer.notes : [])) {
       after = Math.max(after, Number(n.seq) || 0);

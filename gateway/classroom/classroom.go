@@ -370,6 +370,22 @@ func (c *Classroom) NotesAfter(seq int64) []Note {
 	return out
 }
 
+// Passed lists the exercises name has passed, by lesson: what their page shows as done on
+// any machine.
+func (c *Classroom) Passed(name string) map[string][]string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string][]string{}
+	if l := c.learners[name]; l != nil {
+		for _, e := range c.exercises {
+			if p := l.Exercises[e.Key()]; p != nil && p.Passed {
+				out[e.Lesson] = append(out[e.Lesson], e.Name)
+			}
+		}
+	}
+	return out
+}
+
 // End ends a learner's programs, which frees their listeners; it says how many there were.
 func (c *Classroom) End(name string) int {
 	n := c.relay.EndPrograms(name)

@@ -84,7 +84,11 @@ func (c *Classroom) LearnerHandler() http.Handler {
 		}
 		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 		c.Seen(name, r.URL.Query().Get("lesson"))
-		writeJSON(w, http.StatusOK, map[string]any{"name": name, "notes": c.NotesAfter(after)})
+		answer := map[string]any{"name": name, "notes": c.NotesAfter(after)}
+		if after == 0 { // the page's first question: what the learner passed, here or elsewhere
+			answer["passed"] = c.Passed(name)
+		}
+		writeJSON(w, http.StatusOK, answer)
 	})
 	mux.HandleFunc("POST /api/class/run", func(w http.ResponseWriter, r *http.Request) {
 		name, ok := c.class.Identify(r)

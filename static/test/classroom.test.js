@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { LIMITS, report, tail } from "../classroom.js";
+import { LIMITS, mergeProgress, report, tail } from "../classroom.js";
 import { keyFrom, runText } from "../teacher.js";
 
 test("tail keeps the end", () => {
@@ -48,4 +48,13 @@ test("runText words a run", () => {
   assert.equal(runText(null), "no run yet");
   assert.equal(runText({ state: "done", exit: 0 }), "done, exit 0");
   assert.equal(runText({ state: "compile-error", exit: null, error: "x.go:3: undefined: y" }), "compile error: x.go:3: undefined: y");
+});
+
+test("mergeProgress adds what was passed elsewhere, once", () => {
+  const p = { "01-time": ["show-bytes"] };
+  assert.deepEqual(mergeProgress(p, { "01-time": ["show-bytes", "other"], "02-sockets": ["hello-txt"] }), ["01-time/other", "02-sockets/hello-txt"]);
+  assert.deepEqual(p, { "01-time": ["show-bytes", "other"], "02-sockets": ["hello-txt"] });
+  assert.deepEqual(mergeProgress(p, { "01-time": ["other"] }), []);
+  assert.deepEqual(mergeProgress(p, null), []);
+  assert.deepEqual(mergeProgress(p, { x: "not a list" }), []);
 });
