@@ -258,7 +258,7 @@ func TestTeacherView(t *testing.T) {
 			col = i
 		}
 	}
-	if col < 0 || rows[1][0] != "alice" || rows[1][col] != "tried 1"|| rows[2][0] != "bob" || rows[2][col] != "stuck" {
+	if col < 0 || rows[1][0] != "alice" || rows[1][col] != "tried 1" || rows[2][0] != "bob" || rows[2][col] != "stuck" {
 		t.Errorf("the CSV's progress:\n%s", b)
 	}
 
