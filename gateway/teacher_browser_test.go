@@ -38,7 +38,11 @@ func startClassServer(t *testing.T, dir string) *classServer {
 		st.Close()
 		t.Fatal(err)
 	}
-	return &classServer{s: s, ts: httptest.NewServer(s), state: st}
+	ts := httptest.NewServer(s)
+	if err := s.Classroom.SetJoinURL(ts.URL + "/join?code=tuesday"); err != nil {
+		t.Fatal(err)
+	}
+	return &classServer{s: s, ts: ts, state: st}
 }
 
 func (c *classServer) stop() {
@@ -102,6 +106,7 @@ func TestTeacherViewInBrowser(t *testing.T) {
 		waitIn(t, ctx, name+"'s lesson page", `document.body.dataset.classmate === '`+name+`' && !!document.querySelector('.cell .run')`)
 		waitIn(t, teacher, "the roster to fill", `document.querySelectorAll('table.roster tbody tr').length === `+strconv.Itoa(i+1))
 	}
+	waitIn(t, teacher, "the join URL's QR code", `!document.querySelector('.teacher-join').hidden && document.querySelector('.join-qr').naturalWidth > 100`)
 	if got := evalString(t, teacher, `Array.from(document.querySelectorAll('table.roster tbody tr'), r => r.dataset.name + ':' + r.dataset.connected).join(' ')`); got != "ada:true bob:true cy:true" {
 		t.Errorf("the roster reads %q", got)
 	}

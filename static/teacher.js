@@ -120,7 +120,14 @@ function setup() {
     return tr;
   }
 
+  const join = document.querySelector(".teacher-join");
   function render(v) {
+    if (v.join_url && join.querySelector(".join-url").textContent !== v.join_url) {
+      join.querySelector(".join-url").textContent = v.join_url;
+      join.querySelector(".join-url").href = v.join_url;
+      join.querySelector(".join-qr").src = v.join_qr;
+      join.hidden = false;
+    }
     status.textContent = `Join code ${v.code} · ${v.roster.length} in the class · ${v.roster.filter((r) => r.connected).length} connected`;
     roster.replaceChildren(...v.roster.map(rosterRow));
     progress.replaceChildren(...(v.exercises || []).map((e) => {

@@ -10,13 +10,17 @@ package classroom
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
 
 	"socketlab/gateway/relay"
 )
@@ -142,6 +146,8 @@ type Classroom struct {
 	log       *slog.Logger
 
 	mu       sync.Mutex
+	joinURL  string // the URL learners open, and its QR code as a data: URL
+	joinQR   string
 	learners map[string]*Learner
 	feed     []FeedItem
 	notes    []Note
@@ -185,6 +191,20 @@ func New(o Options) (*Classroom, error) {
 	}
 	c.class.OnJoin = c.joined
 	return c, nil
+}
+
+// SetJoinURL tells the teacher's view the URL learners open (the command knows the
+// addresses it listens on), which it shows with a QR code.
+func (c *Classroom) SetJoinURL(u string) error {
+	png, err := qrcode.Encode(u, qrcode.Medium, 320)
+	if err != nil {
+		return fmt.Errorf("making the QR code of %s: %w", u, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.joinURL, c.joinQR = u, "data:image/png;base64,"+base64.StdEncoding.EncodeToString(png)
+	c.notify()
+	return nil
 }
 
 // TeacherKey is the key of the teacher's view.
@@ -448,6 +468,8 @@ type ExerciseRow struct {
 // View is everything the teacher's view shows.
 type View struct {
 	Code      string        `json:"code"`
+	JoinURL   string        `json:"join_url,omitempty"`
+	JoinQR    string        `json:"join_qr,omitempty"` // a data: URL of a PNG`
 	Roster    []Row         `json:"roster"`
 	Exercises []ExerciseRow `json:"exercises"`
 	Feed      []FeedItem    `json:"feed"`
@@ -462,7 +484,7 @@ func (c *Classroom) View() View {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := View{Code: c.class.Code(), Roster: []Row{}, Feed: append([]FeedItem{}, c.feed...), Notes: append([]Note{}, c.notes...)}
+	v := View{Code: c.class.Code(), JoinURL: c.joinURL, JoinQR: c.joinQR, Roster: []Row{}, Feed: append([]FeedItem{}, c.feed...), Notes: append([]Note{}, c.notes...)}
 	names := make([]string, 0, len(c.learners))
 	for n := range c.learners {
 		names = append(names, n)

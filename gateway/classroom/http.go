@@ -271,6 +271,8 @@ var teacherPage = template.Must(template.New("teacher").Parse(`<!doctype html>
 <main class="teacher">
 <h1>Teacher's view</h1>
 <p class="teacher-status" role="status">Loading the class…</p>
+<section class="teacher-join" hidden><p>Learners open <a class="join-url"></a> (the code is filled in), or scan:</p>
+<img class="join-qr" alt="QR code of the join URL" width="160" height="160"></section>
 <section class="teacher-roster"><h2>Roster</h2>
 <table class="roster"><thead><tr><th>Name</th><th>Connected</th><th>Where</th><th>Last run</th><th>Exercises passed</th><th></th></tr></thead><tbody></tbody></table>
 <p><a class="export" href="/api/teacher/progress.csv" download="progress.csv">Export progress as CSV</a></p>
