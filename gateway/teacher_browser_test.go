@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -183,6 +185,10 @@ func TestTeacherViewInBrowser(t *testing.T) {
 	}
 	waitIn(t, teacher, "the roster after the restart", `document.querySelectorAll('table.roster tbody tr').length === 3 &&
 		/exited, exit 0/.test(document.querySelector('table.roster tr[data-name="ada"] .last').textContent)`)
+	chromedp.Run(teacher, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+	if png, err := chromedp.Run(teacher, chromedp.CaptureScreenshot()); err == nil && os.Getenv("SOCKETLAB_ARTIFACTS") != "" {
+		os.WriteFile(filepath.Join(os.Getenv("SOCKETLAB_ARTIFACTS"), "teacher-roster.png"), png, 0o644)
+	}
 	if err := chromedp.Do(ada, chromedp.Navigate(g2.ts.URL+"/lessons/01-time")); err != nil {
 		t.Fatal(err)
 	}
