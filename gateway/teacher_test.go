@@ -142,6 +142,10 @@ func TestTeacherView(t *testing.T) {
 		"code": "package main\n", "console": "ec c2 0a 80\n", "events": []map[string]any{{"kind": "recv", "stream": 1, "data": "7MIKgA=="}}}); status != 200 {
 		t.Fatalf("alice's run report: %d %s", status, body)
 	}
+	// A report over the body cap is refused, and says so.
+	if status, body := postJSON(t, alice, g.ts.URL+"/api/class/run", map[string]any{"code": strings.Repeat("x", classroom.MaxRunBody+8192)}); status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "bytes") {
+		t.Errorf("a report over the cap: %d %s", status, body)
+	}
 	check := func(c *http.Client, output string) {
 		status, body := postJSON(t, c, g.ts.URL+"/api/check", map[string]any{"lesson": "01-time", "exercise": "show-bytes", "output": output, "exit": 0, "events": []any{}})
 		if status != 200 {

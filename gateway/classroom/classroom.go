@@ -235,12 +235,13 @@ func (c *Classroom) learner(name string) *Learner {
 	return l
 }
 
-// save keeps l; c.mu is held (bbolt serialises writers anyway, and a class is small).
-func (c *Classroom) save(l *Learner) {
+// save keeps l, with their last run when run is true; c.mu is held (bbolt serialises
+// writers anyway, and a class is small).
+func (c *Classroom) save(l *Learner, run bool) {
 	if c.store == nil {
 		return
 	}
-	if err := c.store.Save(l); err != nil {
+	if err := c.store.Save(l, run); err != nil {
 		c.log.Error("cannot keep a learner's progress", "file", c.store.Path(), "learner", l.Name, "err", err)
 	}
 }
@@ -250,7 +251,7 @@ func (c *Classroom) joined(name string) {
 	defer c.mu.Unlock()
 	l := c.learner(name)
 	l.seen = time.Now()
-	c.save(l)
+	c.save(l, false)
 	c.notify()
 }
 
@@ -268,7 +269,7 @@ func (c *Classroom) Report(name string, r *Run) {
 	if len(c.feed) > feedLen {
 		c.feed = append(c.feed[:0:0], c.feed[len(c.feed)-feedLen:]...)
 	}
-	c.save(l)
+	c.save(l, true)
 	c.notify()
 }
 
@@ -339,7 +340,7 @@ func (c *Classroom) Checked(name, lesson, exercise string, ok []bool) {
 	default:
 		p.Check, p.Streak = failed, 1
 	}
-	c.save(l)
+	c.save(l, false)
 	c.notify()
 }
 
@@ -356,7 +357,7 @@ func (c *Classroom) Seen(name, lesson string) {
 	was := time.Since(l.seen) < online
 	l.seen = time.Now()
 	if moved {
-		c.save(l)
+		c.save(l, false)
 	}
 	if moved || !was {
 		c.notify()

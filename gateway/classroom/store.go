@@ -18,7 +18,8 @@ const StateFile = "class.db"
 
 var (
 	metaBucket     = []byte("class")
-	learnersBucket = []byte("learners")
+	learnersBucket = []byte("learners") // name → the learner's record, without the last run
+	runsBucket     = []byte("runs")     // name → the learner's last run, kept apart: it is large
 )
 
 // Store keeps a class on disk (--state DIR): its code, the key that signs its join cookies,
@@ -69,8 +70,10 @@ func (s *Store) load(code string, newCode func() string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.CreateBucketIfNotExists(learnersBucket); err != nil {
-			return err
+		for _, b := range [][]byte{learnersBucket, runsBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
 		}
 		kept := string(m.Get([]byte("code")))
 		if kept == "" {
@@ -118,13 +121,26 @@ func (s *Store) TeacherKey() string { return s.teacherKey }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Save writes one learner's record.
-func (s *Store) Save(l *Learner) error {
-	b, err := json.Marshal(l)
+// Save writes one learner's record, and their last run when run is true.
+func (s *Store) Save(l *Learner, run bool) error {
+	rec := *l
+	rec.Last = nil
+	b, err := json.Marshal(&rec)
 	if err != nil {
 		return err
 	}
+	var rb []byte
+	if run && l.Last != nil {
+		if rb, err = json.Marshal(l.Last); err != nil {
+			return err
+		}
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if rb != nil {
+			if err := tx.Bucket(runsBucket).Put([]byte(l.Name), rb); err != nil {
+				return err
+			}
+		}
 		return tx.Bucket(learnersBucket).Put([]byte(l.Name), b)
 	})
 }
@@ -132,18 +148,28 @@ func (s *Store) Save(l *Learner) error {
 // Delete forgets a learner.
 func (s *Store) Delete(name string) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(runsBucket).Delete([]byte(name)); err != nil {
+			return err
+		}
 		return tx.Bucket(learnersBucket).Delete([]byte(name))
 	})
 }
 
-// Learners reads every learner's record.
+// Learners reads every learner's record, with their last run.
 func (s *Store) Learners() ([]*Learner, error) {
 	var out []*Learner
 	err := s.db.View(func(tx *bolt.Tx) error {
+		runs := tx.Bucket(runsBucket)
 		return tx.Bucket(learnersBucket).ForEach(func(k, v []byte) error {
 			l := &Learner{}
 			if err := json.Unmarshal(v, l); err != nil || l.Name != string(k) {
 				return fmt.Errorf("%s holds a damaged record for the learner %q: move the file away to start the class afresh, or give another --state folder", s.path, k)
+			}
+			if rb := runs.Get(k); rb != nil {
+				l.Last = &Run{}
+				if err := json.Unmarshal(rb, l.Last); err != nil {
+					return fmt.Errorf("%s holds a damaged last run of the learner %q: move the file away to start the class afresh, or give another --state folder", s.path, k)
+				}
 			}
 			out = append(out, l)
 			return nil
