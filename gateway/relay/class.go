@@ -326,8 +326,11 @@ func (c *Class) take(name, client string) bool {
 		return false
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now, ok := c.names[name]; ok != taken || now != owner {
+		return now == client // another join took it meanwhile
+	}
 	c.names[name] = client
-	c.mu.Unlock()
 	return true
 }
 
