@@ -193,4 +193,8 @@ func TestTeacherViewInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitIn(t, ada, "ada's page after the restart", `document.body.dataset.classmate === 'ada'`)
+	// The teacher's cell is still there, kept with the class, but ada saw it already: the box
+	// stays closed behind its button.
+	waitIn(t, ada, "the note ada saw, behind its button", `document.querySelectorAll('.class-note-code').length === 1 &&
+		document.querySelector('.class-notes').hidden && !document.querySelector('.class-notes-open').hidden`)
 }

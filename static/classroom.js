@@ -100,6 +100,12 @@ function continueProgress(passed) {
   }
 }
 
+// freshNotes says which notes the learner has not seen: those after seen, the last seq this
+// browser showed them.
+export function freshNotes(notes, seen) {
+  return notes.filter((n) => (Number(n.seq) || 0) > seen);
+}
+
 function el(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
@@ -108,8 +114,9 @@ function el(tag, className, text) {
 }
 
 // showNote puts one of the teacher's notes on the page: words, a code cell with a Copy
-// button, or both.
-function showNote(box, note) {
+// button, or both. A note seen before (on another page of the lesson) goes in the list with
+// the box left as it is.
+function showNote(box, note, fresh) {
   const item = el("article", "class-note");
   item.dataset.seq = String(note.seq);
   const when = new Date(note.at);
@@ -127,7 +134,8 @@ function showNote(box, note) {
   }
   const list = box.querySelector(".class-notes-list");
   list.prepend(item);
-  box.hidden = false;
+  if (fresh) box.hidden = false;
+  box.dispatchEvent(new Event("socketlab:notes-changed"));
 }
 
 function notesBox() {
@@ -139,11 +147,42 @@ function notesBox() {
   const close = el("button", "class-notes-close", "\u00d7");
   close.type = "button";
   close.title = "Hide the notes until the next one";
-  close.addEventListener("click", () => { box.hidden = true; });
+  const open = el("button", "class-notes-open");
+  open.type = "button";
+  open.hidden = true;
+  const sync = () => {
+    const n = box.querySelectorAll(".class-note").length;
+    open.textContent = `Notes from your teacher (${n})`;
+    open.hidden = !box.hidden || n === 0;
+  };
+  close.addEventListener("click", () => { box.hidden = true; sync(); });
+  open.addEventListener("click", () => { box.hidden = false; sync(); });
+  box.addEventListener("socketlab:notes-changed", sync);
   head.append(el("strong", "", "From your teacher"), close);
   box.append(head, el("div", "class-notes-list"));
-  document.body.appendChild(box);
+  document.body.append(box, open);
   return box;
+}
+
+// seenKey is where this browser keeps the last note it showed the learner.
+function seenKey(name) {
+  return `socketlab.class.seen.${name}`;
+}
+
+function loadSeen(name) {
+  try {
+    return Number(localStorage.getItem(seenKey(name))) || 0;
+  } catch (e) {
+    return 0;
+  }
+}
+
+function saveSeen(name, seq) {
+  try {
+    localStorage.setItem(seenKey(name), String(seq));
+  } catch (e) {
+    // No storage: every page shows the notes anew.
+  }
 }
 
 function setup() {
@@ -155,6 +194,8 @@ function setup() {
   let box = null;
   let after = 0;
   let joined = false;
+  let seen = 0;
+  let name = "";
 
   function listen() {
     for (const cell of document.querySelectorAll("section.cell")) {
@@ -180,13 +221,21 @@ function setup() {
       joined = true;
       document.head.appendChild(css);
       box = notesBox();
-      document.body.dataset.classmate = String(answer.name || "");
+      name = String(answer.name || "");
+      document.body.dataset.classmate = name;
+      seen = loadSeen(name);
       listen();
       continueProgress(answer.passed);
     }
-    for (const n of (answer && Array.isArray(answer.notes) ? answer.notes : [])) {
+    const notes = answer && Array.isArray(answer.notes) ? answer.notes : [];
+    const fresh = freshNotes(notes, seen);
+    for (const n of notes) {
       after = Math.max(after, Number(n.seq) || 0);
-      showNote(box, n);
+      showNote(box, n, fresh.includes(n));
+    }
+    if (fresh.length > 0) {
+      seen = Math.max(seen, ...fresh.map((n) => Number(n.seq) || 0));
+      saveSeen(name, seen);
     }
     setTimeout(poll, POLL_MS);
   }

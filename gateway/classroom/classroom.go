@@ -187,6 +187,12 @@ func New(o Options) (*Classroom, error) {
 				c.seq = l.Last.Seq
 			}
 		}
+		if c.notes, err = c.store.Notes(); err != nil {
+			return nil, err
+		}
+		for _, n := range c.notes {
+			c.seq = max(c.seq, n.Seq)
+		}
 		c.class.Restore(c.store.JoinKey(), names)
 	}
 	c.class.OnJoin = c.joined
@@ -373,6 +379,11 @@ func (c *Classroom) Send(text, code string) Note {
 	c.notes = append(c.notes, n)
 	if len(c.notes) > notesLen {
 		c.notes = append(c.notes[:0:0], c.notes[len(c.notes)-notesLen:]...)
+	}
+	if c.store != nil {
+		if err := c.store.SaveNote(n, notesLen); err != nil {
+			c.log.Error("cannot keep a note", "file", c.store.Path(), "err", err)
+		}
 	}
 	c.notify()
 	return n

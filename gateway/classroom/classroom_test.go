@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,6 +55,9 @@ func TestStoreKeepsTheClass(t *testing.T) {
 	}
 	c.Checked("bob", "02-echo", "1", []bool{false})
 	c.Checked("bob", "nope", "x", []bool{true}) // unknown exercises are not kept
+	for i := range notesLen + 2 {
+		c.Send("note "+strconv.Itoa(i), "")
+	}
 	st.Close()
 
 	st2, c2, class2 := open(t, dir, "auto")
@@ -63,6 +67,9 @@ func TestStoreKeepsTheClass(t *testing.T) {
 	}
 	if !class2.Joined("ada") || !class2.Joined("bob") {
 		t.Fatalf("the class's names after reopening: %v", class2.Names())
+	}
+	if notes := c2.NotesAfter(0); len(notes) != notesLen || notes[0].Text != "note 2" || notes[notesLen-1].Text != "note "+strconv.Itoa(notesLen+1) {
+		t.Errorf("the notes after reopening: %d, from %+v", len(notes), notes[0])
 	}
 	v := c2.View()
 	if len(v.Roster) != 2 || v.Roster[0].Name != "ada" || v.Roster[0].Passed != 1 || v.Roster[0].Last == nil || v.Roster[0].Last.State != "done" {

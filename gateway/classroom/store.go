@@ -2,6 +2,7 @@ package classroom
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ var (
 	metaBucket     = []byte("class")
 	learnersBucket = []byte("learners") // name → the learner's record, without the last run
 	runsBucket     = []byte("runs")     // name → the learner's last run, kept apart: it is large
+	notesBucket    = []byte("notes")    // seq, big-endian → a note the teacher sent
 )
 
 // Store keeps a class on disk (--state DIR): its code, the key that signs its join cookies,
@@ -70,7 +72,7 @@ func (s *Store) load(code string, newCode func() string) error {
 		if err != nil {
 			return err
 		}
-		for _, b := range [][]byte{learnersBucket, runsBucket} {
+		for _, b := range [][]byte{learnersBucket, runsBucket, notesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -172,6 +174,48 @@ func (s *Store) Learners() ([]*Learner, error) {
 				}
 			}
 			out = append(out, l)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// SaveNote keeps a note, and forgets the ones before the last keep.
+func (s *Store) SaveNote(n Note, keep int) error {
+	b, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		nb := tx.Bucket(notesBucket)
+		if err := nb.Put(binary.BigEndian.AppendUint64(nil, uint64(n.Seq)), b); err != nil {
+			return err
+		}
+		var keys [][]byte
+		nb.ForEach(func(k, _ []byte) error {
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		})
+		for len(keys) > keep {
+			if err := nb.Delete(keys[0]); err != nil {
+				return err
+			}
+			keys = keys[1:]
+		}
+		return nil
+	})
+}
+
+// Notes reads the notes kept, oldest first.
+func (s *Store) Notes() ([]Note, error) {
+	var out []Note
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(notesBucket).ForEach(func(k, v []byte) error {
+			var n Note
+			if err := json.Unmarshal(v, &n); err != nil {
+				return fmt.Errorf("%s holds a damaged note: move the file away to start the class afresh, or give another --state folder", s.path)
+			}
+			out = append(out, n)
 			return nil
 		})
 	})

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { LIMITS, mergeProgress, report, tail } from "../classroom.js";
+import { LIMITS, freshNotes, mergeProgress, report, tail } from "../classroom.js";
 import { keyFrom, runText } from "../teacher.js";
 
 test("tail keeps the end", () => {
@@ -57,4 +57,11 @@ test("mergeProgress adds what was passed elsewhere, once", () => {
   assert.deepEqual(mergeProgress(p, { "01-time": ["other"] }), []);
   assert.deepEqual(mergeProgress(p, null), []);
   assert.deepEqual(mergeProgress(p, { x: "not a list" }), []);
+});
+
+test("freshNotes are the notes after the last one shown", () => {
+  const notes = [{ seq: 3 }, { seq: 7 }, { seq: 9 }];
+  assert.deepEqual(freshNotes(notes, 0), notes);
+  assert.deepEqual(freshNotes(notes, 7), [{ seq: 9 }]);
+  assert.deepEqual(freshNotes(notes, 9), []);
 });
