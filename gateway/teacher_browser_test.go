@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -29,7 +30,8 @@ type classServer struct {
 	state *classroom.Store
 }
 
-func startClassServer(t *testing.T, dir string) *classServer {
+// startClassServer starts the gateway at addr ("": any free port on loopback).
+func startClassServer(t *testing.T, dir, addr string) *classServer {
 	t.Helper()
 	st, err := classroom.Open(dir, "tuesday", relay.NewCode)
 	if err != nil {
@@ -40,7 +42,17 @@ func startClassServer(t *testing.T, dir string) *classServer {
 		st.Close()
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
+	ts := httptest.NewUnstartedServer(s)
+	if addr != "" {
+		// The same origin as before a restart: the pages' storage is the origin's.
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.Listener.Close()
+		ts.Listener = ln
+	}
+	ts.Start()
 	if err := s.Classroom.SetJoinURL(ts.URL + "/join?code=tuesday"); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +87,7 @@ func waitIn(t *testing.T, ctx context.Context, what, cond string) {
 func TestTeacherViewInBrowser(t *testing.T) {
 	root := browser.New(t)
 	dir := t.TempDir()
-	g := startClassServer(t, dir)
+	g := startClassServer(t, dir, "")
 	stopped := false
 	defer func() {
 		if !stopped {
@@ -178,7 +190,7 @@ func TestTeacherViewInBrowser(t *testing.T) {
 	// without joining again.
 	g.stop()
 	stopped = true
-	g2 := startClassServer(t, dir)
+	g2 := startClassServer(t, dir, g.ts.Listener.Addr().String())
 	defer g2.stop()
 	if err := chromedp.Do(teacher, chromedp.Navigate(g2.ts.URL+"/teacher#key="+key)); err != nil {
 		t.Fatal(err)
