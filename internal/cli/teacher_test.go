@@ -32,6 +32,25 @@ func TestStateFlag(t *testing.T) {
 	}
 }
 
+// cacheDir is a build cache for a gateway that serve starts: the lesson cells' warm-up may
+// still be writing to it for a moment after serve returns, so it is removed when it is done.
+func cacheDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "socketlab-cache-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(dir) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("could not remove %s", dir)
+	})
+	return dir
+}
+
 var teacherURL = regexp.MustCompile(`teacher's view.*: (http://\S+/teacher)#key=([0-9a-f]+)`)
 
 // TestTeacherURLWorks: in classroom mode with --state the command prints the teacher's view
@@ -47,7 +66,7 @@ func TestTeacherURLWorks(t *testing.T) {
 	out := &syncBuffer{}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- serve(ctx, "127.0.0.1:0", &gateway.Options{CacheDir: t.TempDir(), Class: class, State: state, Logger: slog.New(slog.DiscardHandler)}, out)
+		errc <- serve(ctx, "127.0.0.1:0", &gateway.Options{CacheDir: cacheDir(t), Class: class, State: state, Logger: slog.New(slog.DiscardHandler)}, out)
 	}()
 	defer func() {
 		cancel()
