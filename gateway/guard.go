@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"socketlab/gateway/classroom"
 	"socketlab/lessons/grade"
 )
 
@@ -166,6 +167,11 @@ func (g *guard) route(r *http.Request) route {
 		return route{g.api, grade.MaxRequest + 4096, true, "checks", "--api-rate"}
 	case post && p == "/api/format":
 		return route{g.api, g.maxBuild, true, "format requests", "--api-rate"}
+	case post && p == "/api/class/run":
+		return route{g.api, classroom.MaxRunBody + 4096, true, "run reports", "--api-rate"}
+	case strings.HasPrefix(p, "/api/teacher/"):
+		// Not a work slot: the view's requests wait for news (long polling).
+		return route{g.api, maxSmallBody, false, "teacher's view requests", "--api-rate"}
 	}
 	return route{body: maxSmallBody}
 }

@@ -25,6 +25,7 @@ import (
 	"socketlab"
 	"socketlab/gateway/build"
 	"socketlab/gateway/build/overlay"
+	"socketlab/gateway/classroom"
 	"socketlab/gateway/faults"
 	"socketlab/gateway/lab"
 	"socketlab/gateway/metrics"
@@ -55,6 +56,9 @@ type Options struct {
 	Faults faults.Spec
 	// Class, when set, is classroom mode (--class): people join with a code and a name.
 	Class *relay.Class
+	// State keeps the class's roster and progress on disk (--state); nil keeps them in
+	// memory. Only with Class.
+	State *classroom.Store
 	// Logger reports what the server, the lab and the relay do. Defaults to discarding.
 	Logger *slog.Logger
 	// HTTP bounds the HTTP side: timeouts, connections and request rates per client address,
@@ -76,6 +80,8 @@ type Server struct {
 	Lessons []*lessons.Lesson
 	// Metrics counts what the relay and the build service do; /metrics serves it.
 	Metrics *metrics.Metrics
+	// Classroom is the roster, the progress and the teacher's view, in classroom mode.
+	Classroom *classroom.Classroom
 
 	log         *slog.Logger
 	metricsFrom []netip.Prefix
@@ -170,8 +176,37 @@ func New(opts *Options) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
+	if opts.Class != nil {
+		if s.Classroom, err = s.newClassroom(opts); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	s.handler = s.routes()
 	return s, nil
+}
+
+// newClassroom is the teacher's side of classroom mode, over the lessons' exercises.
+func (s *Server) newClassroom(opts *Options) (*classroom.Classroom, error) {
+	var exs []classroom.Exercise
+	for _, l := range s.Lessons {
+		for _, e := range l.Exercises {
+			exs = append(exs, classroom.Exercise{Lesson: l.Slug, Name: e.Name, Title: e.Title})
+		}
+	}
+	rl := s.Relay
+	opts.Class.Busy = func(name string) bool { return rl.Programs(name) > 0 }
+	c, err := classroom.New(classroom.Options{Class: opts.Class, Relay: rl, Store: opts.State, Exercises: exs,
+		Action: s.Metrics.TeacherAction, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	// The teacher's view shows a learner's run in the wire view, which asks for its notes and
+	// exports its capture like a learner's page.
+	opts.Class.Pass = func(r *http.Request) bool {
+		return (r.URL.Path == "/api/annotate" || r.URL.Path == "/api/export.pcapng") && c.IsTeacher(r)
+	}
+	return c, nil
 }
 
 // logfTo adapts a logger to the build service's Logf: each message at level Info.
@@ -227,7 +262,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/build", s.buildHandler())
 	mux.Handle("GET /api/build/queue", s.buildHandler())
 	mux.Handle("GET /api/build/progress", s.Build.Handler())
-	mux.Handle("POST /api/check", lessons.CheckHandler(s.Lessons))
+	var check http.Handler = lessons.CheckHandler(s.Lessons)
+	if s.Classroom != nil {
+		check = s.Classroom.ObserveChecks(check)
+		mux.Handle("/api/class/", s.Classroom.LearnerHandler())
+	}
+	mux.Handle("POST /api/check", check)
 	mux.Handle("/wasm/", s.Build.Handler())
 	mux.Handle("/ws", s.Relay)
 	mux.HandleFunc("GET /websockify", s.Relay.ServeWebsockify)
@@ -251,6 +291,12 @@ func (s *Server) routes() http.Handler {
 	top.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	top.HandleFunc("GET /readyz", s.serveReady)
 	top.HandleFunc("GET /metrics", s.serveMetrics)
+	if s.Classroom != nil {
+		// The teacher's view has a key of its own, not the join code (classroom package).
+		t := s.Classroom.TeacherHandler(s.assetURL)
+		top.Handle("GET /teacher", t)
+		top.Handle("/api/teacher/", t)
+	}
 	h = s.guard.wrap(s.cors(top))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()

@@ -309,6 +309,7 @@ export function mountCell(cell, env) {
 
   // finish ends the current run, whatever stage it is in.
   function finish(state, text) {
+    const wasRunning = runBtn.disabled; // a run was under way: say how it ended (classroom.js)
     run++;
     stopTimer();
     if (abort) abort.abort();
@@ -322,11 +323,10 @@ export function mountCell(cell, env) {
     stopBtn.disabled = true;
     setState(state, text);
     wire.end();
-    if (record) {
-      const detail = Object.assign(record, { state });
-      record = null;
-      cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail }));
-    }
+    const ran = record ? Object.assign(record, { state }) : null;
+    record = null;
+    if (ran) cell.dispatchEvent(new CustomEvent("socketlab:run-finished", { detail: ran }));
+    if (wasRunning) cell.dispatchEvent(new CustomEvent("socketlab:run-ended", { detail: { state, source: editor.getValue(), run: ran } }));
   }
 
   async function start(step) {

@@ -3,6 +3,7 @@
 // An entry point: the page loads it as a module.
 import { gatewayURL, learnerID, mountCell, perfMark, workerPool } from "./cell.js";
 import { loadCodeMirror } from "./editor.js";
+import "./classroom.js"; // in a class: runs reported to the teacher's view, the teacher's notes shown
 
 // Programs the gateway has compiled already, cell id → "/wasm/HASH.wasm" (data-programs,
 // lessons/handler.go): an unchanged cell runs one of these without asking /api/build.

@@ -62,7 +62,7 @@ func TestAssetsVersionImports(t *testing.T) {
 			changed[name] = true
 		}
 	}
-	for _, name := range []string{"format.js", "wire-model.js", "wire-view.js", "files.js", "cell.js", "lesson.js", "embed-main.js"} {
+	for _, name := range []string{"format.js", "wire-model.js", "wire-view.js", "files.js", "cell.js", "lesson.js", "embed-main.js", "teacher.js"} {
 		if !changed[name] {
 			t.Errorf("%s kept its version after format.js changed", name)
 		}
@@ -88,7 +88,7 @@ func TestAssetsRefuseUnknownImports(t *testing.T) {
 
 // TestEmbedded checks what is embedded: the page's files, not the Node test setup.
 func TestEmbedded(t *testing.T) {
-	for _, name := range []string{"lesson.js", "cell.js", "embed.js", "embed-main.js", "embed-read.js", "embed-frame.js", "exercises.js", "format.js", "wire-model.js", "wire-view.js", "worker.js", "worker-fs.js", "style.css", "embed.css", "exercises.css"} {
+	for _, name := range []string{"lesson.js", "cell.js", "embed.js", "embed-main.js", "embed-read.js", "embed-frame.js", "exercises.js", "format.js", "wire-model.js", "wire-view.js", "worker.js", "worker-fs.js", "style.css", "embed.css", "exercises.css", "classroom.js", "classroom.css", "teacher.js", "teacher.css"} {
 		if _, err := fs.Stat(FS, name); err != nil {
 			t.Error(err)
 		}

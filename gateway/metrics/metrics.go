@@ -38,6 +38,8 @@ type Metrics struct {
 	compilesRunning prometheus.Gauge
 	compileSeconds  *prometheus.HistogramVec
 	builds          *prometheus.CounterVec
+
+	teacher *prometheus.CounterVec
 }
 
 // New makes the metrics. log receives one line per session (nil: none). classSize, when not
@@ -68,6 +70,10 @@ func New(log *slog.Logger, classSize func() int) *Metrics {
 	for _, v := range []string{"hit", "shared", "miss"} {
 		m.builds.WithLabelValues(v)
 	}
+	m.teacher = f.counters("socketlab_teacher_actions_total", "What the teacher did in the teacher's view, by action: note (sent the class a note or code), end (ended a learner's programs), remove (took a learner out of the class), export (downloaded the progress), open-run (opened a learner's last run).", "action")
+	for _, v := range []string{"note", "end", "remove", "export", "open-run"} {
+		m.teacher.WithLabelValues(v)
+	}
 	if classSize != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "socketlab_class_members",
@@ -97,6 +103,9 @@ func (f factory) counters(name, help, label string) *prometheus.CounterVec {
 // Handler serves the metrics in the Prometheus text format (or another the scraper asks
 // for). Who may read them is the gateway's to decide.
 func (m *Metrics) Handler() http.Handler { return m.handler }
+
+// TeacherAction counts one thing the teacher did in the teacher's view.
+func (m *Metrics) TeacherAction(action string) { m.teacher.WithLabelValues(action).Inc() }
 
 // Registry is where the metrics are registered, for embedders that add their own.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }

@@ -31,6 +31,15 @@ type Class struct {
 	// Reserved says whether a name is taken by the lab itself (time for time.lab). The
 	// gateway sets it before serving.
 	Reserved func(name string) bool
+	// Busy says whether a name has programs connected now. A name that is not busy may be
+	// joined again from another address: a learner who changed machine continues. Nil:
+	// a name stays with the address that took it.
+	Busy func(name string) bool
+	// Pass lets through, without a join, the requests it says yes to (the gateway's teacher
+	// on the wire view's routes). Nil: none.
+	Pass func(r *http.Request) bool
+	// OnJoin hears every successful join (and rejoin), after the cookie is made. Nil: nothing.
+	OnJoin func(name string)
 
 	mu    sync.Mutex
 	names map[string]string // name → the client address that took it
@@ -107,6 +116,46 @@ func NewClass(code string) *Class {
 	return c
 }
 
+// NewCode makes up a join code, as NewClass does for an empty one.
+func NewCode() string { return newCode() }
+
+// Restore gives the class the signing key and the names of a class kept from before a
+// restart: the join cookies its learners hold stay good, and their names stay theirs (taken
+// again by whoever joins with the code and the name first, while no program of theirs runs).
+func (c *Class) Restore(key [32]byte, names []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.key = key
+	for _, n := range names {
+		if _, ok := c.names[n]; !ok && validName.MatchString(n) {
+			c.names[n] = ""
+		}
+	}
+}
+
+// Key is the key that signs the join cookies, to keep with the class across restarts.
+func (c *Class) Key() [32]byte { return c.key }
+
+// Remove takes a name out of the class: its join cookie stops working, and the name is free.
+func (c *Class) Remove(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.names[name]
+	delete(c.names, name)
+	return ok
+}
+
+// Names lists who has joined.
+func (c *Class) Names() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, 0, len(c.names))
+	for n := range c.names {
+		out = append(out, n)
+	}
+	return out
+}
+
 // Code is the join code to tell the class.
 func (c *Class) Code() string { return c.code }
 
@@ -135,6 +184,9 @@ func (c *Class) Identify(r *http.Request) (string, bool) {
 		return "", false
 	}
 	if !hmac.Equal([]byte(parts[2]), []byte(c.sign(parts[0], expires))) {
+		return "", false
+	}
+	if !c.Joined(parts[0]) { // removed from the class
 		return "", false
 	}
 	return parts[0], true
@@ -167,7 +219,7 @@ func (c *Class) Gate(h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		if _, ok := c.Identify(r); ok {
+		if _, ok := c.Identify(r); ok || (c.Pass != nil && c.Pass(r)) {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -245,13 +297,7 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 		show(http.StatusConflict, page{Error: name + ".lab is a lab server's name: pick another.", Code: code})
 		return
 	}
-	c.mu.Lock()
-	owner, taken := c.names[name]
-	if !taken {
-		c.names[name] = client
-	}
-	c.mu.Unlock()
-	if taken && owner != client {
+	if !c.take(name, client) {
 		show(http.StatusConflict, page{Error: "Someone else in the class is already called " + name + ": pick another name.", Code: code})
 		return
 	}
@@ -264,7 +310,28 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 		SameSite: http.SameSiteLaxMode,
 		Expires:  time.Unix(expires, 0),
 	})
+	if c.OnJoin != nil {
+		c.OnJoin(name)
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// take gives name to client, unless another address holds it and has programs running (a
+// name not busy moves to the address that joins with it: a learner changed machine).
+func (c *Class) take(name, client string) bool {
+	c.mu.Lock()
+	owner, taken := c.names[name]
+	c.mu.Unlock()
+	if taken && owner != client && owner != "" && (c.Busy == nil || c.Busy(name)) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if now, ok := c.names[name]; ok != taken || now != owner {
+		return now == client // another join took it meanwhile
+	}
+	c.names[name] = client
+	return true
 }
 
 // classmate finds a classmate's lab address by name ("bob" for bob.lab).

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,4 +169,57 @@ func TestClassroom(t *testing.T) {
 		}
 	})
 
+}
+
+// TestRejoinElsewhere: a name in use from one address is refused from another while its
+// programs run (Busy), and moves to the other address when none do (a learner changed
+// machine); a removed name's cookie stops working, and a restored name is free to take.
+func TestRejoinElsewhere(t *testing.T) {
+	class := NewClass("monday")
+	var busy atomic.Bool
+	busy.Store(true)
+	class.Busy = func(name string) bool { return name == "ann" && busy.Load() }
+	var mu sync.Mutex
+	var joined []string
+	class.OnJoin = func(name string) {
+		mu.Lock()
+		joined = append(joined, name)
+		mu.Unlock()
+	}
+	g := startGateway(t, Limits{}, class)
+	if got := postJoin(t, g, "127.0.0.2", "monday", "ann"); got != http.StatusSeeOther {
+		t.Fatalf("ann joining: %d", got)
+	}
+	if got := postJoin(t, g, "127.0.0.3", "monday", "ann"); got != http.StatusConflict {
+		t.Errorf("ann's name from another address while her programs run: %d, want 409", got)
+	}
+	busy.Store(false)
+	if got := postJoin(t, g, "127.0.0.3", "monday", "ann"); got != http.StatusSeeOther {
+		t.Errorf("ann's name from another address with no program running: %d, want 303", got)
+	}
+	mu.Lock()
+	if strings.Join(joined, ",") != "ann,ann" {
+		t.Errorf("OnJoin heard %v", joined)
+	}
+	mu.Unlock()
+
+	req, _ := http.NewRequest("GET", "/", nil)
+	req.AddCookie(&http.Cookie{Name: classCookie, Value: "ann.9999999999." + class.sign("ann", 9999999999)})
+	if _, ok := class.Identify(req); !ok {
+		t.Fatal("ann's cookie is not good")
+	}
+	class.Remove("ann")
+	if _, ok := class.Identify(req); ok {
+		t.Error("ann's cookie still works after she was removed")
+	}
+
+	// A class restored with its key: the old cookie is good again, and the name free to take.
+	again := NewClass("monday")
+	again.Restore(class.Key(), []string{"ann", "Not A Name"})
+	if _, ok := again.Identify(req); !ok {
+		t.Error("ann's cookie is not good in the restored class")
+	}
+	if n := again.Names(); len(n) != 1 || n[0] != "ann" {
+		t.Errorf("restored names: %v", n)
+	}
 }

@@ -26,6 +26,7 @@ type learner struct {
 	udp       map[int]*udpSock  // lab port → the UDP socket bound to it
 	sockets   int               // open connections, listeners and UDP sockets
 	listeners int
+	running   map[*session]struct{} // the learner's programs connected now
 }
 
 // takeSocket counts a new socket against the learner's limit (0: none); listener says whether
@@ -122,6 +123,36 @@ func (ls *learners) byAddr(a netip.Addr) *learner {
 		}
 	}
 	return nil
+}
+
+// end ends every program of the learner with id, and says how many there were.
+func (ls *learners) end(id string) int {
+	ls.mu.Lock()
+	r := ls.byID[id]
+	ls.mu.Unlock()
+	if r == nil {
+		return 0
+	}
+	r.l.mu.Lock()
+	var ss []*session
+	for s := range r.l.running {
+		ss = append(ss, s)
+	}
+	r.l.mu.Unlock()
+	for _, s := range ss {
+		s.cancel()
+	}
+	return len(ss)
+}
+
+// count is how many programs the learner with id has connected.
+func (ls *learners) count(id string) int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if r := ls.byID[id]; r != nil {
+		return r.sessions
+	}
+	return 0
 }
 
 func (ls *learners) leave(l *learner) {

@@ -177,6 +177,17 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID, faultSpec string) {
 	}
 	s.faults, s.faultErr = r.sessionFaults(faultSpec)
 	s.ctx, s.cancel = context.WithCancel(r.context())
+	l.mu.Lock()
+	if l.running == nil {
+		l.running = map[*session]struct{}{}
+	}
+	l.running[s] = struct{}{}
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.running, s)
+		l.mu.Unlock()
+	}()
 	// When the gateway shuts down, the reader stops waiting for the program.
 	defer context.AfterFunc(s.ctx, func() { ws.conn.SetReadDeadline(time.Unix(1, 0)) })()
 	r.obs().SessionStarted()
@@ -195,6 +206,13 @@ func (r *Relay) serveSession(ws *wsConn, client, learnerID, faultSpec string) {
 		}
 	}
 }
+
+// Programs is how many programs a classmate has connected now.
+func (r *Relay) Programs(name string) int { return r.learners.count(classLearnerID(name)) }
+
+// EndPrograms ends every program of a classmate, as if each page's connection dropped: their
+// listeners close and their ports are free. It says how many programs there were.
+func (r *Relay) EndPrograms(name string) int { return r.learners.end(classLearnerID(name)) }
 
 // context is the parent of every session's context: Close cancels it.
 func (r *Relay) context() context.Context {

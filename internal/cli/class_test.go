@@ -183,7 +183,7 @@ func TestClassroomURLsWork(t *testing.T) {
 	out := &syncBuffer{}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- serve(ctx, "0.0.0.0:0", &gateway.Options{CacheDir: t.TempDir(), Class: relay.NewClass("abc-def-ghj"), Logger: slog.New(slog.DiscardHandler)}, out)
+		errc <- serve(ctx, "0.0.0.0:0", &gateway.Options{CacheDir: cacheDir(t), Class: relay.NewClass("abc-def-ghj"), Logger: slog.New(slog.DiscardHandler)}, out)
 	}()
 	defer func() {
 		cancel()

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"socketlab/gateway"
+	"socketlab/gateway/classroom"
 	"socketlab/gateway/faults"
 	"socketlab/gateway/policy"
 	"socketlab/gateway/relay"
@@ -64,6 +65,7 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
+	stateDir := fl.String("state", "", "classroom mode: keep the roster and progress in `DIR` (a bbolt file, class.db), so a restart with the same code continues the class")
 	var metricsFrom prefixList
 	fl.Var(&metricsFrom, "metrics-from", "also serve /metrics to clients in this `CIDR` or at this address, a scraper's (repeatable; loopback always may)")
 	var fx faults.Spec
@@ -110,9 +112,22 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 		}
 	}
 
+	if *stateDir != "" && *class == "" {
+		fmt.Fprintf(stderr, "socketlab: --state keeps a class's roster and progress: use it with --class CODE (or --class auto)\n")
+		return 2
+	}
+	cls, state, err := openClass(*class, *stateDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "socketlab: %v\n", err)
+		return 1
+	}
+	if state != nil {
+		defer state.Close()
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *addr, &gateway.Options{Lessons: ls, LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: classFor(*class), HTTP: httpLimits, Logger: log, MetricsFrom: metricsFrom, Faults: fx}, stdout); err != nil {
+	if err := serve(ctx, *addr, &gateway.Options{Lessons: ls, LabPortBase: *labPorts, CacheDir: *cacheDir, Limits: limits, Compile: compile, Allow: allow, Origins: origins, Class: cls, State: state, HTTP: httpLimits, Logger: log, MetricsFrom: metricsFrom, Faults: fx}, stdout); err != nil {
 		fmt.Fprintf(stderr, "socketlab: %v\n", err)
 		return 1
 	}
@@ -180,6 +195,19 @@ func newLogger(format string, quiet bool, w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: write text or json", format)
+}
+
+// openClass is classFor with the class kept in dir (--state), when dir is not "": the kept
+// class's code when code is "auto".
+func openClass(code, dir string) (*relay.Class, *classroom.Store, error) {
+	if dir == "" {
+		return classFor(code), nil, nil
+	}
+	st, err := classroom.Open(dir, code, relay.NewCode)
+	if err != nil {
+		return nil, nil, err
+	}
+	return relay.NewClass(st.Code()), st, nil
 }
 
 func classFor(code string) *relay.Class {

@@ -45,6 +45,17 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 		if err := n.write(stdout); err != nil {
 			log.Warn("cannot list the addresses learners can use", "err", err)
 		}
+		join := n.joinURL(here.Addr())
+		if urls, err := n.urls(); err == nil && len(urls) > 0 {
+			join = urls[0]
+		}
+		if err := s.Classroom.SetJoinURL(join); err != nil {
+			log.Warn("the teacher's view will show no QR code", "err", err)
+		}
+		fmt.Fprintf(stdout, "The teacher's view, on this machine (keep the URL to yourself: it holds the teacher's key): http://%s/teacher#key=%s\n", here, s.Classroom.TeacherKey())
+		if opts.State != nil {
+			fmt.Fprintf(stdout, "The roster and progress are kept in %s.\n", opts.State.Path())
+		}
 	}
 
 	go warmCells(ctx, s, stdout, log)

@@ -1,0 +1,245 @@
+// Classroom mode on a lesson page: the page tells the gateway about each run it finishes,
+// so the teacher's view shows it (POST /api/class/run), and shows what the teacher sends the
+// class (GET /api/class/notes, asked every few seconds; the same request tells the gateway
+// the page is open, and on which lesson).
+//
+// Outside a class the gateway has no /api/class/ and answers 404 (or 401 to someone who has
+// not joined): the module then does nothing more. lesson.js imports it, and dispatches
+// "socketlab:run-ended" on a cell when a run ends however it ends, with {state, source,
+// run}: run is the record exercises get ({output, exit, events, ...}), or null when the
+// program never started (a compile error).
+//
+// Under node (no document) it touches no DOM; the pure helpers are tested there.
+
+export const NOTES_URL = "/api/class/notes";
+export const RUN_URL = "/api/class/run";
+
+// LIMITS are what a report carries at most; the gateway keeps no more (gateway/classroom).
+export const LIMITS = Object.freeze({ code: 256 << 10, console: 16 << 10, events: 2000, eventBytes: 1 << 20 });
+
+// POLL_MS is how often the page asks for notes.
+export const POLL_MS = 3000;
+
+// tail is the last n characters of s.
+export function tail(s, n) {
+  s = String(s || "");
+  return s.length > n ? s.slice(s.length - n) : s;
+}
+
+// report builds the body of POST /api/class/run from a cell's run: lesson and cell name it,
+// ended is the "socketlab:run-ended" detail, consoleText the cell's console.
+export function report(lesson, cell, ended, consoleText, limits = LIMITS) {
+  const run = ended.run || null;
+  const events = [];
+  let bytes = 0;
+  for (const ev of (run && Array.isArray(run.events) ? run.events : [])) {
+    const size = JSON.stringify(ev).length;
+    if (events.length >= limits.events || bytes + size > limits.eventBytes) break;
+    events.push(ev);
+    bytes += size;
+  }
+  const text = String(consoleText || "");
+  const out = {
+    lesson: String(lesson || ""),
+    cell: String(cell || ""),
+    state: String(ended.state || ""),
+    exit: run && typeof run.exit === "number" ? run.exit : null,
+    code: String(ended.source || "").slice(0, limits.code),
+    console: tail(run ? run.output : text, limits.console),
+    events,
+  };
+  if (out.state === "compile-error") out.compile_error = text.slice(0, limits.console);
+  return out;
+}
+
+// PROGRESS_KEY is where exercises.js keeps the exercises passed: {lesson: [names]}.
+export const PROGRESS_KEY = "socketlab.progress";
+
+// mergeProgress adds to progress ({lesson: [names]}, as kept in the browser) what the
+// gateway says the learner passed (on this machine or another); it returns the
+// "lesson/name"s that were new here.
+export function mergeProgress(progress, passed) {
+  const added = [];
+  if (!passed || typeof passed !== "object") return added;
+  for (const [lesson, names] of Object.entries(passed)) {
+    if (!Array.isArray(names)) continue;
+    const done = Array.isArray(progress[lesson]) ? progress[lesson] : [];
+    for (const n of names) {
+      if (typeof n === "string" && !done.includes(n)) {
+        done.push(n);
+        added.push(`${lesson}/${n}`);
+      }
+    }
+    progress[lesson] = done;
+  }
+  return added;
+}
+
+// continueProgress keeps in this browser what the learner passed elsewhere, and marks those
+// exercises' panels on this page as exercises.js does for ones passed before.
+function continueProgress(passed) {
+  let progress = {};
+  try {
+    progress = JSON.parse(localStorage.getItem(PROGRESS_KEY) || "{}") || {};
+    if (typeof progress !== "object" || Array.isArray(progress)) progress = {};
+  } catch (e) {
+    progress = {};
+  }
+  const added = mergeProgress(progress, passed);
+  if (added.length === 0) return;
+  try {
+    localStorage.setItem(PROGRESS_KEY, JSON.stringify(progress));
+  } catch (e) {
+    // No storage: the panels below still show it.
+  }
+  for (const panel of document.querySelectorAll("section.exercise")) {
+    if (!added.includes(`${panel.dataset.lesson}/${panel.dataset.exercise}`) || panel.dataset.state) continue;
+    panel.dataset.state = "done-before";
+    const status = panel.querySelector(".exercise-status");
+    if (status) status.textContent = "You passed this exercise before. Run the cell again to check it anew.";
+  }
+}
+
+// freshNotes says which notes the learner has not seen: those after seen, the last seq this
+// browser showed them.
+export function freshNotes(notes, seen) {
+  return notes.filter((n) => (Number(n.seq) || 0) > seen);
+}
+
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// showNote puts one of the teacher's notes on the page: words, a code cell with a Copy
+// button, or both. A note seen before (on another page of the lesson) goes in the list with
+// the box left as it is.
+function showNote(box, note, fresh) {
+  const item = el("article", "class-note");
+  item.dataset.seq = String(note.seq);
+  const when = new Date(note.at);
+  item.append(el("p", "class-note-when", `From your teacher, ${when.toLocaleTimeString()}`));
+  if (note.text) item.append(el("p", "class-note-text", note.text));
+  if (note.code) {
+    const pre = el("pre", "class-note-code");
+    pre.append(el("code", "", note.code));
+    const copy = el("button", "class-note-copy", "Copy");
+    copy.type = "button";
+    copy.addEventListener("click", () => {
+      navigator.clipboard.writeText(note.code).then(() => { copy.textContent = "Copied"; }, () => { copy.textContent = "Select and copy"; });
+    });
+    item.append(pre, copy);
+  }
+  const list = box.querySelector(".class-notes-list");
+  list.prepend(item);
+  if (fresh) box.hidden = false;
+  box.dispatchEvent(new Event("socketlab:notes-changed"));
+}
+
+function notesBox() {
+  const box = el("aside", "class-notes");
+  box.setAttribute("aria-live", "polite");
+  box.setAttribute("aria-label", "Notes from your teacher");
+  box.hidden = true;
+  const head = el("div", "class-notes-head");
+  const close = el("button", "class-notes-close", "\u00d7");
+  close.type = "button";
+  close.title = "Hide the notes until the next one";
+  const open = el("button", "class-notes-open");
+  open.type = "button";
+  open.hidden = true;
+  const sync = () => {
+    const n = box.querySelectorAll(".class-note").length;
+    open.textContent = `Notes from your teacher (${n})`;
+    open.hidden = !box.hidden || n === 0;
+  };
+  close.addEventListener("click", () => { box.hidden = true; sync(); });
+  open.addEventListener("click", () => { box.hidden = false; sync(); });
+  box.addEventListener("socketlab:notes-changed", sync);
+  head.append(el("strong", "", "From your teacher"), close);
+  box.append(head, el("div", "class-notes-list"));
+  document.body.append(box, open);
+  return box;
+}
+
+// seenKey is where this browser keeps the last note it showed the learner.
+function seenKey(name) {
+  return `socketlab.class.seen.${name}`;
+}
+
+function loadSeen(name) {
+  try {
+    return Number(localStorage.getItem(seenKey(name))) || 0;
+  } catch (e) {
+    return 0;
+  }
+}
+
+function saveSeen(name, seq) {
+  try {
+    localStorage.setItem(seenKey(name), String(seq));
+  } catch (e) {
+    // No storage: every page shows the notes anew.
+  }
+}
+
+function setup() {
+  const main = document.querySelector("main.lesson");
+  const lesson = main ? main.dataset.lesson || "" : "";
+  const css = el("link");
+  css.rel = "stylesheet";
+  css.href = new URL("./classroom.css", import.meta.url).pathname;
+  let box = null;
+  let after = 0;
+  let joined = false;
+  let seen = 0;
+  let name = "";
+
+  function listen() {
+    for (const cell of document.querySelectorAll("section.cell")) {
+      cell.addEventListener("socketlab:run-ended", (e) => {
+        const pre = cell.querySelector("pre.console");
+        const body = report(lesson, cell.dataset.cell || cell.id, e.detail || {}, pre ? pre.textContent : "");
+        fetch(RUN_URL, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+          .then((r) => { document.body.dataset.classReported = String(r.ok ? Number(document.body.dataset.classReported || 0) + 1 : -1); }, () => {});
+      });
+    }
+  }
+
+  async function poll() {
+    let answer = null;
+    try {
+      const resp = await fetch(`${NOTES_URL}?after=${after}&lesson=${encodeURIComponent(lesson)}`);
+      if (resp.status === 404 || resp.status === 401) return; // not in a class: nothing to do
+      if (resp.ok) answer = await resp.json();
+    } catch (e) {
+      // The gateway is away (a restart): ask again later.
+    }
+    if (answer && !joined) {
+      joined = true;
+      document.head.appendChild(css);
+      box = notesBox();
+      name = String(answer.name || "");
+      document.body.dataset.classmate = name;
+      seen = loadSeen(name);
+      listen();
+      continueProgress(answer.passed);
+    }
+    const notes = answer && Array.isArray(answer.notes) ? answer.notes : [];
+    const fresh = freshNotes(notes, seen);
+    for (const n of notes) {
+      after = Math.max(after, Number(n.seq) || 0);
+      showNote(box, n, fresh.includes(n));
+    }
+    if (fresh.length > 0) {
+      seen = Math.max(seen, ...fresh.map((n) => Number(n.seq) || 0));
+      saveSeen(name, seen);
+    }
+    setTimeout(poll, POLL_MS);
+  }
+  poll();
+}
+
+if (typeof document !== "undefined") setup();
