@@ -116,6 +116,13 @@ func (e *Lab) serverGroup(l *lessons.Lesson, si int, res []CellResult) {
 		sr.Errs = append(sr.Errs, err)
 		return
 	}
+	// The clients are built first (client finds them built): a server that waits a few
+	// seconds for its first client must not spend them waiting for a compiler.
+	for i := range l.Cells {
+		if l.Cells[i].With == s.ID {
+			e.build(CellProgram(l, &l.Cells[i])) // an error is the client's to report
+		}
+	}
 	runs := runsOf(s)
 	learner := learnerID(l.Slug, s.ID)
 	sr.Runs++

@@ -86,13 +86,13 @@ func (e *Lab) Exercise(l *lessons.Lesson, ex *lessons.Exercise, p Program, tag s
 // exerciseServer runs the program at path as the exercise's server cell, with the cells that
 // need that server as its clients.
 func (e *Lab) exerciseServer(l *lessons.Lesson, ex *lessons.Exercise, cell *lessons.Cell, where, path, learner string) (grade.Outcome, error) {
-	srv, err := e.start(where, path, ex.Args, ex.Stdin, ex.Faults, learner)
-	if err != nil {
-		return grade.Outcome{}, err
+	// The clients are built before the server starts: a server that waits a few seconds
+	// for its first client (lesson 10) must not spend them waiting for a compiler.
+	type client struct {
+		where, path string
+		run         lessons.Run
 	}
-	if err := srv.ready(); err != nil {
-		return srv.stop(), nil // the checks say what went wrong
-	}
+	var clients []client
 	for i := range l.Cells {
 		c := &l.Cells[i]
 		if c.With != cell.ID {
@@ -101,10 +101,19 @@ func (e *Lab) exerciseServer(l *lessons.Lesson, ex *lessons.Exercise, cell *less
 		cp := CellProgram(l, c)
 		cpath, err := e.build(cp)
 		if err != nil {
-			srv.stop()
 			return grade.Outcome{}, err
 		}
-		if _, err := e.runOnce(cp.Where, cpath, runsOf(c)[0], learner); err != nil {
+		clients = append(clients, client{cp.Where, cpath, runsOf(c)[0]})
+	}
+	srv, err := e.start(where, path, ex.Args, ex.Stdin, ex.Faults, learner)
+	if err != nil {
+		return grade.Outcome{}, err
+	}
+	if err := srv.ready(); err != nil {
+		return srv.stop(), nil // the checks say what went wrong
+	}
+	for _, c := range clients {
+		if _, err := e.runOnce(c.where, c.path, c.run, learner); err != nil {
 			srv.stop()
 			return grade.Outcome{}, err
 		}
