@@ -1,5 +1,5 @@
 // Makes the buffer bigger, but still reads once: a bigger buffer does not make Read wait
-// for more bytes, so under segment=1 it still returns "M".
+// for more bytes, so under segment=1 it still returns the first letter alone.
 //
 // fails: output matches "[A-Z][a-z]+day, [A-Z][a-z]+ [0-9]{1,2}, [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}-UTC" (the whole daytime line, from the name of the day to "-UTC", like "Monday, December 7, 2026 02:50:18-UTC") => the output does not show the whole daytime line
 package main
