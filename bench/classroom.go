@@ -488,7 +488,7 @@ func ownHost(addr string) bool {
 // startClassProc starts r's program as a learner's, its sockets going to gw, and counts it
 // among the programs running until it ends.
 func startClassProc(r *classRun, gw, dir string, stats *classStats) (*runner.Proc, error) {
-	p, err := runner.Start(r.path, &runner.Options{Gateway: gw, Args: r.run.Args, Stdin: r.run.Stdin, Dir: dir})
+	p, err := runner.Start(r.path, &runner.Options{Gateway: gw, Args: r.run.Args, Stdin: r.run.Stdin, Dir: dir, Faults: r.run.Faults})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", r.where, err)
 	}

@@ -256,6 +256,22 @@ func TestLessonsInBrowser(t *testing.T) {
 		narrowScreen(t, p, ts.URL, lessonNamed(t, ls, "01-time"))
 	})
 
+	// The lessons on faults: their faulty runs, and their exercises under faults.
+	for _, slug := range []string{"08b-byte-stream", "09-udp"} {
+		t.Run("faults/"+slug, func(t *testing.T) {
+			p.t = t
+			faultRunsInPage(t, p, ts.URL, lessonNamed(t, ls, slug))
+		})
+	}
+	t.Run("exercise-segment", func(t *testing.T) {
+		p.t = t
+		exerciseUnderFaults(t, p, ts.URL, lessonNamed(t, ls, "08b-byte-stream"), "whole-line")
+	})
+	t.Run("exercise-loss", func(t *testing.T) {
+		p.t = t
+		exerciseUnderFaults(t, p, ts.URL, lessonNamed(t, ls, "09-udp"), "lossy")
+	})
+
 	t.Run("exercise", func(t *testing.T) {
 		p.t = t
 		var l *lessons.Lesson
