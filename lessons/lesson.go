@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"socketlab/gateway/faults"
+	"socketlab/lessons/grade"
 	"sort"
 	"strconv"
 	"strings"
@@ -397,10 +399,32 @@ func (a *assembly) resolveExercises() error {
 		if !d.hasFaults {
 			d.Faults = c.Faults
 		}
+		if err := needFaults(&d.Exercise); err != nil {
+			return errorf(a.file, d.Line, "exercise %s: %v", d.Name, err)
+		}
 		l.Exercises = append(l.Exercises, d.Exercise)
 	}
 	for k := range l.Exercises {
 		a.exercises[k].exercise = &l.Exercises[k]
 	}
+	return nil
+}
+
+// needFaults gives an exercise that runs under faults the check that the run had them, unless
+// it names one itself, so that a run in the page without them does not pass.
+func needFaults(ex *Exercise) error {
+	if ex.Faults == "" {
+		return nil
+	}
+	sp, err := faults.Parse(ex.Faults)
+	if err != nil {
+		return err
+	}
+	for _, c := range ex.Checks {
+		if c.Op == "faults" {
+			return nil
+		}
+	}
+	ex.Checks = append(ex.Checks, grade.FaultsCheck(sp))
 	return nil
 }

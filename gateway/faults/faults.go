@@ -254,6 +254,12 @@ func Add(base, more Spec) Spec {
 	return sp
 }
 
+// Covers says whether a run under sp had at least the faults of want: each of want's faults
+// is in sp, as harsh or harsher, and want's seed, if it names one, is sp's.
+func (sp Spec) Covers(want Spec) bool {
+	return Add(sp, want).String() == sp.String()
+}
+
 // smallestSet is the smaller of two limits where 0 means none.
 func smallestSet(a, b int) int {
 	if a == 0 || b != 0 && b < a {

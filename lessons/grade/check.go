@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"socketlab/event"
+	"socketlab/gateway/faults"
 )
 
 // A Check is one condition of an exercise, read from a "check:" line. It
@@ -39,6 +40,8 @@ import (
 //	listened on port N                the program listened on port N
 //	connected to ADDR                 a connection to ADDR was made
 //	refused by ADDR                   a connection to ADDR was refused
+//	under faults SPEC                 the run had the lab's faults SPEC (package gateway/faults), or harsher;
+//	                                  an exercise with faults gets this check by itself
 //
 // TEXT and REGEXP are written in double quotes with Go's escapes (\n, \r,
 // \t, \", \\). A REGEXP must mean the same to Go and to JavaScript: no
@@ -47,7 +50,7 @@ type Check struct {
 	Text  string `json:"text"` // as written in the lesson
 	Says  string `json:"says"` // what it wants, in plain words for the learner (see words.go)
 	Words string `json:"words,omitempty"`
-	Op    string `json:"op"` // output-contains, output-lacks, output-matches, exit, count, data, order, accepted, concurrent, listened, connected, refused
+	Op    string `json:"op"` // output-contains, output-lacks, output-matches, exit, count, data, order, accepted, concurrent, listened, connected, refused, faults
 	Str   string `json:"str,omitempty"`
 	N     int    `json:"n,omitempty"`
 	Cmp   string `json:"cmp,omitempty"`  // exactly, at least, at most
@@ -266,11 +269,13 @@ func (p *checkParser) parse(c *Check) error {
 		return p.peerCheck(c, "connected", "to")
 	case "refused":
 		return p.peerCheck(c, "refused", "by")
+	case "under":
+		return p.faults(c)
 	}
 	if slices.Contains(orderKinds, event.Kind(first.text)) && !first.quoted {
 		return p.order(c, first.text)
 	}
-	return fmt.Errorf("unknown check %q: a check starts with output, exit, sent, received, accepted, concurrent, listened, connected, refused or an event name (%s)", clip(first.text), orderKindList())
+	return fmt.Errorf("unknown check %q: a check starts with output, exit, sent, received, accepted, concurrent, listened, connected, refused, under or an event name (%s)", clip(first.text), orderKindList())
 }
 
 // output reads the rest of "output contains|lacks|matches TEXT".
@@ -419,4 +424,32 @@ func clip(s string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// faults reads the rest of "under faults SPEC".
+func (p *checkParser) faults(c *Check) error {
+	if err := p.expect(`"faults" and the lab's faults, such as segment=1`, "faults"); err != nil {
+		return err
+	}
+	t, ok := p.peek()
+	if !ok || t.quoted {
+		return fmt.Errorf(`under faults takes the lab's faults, such as segment=1 or loss=0.5,seed=8`)
+	}
+	p.i++
+	sp, err := faults.Parse(t.text)
+	if err != nil {
+		return err
+	}
+	c.Op, c.Str = "faults", sp.String()
+	return nil
+}
+
+// FaultsCheck is the check that a run had the lab's faults sp: an exercise that runs under
+// faults has it, so that a run without them (the Faults field left empty) does not pass.
+func FaultsCheck(sp faults.Spec) Check {
+	c, err := ParseCheck("under faults " + sp.String())
+	if err != nil {
+		panic("grade: a canonical spec does not parse: " + err.Error())
+	}
+	return c
 }

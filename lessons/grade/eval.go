@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"socketlab/event"
+	"socketlab/gateway/faults"
 )
 
 // Outcome is what one run of a program left behind, for checks to look at.
@@ -75,8 +76,29 @@ func (c Check) Eval(o *Outcome) Result {
 		return c.evalListened(o)
 	case "connected", "refused":
 		return c.evalPeer(o)
+	case "faults":
+		return c.evalFaults(o)
 	}
 	return fail("unknown check %q", c.Op)
+}
+
+// evalFaults finds the run's faults (its faults event) and says whether they cover the
+// check's.
+func (c Check) evalFaults(o *Outcome) Result {
+	want, err := faults.Parse(c.Str)
+	if err != nil {
+		return fail("bad faults: %v", err)
+	}
+	for _, e := range o.Events {
+		if e.Kind != event.Faults {
+			continue
+		}
+		if had, err := faults.Parse(e.Text); err == nil && had.Covers(want) {
+			return pass
+		}
+		return fail("the run had the faults %s, not %s: put %s in the Faults field and run it again", e.Text, c.Str, c.Str)
+	}
+	return fail("the run had no faults: put %s in the Faults field and run it again", c.Str)
 }
 
 // peerMatcher says whether an event is to or from the check's peer: its own

@@ -77,6 +77,8 @@ func (c Check) describe() string {
 			s += ", on the connection to " + c.Peer
 		}
 		return s
+	case "faults":
+		return "the program runs under the lab's faults " + c.Str + " (the Faults field)"
 	case "accepted":
 		return fmt.Sprintf("the program accepts %s %s", c.Cmp, plural(c.N, "connection", "connections"))
 	case "concurrent":
