@@ -185,23 +185,28 @@ func (s *Service) runCompiler(ctx context.Context, hash string, src []byte, clie
 func (s *Service) tryDirect(ctx, tctx context.Context, lc *linkConfig, hash, cell string, files []string, tmp, client string) (r *Result, cpu time.Duration, err error) {
 	start := time.Now()
 	s.compiles.Add(1)
-	ok, cpu, peak := s.direct(tctx, lc, cell, files, tmp)
-	s.budgets.charge(client, cpu)
+	d := s.direct(tctx, lc, cell, files, tmp)
+	s.budgets.charge(client, d.cpu)
 	switch {
-	case ok:
+	case d.ok:
 		s.directBuilds.Add(1)
 		s.logSlow(hash, time.Since(start))
 		r, err := s.store(hash, tmp, "")
 		if r != nil {
-			r.CPU, r.PeakMemory = cpu, peak
+			r.CPU, r.PeakMemory = d.cpu, d.peak
 		}
-		return r, cpu, err
+		return r, d.cpu, err
 	case ctx.Err() != nil:
-		return nil, cpu, fmt.Errorf("build abandoned: %w", context.Cause(ctx))
+		return nil, d.cpu, fmt.Errorf("build abandoned: %w", context.Cause(ctx))
 	case tctx.Err() != nil:
-		return nil, cpu, s.timedOut()
+		return nil, d.cpu, s.timedOut()
+	case d.failed != nil:
+		// A program that runs into a limit would run into it again under go build.
+		if limit, msg := s.limitHit(d.text, cpuTime(d.failed)); limit != "" {
+			return s.overLimit(hash, limit, msg, d.failed), d.cpu, nil
+		}
 	}
-	return nil, cpu, nil // a compile error, most likely: go build says which
+	return nil, d.cpu, nil // a compile error, most likely: go build says which
 }
 
 func (s *Service) timedOut() error {

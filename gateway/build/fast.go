@@ -135,18 +135,29 @@ func workDir(text string) (dir, rest string) {
 	return "", text
 }
 
+// directRun is how the direct path went: ok when it produced a program; else failed is the
+// tool that did not, with its output (and how it ended) in text. cpu is the time both tools
+// used, peak their largest memory.
+type directRun struct {
+	ok     bool
+	cpu    time.Duration
+	peak   int64
+	failed *exec.Cmd
+	text   string
+}
+
 // direct compiles and links the program in cell (files, the learner's and the prelude) with
-// the compiler and linker alone, to tmp. ok is false when it did not produce a program; the
-// caller then runs go build. cpu is the time both tools used, peak their largest memory.
-func (s *Service) direct(ctx context.Context, lc *linkConfig, cell string, files []string, tmp string) (ok bool, cpu time.Duration, peak int64) {
+// the compiler and linker alone, to tmp. When it produces no program the caller runs go
+// build, unless the tool ran into a limit of the sandbox.
+func (s *Service) direct(ctx context.Context, lc *linkConfig, cell string, files []string, tmp string) (d directRun) {
 	obj, err := os.MkdirTemp(cell, ".obj-")
 	if err != nil {
-		return false, 0, 0
+		return d
 	}
 	defer os.RemoveAll(obj)
 	cfg := filepath.Join(obj, "importcfg")
 	if err := os.WriteFile(cfg, lc.packages, 0o644); err != nil {
-		return false, 0, 0
+		return d
 	}
 	pkg := filepath.Join(obj, "_pkg_.a")
 	lang := s.goLine
@@ -170,7 +181,7 @@ func (s *Service) direct(ctx context.Context, lc *linkConfig, cell string, files
 		if i == 1 {
 			cfgLine := "packagefile command-line-arguments=" + pkg + "\n"
 			if err := os.WriteFile(cfg, append([]byte(cfgLine), lc.cfg...), 0o644); err != nil {
-				return false, cpu, peak
+				return d
 			}
 			// As go build -trimpath does: the program does not learn where Go lives.
 			cmd.Env = append(slices.Clip(s.env), "GOROOT=")
@@ -180,11 +191,13 @@ func (s *Service) direct(ctx context.Context, lc *linkConfig, cell string, files
 		cmd.WaitDelay = 5 * time.Second
 		ownGroup(cmd)
 		err := s.run(cmd)
-		cpu += cpuTime(cmd)
-		peak = max(peak, peakMemory(cmd))
+		d.cpu += cpuTime(cmd)
+		d.peak = max(d.peak, peakMemory(cmd))
 		if err != nil {
-			return false, cpu, peak
+			d.failed, d.text = cmd, out.String()+"\n"+err.Error()
+			return d
 		}
 	}
-	return true, cpu, peak
+	d.ok = true
+	return d
 }
