@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -108,9 +107,6 @@ func (s *Service) runCompiler(ctx context.Context, hash string, src []byte, clie
 	if len(s.prelude) > 0 {
 		files = append(files, "prelude.go")
 	}
-	// -p shares the cores between the compiles that may run at once: it matters when a
-	// build compiles the standard library.
-	args = append(args, "-p", strconv.Itoa(max(1, runtime.NumCPU()/s.slots)))
 	// -v names each package compiled rather than taken from the cache: the progress of a
 	// first build (Progress). It changes nothing in the output, so it is not in buildFlags.
 	listArgs := append(args[1:len(args):len(args)], files...)
