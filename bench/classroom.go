@@ -118,7 +118,7 @@ func runClassroom(learners int, d time.Duration, cpuprofile string) (*classResul
 		return nil, err
 	}
 
-	gw, log, err := startLabGateway(cpuprofile)
+	gw, log, err := startLabGateway(cpuprofile, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -521,8 +521,9 @@ func (g *gatewayLog) counting(on bool) int {
 }
 
 // startLabGateway starts the gateway `make run` starts (cli.Main) in a child process on
-// a free loopback port, and returns once its lesson cells are compiled.
-func startLabGateway(cpuprofile string) (*relayProc, *gatewayLog, error) {
+// a free loopback port, and returns once its lesson cells are compiled. env is added to the
+// child's environment and gatewayArgs to the gateway's command line.
+func startLabGateway(cpuprofile string, env []string, gatewayArgs ...string) (*relayProc, *gatewayLog, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, nil, err
@@ -531,7 +532,9 @@ func startLabGateway(cpuprofile string) (*relayProc, *gatewayLog, error) {
 	if cpuprofile != "" {
 		args = append(args, "-cpuprofile", cpuprofile)
 	}
+	args = append(append(args, "--"), gatewayArgs...)
 	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), env...)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, nil, err
@@ -594,9 +597,10 @@ func startLabGateway(cpuprofile string) (*relayProc, *gatewayLog, error) {
 	return p, log, nil
 }
 
-// serveClassLab runs the gateway as `socketlab --addr 127.0.0.1:0` does, with its default limits,
-// until stdin closes. Like the other relays it answers SIGUSR1 with a collection and "gc".
-func serveClassLab(cpuprofile string) error {
+// serveClassLab runs the gateway as `socketlab --addr 127.0.0.1:0` does, with its default limits
+// and extra added to its command line, until stdin closes. Like the other relays it answers
+// SIGUSR1 with a collection and "gc".
+func serveClassLab(cpuprofile string, extra []string) error {
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {
@@ -612,7 +616,7 @@ func serveClassLab(cpuprofile string) error {
 		io.Copy(io.Discard, os.Stdin)
 		syscall.Kill(os.Getpid(), syscall.SIGTERM) // the gateway shuts down on SIGTERM
 	}()
-	if code := cli.Main([]string{"--addr", "127.0.0.1:0"}, func(string) string { return "" }, strings.NewReader(""), out, os.Stderr); code != 0 {
+	if code := cli.Main(append([]string{"--addr", "127.0.0.1:0"}, extra...), func(string) string { return "" }, strings.NewReader(""), out, os.Stderr); code != 0 {
 		return fmt.Errorf("the gateway exited with status %d", code)
 	}
 	return nil

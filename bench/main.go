@@ -4,6 +4,7 @@
 //
 //	go run ./bench                 # what `make bench` runs
 //	go run ./bench -size 1GiB -rounds 5
+//	go run ./bench -storm          # the compile storm alone (storm.go)
 //
 // The paths measured, each ending at the same target server in this process:
 //
@@ -67,6 +68,13 @@ func main() {
 	page := flag.Bool("browser", true, "measure the page in headless Chromium too (bench/browser.go)")
 	pageOnly := flag.Bool("page-only", false, "measure only the page in headless Chromium (bench/browser.go)")
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
+	storm := flag.Bool("storm", false, "run only the compile storm (bench/storm.go)")
+	var sc stormConfig
+	flag.IntVar(&sc.learners, "storm-learners", 60, "learners in the compile storm (0 leaves it out)")
+	flag.IntVar(&sc.rounds, "storm-rounds", 3, "rounds of the compile storm")
+	flag.DurationVar(&sc.within, "storm-within", 5*time.Second, "every learner of the storm presses Run within this time of the round's start")
+	flag.IntVar(&sc.jobs, "storm-jobs", 2, "the storm gateway's --compile-jobs, and plain go build's workers")
+	flag.StringVar(&sc.cache, "storm-cache", "", "keep the storm gateway's caches in `dir` between runs (default: a temporary directory, removed after)")
 	flag.Parse()
 	if *serve == "soak" {
 		if err := serveSoak(flag.Args()); err != nil {
@@ -87,6 +95,14 @@ func main() {
 	}
 	if *pageOnly {
 		pageSection(os.Stdout, *rounds)
+		return
+	}
+	if *storm {
+		res, err := runStorm(sc)
+		if err != nil {
+			fatal(fmt.Errorf("storm: %w", err))
+		}
+		printStorm(os.Stdout, res)
 		return
 	}
 	if *serve != "" {
@@ -212,11 +228,20 @@ func main() {
 			fatal(fmt.Errorf("classroom: %w", err))
 		}
 	}
+	var stormRes *stormResult
+	if sc.learners > 0 {
+		if stormRes, err = runStorm(sc); err != nil {
+			fatal(fmt.Errorf("storm: %w", err))
+		}
+	}
 	fmt.Fprintf(os.Stderr, "measured in %v\n", time.Since(start).Round(time.Second))
 	printTable(os.Stdout, paths, res, size, *rounds, *pings)
 	if class != nil {
 		printClassroom(os.Stdout, paths, class)
 		classroomNotes(os.Stdout, class)
+	}
+	if stormRes != nil {
+		printStorm(os.Stdout, stormRes)
 	}
 	if *page {
 		embedSection(os.Stdout)

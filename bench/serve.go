@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -29,7 +30,7 @@ import (
 // stdout, and "gc" after a collection asked for with SIGUSR1.
 func serveChild(kind, target, cpuprofile string) error {
 	if kind == "classroom" {
-		return serveClassLab(cpuprofile)
+		return serveClassLab(cpuprofile, flag.Args())
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

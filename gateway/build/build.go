@@ -160,16 +160,17 @@ var (
 
 // Service compiles learner programs. It is safe for concurrent use.
 type Service struct {
-	goCmd     string
-	env       []string
-	goroot    string
-	goVersion string // as go env GOVERSION says, e.g. go1.26.8
-	goLine    string // the version for go.mod, e.g. 1.26.8
-	goos      string // the target
-	goarch    string
-	tags      []string
-	cacheDir  string
-	outDir    string
+	goCmd      string
+	env        []string
+	goroot     string
+	goVersion  string // as go env GOVERSION says, e.g. go1.26.8
+	goLine     string // the version for go.mod, e.g. 1.26.8
+	hostTarget string // GOHOSTOS_GOHOSTARCH: the directory of the toolchain's tools
+	goos       string // the target
+	goarch     string
+	tags       []string
+	cacheDir   string
+	outDir     string
 
 	runtime     map[string][]byte
 	modules     map[string]string
@@ -214,6 +215,10 @@ type Service struct {
 
 	progMu sync.Mutex
 	progs  map[*progress]bool // the compiles running, for Progress
+
+	fastMu       sync.Mutex
+	links        map[string]*linkConfig // by a program's imports, for the direct path (fast.go)
+	directBuilds atomic.Int64           // programs built by the direct path, for tests
 }
 
 // flight is one build in progress, shared by every caller that asked for its hash. The build

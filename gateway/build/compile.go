@@ -110,9 +110,22 @@ func (s *Service) runCompiler(ctx context.Context, hash string, src []byte, clie
 	// -v names each package compiled rather than taken from the cache: the progress of a
 	// first build (Progress). It changes nothing in the output, so it is not in buildFlags.
 	listArgs := append(args[1:len(args):len(args)], files...)
-	args = append(append(args, "-v", "-o", tmp), files...)
+	args = append(args, "-v", "-o", tmp)
 	tctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	key := importKey(src)
+	var directCPU time.Duration
+	if lc := s.linkConfigFor(key); lc != nil {
+		var r *Result
+		if r, directCPU, err = s.tryDirect(ctx, tctx, lc, hash, cell, files, tmp, client); r != nil || err != nil {
+			return r, err
+		}
+	} else if key != "" {
+		// -work keeps go build's work directory, which holds the link's import
+		// configuration for the direct path; keepLink removes it.
+		args = append(args, "-work")
+	}
+	args = append(args, files...)
 	cmd := exec.CommandContext(tctx, s.goCmd, args...)
 	cmd.Dir = cell
 	cmd.Env = s.env
@@ -127,6 +140,15 @@ func (s *Service) runCompiler(ctx context.Context, hash string, src []byte, clie
 	stopProgress()
 	took, cpu := time.Since(start), cpuTime(cmd)
 	s.budgets.charge(client, cpu)
+	work, text := workDir(out.text())
+	if work != "" {
+		if err == nil {
+			s.keepLink(key, work) // and removes it
+		} else {
+			os.RemoveAll(work)
+		}
+	}
+	cpu += directCPU
 
 	var exit *exec.ExitError
 	switch {
@@ -134,26 +156,63 @@ func (s *Service) runCompiler(ctx context.Context, hash string, src []byte, clie
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("build abandoned: %w", context.Cause(ctx))
 	case tctx.Err() != nil:
-		return nil, fmt.Errorf("%w after %v and was stopped; try again (a first build with an empty Go cache compiles the standard library and can take a minute) or make the program smaller", ErrTimeout, s.timeout)
+		return nil, s.timedOut()
 	case errors.As(err, &exit):
-		if limit, msg := s.limitHit(out.text(), cpu); limit != "" {
+		if limit, msg := s.limitHit(text, cpu); limit != "" {
 			return s.overLimit(hash, limit, msg, cmd), nil
 		}
 		if exit.Exited() {
-			return s.failed(hash, out.text(), cell, ws), nil
+			return s.failed(hash, text, cell, ws), nil
 		}
 		fallthrough
 	default:
-		return nil, fmt.Errorf("build: running %s: %v: %s", s.goCmd, err, strings.TrimSpace(out.text()))
+		return nil, fmt.Errorf("build: running %s: %v: %s", s.goCmd, err, strings.TrimSpace(text))
 	}
-	if took > 10*time.Second {
-		s.logf("build: %.12s took %v (the first build after a toolchain, overlay or cache change compiles the standard library)", hash, took.Round(time.Millisecond))
-	}
-	r, err := s.store(hash, tmp, cleanOutput(out.text(), cell, ws))
+	s.logSlow(hash, took)
+	r, err := s.store(hash, tmp, cleanOutput(text, cell, ws))
 	if r != nil {
 		r.CPU, r.PeakMemory = cpu, peakMemory(cmd)
 	}
 	return r, err
+}
+
+// tryDirect builds the program on the direct path (fast.go). Neither a result nor an error
+// means go build must answer; cpu is the time the attempt took, charged already.
+func (s *Service) tryDirect(ctx, tctx context.Context, lc *linkConfig, hash, cell string, files []string, tmp, client string) (r *Result, cpu time.Duration, err error) {
+	start := time.Now()
+	s.compiles.Add(1)
+	d := s.direct(tctx, lc, cell, files, tmp)
+	s.budgets.charge(client, d.cpu)
+	switch {
+	case d.ok:
+		s.directBuilds.Add(1)
+		s.logSlow(hash, time.Since(start))
+		r, err := s.store(hash, tmp, "")
+		if r != nil {
+			r.CPU, r.PeakMemory = d.cpu, d.peak
+		}
+		return r, d.cpu, err
+	case ctx.Err() != nil:
+		return nil, d.cpu, fmt.Errorf("build abandoned: %w", context.Cause(ctx))
+	case tctx.Err() != nil:
+		return nil, d.cpu, s.timedOut()
+	case d.failed != nil:
+		// A program that runs into a limit would run into it again under go build.
+		if limit, msg := s.limitHit(d.text, cpuTime(d.failed)); limit != "" {
+			return s.overLimit(hash, limit, msg, d.failed), d.cpu, nil
+		}
+	}
+	return nil, d.cpu, nil // a compile error, most likely: go build says which
+}
+
+func (s *Service) timedOut() error {
+	return fmt.Errorf("%w after %v and was stopped; try again (a first build with an empty Go cache compiles the standard library and can take a minute) or make the program smaller", ErrTimeout, s.timeout)
+}
+
+func (s *Service) logSlow(hash string, took time.Duration) {
+	if took > 10*time.Second {
+		s.logf("build: %.12s took %v (the first build after a toolchain, overlay or cache change compiles the standard library)", hash, took.Round(time.Millisecond))
+	}
 }
 
 // run runs the go command inside the sandbox: with the limits of the service, and while no

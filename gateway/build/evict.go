@@ -147,5 +147,6 @@ func (s *Service) evictGoCache() {
 	s.cacheLock.Lock() // no build runs meanwhile
 	defer s.cacheLock.Unlock()
 	trim(list, s.maxGoCache, func(e cacheEntry) { os.Remove(e.paths[0]) })
+	s.forgetLinks() // the direct path must not count on what was removed
 	s.logf("build: the Go build cache held %s, over its cap of %s; removed the files used longest ago", formatSize(total), formatSize(s.maxGoCache))
 }

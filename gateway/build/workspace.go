@@ -33,12 +33,13 @@ type workspace struct {
 // goEnv is what the service needs to know from go env.
 type goEnv struct {
 	GOROOT, GOVERSION, GOCACHE, GOMODCACHE, GOPATH string
+	GOHOSTOS, GOHOSTARCH                           string
 }
 
 // readGoEnv asks the toolchain where it lives and which version it is, and prepares the
 // environment of every build from the answer.
 func (s *Service) readGoEnv() error {
-	cmd := exec.Command(s.goCmd, "env", "-json", "GOROOT", "GOVERSION", "GOMODCACHE", "GOPATH")
+	cmd := exec.Command(s.goCmd, "env", "-json", "GOROOT", "GOVERSION", "GOMODCACHE", "GOPATH", "GOHOSTOS", "GOHOSTARCH")
 	cmd.Dir = s.cacheDir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOWORK=off", "GOFLAGS=")
 	var stderr bytes.Buffer
@@ -61,6 +62,7 @@ func (s *Service) readGoEnv() error {
 		return fmt.Errorf("build: cannot read the Go version from %q; use a released Go toolchain", e.GOVERSION)
 	}
 	s.goroot, s.goVersion, s.goLine = e.GOROOT, e.GOVERSION, v
+	s.hostTarget = e.GOHOSTOS + "_" + e.GOHOSTARCH // where the toolchain's compiler and linker are
 	s.env = buildEnv(os.Environ(), e, s.goos, s.goarch)
 	return nil
 }
