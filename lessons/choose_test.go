@@ -1,0 +1,160 @@
+package lessons
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// noRedirect is a client that reports redirects instead of following them.
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func do(t *testing.T, url string, header map[string]string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// TestChinesePages: /zh/ serves the Chinese index and lessons, a lesson not translated is
+// shown in English with a note, and every page links to itself in the other language.
+func TestChinesePages(t *testing.T) {
+	srv := testServer(t)
+	tests := []struct {
+		path     string
+		contains []string
+		lacks    []string
+	}{
+		{"/zh/", []string{`<html lang="zh-CN">`, `href="/lang/en?to=%2F"`, `<h2>课程</h2>`, `<a href="/zh/lessons/basic">一个小课程</a>`,
+			`<a href="/zh/lessons/escaping" hreflang="en">`, `<h2>实验网络</h2>`}, nil},
+		{"/zh/lessons/basic", []string{`<html lang="zh-CN">`, `href="/lang/en?to=%2Flessons%2Fbasic"`, `第 1 课（共 2 课）`, `<h1>一个小课程</h1>`, `你好，实验室`,
+			`<button class="run">运行</button>`, `<label>参数 `,
+			`<a class="up" href="/zh/">全部课程</a>`, `<a class="next" rel="next" href="/zh/lessons/escaping">`},
+			[]string{`class="lang-fallback"`}},
+		{"/zh/lessons/escaping", []string{`<p class="lang-fallback" role="note">这一课还没有中文版，下面是英文原文。</p>`,
+			`<div class="lesson-body" lang="en">`, `<a class="prev" rel="prev" href="/zh/lessons/basic">← 一个小课程</a>`}, nil},
+		{"/lessons/basic", []string{`<html lang="en">`, `<a class="lang-switch" href="/lang/zh?to=%2Fzh%2Flessons%2Fbasic" hreflang="zh-CN"`, `>中文</a>`, `hello, lab`},
+			[]string{`你好`}},
+		{"/zh/lessons/missing", []string{`<h1>页面不存在</h1>`, `<code>/zh/lessons/missing</code>`}, nil},
+	}
+	for _, tt := range tests {
+		_, body := get(t, "GET", srv.URL+tt.path)
+		at := 0
+		for _, want := range tt.contains {
+			i := strings.Index(body[at:], want)
+			if i < 0 {
+				t.Errorf("GET %s: no %q (after byte %d) in\n%s", tt.path, want, at, body)
+				break
+			}
+			at += i + len(want)
+		}
+		for _, bad := range tt.lacks {
+			if strings.Contains(body, bad) {
+				t.Errorf("GET %s: has %q", tt.path, bad)
+			}
+		}
+	}
+}
+
+// TestChooseLanguage: a first visit to / follows Accept-Language; the switch keeps the choice
+// in a cookie, which / follows from then on, whatever the browser prefers.
+func TestChooseLanguage(t *testing.T) {
+	srv := testServer(t)
+	for _, tt := range []struct {
+		accept, cookie, want string // want: "" for the English index, else where / redirects
+	}{
+		{"", "", ""},
+		{"en-US,en;q=0.9", "", ""},
+		{"zh-CN,zh;q=0.9,en;q=0.8", "", "/zh/"},
+		{"en;q=0.5, zh-TW;q=0.8", "", "/zh/"},
+		{"fr-FR, en;q=0.9, zh;q=0.8", "", ""},
+		{"de", "", ""},
+		{"zh-CN", "en", ""},
+		{"en", "zh", "/zh/"},
+		{"zh;q=bad, en", "", ""},
+	} {
+		h := map[string]string{}
+		if tt.accept != "" {
+			h["Accept-Language"] = tt.accept
+		}
+		if tt.cookie != "" {
+			h["Cookie"] = langCookie + "=" + tt.cookie
+		}
+		resp := do(t, srv.URL+"/", h)
+		if tt.want == "" {
+			if resp.StatusCode != 200 {
+				t.Errorf("Accept-Language %q, cookie %q: status %d, want the English index", tt.accept, tt.cookie, resp.StatusCode)
+			}
+		} else if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != tt.want {
+			t.Errorf("Accept-Language %q, cookie %q: %d to %q, want 302 to %q", tt.accept, tt.cookie, resp.StatusCode, loc, tt.want)
+		}
+		if v := resp.Header.Get("Vary"); !strings.Contains(v, "Accept-Language") || !strings.Contains(v, "Cookie") {
+			t.Errorf("Vary is %q: a cache must keep / apart by language and cookie", v)
+		}
+	}
+
+	// The switch sets the cookie and goes to the page; a path elsewhere goes to the index.
+	for _, tt := range []struct{ path, cookie, loc string }{
+		{"/lang/zh?to=%2Fzh%2Flessons%2Fbasic", "zh", "/zh/lessons/basic"},
+		{"/lang/en?to=%2Flessons%2Fbasic", "en", "/lessons/basic"},
+		{"/lang/zh?to=https://elsewhere.example/", "zh", "/zh/"},
+		{"/lang/en?to=//elsewhere.example/", "en", "/"},
+	} {
+		resp := do(t, srv.URL+tt.path, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tt.loc {
+			t.Errorf("GET %s: %d to %q, want 303 to %q", tt.path, resp.StatusCode, resp.Header.Get("Location"), tt.loc)
+		}
+		var got string
+		for _, c := range resp.Cookies() {
+			if c.Name == langCookie {
+				got = c.Value
+			}
+		}
+		if got != tt.cookie {
+			t.Errorf("GET %s: cookie %q, want %q", tt.path, got, tt.cookie)
+		}
+	}
+	if resp := do(t, srv.URL+"/lang/fr?to=/", nil); resp.StatusCode != 404 {
+		t.Errorf("GET /lang/fr: %d, want 404", resp.StatusCode)
+	}
+	if resp := do(t, srv.URL+"/zh", nil); resp.Header.Get("Location") != "/zh/" {
+		t.Errorf("GET /zh: to %q, want /zh/", resp.Header.Get("Location"))
+	}
+}
+
+// TestTranslationShape: a translation must keep its original's cells and exercises, and
+// needs an original.
+func TestTranslationShape(t *testing.T) {
+	cell := "```go run\npackage main\n\nfunc main() {}\n```\n"
+	front := "---\ntitle: T\norder: 1\n---\n\n"
+	for _, tt := range []struct {
+		name, zh, want string
+	}{
+		{"a.md", front + cell, ""},
+		{"a.md", front + cell + cell, `zh/a.md:1: the cells are ["a-1" "a-2"] but the English lesson's are ["a-1"]`},
+		{"b.md", front + cell, "zh/b.md:1: there is no b.md beside the zh/ folder"},
+	} {
+		fsys := fstest.MapFS{"a.md": {Data: []byte(front + cell)}, "zh/" + tt.name: {Data: []byte(tt.zh)}}
+		ls, err := Load(fsys)
+		if tt.want == "" {
+			if err != nil || ls[0].In(Chinese) == nil || ls[0].In(Chinese).Lang != Chinese {
+				t.Errorf("a good translation: %v", err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("got error %v, want %q", err, tt.want)
+		}
+	}
+}
