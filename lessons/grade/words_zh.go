@@ -12,8 +12,8 @@ var kindWordsZh = map[string]string{
 	"fin-sent":   "结束发送（用 CloseWrite 发出 FIN）",
 	"fin-recv":   "收到对方结束发送（对方的 FIN）",
 	"close":      "关闭连接",
-	"reset":      "连接被对方重置",
-	"reset-sent": "重置连接",
+	"reset":      "连接被对方复位（RST）",
+	"reset-sent": "复位连接（发出 RST）",
 }
 
 // SaysIn says in plain words what the check wants, in the language lang: Says for English,
