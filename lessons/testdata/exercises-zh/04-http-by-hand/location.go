@@ -28,7 +28,7 @@ func checkWebServer(address string, port int, resource string) bool {
 	r := bufio.NewReader(conn)
 	firstLine, err := r.ReadString('\n')
 	if err != nil {
-		fmt.Println("读取响应失败：", err)
+		fmt.Printf("读取响应失败：%v\n", err)
 		return false
 	}
 	firstLine = strings.TrimRight(firstLine, "\r\n")
