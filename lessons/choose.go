@@ -84,6 +84,7 @@ type pageWords struct {
 	LabNet, LabIntro, NoLabs            string
 	Host, Port, Proto, Addr, About, Any string
 	LessonN, AllLessons, Fallback       string
+	OnlyEnglish                         string // beside a lesson in the index that is not translated
 	NotFound, NotFoundText              string
 }
 
@@ -132,6 +133,7 @@ var chinesePage = pageWords{
 	LessonN:      "第 %d 课（共 %d 课）",
 	AllLessons:   "全部课程",
 	Fallback:     "这一课还没有中文版，下面是英文原文。",
+	OnlyEnglish:  "暂无中文版",
 	NotFound:     "页面不存在",
 	NotFoundText: "这个地址没有页面：",
 }

@@ -37,7 +37,7 @@ func TestChinesePages(t *testing.T) {
 		lacks    []string
 	}{
 		{"/zh/", []string{`<html lang="zh-CN">`, `href="/lang/en?to=%2F"`, `<h2>课程</h2>`, `<a href="/zh/lessons/basic">一个小课程</a>`,
-			`<a href="/zh/lessons/escaping" hreflang="en">`, `<h2>实验网络</h2>`}, nil},
+			`<a href="/zh/lessons/escaping" hreflang="en" lang="en">`, `<span class="lang-tag">暂无中文版</span>`, `<h2>实验网络</h2>`}, nil},
 		{"/zh/lessons/basic", []string{`<html lang="zh-CN">`, `href="/lang/en?to=%2Flessons%2Fbasic"`, `第 1 课（共 2 课）`, `<h1>一个小课程</h1>`, `你好，实验室`,
 			`<button class="run">运行</button>`, `<label>参数 `,
 			`<a class="up" href="/zh/">全部课程</a>`, `<a class="next" rel="next" href="/zh/lessons/escaping">`},
@@ -156,5 +156,25 @@ func TestTranslationShape(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("got error %v, want %q", err, tt.want)
 		}
+	}
+}
+
+// TestChineseLineBreaks: a line break between two Chinese characters in a Chinese lesson's
+// paragraph is no space on the page; in English it stays one.
+func TestChineseLineBreaks(t *testing.T) {
+	ls, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zh := ls[0].In(Chinese)
+	if zh == nil {
+		t.Fatal("01-time has no Chinese translation")
+	}
+	page := string(zh.HTML)
+	if !strings.Contains(page, "一行就能写完。拿它做") && !strings.Contains(page, "大概是最简单的网络对话了。拿它做第一个程序正合适") {
+		t.Errorf("the line break after 了。 is not gone in the Chinese page:\n%.600s", page)
+	}
+	if strings.Contains(page, "了。\n拿它") || strings.Contains(page, "了。 拿它") {
+		t.Errorf("the Chinese page keeps a break between two sentences")
 	}
 }

@@ -175,12 +175,17 @@ func parseLesson(name string, src []byte, lang string) (*Lesson, error) {
 		return nil, err
 	}
 	ext := &fences{skipped: skipped, bad: map[ast.Node]badFence{}, words: wordsFor(lang)}
+	exts := []goldmark.Extender{
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough,
+		ext,
+	}
+	if lang == Chinese {
+		// A line break inside a Chinese paragraph is no space: 时钟。⏎第二行 reads 时钟。第二行.
+		exts = append(exts, extension.NewCJK(extension.WithEastAsianLineBreaks()))
+	}
 	md := goldmark.New(
-		goldmark.WithExtensions(
-			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
-			extension.Strikethrough,
-			ext,
-		),
+		goldmark.WithExtensions(exts...),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 	)
 	doc := md.Parser().Parse(text.NewReader(body))
