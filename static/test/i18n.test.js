@@ -1,5 +1,5 @@
 // Every page string goes through the table in i18n.js: each key a script uses with t() (a
-// quoted run., ex., wire. or wv. key on a line that calls t) is in
+// quoted key with one of the tables' prefixes on a line that calls t) is in
 // both languages, with the same {placeholders}, and the two tables have the same keys.
 // Run: node --test static/test/
 import test from "node:test";
@@ -17,7 +17,7 @@ function used() {
     lines.forEach((line, i) => {
       // t("key", ...) and keys chosen before the call: t(n === 1 ? "key-one" : "key").
       if (!/\bt\(/.test(line)) return;
-      for (const m of line.matchAll(/"((?:run|ex|wire|wv)\.[a-z-]+)"/g)) {
+      for (const m of line.matchAll(/"((?:run|ex|wire|wv|wm|st|keep|files|progress)\.[a-z-]+)"/g)) {
         if (!keys.has(m[1])) keys.set(m[1], `static/${f}:${i + 1}`);
       }
     });
