@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -176,5 +177,26 @@ func TestChineseLineBreaks(t *testing.T) {
 	}
 	if strings.Contains(page, "了。\n拿它") || strings.Contains(page, "了。 拿它") {
 		t.Errorf("the Chinese page keeps a break between two sentences")
+	}
+}
+
+// TestChineseEmphasis: no Chinese lesson shows a ** or a stray * that Markdown did not take as
+// emphasis (a closing ** after a Chinese full stop and before a character is not one).
+func TestChineseEmphasis(t *testing.T) {
+	ls, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		zh := l.In(Chinese)
+		if zh == nil {
+			continue
+		}
+		text := regexp.MustCompile(`(?s)<pre.*?</pre>|<code.*?</code>|<textarea.*?</textarea>`).ReplaceAllString(string(zh.HTML), "")
+		for i, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "**") || regexp.MustCompile(`[^\s]\*[^\s]`).MatchString(line) {
+				t.Errorf("zh/%s.md: the page's line %d shows Markdown's stars: %s", l.Slug, i+1, line)
+			}
+		}
 	}
 }
