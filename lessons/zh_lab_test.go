@@ -17,7 +17,7 @@ const exercisesZhDir = "testdata/exercises-zh"
 // them in English, with a note. Take a lesson off the list when its translation lands.
 var notYetInChinese = []string{
 	"11-goroutines", "13-count-server",
-	"15-ftp", "16-choosing",
+	"15-ftp",
 }
 
 // chinese returns the built-in lessons that have a Chinese translation, as translations.
