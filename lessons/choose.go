@@ -155,3 +155,28 @@ func pageFor(lang, path string) pageWords {
 	p.SwitchURL = "/lang/zh?to=" + url.QueryEscape(zh)
 	return p
 }
+
+// labAboutZh says in Chinese what the built-in lab servers answer, keyed by the English line
+// the gateway gives (lab.Service.About): a line changed there shows in English until this
+// table follows.
+var labAboutZh = map[string]string{
+	"RFC 862 echo: every byte sent comes back":                              "RFC 862 回显：发来的每个字节都原样送回",
+	"RFC 863 discard: takes everything, answers nothing":                    "RFC 863 丢弃：什么都收，什么都不回答",
+	"RFC 867 daytime: one readable date line, then close":                   "RFC 867 daytime：一行给人读的日期和时间，然后关闭",
+	"RFC 868 time: 4 bytes, seconds since 1900":                             "RFC 868 时间：4 个字节，自 1900 年起的秒数",
+	"chat partner: answers each line, bye to leave":                         "聊天对象：每一行都回答，说 bye 离开",
+	"welcome and character count: send one line, get its length":            "欢迎并计数：发一行，得到它的字符数",
+	"FTP: anonymous (read-only) or student/socketlab, passive mode":         "FTP：匿名（只读）或 student/socketlab，被动模式",
+	"Gopher (RFC 1436): menus and short texts":                              "Gopher（RFC 1436）：菜单和短文本",
+	"HTTP: a small site and the httpbin API (/get, /post, /status/418 ...)": "HTTP：一个小网站和 httpbin API（/get、/post、/status/418 ……）",
+}
+
+// labAbout is what a lab server answers, in the page's language when the table has it.
+func labAbout(p pageWords, about string) string {
+	if p.Lang != englishPage.Lang {
+		if zh, ok := labAboutZh[about]; ok {
+			return zh
+		}
+	}
+	return about
+}

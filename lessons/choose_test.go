@@ -200,3 +200,23 @@ func TestChineseEmphasis(t *testing.T) {
 		}
 	}
 }
+
+// TestLabAboutInChinese: the built-in lab servers' lines have Chinese for the Chinese index,
+// and an unknown line stays as the gateway gave it.
+func TestLabAboutInChinese(t *testing.T) {
+	zh := pageFor(Chinese, "/zh/")
+	if got := labAbout(zh, "RFC 868 time: 4 bytes, seconds since 1900"); got != "RFC 868 时间：4 个字节，自 1900 年起的秒数" {
+		t.Errorf("time.lab in Chinese: %q", got)
+	}
+	if got := labAbout(zh, "echo"); got != "echo" {
+		t.Errorf("an unknown line in Chinese: %q", got)
+	}
+	if got := labAbout(pageFor(English, "/"), "RFC 868 time: 4 bytes, seconds since 1900"); got != "RFC 868 time: 4 bytes, seconds since 1900" {
+		t.Errorf("time.lab in English: %q", got)
+	}
+	for en, zhText := range labAboutZh {
+		if !hasHan(zhText) {
+			t.Errorf("labAboutZh[%q] is not Chinese", en)
+		}
+	}
+}

@@ -57,7 +57,7 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	for i, l := range ls {
 		h.bySlug[l.Slug] = i
 	}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs, "head": headOf}).ParseFS(templates, "templates/*.html"))
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs, "head": headOf, "labAbout": labAbout}).ParseFS(templates, "templates/*.html"))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.root)
