@@ -1,7 +1,9 @@
 package lessons
 
 import (
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -218,5 +220,41 @@ func TestLabAboutInChinese(t *testing.T) {
 		if !hasHan(zhText) {
 			t.Errorf("labAboutZh[%q] is not Chinese", en)
 		}
+	}
+}
+
+// TestCheckInChinese: ?lang=zh judges with the Chinese lesson's checks and says the details in
+// Chinese; an unknown language is a 400.
+func TestCheckInChinese(t *testing.T) {
+	ls, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(CheckHandler(ls))
+	defer srv.Close()
+	post := func(query string) (int, string) {
+		resp, err := http.Post(srv.URL+"/api/check"+query, "application/json",
+			strings.NewReader(`{"lesson":"01-time","exercise":"show-bytes","output":"服务器时间：x\n","exit":0,"events":[]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := post("?lang=zh")
+	if code != 200 || !strings.Contains(body, "输出中没有一行用十六进制表示的四个字节") || !strings.Contains(body, "接收了 0 字节（来自 time.lab:37）") {
+		t.Errorf("in Chinese: %d %s", code, body)
+	}
+	// The Chinese check looks for the Chinese output; the English one for "server time is".
+	if !strings.Contains(body, `{"ok":true`) {
+		t.Errorf("the Chinese output passes no check: %s", body)
+	}
+	code, body = post("")
+	if code != 200 || !strings.Contains(body, "the output does not show a line of the four bytes in hex") {
+		t.Errorf("in English: %d %s", code, body)
+	}
+	if code, _ := post("?lang=fr"); code != 400 {
+		t.Errorf("lang=fr: %d, want 400", code)
 	}
 }
