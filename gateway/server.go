@@ -359,12 +359,19 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 // ServeHTTP serves every route of the gateway.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Cells returns the sources of every lesson cell.
+// Cells returns the sources of every lesson cell, the translations' too.
 func (s *Server) Cells() [][]byte {
 	var out [][]byte
 	for _, l := range s.Lessons {
 		for _, c := range l.Cells {
 			out = append(out, []byte(c.Source))
+		}
+		for _, lang := range lessons.Translations {
+			if t := l.Translated[lang]; t != nil {
+				for _, c := range t.Cells {
+					out = append(out, []byte(c.Source))
+				}
+			}
 		}
 	}
 	return out

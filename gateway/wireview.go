@@ -120,7 +120,22 @@ func serveAnnotate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	lang := r.URL.Query().Get("lang")
+	if lang != "" && lang != "en" && lang != dissect.Chinese {
+		jsonError(w, http.StatusBadRequest, fmt.Sprintf("no notes in language %q: use lang=en or lang=zh (or leave it out for English)", lang))
+		return
+	}
 	out, cut := annotate(req.Events)
+	if lang == dissect.Chinese {
+		for i := range out {
+			a := &out[i]
+			a.Summary = dissect.TranslateSummary(a.Summary, lang)
+			for j := range a.Notes {
+				n := &a.Notes[j]
+				n.Label, n.Detail = dissect.TranslateNote(n.Label, n.Detail, lang)
+			}
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"messages": out, "truncated": cut})
 }

@@ -206,35 +206,14 @@ func TestLessonsInBrowser(t *testing.T) {
 	for _, l := range ls {
 		t.Run(l.Slug, func(t *testing.T) {
 			p.t = t
-			p.open(ts.URL + "/lessons/" + l.Slug)
-			first := &l.Cells[0]
-			r := first.Runs[0]
-			where := fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, first.Line, first.ID)
-			var client *lessons.Cell
-			for i := range l.Cells {
-				if l.Cells[i].With == first.ID {
-					client = &l.Cells[i]
-					break
-				}
-			}
-			if client == nil {
-				p.start(first, r)
-				checkPageRun(t, where, r, p.finished(first.ID, 2*time.Minute), false)
-				return
-			}
-			// A server: run it, wait for it to listen, run its first client, then stop it.
-			p.start(first, r)
-			// Every server in the lessons prints its first line once it listens.
-			p.waitCell(first.ID, "to listen", `.querySelector('pre.console').textContent.length > 0`, time.Minute)
-			cr := client.Runs[0]
-			p.start(client, cr)
-			checkPageRun(t, fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, client.Line, client.ID), cr, p.finished(client.ID, 2*time.Minute), false)
-			p.consoleMatches(first.ID, r, 10*time.Second)
-			p.stop(first.ID)
-			got := p.finished(first.ID, time.Minute)
-			checkPageRun(t, where, r, got, got.State == "stopped")
+			runFirstCell(t, p, ts.URL+"/lessons/"+l.Slug, l)
 		})
 	}
+
+	t.Run("chinese", func(t *testing.T) {
+		p.t = t
+		chineseInBrowser(t, p, ts.URL, ls)
+	})
 
 	t.Run("step-read", func(t *testing.T) {
 		p.t = t
@@ -334,4 +313,36 @@ func TestLessonsInBrowser(t *testing.T) {
 	// Keep and Share (static/keep.js), in keep_browser_test.go.
 	t.Run("keep", func(t *testing.T) { p.t = t; testKeep(t, p, cache) })
 	t.Run("share", func(t *testing.T) { p.t = t; testShare(t, p, cache) })
+}
+
+// runFirstCell opens the lesson page at url and runs l's first cell (a server with its first
+// client), comparing what the page reports with the lesson's output blocks.
+func runFirstCell(t *testing.T, p *page, url string, l *lessons.Lesson) {
+	p.open(url)
+	first := &l.Cells[0]
+	r := first.Runs[0]
+	where := fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, first.Line, first.ID)
+	var client *lessons.Cell
+	for i := range l.Cells {
+		if l.Cells[i].With == first.ID {
+			client = &l.Cells[i]
+			break
+		}
+	}
+	if client == nil {
+		p.start(first, r)
+		checkPageRun(t, where, r, p.finished(first.ID, 2*time.Minute), false)
+		return
+	}
+	// A server: run it, wait for it to listen, run its first client, then stop it.
+	p.start(first, r)
+	// Every server in the lessons prints its first line once it listens.
+	p.waitCell(first.ID, "to listen", `.querySelector('pre.console').textContent.length > 0`, time.Minute)
+	cr := client.Runs[0]
+	p.start(client, cr)
+	checkPageRun(t, fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, client.Line, client.ID), cr, p.finished(client.ID, 2*time.Minute), false)
+	p.consoleMatches(first.ID, r, 10*time.Second)
+	p.stop(first.ID)
+	got := p.finished(first.ID, time.Minute)
+	checkPageRun(t, where, r, got, got.State == "stopped")
 }

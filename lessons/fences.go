@@ -80,6 +80,7 @@ func (*exerciseNode) Kind() ast.NodeKind { return kindExercise }
 type fences struct {
 	skipped int
 	bad     map[ast.Node]badFence
+	words   *words // the page's words in the lesson's language
 }
 
 // badFence is a fenced block whose info string does not parse.
@@ -90,7 +91,7 @@ type badFence struct {
 
 func (e *fences) Extend(m goldmark.Markdown) {
 	m.Parser().AddOptions(parser.WithASTTransformers(util.Prioritized(e, 100)))
-	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(fenceRenderer{}, 100)))
+	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(fenceRenderer{e.words}, 100)))
 }
 
 // Transform replaces the lesson fences with their nodes.
@@ -133,12 +134,12 @@ func (e *fences) Transform(doc *ast.Document, reader text.Reader, pc parser.Cont
 }
 
 // fenceRenderer writes the lesson fences, and other fenced blocks as code.
-type fenceRenderer struct{}
+type fenceRenderer struct{ w *words }
 
-func (fenceRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
-	reg.Register(kindCell, renderNode(func(b *strings.Builder, n *cellNode, _ []byte) { writeCell(b, n.view) }))
-	reg.Register(kindOutput, renderNode(func(b *strings.Builder, n *outputNode, _ []byte) { writeOutput(b, n.view) }))
-	reg.Register(kindExercise, renderNode(func(b *strings.Builder, n *exerciseNode, _ []byte) { writeExercise(b, n.exercise) }))
+func (r fenceRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(kindCell, renderNode(func(b *strings.Builder, n *cellNode, _ []byte) { writeCell(b, r.w, n.view) }))
+	reg.Register(kindOutput, renderNode(func(b *strings.Builder, n *outputNode, _ []byte) { writeOutput(b, r.w, n.view) }))
+	reg.Register(kindExercise, renderNode(func(b *strings.Builder, n *exerciseNode, _ []byte) { writeExercise(b, r.w, n.exercise) }))
 	reg.Register(ast.KindFencedCodeBlock, renderNode(func(b *strings.Builder, fb *ast.FencedCodeBlock, src []byte) {
 		writeCode(b, string(fb.Language(src)), string(fb.Lines().Value(src)))
 	}))

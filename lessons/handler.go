@@ -37,8 +37,11 @@ type LabInfo struct {
 	Port  int
 }
 
-// Handler serves the index at "/" and each lesson at "/lessons/SLUG".
-// Anything else is a 404. Only GET and HEAD are allowed.
+// Handler serves the index at "/" and each lesson at "/lessons/SLUG", and the same in
+// Chinese at "/zh/" and "/zh/lessons/SLUG" (a lesson not yet translated is shown in English
+// there, with a note). A first visit to "/" goes to "/zh/" when the browser's Accept-Language
+// prefers Chinese; "/lang/CODE?to=PATH", the switch on every page, keeps the choice in a cookie
+// that "/" follows from then on. Anything else is a 404. Only GET and HEAD are allowed.
 //
 // The pages load their script and styles from /static/ (through
 // page.AssetURL) and carry no inline script or style, so they work under
@@ -54,11 +57,15 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	for i, l := range ls {
 		h.bySlug[l.Slug] = i
 	}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs}).ParseFS(templates, "templates/*.html"))
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs, "head": headOf, "labAbout": labAbout}).ParseFS(templates, "templates/*.html"))
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", h.index)
+	mux.HandleFunc("GET /{$}", h.root)
 	mux.HandleFunc("GET /lessons/{slug}", h.lesson)
+	mux.HandleFunc("GET /zh", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/zh/", http.StatusMovedPermanently) })
+	mux.HandleFunc("GET /zh/{$}", h.index)
+	mux.HandleFunc("GET /zh/lessons/{slug}", h.lesson)
+	mux.HandleFunc("GET /lang/{code}", h.setLang)
 	mux.HandleFunc("/", h.notFound)
 	return mux
 }
@@ -71,11 +78,26 @@ type handler struct {
 }
 
 func (h *handler) index(w http.ResponseWriter, r *http.Request) {
+	lang := langOf(r)
 	h.render(w, http.StatusOK, "index", map[string]any{
 		"Site":    h.page.Title,
-		"Lessons": h.lessons,
+		"Lessons": h.in(lang),
 		"Labs":    h.page.Labs,
+		"P":       pageFor(lang, r.URL.Path),
 	})
+}
+
+// in lists the lessons as the site in lang shows them: each in lang when it is translated,
+// else in English.
+func (h *handler) in(lang string) []*Lesson {
+	out := make([]*Lesson, len(h.lessons))
+	for i, l := range h.lessons {
+		out[i] = l
+		if t := l.In(lang); t != nil {
+			out[i] = t
+		}
+	}
+	return out
 }
 
 func (h *handler) lesson(w http.ResponseWriter, r *http.Request) {
@@ -84,17 +106,21 @@ func (h *handler) lesson(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r)
 		return
 	}
+	lang := langOf(r)
+	ls := h.in(lang)
 	data := map[string]any{
-		"Site":   h.page.Title,
-		"Lesson": h.lessons[i],
-		"Number": i + 1,
-		"Count":  len(h.lessons),
+		"Site":     h.page.Title,
+		"Lesson":   ls[i],
+		"Number":   i + 1,
+		"Count":    len(ls),
+		"P":        pageFor(lang, r.URL.Path),
+		"Fallback": lang != English && ls[i].Lang != lang,
 	}
 	if i > 0 {
-		data["Prev"] = h.lessons[i-1]
+		data["Prev"] = ls[i-1]
 	}
-	if i+1 < len(h.lessons) {
-		data["Next"] = h.lessons[i+1]
+	if i+1 < len(ls) {
+		data["Next"] = ls[i+1]
 	}
 	h.render(w, http.StatusOK, "lesson", data)
 }
@@ -108,6 +134,7 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 	h.render(w, http.StatusNotFound, "notfound", map[string]any{
 		"Site": h.page.Title,
 		"Path": r.URL.Path,
+		"P":    pageFor(langOf(r), "/"),
 	})
 }
 
@@ -149,6 +176,11 @@ func (h *handler) programs(l *Lesson) string {
 		return ""
 	}
 	return string(b)
+}
+
+// headOf is what the head template needs: the frame's words and the page's title.
+func headOf(p pageWords, title string) map[string]any {
+	return map[string]any{"P": p, "Title": title}
 }
 
 // exerciseNames lists a lesson's exercises for the index page's progress:

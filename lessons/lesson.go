@@ -41,13 +41,15 @@ type Cell struct {
 
 // A Lesson is one Markdown file, parsed and rendered.
 type Lesson struct {
-	Slug      string // the file name without ".md"; the page is /lessons/SLUG
-	Title     string
-	Summary   string
-	Order     int
-	HTML      template.HTML // the rendered body, cells included (not the whole page)
-	Cells     []Cell
-	Exercises []Exercise
+	Slug       string // the file name without ".md"; the page is /lessons/SLUG
+	Title      string
+	Summary    string
+	Order      int
+	HTML       template.HTML // the rendered body, cells included (not the whole page)
+	Cells      []Cell
+	Exercises  []Exercise
+	Lang       string             // "" for English, else the translation's code ("zh")
+	Translated map[string]*Lesson // the lesson's translations by language code; nil in a translation
 }
 
 // Cell returns the lesson's cell with the given ID, or nil.
@@ -109,6 +111,18 @@ func LoadDir(dir string) ([]*Lesson, error) {
 
 // load is Load, naming files in errors as dir/NAME.md (just NAME.md when dir is "").
 func load(fsys fs.FS, dir string) ([]*Lesson, error) {
+	ls, err := loadLang(fsys, dir, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := loadTranslations(fsys, dir, ls); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+// loadLang reads the lessons at the top of fsys, written in the language lang ("" for English).
+func loadLang(fsys fs.FS, dir, lang string) ([]*Lesson, error) {
 	names, err := fs.Glob(fsys, "*.md")
 	if err != nil {
 		return nil, fmt.Errorf("listing lessons: %w", err)
@@ -128,7 +142,7 @@ func load(fsys fs.FS, dir string) ([]*Lesson, error) {
 		if dir != "" {
 			shown = filepath.Join(dir, name)
 		}
-		l, err := parseLesson(shown, src)
+		l, err := parseLesson(shown, src, lang)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -148,7 +162,7 @@ func load(fsys fs.FS, dir string) ([]*Lesson, error) {
 }
 
 // parseLesson turns one lesson file into a Lesson.
-func parseLesson(name string, src []byte) (*Lesson, error) {
+func parseLesson(name string, src []byte, lang string) (*Lesson, error) {
 	slug := strings.TrimSuffix(filepath.Base(name), ".md")
 	if !validSlug.MatchString(slug) {
 		return nil, errorf(name, 1, "the file name must be lower-case letters, digits and dashes, ending in .md (it becomes the lesson's URL)")
@@ -163,13 +177,18 @@ func parseLesson(name string, src []byte) (*Lesson, error) {
 	if err != nil {
 		return nil, err
 	}
-	ext := &fences{skipped: skipped, bad: map[ast.Node]badFence{}}
+	ext := &fences{skipped: skipped, bad: map[ast.Node]badFence{}, words: wordsFor(lang)}
+	exts := []goldmark.Extender{
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+		extension.Strikethrough,
+		ext,
+	}
+	if lang == Chinese {
+		// A line break inside a Chinese paragraph is no space: 时钟。⏎第二行 reads 时钟。第二行.
+		exts = append(exts, extension.NewCJK(extension.WithEastAsianLineBreaks()))
+	}
 	md := goldmark.New(
-		goldmark.WithExtensions(
-			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
-			extension.Strikethrough,
-			ext,
-		),
+		goldmark.WithExtensions(exts...),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
 	)
 	doc := md.Parser().Parse(text.NewReader(body))
@@ -178,7 +197,7 @@ func parseLesson(name string, src []byte) (*Lesson, error) {
 	// block is reported and the renderer only has to write the nodes.
 	a := &assembly{
 		file:  name,
-		l:     &Lesson{Slug: slug, Title: fm.Title, Summary: fm.Summary, Order: fm.Order},
+		l:     &Lesson{Slug: slug, Title: fm.Title, Summary: fm.Summary, Order: fm.Order, Lang: lang},
 		bad:   ext.bad,
 		names: map[string]int{},
 		owner: map[ast.Node]int{},

@@ -42,13 +42,13 @@ func writeCode(b *strings.Builder, lang, code string) {
 // writeCell writes the markup that static/cell.js turns into a working
 // cell. The class names are a contract with the script, the worker and the
 // browser tests: change them together.
-func writeCell(b *strings.Builder, c *cellView) {
+func writeCell(b *strings.Builder, w *words, c *cellView) {
 	id := html.EscapeString(c.ID)
 	code := strings.TrimSuffix(c.Source, "\n")
 	lines := strings.Count(code, "\n") + 1
 
 	if c.With != "" {
-		fmt.Fprintf(b, `<p class="cell-needs">This program talks to <a href="#cell-%s">the server above</a>: run that cell first, then this one.</p>`+"\n", html.EscapeString(c.With))
+		fmt.Fprintf(b, w.needs+"\n", html.EscapeString(c.With))
 	}
 	fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s">`+"\n", id, id)
 	b.WriteString(`  <div class="editor"><div class="gutter" aria-hidden="true">`)
@@ -56,15 +56,15 @@ func writeCell(b *strings.Builder, c *cellView) {
 		fmt.Fprintf(b, `<div class="line">%d</div>`, i)
 	}
 	b.WriteString("</div>\n")
-	b.WriteString(`    <textarea class="code" spellcheck="false" aria-label="Go code">`)
+	b.WriteString(`    <textarea class="code" spellcheck="false" aria-label="` + w.goCode + `">`)
 	if strings.HasPrefix(code, "\n") {
 		b.WriteString("\n") // the HTML parser drops one newline right after <textarea>
 	}
 	b.WriteString(html.EscapeString(code))
 	b.WriteString("</textarea></div>\n")
-	b.WriteString(`  <div class="controls"><button class="run">Run</button> <button class="stop" disabled>Stop</button>` + "\n")
-	fmt.Fprintf(b, `    <label>Arguments <input class="args" value="%s"></label>`+"\n", html.EscapeString(c.ArgsText))
-	fmt.Fprintf(b, `    <label>Faults <input class="faults" value="%s" placeholder="none" spellcheck="false" title="make the lab's network bad on purpose, e.g. segment=1 or loss=0.3"></label> <span class="status"></span></div>`+"\n", html.EscapeString(c.Faults))
+	b.WriteString(`  <div class="controls"><button class="run">` + w.run + `</button> <button class="stop" disabled>` + w.stop + `</button>` + "\n")
+	fmt.Fprintf(b, `    <label>%s <input class="args" value="%s"></label>`+"\n", w.args, html.EscapeString(c.ArgsText))
+	fmt.Fprintf(b, `    <label>%s <input class="faults" value="%s" placeholder="%s" spellcheck="false" title="%s"></label> <span class="status"></span></div>`+"\n", w.faults, html.EscapeString(c.Faults), w.faultsNone, html.EscapeString(w.faultsTitle))
 	b.WriteString(`  <pre class="console" aria-live="polite"></pre>` + "\n")
 	b.WriteString(`  <div class="bytes"><!-- filled by script --></div>` + "\n")
 	b.WriteString("</section>\n")
@@ -72,27 +72,27 @@ func writeCell(b *strings.Builder, c *cellView) {
 
 // writeOutput writes an output block: what the cell above prints, folded
 // away under a summary that says how it was run.
-func writeOutput(b *strings.Builder, o *outputView) {
-	fmt.Fprintf(b, `<details class="expected" data-cell="%s"><summary>Expected output`, html.EscapeString(o.Cell))
+func writeOutput(b *strings.Builder, w *words, o *outputView) {
+	fmt.Fprintf(b, `<details class="expected" data-cell="%s"><summary>%s`, html.EscapeString(o.Cell), w.expected)
 	var how []string
 	if o.ArgsText == " " {
-		how = append(how, "with no arguments")
+		how = append(how, w.noArgs)
 	} else if o.ArgsText != "" {
-		how = append(how, "with arguments <code>"+html.EscapeString(o.ArgsText)+"</code>")
+		how = append(how, w.withArgs+" <code>"+html.EscapeString(o.ArgsText)+"</code>")
 	}
 	if o.StdinShown {
-		how = append(how, "typing <code>"+html.EscapeString(describeStdin(o.Stdin))+"</code>")
+		how = append(how, w.typing+" <code>"+html.EscapeString(describeStdin(o.Stdin))+"</code>")
 	}
 	if o.FaultsShown && o.Faults == "" {
-		how = append(how, "on a clean network")
+		how = append(how, w.cleanNet)
 	} else if o.Faults != "" {
-		how = append(how, "under the faults <code>"+html.EscapeString(o.Faults)+"</code>")
+		how = append(how, fmt.Sprintf(w.underFaults, html.EscapeString(o.Faults)))
 	}
 	if o.Exit != 0 {
-		how = append(how, fmt.Sprintf("exit status %d", o.Exit))
+		how = append(how, fmt.Sprintf(w.exitStatus, o.Exit))
 	}
 	if len(how) > 0 {
-		b.WriteString(" (" + strings.Join(how, ", ") + ")")
+		b.WriteString(w.open + strings.Join(how, w.comma) + w.close)
 	}
 	b.WriteString("</summary>\n")
 	b.WriteString(`<pre class="expected-output">`)
@@ -101,13 +101,13 @@ func writeOutput(b *strings.Builder, o *outputView) {
 	} else {
 		for _, line := range splitLines(o.Output) {
 			if line == ellipsis {
-				b.WriteString(`<span class="vary-lines" title="any number of lines">⋮</span>` + "\n")
+				b.WriteString(`<span class="vary-lines" title="` + w.anyLines + `">⋮</span>` + "\n")
 				continue
 			}
 			parts, _ := splitHoles(line) // checked at load
 			for _, p := range parts {
 				if p.hole {
-					fmt.Fprintf(b, `<span class="vary" title="varies: %s">…</span>`, html.EscapeString(p.text))
+					fmt.Fprintf(b, `<span class="vary" title="`+w.varies+`">…</span>`, html.EscapeString(p.text))
 				} else {
 					b.WriteString(html.EscapeString(p.text))
 				}
@@ -124,32 +124,32 @@ func writeOutput(b *strings.Builder, o *outputView) {
 // words (grade.Check.Says); the line as the lesson wrote it, with its pattern
 // if it has one, sits behind a details element. data-check holds a check's
 // parsed form, for reading; the page does not evaluate it.
-func writeExercise(b *strings.Builder, e *Exercise) {
+func writeExercise(b *strings.Builder, w *words, e *Exercise) {
 	id := html.EscapeString(e.ID)
 	fmt.Fprintf(b, `<section class="exercise" id="exercise-%s" data-exercise="%s" data-lesson="%s" data-cell="%s">`+"\n",
 		id, html.EscapeString(e.Name), html.EscapeString(e.Lesson), html.EscapeString(e.Cell))
-	fmt.Fprintf(b, `  <h3 class="exercise-title">Exercise: %s</h3>`+"\n", html.EscapeString(e.Title))
+	fmt.Fprintf(b, `  <h3 class="exercise-title">%s%s</h3>`+"\n", w.exercise, html.EscapeString(e.Title))
 	b.WriteString(`  <p class="exercise-how">`)
-	fmt.Fprintf(b, `Edit and run <a href="#cell-%s">the cell</a>`, html.EscapeString(e.Cell))
+	fmt.Fprintf(b, w.editRun, html.EscapeString(e.Cell))
 	if e.ArgsText != "" {
-		fmt.Fprintf(b, ` with arguments <code>%s</code>`, html.EscapeString(e.ArgsText))
+		fmt.Fprintf(b, w.exArgs, html.EscapeString(e.ArgsText))
 	}
 	if e.StdinText != "" {
-		fmt.Fprintf(b, `, typing <code>%s</code>`, html.EscapeString(describeStdin(e.Stdin)))
+		fmt.Fprintf(b, w.exTyping, html.EscapeString(describeStdin(e.Stdin)))
 	}
 	if e.Faults != "" {
-		fmt.Fprintf(b, `, under the faults <code>%s</code>`, html.EscapeString(e.Faults))
+		b.WriteString(w.comma + fmt.Sprintf(w.underFaults, html.EscapeString(e.Faults)))
 	}
-	b.WriteString(`. When the program ends (or you press Stop), these checks look at its output and at its socket events:</p>` + "\n")
+	b.WriteString(w.checksIntro + "</p>\n")
 	b.WriteString(`  <ul class="checks">` + "\n")
 	for _, c := range e.Checks {
 		js, _ := json.Marshal(c)
 		fmt.Fprintf(b, `    <li class="check" data-check="%s"><span class="mark" aria-hidden="true">○</span> <span class="check-says">%s</span> <span class="detail"></span>`+
-			` <details class="check-how"><summary>the exact check</summary><code class="check-text">%s</code></details></li>`+"\n",
-			html.EscapeString(string(js)), html.EscapeString(c.Says), html.EscapeString(c.Text))
+			` <details class="check-how"><summary>`+w.exactCheck+`</summary><code class="check-text">%s</code></details></li>`+"\n",
+			html.EscapeString(string(js)), html.EscapeString(w.says(c)), html.EscapeString(c.Text))
 	}
 	b.WriteString("  </ul>\n")
-	b.WriteString(`  <p class="exercise-status" role="status">Not checked yet.</p>` + "\n")
+	b.WriteString(`  <p class="exercise-status" role="status">` + w.notChecked + `</p>` + "\n")
 	b.WriteString("</section>\n")
 }
 
@@ -157,6 +157,6 @@ func writeExercise(b *strings.Builder, e *Exercise) {
 // Arguments field: a page of one cell (the gateway's /embed/cell) is made with it.
 func CellHTML(c Cell, argsText string) string {
 	var b strings.Builder
-	writeCell(&b, &cellView{Cell: c, ArgsText: argsText})
+	writeCell(&b, englishWords, &cellView{Cell: c, ArgsText: argsText})
 	return b.String()
 }

@@ -18,6 +18,7 @@ import * as F from "./format.js";
 import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
 import { createEditor } from "./editor.js";
+import { t } from "./i18n.js";
 import { keep } from "./keep.js";
 import { PROGRESS_URL, watchProgress } from "./progress.js";
 
@@ -255,7 +256,7 @@ export function mountCell(cell, env) {
   const wire = attach(cell, {
     stepRun: () => start(true),
     send: (msg) => { if (worker) worker.postMessage(msg); },
-    resume: () => setState("running", "running"),
+    resume: () => setState("running", t("run.running")),
     api: env.url,
   });
 
@@ -345,13 +346,13 @@ export function mountCell(cell, env) {
     status.removeAttribute("title");
 
     if (original && !original.failed && editor.getValue() === code.defaultValue) {
-      status.title = "compiled when the lab started";
+      status.title = t("run.compiled-at-start");
       launch(me, original.url);
       return;
     }
 
     const began = Date.now();
-    setState("compiling", "compiling\u2026");
+    setState("compiling", t("run.compiling"));
     // On a first start the standard library compiles too: say how far (progress.js). A
     // ticket lets the page ask where the build waits while compilers are busy.
     let firstBuild = null;
@@ -384,8 +385,8 @@ export function mountCell(cell, env) {
     } catch (err) {
       stopWatch();
       if (me !== run) return; // stopped meanwhile
-      out.line(`could not reach the build service: ${err.message || err}`, "error");
-      finish("error", "build failed");
+      out.line(t("run.no-build-service", { err: err.message || err }), "error");
+      finish("error", t("run.build-failed"));
       return;
     }
     stopWatch();
@@ -394,22 +395,22 @@ export function mountCell(cell, env) {
     abort = null;
 
     if (!resp.ok || !body || typeof body !== "object") {
-      const why = body && body.error ? body.error : `the build service answered ${resp.status} ${resp.statusText}`.trim();
+      const why = body && body.error ? body.error : t("run.build-answered", { status: `${resp.status} ${resp.statusText}`.trim() });
       out.line(why, "error");
-      finish("error", "build failed");
+      finish("error", t("run.build-failed"));
       return;
     }
     if (!body.ok) {
       const diags = body.diagnostics || body.errors || [];
       for (const d of diags) out.line(F.formatDiagnostic(d), "stderr");
       if (diags.length === 0 && body.output) out.append(body.output, "stderr");
-      if (diags.length === 0 && !body.output) out.line("the build failed without saying why", "stderr");
+      if (diags.length === 0 && !body.output) out.line(t("run.build-no-reason"), "stderr");
       editor.markErrors(diags);
-      finish("compile-error", "compile error");
+      finish("compile-error", t("run.compile-error"));
       return;
     }
     if (typeof body.elapsed_ms === "number") {
-      status.title = body.cached ? "compiled earlier, taken from the cache" : `compiled in ${body.elapsed_ms} ms`;
+      status.title = body.cached ? t("run.cached") : t("run.compiled-in", { ms: body.elapsed_ms });
     }
     launch(me, body.wasm);
   }
@@ -422,13 +423,13 @@ export function mountCell(cell, env) {
   }
 
   function launch(me, wasm) {
-    setState("running", "running");
+    setState("running", t("run.running"));
     let w;
     try {
       w = env.pool.take();
     } catch (err) {
-      out.line(`could not start the program: ${err.message || err}`, "error");
-      finish("error", "error");
+      out.line(t("run.cannot-start", { err: err.message || err }), "error");
+      finish("error", t("run.error"));
       return;
     }
     worker = w;
@@ -440,14 +441,14 @@ export function mountCell(cell, env) {
     timer = setInterval(() => {
       const quiet = Math.floor((Date.now() - lastHeard) / 1000);
       if (cell.dataset.state === "running" && quiet >= 5) {
-        status.textContent = `running, nothing for ${quiet}s: waiting for a reply, a client or input? Stop ends it`;
+        status.textContent = t("run.quiet", { s: quiet });
       }
     }, 1000);
     w.onmessage = (e) => {
       if (me !== run) return;
       const m = e.data || {};
       lastHeard = Date.now();
-      if (cell.dataset.state === "running") status.textContent = "running";
+      if (cell.dataset.state === "running") status.textContent = t("run.running");
       switch (m.type) {
         case "stdout":
           firstOutput(me);
@@ -487,26 +488,26 @@ export function mountCell(cell, env) {
           const code = Number.isInteger(m.code) ? m.code : 0;
           record.exit = code;
           perfMark("socketlab:exit", { cell: cell.id, run: me });
-          out.line(`exit status ${code}`, "exit");
-          finish("exited", `exited (${code})`);
+          out.line(t("run.exit-status", { code }), "exit");
+          finish("exited", t("run.exited", { code }));
           break;
         }
         case "error":
-          out.line(String(m.message ?? "the program failed"), "error");
-          finish("error", "error");
+          out.line(String(m.message ?? t("run.program-failed")), "error");
+          finish("error", t("run.error"));
           break;
       }
     };
     w.onerror = (e) => {
       e.preventDefault();
       if (me !== run) return;
-      out.line(`the program's worker failed: ${e.message || "could not load " + env.pool.url}`, "error");
-      finish("error", "error");
+      out.line(t("run.worker-failed", { err: e.message || t("run.worker-load", { url: env.pool.url }) }), "error");
+      finish("error", t("run.error"));
     };
     w.onmessageerror = () => {
       if (me !== run) return;
-      out.line("a message from the program could not be read", "error");
-      finish("error", "error");
+      out.line(t("run.bad-message"), "error");
+      finish("error", t("run.error"));
     };
     const args = F.splitArgs(argsInput.value);
     const faults = faultsInput ? faultsInput.value : "";
@@ -527,8 +528,8 @@ export function mountCell(cell, env) {
 
   function stop() {
     if (!runBtn.disabled) return; // nothing to stop
-    out.line("stopped", "exit");
-    finish("stopped", "stopped");
+    out.line(t("run.stopped"), "exit");
+    finish("stopped", t("run.stopped"));
   }
 
   // Standard input: a line under the console while the program runs. Enter sends the line
@@ -537,8 +538,8 @@ export function mountCell(cell, env) {
   input.className = "stdin";
   input.type = "text";
   input.hidden = true;
-  input.setAttribute("aria-label", "Standard input for the program");
-  input.placeholder = "type a line for the program, Enter to send, Ctrl-D to end input";
+  input.setAttribute("aria-label", t("run.stdin-label"));
+  input.placeholder = t("run.stdin-placeholder");
   cell.querySelector(".console").after(input);
   // The files the run wrote, under the console (files.js).
   const files = makeFiles(input);

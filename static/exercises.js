@@ -16,11 +16,9 @@
 //
 // The page loads this module as an entry point and it sets the page up; under
 // node (no document) it touches no DOM.
-export const STORE_KEY = "socketlab.progress";
 
-function plural(n, one, many) {
-  return n === 1 ? `1 ${one}` : `${n} ${many}`;
-}
+import { pageLang, t } from "./i18n.js";
+export const STORE_KEY = "socketlab.progress";
 
 // CHECK_URL judges runs with the gateway's evaluator (lessons/grade), the only one.
 export const CHECK_URL = "/api/check";
@@ -38,7 +36,7 @@ export async function grade(lesson, exercise, run, fetchFn) {
     state: run.state || "",
     events: Array.isArray(run.events) ? run.events : [],
   });
-  const resp = await (fetchFn || fetch)(CHECK_URL, {
+  const resp = await (fetchFn || fetch)(pageLang() === "en" ? CHECK_URL : `${CHECK_URL}?lang=${pageLang()}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body,
@@ -50,7 +48,7 @@ export async function grade(lesson, exercise, run, fetchFn) {
     // Not JSON: say the status below.
   }
   if (!resp.ok || !answer || !Array.isArray(answer.results)) {
-    throw new Error((answer && answer.error) || `the gateway answered ${resp.status}`);
+    throw new Error((answer && answer.error) || t("ex.gateway-answered", { status: resp.status }));
   }
   return answer.results;
 }
@@ -60,11 +58,11 @@ export async function grade(lesson, exercise, run, fetchFn) {
 // details element either way: the words are what a learner reads first.
 export function verdict(r) {
   if (!r || typeof r !== "object") {
-    return { ok: false, mark: "\u2717", text: "not yet: the gateway did not judge this check; run the cell again" };
+    return { ok: false, mark: "\u2717", text: t("ex.not-yet", { detail: t("ex.not-judged") }) };
   }
-  if (r.ok === true) return { ok: true, mark: "\u2713", text: "passed" };
-  const detail = typeof r.detail === "string" && r.detail.trim() ? r.detail.trim() : "the run does not do what the check wants";
-  return { ok: false, mark: "\u2717", text: `not yet: ${detail}` };
+  if (r.ok === true) return { ok: true, mark: "\u2713", text: t("ex.passed") };
+  const detail = typeof r.detail === "string" && r.detail.trim() ? r.detail.trim() : t("ex.not-wanted");
+  return { ok: false, mark: "\u2717", text: t("ex.not-yet", { detail }) };
 }
 
 // Progress: {slug: [exercise names passed]} in localStorage.
@@ -93,9 +91,9 @@ export function markDone(storage, lesson, name) {
 export function summary(names, done) {
   if (names.length === 0) return { state: "none", text: "" };
   const n = names.filter((x) => done.includes(x)).length;
-  if (n === names.length) return { state: "done", text: "\u2713 done" };
-  if (n === 0) return { state: "todo", text: `${plural(names.length, "exercise", "exercises")} to do` };
-  return { state: "partial", text: `${n} of ${names.length} exercises done` };
+  if (n === names.length) return { state: "done", text: t("ex.done") };
+  if (n === 0) return { state: "todo", text: t(names.length === 1 ? "ex.todo-one" : "ex.todo", { n: names.length }) };
+  return { state: "partial", text: t("ex.partial", { n, of: names.length }) };
 }
 
 function storage() {
@@ -115,10 +113,10 @@ function setupPanel(panel, store) {
 
   if (store && (loadProgress(store)[lesson] || []).includes(name)) {
     panel.dataset.state = "done-before";
-    status.textContent = "You passed this exercise before. Run the cell again to check it anew.";
+    status.textContent = t("ex.passed-before");
   }
   if (!cell) {
-    status.textContent = "This exercise's cell is missing from the page.";
+    status.textContent = t("ex.no-cell");
     return;
   }
   let latest = 0; // the run whose verdict the panel waits for; older answers are dropped
@@ -130,7 +128,7 @@ function setupPanel(panel, store) {
     } catch (err) {
       if (me !== latest) return;
       panel.dataset.state = "failed";
-      status.textContent = `The checks could not be run: ${err.message}. Run the cell again to retry.`;
+      status.textContent = t("ex.cannot-check", { err: err.message });
       return;
     }
     if (me !== latest) return;
@@ -145,11 +143,11 @@ function setupPanel(panel, store) {
     });
     if (passed === items.length) {
       panel.dataset.state = "passed";
-      status.textContent = `All ${plural(items.length, "check", "checks")} passed: exercise done.`;
+      status.textContent = items.length === 1 ? t("ex.all-passed-one") : t("ex.all-passed", { n: items.length });
       if (store) markDone(store, lesson, name);
     } else {
       panel.dataset.state = "failed";
-      status.textContent = `${passed} of ${plural(items.length, "check", "checks")} passed. The ones marked \u2717 say what the run did instead.`;
+      status.textContent = t(items.length === 1 ? "ex.some-passed-one" : "ex.some-passed", { passed, n: items.length });
     }
   });
 }

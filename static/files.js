@@ -9,6 +9,7 @@
 //   remove(path)        the run removed path
 //   full(bytes, files)  a write failed for want of room; returns the words for the console
 import { sizeText } from "./wire-model.js";
+import { t } from "./i18n.js";
 
 function el(tag, className, text) {
   const e = document.createElement(tag);
@@ -28,7 +29,7 @@ export function makeFiles(after) {
   box.hidden = true;
   const head = el("div", "head");
   const list = el("ul", "list");
-  list.setAttribute("aria-label", "Files the program wrote");
+  list.setAttribute("aria-label", t("files.label"));
   box.append(head, list);
   after.after(box);
   const items = new Map(); // path → {li, url}
@@ -36,7 +37,7 @@ export function makeFiles(after) {
   function draw() {
     box.hidden = items.size === 0;
     const n = items.size;
-    head.textContent = n === 1 ? "The program wrote 1 file (kept until the next run):" : `The program wrote ${n} files (kept until the next run):`;
+    head.textContent = n === 1 ? t("files.one") : t("files.many", { n });
     box.dataset.count = String(n);
   }
 
@@ -82,8 +83,7 @@ export function makeFiles(after) {
   }
 
   function full(bytes, files) {
-    return `a write failed with "no space left on device": a program in the page may keep ${sizeText(bytes)} ` +
-      `in at most ${files} files and directories; socketlab run on your machine has no such limit`;
+    return t("files.full", { size: sizeText(bytes), files });
   }
 
   draw();

@@ -2,6 +2,8 @@
 // wording of socket events. No DOM here, so node --test can check them
 // (static/test/format.test.js).
 
+import { t } from "./i18n.js";
+
 const SPACE = " \t\n\r\f\v";
 
 // splitArgs splits a command line: words are separated by white space,
@@ -78,45 +80,41 @@ export function base64ToBytes(s) {
   return out;
 }
 
-function plural(n, one, many) {
-  return n === 1 ? `${n} ${one}` : `${n} ${many}`;
-}
-
 // dataHeader titles one send or recv block.
 export function dataHeader(kind, n, peer) {
-  if (kind === "send") return `sent ${plural(n, "byte", "bytes")} to ${peer}`;
-  return `received ${plural(n, "byte", "bytes")} from ${peer}`;
+  if (kind === "send") return t(n === 1 ? "wire.sent-one" : "wire.sent", { n, peer });
+  return t(n === 1 ? "wire.received-one" : "wire.received", { n, peer });
 }
 
 // eventLine says in a few words what a non-data socket event means.
 export function eventLine(ev, peer) {
   switch (ev.kind) {
     case "lookup":
-      if (ev.error) return `looking up ${ev.addr || peer} failed: ${ev.error}`;
-      return `looking up ${ev.addr || peer}`;
+      if (ev.error) return t("wire.lookup-failed", { addr: ev.addr || peer, err: ev.error });
+      return t("wire.lookup", { addr: ev.addr || peer });
     case "answer": {
-      const addrs = Array.isArray(ev.addrs) && ev.addrs.length ? ev.addrs.join(", ") : ev.remote || "no address";
-      return `${ev.addr || peer} is ${addrs}`;
+      const addrs = Array.isArray(ev.addrs) && ev.addrs.length ? ev.addrs.join(", ") : ev.remote || t("wire.no-address");
+      return t("wire.answer", { addr: ev.addr || peer, addrs });
     }
     case "dial":
-      return `dialing ${peer}`;
+      return t("wire.dial", { peer });
     case "connected":
-      return `connected to ${peer}` +
-        (ev.remote && ev.remote !== peer ? ` (${ev.remote})` : "") +
-        (ev.local ? ` from ${ev.local}` : "") +
-        (ev.micros ? ` in ${formatMillis(ev.micros / 1000)}` : "");
+      return t("wire.connected", { peer }) +
+        (ev.remote && ev.remote !== peer ? t("wire.connected-remote", { remote: ev.remote }) : "") +
+        (ev.local ? t("wire.connected-local", { local: ev.local }) : "") +
+        (ev.micros ? t("wire.connected-in", { time: formatMillis(ev.micros / 1000) }) : "");
     case "fin-sent":
-      return `you finished sending to ${peer} (FIN sent)`;
+      return t("wire.fin-sent", { peer });
     case "fin-recv":
-      return `${peer} finished sending (FIN received): no more data will come`;
+      return t("wire.fin-recv", { peer });
     case "close":
-      return `connection to ${peer} closed`;
+      return t("wire.close", { peer });
     case "reset":
-      return `${peer} reset the connection` + (ev.error ? `: ${ev.error}` : "");
+      return t("wire.reset", { peer }) + (ev.error ? `: ${ev.error}` : "");
     case "reset-sent":
-      return `you reset the connection to ${peer}`;
+      return t("wire.reset-sent", { peer });
     case "error":
-      return `error on ${peer}: ${ev.error || "unknown error"}`;
+      return t("wire.error", { peer, err: ev.error || t("wire.unknown-error") });
     default:
       return `${ev.kind || "event"} ${peer}` + (ev.error ? `: ${ev.error}` : "");
   }
@@ -142,9 +140,9 @@ export function formatMillis(t) {
 export function compileStatus(place, seconds) {
   if (place && place.waiting) {
     const n = place.ahead | 0;
-    const line = n === 0 ? "next in line" : n === 1 ? "1 compile ahead" : `${n} compiles ahead`;
+    const line = n === 0 ? t("run.queue-next") : n === 1 ? t("run.queue-one") : t("run.queue-many", { n });
     const s = Math.max(1, Math.ceil((place.estimate_ms || 0) / 1000));
-    return `waiting for a compiler: ${line}, about ${s}s`;
+    return t("run.queue", { line, s });
   }
-  return seconds > 0 ? `compiling\u2026 ${seconds}s` : "compiling\u2026";
+  return seconds > 0 ? t("run.compiling-s", { s: seconds }) : t("run.compiling");
 }

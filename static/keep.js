@@ -16,6 +16,7 @@
 // It returns {stdin(), changed()}: stdin() is the input to send at the start of a run (null
 // for none); changed() tells that the code changed, for editors that fire no input event.
 import { decodeShare, encodeShare, isShare } from "./share.js";
+import { t } from "./i18n.js";
 
 const KEY = "socketlab.edit.";
 const SAVE_DELAY = 300; // ms after the last keystroke
@@ -81,27 +82,27 @@ export function keep(cell, editor) {
   let preset = null; // input from a share link, sent at each Run
   let lastInput = ""; // what the learner typed in the last run
 
-  const badge = el("span", "edited-badge", "edited");
-  badge.title = "Your changes are kept in this browser";
-  const reset = el("button", "reset", "Reset");
+  const badge = el("span", "edited-badge", t("keep.edited"));
+  badge.title = t("keep.edited-title");
+  const reset = el("button", "reset", t("keep.reset"));
   reset.type = "button";
-  reset.title = "Bring back the lesson's code and arguments";
-  const share = el("button", "share", "Share");
+  reset.title = t("keep.reset-title");
+  const share = el("button", "share", t("keep.share"));
   share.type = "button";
-  share.title = "A link to this lesson with this cell's code, arguments and input";
+  share.title = t("keep.share-title");
   const linkBox = el("div", "share-link");
   linkBox.hidden = true;
   const link = el("input", "share-url");
   link.readOnly = true;
-  link.setAttribute("aria-label", "Link to share");
+  link.setAttribute("aria-label", t("keep.link-label"));
   const linkNote = el("span", "share-note");
   linkBox.append(link, " ", linkNote);
   const presetBox = el("p", "shared-stdin");
   presetBox.hidden = true;
   const presetText = el("code");
-  const presetClear = el("button", "clear-stdin", "Clear");
+  const presetClear = el("button", "clear-stdin", t("keep.clear"));
   presetClear.type = "button";
-  presetBox.append("Input from the link, sent when you press Run: ", presetText, " ", presetClear);
+  presetBox.append(t("keep.preset"), presetText, " ", presetClear);
   const notice = el("p", "share-error");
   notice.hidden = true;
 
@@ -176,7 +177,7 @@ export function keep(cell, editor) {
       link.value = location.origin + location.pathname + hash;
     } catch (err) {
       link.value = "";
-      linkNote.textContent = `no link: ${err.message || err}`;
+      linkNote.textContent = t("keep.no-link", { err: err.message || err });
       linkBox.hidden = false;
       return;
     }
@@ -184,11 +185,11 @@ export function keep(cell, editor) {
     link.focus();
     link.select();
     linkNote.textContent = link.value.length > 8000
-      ? `a long link (${Math.round(link.value.length / 1024)} KB): some chat programs cut links this long`
+      ? t("keep.long-link", { kb: Math.round(link.value.length / 1024) })
       : "";
     try {
       await navigator.clipboard.writeText(link.value);
-      linkNote.textContent = ("copied. " + linkNote.textContent).trim();
+      linkNote.textContent = (t("keep.copied") + " " + linkNote.textContent).trim();
     } catch (e) {
       // No clipboard here (or no permission): the link is selected for copying by hand.
     }
@@ -211,8 +212,8 @@ export function keep(cell, editor) {
     if (s.error || !document.querySelector(`section.cell[data-cell="${CSS.escape(s.cell)}"]`)) {
       if (!first) return;
       notice.textContent = s.error
-        ? `The link you opened could not be read: ${s.error.message}. The cells show the lesson's code.`
-        : `The link you opened is for a cell this lesson no longer has (${s.cell}). The cells show the lesson's code.`;
+        ? t("keep.bad-link", { err: s.error.message })
+        : t("keep.no-such-cell", { cell: s.cell });
       notice.hidden = false;
       return;
     }

@@ -3,6 +3,8 @@
 // (GET /api/build/progress: {compiling, done, total}); a cell that has been compiling for a
 // while asks every second and shows it in its status line.
 
+import { t } from "./i18n.js";
+
 export const PROGRESS_URL = "/api/build/progress";
 
 // progressText is what the status line says for an answer of the gateway, or null when
@@ -11,8 +13,7 @@ export function progressText(p) {
   if (!p || typeof p !== "object" || p.compiling !== true) return null;
   const done = Number.isInteger(p.done) ? p.done : 0;
   const total = Number.isInteger(p.total) && p.total >= done ? p.total : 0;
-  const what = "compiling Go's standard library for WebAssembly, once";
-  return total > 0 ? `${what}: ${done} of ${total} packages` : `${what}: ${done} packages so far`;
+  return total > 0 ? t("progress.of", { done, total }) : t("progress.so-far", { done });
 }
 
 // watchProgress asks the gateway every `every` ms, after waiting `after` ms, and hands each

@@ -19,6 +19,7 @@
 //     standard streams and a small in-memory file system (memfs.js) before worker.js
 //     imports Go's wasm_exec.js;
 //   - files.js, the list of files a run wrote, under its console, to download.
+//   - i18n.js, the page's words in English and Chinese by key (t), chosen by <html lang>.
 //
 // The pure modules are checked with node --test static/test/ (package.json makes Node load
 // the .js files as ES modules; it is not embedded).

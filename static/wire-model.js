@@ -17,6 +17,7 @@
 // The events posted have the shape the runtime reports (labnet/events.go). In a big run
 // an event's data may be only the first bytes of its n: see keepData.
 import * as F from "./format.js";
+import { pageLang, t } from "./i18n.js";
 
 // LIMITS keep a run that moves megabytes cheap to hold and to show.
 export const LIMITS = Object.freeze({
@@ -179,14 +180,14 @@ export class StreamBook {
     if (s && s.name) return s.name;
     if (ev.addr) return ev.addr;
     if (ev.remote) return ev.remote;
-    return ev.stream !== undefined ? `stream ${ev.stream}` : "the network";
+    return ev.stream !== undefined ? t("wm.stream", { n: ev.stream }) : t("wm.network");
   }
 }
 
 // dataText titles one payload: "sent 18 bytes to web.lab:80".
 function dataText(kind, n, peer) {
-  if (kind === "sendto") return `sent a ${n}-byte datagram to ${peer}`;
-  if (kind === "recvfrom") return `received a ${n}-byte datagram from ${peer}`;
+  if (kind === "sendto") return t("wm.sendto", { n, peer });
+  if (kind === "recvfrom") return t("wm.recvfrom", { n, peer });
   return F.dataHeader(kind, n, peer);
 }
 
@@ -213,21 +214,21 @@ export function eventText(ev, book) {
       return dataText(ev.kind, sizeOf(ev), peer) + (lab ? `, ${lab}` : "");
     }
     case "accept":
-      return `${peer} connected and the program accepted it` + (ev.local ? ` on ${ev.local}` : "");
+      return t("wm.accept", { peer }) + (ev.local ? t("wm.accept-on", { local: ev.local }) : "");
     case "listen":
-      return `listening on ${ev.local || ev.addr || "a port"}` +
-        (ev.host ? ` (from the gateway's own machine: ${ev.host}, e.g. nc ${ev.host.replace(/:(\d+)$/, " $1")})` : "");
+      return t("wm.listen", { addr: ev.local || ev.addr || t("wm.a-port") }) +
+        (ev.host ? t("wm.listen-host", { host: ev.host, nc: ev.host.replace(/:(\d+)$/, " $1") }) : "");
     case "bind":
-      return `opened a UDP socket on ${ev.local || "a port"}` + (ev.remote ? `, connected to ${ev.addr || ev.remote}` : "");
+      return t("wm.bind", { local: ev.local || t("wm.a-port") }) + (ev.remote ? t("wm.bind-connected", { addr: ev.addr || ev.remote }) : "");
     case "faults":
-      return `the lab's faults are on: ${ev.text || "?"} (the same faults with the same seed give the same run)`;
+      return t("wm.faults", { faults: ev.text || "?" });
     case "drop":
-      if (ev.fault === "loss-sent") return `a ${sizeOf(ev)}-byte datagram to ${peer} was sent and then dropped by the lab (loss)`;
-      if (ev.fault === "loss") return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped by the lab (loss)`;
-      return `a ${sizeOf(ev)}-byte datagram from ${peer} was dropped: too many were waiting to be read`;
+      if (ev.fault === "loss-sent") return t("wm.drop-loss-sent", { n: sizeOf(ev), peer });
+      if (ev.fault === "loss") return t("wm.drop-loss", { n: sizeOf(ev), peer });
+      return t("wm.drop", { n: sizeOf(ev), peer });
     case "close":
-      if (s && s.kind === "listen") return `stopped listening on ${s.name || ev.addr}`;
-      if (s && s.kind === "udp") return `closed the UDP socket ${ev.addr || s.local || ""}`.trim();
+      if (s && s.kind === "listen") return t("wm.stop-listen", { addr: s.name || ev.addr });
+      if (s && s.kind === "udp") return t("wm.close-udp", { addr: ev.addr || s.local || "" }).trim();
       return F.eventLine(ev, peer);
     default:
       return F.eventLine(ev, peer);
@@ -238,53 +239,53 @@ export function eventText(ev, book) {
 // web.lab:80". about is the worker's pause report {kind, stream, addr, n, text}.
 export function stepText(about) {
   const a = about && typeof about === "object" ? about : {};
-  if (typeof a.text === "string" && /^about to /.test(a.text)) return a.text;
-  const who = a.addr || "the other end";
+  if (typeof a.text === "string" && /^about to /.test(a.text) && pageLang() === "en") return a.text;
+  const who = a.addr || t("st.other-end");
   const n = Number(a.n) || 0;
   let s;
   switch (a.kind) {
     case "lookup":
-      s = `about to look up ${a.addr || "a name"}`;
+      s = t("st.lookup", { addr: a.addr || t("st.a-name") });
       break;
     case "dial":
     case "connect":
-      s = `about to connect to ${who}`;
+      s = t("st.connect", { who });
       break;
     case "send":
     case "write":
-      s = `about to send ${sizeText(n)} to ${who}`;
+      s = t("st.send", { size: sizeText(n), who });
       break;
     case "sendto":
-      s = `about to send a ${n}-byte datagram to ${who}`;
+      s = t("st.sendto", { n, who });
       break;
     case "recv":
     case "read":
-      s = `about to read from ${who}` + (n ? ` (up to ${sizeText(n)})` : "");
+      s = t("st.read", { who }) + (n ? t("st.read-up-to", { size: sizeText(n) }) : "");
       break;
     case "recvfrom":
-      s = "about to wait for a datagram" + (a.addr ? ` from ${a.addr}` : "");
+      s = a.addr ? t("st.recvfrom-addr", { addr: a.addr }) : t("st.recvfrom");
       break;
     case "fin-sent":
     case "closewrite":
-      s = `about to finish sending to ${who} (FIN)`;
+      s = t("st.fin", { who });
       break;
     case "close":
-      s = a.addr ? `about to close the connection to ${a.addr}` : "about to close a socket";
+      s = a.addr ? t("st.close-addr", { addr: a.addr }) : t("st.close");
       break;
     case "reset-sent":
-      s = `about to reset the connection to ${who}`;
+      s = t("st.reset", { who });
       break;
     case "listen":
-      s = `about to listen on ${a.addr || "a port"}`;
+      s = t("st.listen", { addr: a.addr || t("wm.a-port") });
       break;
     case "accept":
-      s = "about to wait for a client to connect";
+      s = t("st.accept");
       break;
     case "bind":
-      s = "about to open a UDP socket" + (a.addr ? ` for ${a.addr}` : "");
+      s = a.addr ? t("st.bind-addr", { addr: a.addr }) : t("st.bind");
       break;
     default:
-      s = `about to ${a.kind || "do a socket operation"}` + (a.addr ? ` (${a.addr})` : "");
+      s = t("st.other", { what: a.kind || t("st.an-operation") }) + (a.addr ? ` (${a.addr})` : "");
   }
   if ((a.kind === "send" || a.kind === "sendto" || a.kind === "write") && typeof a.text === "string" && a.text) {
     const preview = shortLabel(new TextEncoder().encode(a.text), n || a.text.length, 32);
@@ -298,7 +299,7 @@ export function stepText(about) {
 // result is the worker's stepped report {kind, stream, addr, n, data, error, text}.
 export function stepResult(result) {
   const r = result && typeof result === "object" ? result : {};
-  let s = typeof r.text === "string" && r.text ? r.text : "the operation returned";
+  let s = typeof r.text === "string" && r.text ? r.text : t("st.returned");
   const n = Number(r.n) || 0;
   if (n > 0 && r.data) {
     const short = shortLabel(labelBytes(r.data), n, 32);

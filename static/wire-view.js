@@ -11,6 +11,7 @@
 //   page → worker {type:"step"} or {type:"continue"} while a step run is paused.
 //   POST /api/annotate and POST /api/export.pcapng with the run's events.
 import * as F from "./format.js";
+import { pageLang, t } from "./i18n.js";
 import {
   DATA_KINDS, LIMITS, Layout, OUT_KINDS, Run, StreamBook, b64len, b64prefix, eventText, exportJSON,
   layoutEvents, markRow, resolveAnnotations, sizeOf, sizeText, stepResult, stepText,
@@ -66,7 +67,7 @@ function download(blob, name) {
 // with one row per item.
 function makeDiagram(box, more, onPick) {
   const head = svg("svg", { class: "lanes", role: "presentation" });
-  const body = svg("svg", { class: "seq", role: "list", "aria-label": "sequence diagram of the run" });
+  const body = svg("svg", { class: "seq", role: "list", "aria-label": t("wv.diagram") });
   box.append(head, body);
   let layout = null;
   let gap = 400;
@@ -331,7 +332,7 @@ function makeBytes(panel, onPick) {
     st.pre.hidden = st.count === 0;
     if (st.count < st.kept) {
       const more = Math.min(st.kept - st.count, LIMITS.dumpStep);
-      const btn = el("button", "more", st.count === 0 ? `show the bytes (${sizeText(more)})` : `show ${sizeText(more)} more`);
+      const btn = el("button", "more", st.count === 0 ? t("wv.show-bytes", { size: sizeText(more) }) : t("wv.show-more", { size: sizeText(more) }));
       btn.type = "button";
       btn.addEventListener("click", (e) => {
         e.stopPropagation();
@@ -343,7 +344,7 @@ function makeBytes(panel, onPick) {
     }
     if (st.n > st.kept) {
       st.foot.appendChild(el("span", "note",
-        `${sizeText(st.n - st.kept)} more not kept: in a big run each message keeps only its first ${sizeText(LIMITS.prefix)}`));
+        t("wv.not-kept", { size: sizeText(st.n - st.kept), prefix: sizeText(LIMITS.prefix) })));
     }
     st.foot.hidden = st.foot.childNodes.length === 0;
   }
@@ -381,7 +382,7 @@ function makeBytes(panel, onPick) {
   function add(i, book, pos = null) {
     if (shown >= LIMITS.blocks) {
       if (shown === LIMITS.blocks) {
-        panel.appendChild(el("div", "event note", "later events are not shown; the totals still count them"));
+        panel.appendChild(el("div", "event note", t("wv.later-not-shown")));
       }
       shown++;
       return;
@@ -447,12 +448,12 @@ export function attach(cell, hooks) {
   const panel = cell.querySelector(".bytes");
   const runBtn = cell.querySelector("button.run");
 
-  const stepBtn = el("button", "step", "Step");
+  const stepBtn = el("button", "step", t("wv.step"));
   stepBtn.type = "button";
-  stepBtn.title = "Run the program one socket operation at a time";
-  const contBtn = el("button", "continue", "Continue");
+  stepBtn.title = t("wv.step-title");
+  const contBtn = el("button", "continue", t("wv.continue"));
   contBtn.type = "button";
-  contBtn.title = "Let the program run to the end without pausing";
+  contBtn.title = t("wv.continue-title");
   contBtn.hidden = true;
   runBtn.after(" ", stepBtn, " ", contBtn);
 
@@ -466,24 +467,24 @@ export function attach(cell, hooks) {
     b.setAttribute("aria-label", label);
     return b;
   };
-  const firstBtn = btn("first", "|\u25c0", "Replay: back to the start");
-  const backBtn = btn("back", "\u25c0", "Replay: one event back");
-  const fwdBtn = btn("forward", "\u25b6", "Replay: one event forward");
-  const lastBtn = btn("last", "\u25b6|", "Replay: to the end");
+  const firstBtn = btn("first", "|\u25c0", t("wv.first"));
+  const backBtn = btn("back", "\u25c0", t("wv.back"));
+  const fwdBtn = btn("forward", "\u25b6", t("wv.forward"));
+  const lastBtn = btn("last", "\u25b6|", t("wv.last"));
   const pos = el("span", "pos");
   pos.setAttribute("aria-live", "polite");
   const jsonBtn = el("button", "json", "JSON");
   jsonBtn.type = "button";
-  jsonBtn.title = "Save the run's socket events as a JSON file";
+  jsonBtn.title = t("wv.json-title");
   const pcapBtn = el("button", "pcapng", "pcapng");
   pcapBtn.type = "button";
-  pcapBtn.title = "Save the run as a capture file for Wireshark or tshark";
+  pcapBtn.title = t("wv.pcap-title");
   const msg = el("span", "msg");
   msg.setAttribute("role", "status");
   const replay = el("span", "replay");
   replay.append(firstBtn, backBtn, fwdBtn, lastBtn);
   const exporter = el("span", "export");
-  exporter.append(el("span", "what", "Download"), jsonBtn, pcapBtn);
+  exporter.append(el("span", "what", t("wv.download")), jsonBtn, pcapBtn);
   bar.append(replay, exporter, pos, msg);
   // In step mode, what the last read the learner stepped over returned.
   const said = el("div", "stepped");
@@ -609,14 +610,14 @@ export function attach(cell, hooks) {
 
   jsonBtn.addEventListener("click", () => {
     download(new Blob([body()], { type: "application/json" }), "run.json");
-    msg.textContent = "saved run.json";
+    msg.textContent = t("wv.saved-json");
     msg.className = "msg";
   });
 
   pcapBtn.addEventListener("click", async () => {
     const me = run.id;
     msg.className = "msg";
-    msg.textContent = "making run.pcapng\u2026";
+    msg.textContent = t("wv.making-pcap");
     pcapBtn.disabled = true;
     let text;
     let failed = true;
@@ -630,16 +631,16 @@ export function attach(cell, hooks) {
         const blob = await resp.blob();
         if (me !== run.id) return;
         download(new Blob([blob], { type: "application/vnd.tcpdump.pcap" }), "run.pcapng");
-        text = `saved run.pcapng (${sizeText(blob.size)}): open it in Wireshark or with tshark -r run.pcapng`;
+        text = t("wv.saved-pcap", { size: sizeText(blob.size) });
         failed = false;
       } else {
         const why = (await resp.text().catch(() => "")).trim().split("\n")[0];
         text = resp.status === 404
-          ? "this gateway cannot make pcapng files (it answered 404); Download JSON still works"
-          : `could not make the pcapng file: the gateway answered ${resp.status}${why ? ": " + why : ""}`;
+          ? t("wv.no-pcap")
+          : t("wv.pcap-failed", { status: resp.status }) + (why ? ": " + why : "");
       }
     } catch (err) {
-      text = `could not make the pcapng file: ${err.message || err}; is the gateway still running?`;
+      text = t("wv.pcap-error", { err: err.message || err });
     }
     if (me !== run.id) return;
     pcapBtn.disabled = false;
@@ -654,18 +655,18 @@ export function attach(cell, hooks) {
     if (!r.events.some((ev) => DATA_KINDS.has(ev.kind))) return;
     let answer;
     try {
-      const resp = await fetch(api("/api/annotate"), {
+      const resp = await fetch(api(pageLang() === "en" ? "/api/annotate" : `/api/annotate?lang=${pageLang()}`), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ events: r.events }),
       });
       if (resp.status === 404) return;
-      if (!resp.ok) throw new Error(`the gateway answered ${resp.status}`);
+      if (!resp.ok) throw new Error(t("ex.gateway-answered", { status: resp.status }));
       answer = await resp.json();
     } catch (err) {
       if (r !== run) return;
       msg.className = "msg";
-      msg.textContent = `no annotations: ${err.message || err}`;
+      msg.textContent = t("wv.no-annotations", { err: err.message || err });
       return;
     }
     if (r !== run || !answer || !Array.isArray(answer.messages)) return;
@@ -717,7 +718,7 @@ export function attach(cell, hooks) {
     const paused = s === "paused";
     const busy = s === "compiling" || s === "running";
     stepBtn.disabled = busy;
-    stepBtn.title = paused ? "Do this one operation, then pause again" : "Run the program one socket operation at a time";
+    stepBtn.title = paused ? t("wv.step-paused-title") : t("wv.step-title");
     contBtn.disabled = !paused;
     if (!busy && !paused) contBtn.hidden = true;
   }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"socketlab/event"
 	"socketlab/internal/jsonlist"
@@ -44,7 +45,26 @@ type Finder func(lesson, exercise string) ([]Check, bool)
 // over MaxRequest or with more than MaxEvents events, 400 for one that does not decode, 404 for an unknown
 // lesson or exercise.
 func Handler(find Finder) http.Handler {
+	return HandlerIn(func(lesson, exercise, _ string) ([]Check, bool) { return find(lesson, exercise) })
+}
+
+// A LangFinder is a Finder that takes the language of the page that asks too ("en" or "zh"):
+// a translated lesson's checks carry their words in its language.
+type LangFinder func(lesson, exercise, lang string) ([]Check, bool)
+
+// HandlerIn is Handler for pages in several languages: ?lang=zh asks for the details in
+// Chinese (DetailIn) and for the checks of the lesson's Chinese translation; no lang, or
+// lang=en, is English. Another lang is a 400.
+func HandlerIn(find LangFinder) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := r.URL.Query().Get("lang")
+		if lang == "" {
+			lang = "en"
+		}
+		if lang != "en" && lang != Chinese {
+			jsonError(w, http.StatusBadRequest, "no checks in language "+strconv.Quote(lang)+": use lang=en or lang=zh (or leave it out for English)")
+			return
+		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
 			jsonError(w, http.StatusMethodNotAllowed, "post the run as JSON")
@@ -80,12 +100,16 @@ func Handler(find Finder) http.Handler {
 			}
 			req.Events = events
 		}
-		checks, ok := find(req.Lesson, req.Exercise)
+		checks, ok := find(req.Lesson, req.Exercise, lang)
 		if !ok {
 			jsonError(w, http.StatusNotFound, "no exercise "+req.Exercise+" in lesson "+req.Lesson)
 			return
 		}
-		writeJSON(w, http.StatusOK, Response{Results: Evaluate(checks, &req.Outcome)})
+		results := Evaluate(checks, &req.Outcome)
+		for i := range results {
+			results[i].Detail = DetailIn(results[i].Detail, lang)
+		}
+		writeJSON(w, http.StatusOK, Response{Results: results})
 	})
 }
 
