@@ -145,49 +145,38 @@ class Session:
             if self.pumping:
                 self.cv.wait(timeout)
                 continue
-            self.pumping = True
-            self.cv.release()
-            msg, err = None, None
-            try:
-                msg = self.tr.recv(timeout)
-            except OSError as e:
-                err = e
-            finally:
-                self.cv.acquire()
-                self.pumping = False
-            if err is not None:
-                self.fail(err)
-            elif msg is not None:
-                try:
-                    self.dispatch(msg)
-                except (ValueError, IndexError, OSError) as e:
-                    self.fail(OSError(_errno.EPROTO, "the gateway sent a bad frame: %s" % e))
-            self.cv.notify_all()
+            self.pump(timeout)
 
     def poll(self):
         """Applies the frames that have already arrived, without waiting (cv held), so that
         what the gateway said before (a FIN, a UDP error) is known and told in order."""
         while not self.pumping and self.err is None:
-            self.pumping = True
-            self.cv.release()
-            msg, err = None, None
-            try:
-                msg = self.tr.recv(0)
-            except OSError as e:
-                err = e
-            finally:
-                self.cv.acquire()
-                self.pumping = False
-            if err is not None:
-                self.fail(err)
-            elif msg is None:
+            if not self.pump(0):
                 return
-            else:
-                try:
-                    self.dispatch(msg)
-                except (ValueError, IndexError, OSError) as e:
-                    self.fail(OSError(_errno.EPROTO, "the gateway sent a bad frame: %s" % e))
-            self.cv.notify_all()
+
+    def pump(self, timeout):
+        """Reads one frame from the transport, waiting up to timeout (None: for ever), with cv
+        held and released meanwhile so that other threads wait on cv, and applies it. It
+        returns False when no frame came."""
+        self.pumping = True
+        self.cv.release()
+        msg, err = None, None
+        try:
+            msg = self.tr.recv(timeout)
+        except OSError as e:
+            err = e
+        finally:
+            self.cv.acquire()
+            self.pumping = False
+        if err is not None:
+            self.fail(err)
+        elif msg is not None:
+            try:
+                self.dispatch(msg)
+            except (ValueError, IndexError, OSError) as e:
+                self.fail(OSError(_errno.EPROTO, "the gateway sent a bad frame: %s" % e))
+        self.cv.notify_all()
+        return msg is not None
 
     def dispatch(self, msg):
         t, sid, p = wire.decode(msg)
