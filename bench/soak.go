@@ -140,7 +140,15 @@ type heldMemory struct {
 // collect has the gateway collect its garbage and give memory back, and reads what it keeps.
 func (g *soakGateway) collect() heldMemory {
 	g.cmd.Process.Signal(syscall.SIGUSR1)
-	line, _ := g.out.ReadString('\n')
+	// The gateway prints other lines too (a first start's build progress): skip to "gc".
+	var line string
+	for {
+		l, err := g.out.ReadString('\n')
+		if err != nil || strings.HasPrefix(l, "gc ") {
+			line = l
+			break
+		}
+	}
 	var h heldMemory
 	fmt.Sscanf(line, "gc %d %d %d %d", &h.heap, &h.stacks, &h.mapped, &h.goroutines)
 	h.rss = statusKB(g.cmd.Process.Pid, "VmRSS:")
