@@ -23,7 +23,8 @@ const (
 type blockInfo struct {
 	Kind blockKind
 
-	// Cells ("go run").
+	// Cells ("go run" or "python run").
+	Lang string // "go" or "python"
 	Name string // from id=NAME; "" when the block has none
 	With string // from with=NAME: the cell that must be running first
 
@@ -46,7 +47,7 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 // small and strict:
 //
 //	info     = cell | output | exercise | other
-//	cell     = "go" SP "run" { SP attr }        attr: args, id, stdin, exit, with, faults
+//	cell     = ( "go" | "python" ) SP "run" { SP attr }   attr: args, id, stdin, exit, with, faults
 //	output   = "output" [ SP "match" ] { SP attr }  attr: args, stdin, exit, faults
 //	exercise = "exercise"
 //	attr     = NAME "=" value
@@ -54,23 +55,23 @@ var validName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,39}$`)
 //
 // where SP is one or more spaces or tabs and bare is one or more characters
 // that are neither space nor quote. A block whose first word is none of
-// "go", "output" and "exercise" is plain code, and so is a bare "go" block;
+// "go", "python", "output" and "exercise" is plain code, and so is a bare "go" or "python" block;
 // anything else after those words must be well formed, so that a typo is an
 // error rather than a silently dead cell or an expectation nobody checks.
 func parseInfo(info string) (bi blockInfo, err error) {
 	lang, rest := nextWord(info)
 	var allowed []string
 	switch lang {
-	case "go":
+	case "go", "python":
 		word, after := nextWord(rest)
 		switch word {
 		case "":
 			return bi, nil
 		case "run":
 		default:
-			return bi, fmt.Errorf("info string %q: after \"go\" only \"run\" may follow (write \"go run\" for a runnable cell, or just \"go\" for plain code)", clip(info))
+			return bi, fmt.Errorf("info string %q: after \"%s\" only \"run\" may follow (write \"%s run\" for a runnable cell, or just \"%s\" for plain code)", clip(info), lang, lang, lang)
 		}
-		bi.Kind, rest, allowed = cellBlock, after, []string{"args", "id", "stdin", "exit", "with", "faults"}
+		bi.Kind, bi.Lang, rest, allowed = cellBlock, lang, after, []string{"args", "id", "stdin", "exit", "with", "faults"}
 	case "output":
 		bi.Kind, allowed = outputBlock, []string{"args", "stdin", "exit", "faults"}
 		if word, after := nextWord(rest); word == "match" {

@@ -30,6 +30,7 @@ type Cell struct {
 	Lesson string   // the lesson's slug
 	Index  int      // 1 for the lesson's first cell, 2 for the next, ...
 	Source string   // the program, as written in the block
+	Lang   string   // the program's language: "go" or "python" (from "go run" or "python run")
 	Args   []string // the default arguments, from args="..."
 	Line   int      // the line of the opening fence in the .md file
 	Stdin  string   // what the program reads when run, from stdin="..."
@@ -264,6 +265,7 @@ func (a *assembly) addCell(n *cellNode) error {
 		Lesson: l.Slug,
 		Index:  len(l.Cells) + 1,
 		Source: n.text,
+		Lang:   bi.Lang,
 		Line:   n.line,
 	}
 	argsText := ""
@@ -289,7 +291,7 @@ func (a *assembly) addCell(n *cellNode) error {
 		c.ID = l.Slug + "-" + bi.Name
 	}
 	if strings.TrimSpace(c.Source) == "" {
-		return errorf(a.file, n.line, "the go run block is empty")
+		return errorf(a.file, n.line, "the %s run block is empty", c.Lang)
 	}
 	if bi.With != "" {
 		a.with[len(l.Cells)] = bi.With

@@ -50,13 +50,21 @@ func writeCell(b *strings.Builder, w *words, c *cellView) {
 	if c.With != "" {
 		fmt.Fprintf(b, w.needs+"\n", html.EscapeString(c.With))
 	}
-	fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s">`+"\n", id, id)
+	if c.Lang == "python" {
+		fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s" data-lang="python">`+"\n", id, id)
+	} else {
+		fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s">`+"\n", id, id)
+	}
 	b.WriteString(`  <div class="editor"><div class="gutter" aria-hidden="true">`)
 	for i := 1; i <= lines; i++ {
 		fmt.Fprintf(b, `<div class="line">%d</div>`, i)
 	}
 	b.WriteString("</div>\n")
-	b.WriteString(`    <textarea class="code" spellcheck="false" aria-label="` + w.goCode + `">`)
+	label := w.goCode
+	if c.Lang == "python" {
+		label = w.pythonCode
+	}
+	b.WriteString(`    <textarea class="code" spellcheck="false" aria-label="` + label + `">`)
 	if strings.HasPrefix(code, "\n") {
 		b.WriteString("\n") // the HTML parser drops one newline right after <textarea>
 	}

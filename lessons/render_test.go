@@ -119,6 +119,27 @@ func TestRenderedMarkup(t *testing.T) {
 	}
 }
 
+func TestPythonCell(t *testing.T) {
+	ls, err := Load(fstest.MapFS{"p.md": {Data: []byte(lesson("```python run args=\"time.lab 37\"\nimport socket\nprint(socket.gethostname())\n```\n\n```go run\npackage main\n```\n"))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := ls[0].Cells
+	if len(cells) != 2 || cells[0].Lang != "python" || cells[1].Lang != "go" {
+		t.Fatalf("cells' languages: %+v", cells)
+	}
+	page := string(ls[0].HTML)
+	for _, must := range []string{
+		`<section class="cell" id="cell-p-1" data-cell="p-1" data-lang="python">`,
+		`aria-label="Python code">import socket`,
+		`<section class="cell" id="cell-p-2" data-cell="p-2">`,
+	} {
+		if !strings.Contains(page, must) {
+			t.Errorf("rendered HTML lacks %s", must)
+		}
+	}
+}
+
 func lesson(body string) string {
 	return "---\ntitle: T\norder: 1\n---\n" + body
 }
@@ -378,26 +399,31 @@ func TestParseInfo(t *testing.T) {
 		err  string
 	}{
 		{info: "go"},
+		{info: "python"},
+		{info: "python run", want: blockInfo{Kind: cellBlock, Lang: "python"}},
+		{info: `python run args="-p 37" id=client`, want: blockInfo{Kind: cellBlock, Lang: "python", Name: "client", Args: str("-p 37")}},
+		{info: "python3 run"},
 		{info: "  go  "},
 		{info: "text"},
 		{info: "golang run"},
 		{info: "sh go run"},
 		{info: "outputs"},
-		{info: "go run", want: blockInfo{Kind: cellBlock}},
-		{info: "go\trun\t", want: blockInfo{Kind: cellBlock}},
-		{info: "go run id=client", want: blockInfo{Kind: cellBlock, Name: "client"}},
-		{info: `go run args="-p 37" id=client`, want: blockInfo{Kind: cellBlock, Name: "client", Args: str("-p 37")}},
-		{info: `go run args='-m "hi there"'`, want: blockInfo{Kind: cellBlock, Args: str(`-m "hi there"`)}},
-		{info: `go run args=""`, want: blockInfo{Kind: cellBlock, Args: str("")}},
-		{info: `go run args=time.lab:38`, want: blockInfo{Kind: cellBlock, Args: str("time.lab:38")}},
-		{info: `go run with=server stdin="hello\nbye\n" exit=1`, want: blockInfo{Kind: cellBlock, With: "server", Stdin: str("hello\nbye\n"), Exit: num(1)}},
-		{info: `go run stdin='a\tb\\c'`, want: blockInfo{Kind: cellBlock, Stdin: str("a\tb\\c")}},
+		{info: "go run", want: blockInfo{Kind: cellBlock, Lang: "go"}},
+		{info: "go\trun\t", want: blockInfo{Kind: cellBlock, Lang: "go"}},
+		{info: "go run id=client", want: blockInfo{Kind: cellBlock, Lang: "go", Name: "client"}},
+		{info: `go run args="-p 37" id=client`, want: blockInfo{Kind: cellBlock, Lang: "go", Name: "client", Args: str("-p 37")}},
+		{info: `go run args='-m "hi there"'`, want: blockInfo{Kind: cellBlock, Lang: "go", Args: str(`-m "hi there"`)}},
+		{info: `go run args=""`, want: blockInfo{Kind: cellBlock, Lang: "go", Args: str("")}},
+		{info: `go run args=time.lab:38`, want: blockInfo{Kind: cellBlock, Lang: "go", Args: str("time.lab:38")}},
+		{info: `go run with=server stdin="hello\nbye\n" exit=1`, want: blockInfo{Kind: cellBlock, Lang: "go", With: "server", Stdin: str("hello\nbye\n"), Exit: num(1)}},
+		{info: `go run stdin='a\tb\\c'`, want: blockInfo{Kind: cellBlock, Lang: "go", Stdin: str("a\tb\\c")}},
 		{info: "output", want: blockInfo{Kind: outputBlock}},
 		{info: "output match", want: blockInfo{Kind: outputBlock, Match: true}},
 		{info: `output match args="-r /foo" exit=1`, want: blockInfo{Kind: outputBlock, Match: true, Args: str("-r /foo"), Exit: num(1)}},
 		{info: `output stdin="x\n"`, want: blockInfo{Kind: outputBlock, Stdin: str("x\n")}},
 		{info: "exercise", want: blockInfo{Kind: exerciseBlock}},
 		{info: "go runn", err: `only "run" may follow`},
+		{info: "python exec", err: `after "python" only "run" may follow`},
 		{info: "go title=x", err: `only "run" may follow`},
 		{info: "go run args", err: `"args" has no value`},
 		{info: "go run args=", err: "args= has no value"},

@@ -5,7 +5,7 @@ import "socketlab/lessons/grade"
 // words are the page's words that the lesson renderer writes around cells, output blocks and
 // exercises, in one language. The script's own words are in static/i18n.js.
 type words struct {
-	needs, goCode, run, stop, args                               string
+	needs, goCode, pythonCode, run, stop, args                   string
 	expected, noArgs, withArgs, typing, exitStatus, anyLines     string
 	varies, open, comma, close                                   string
 	exercise, editRun, exArgs, exTyping, checksIntro, exactCheck string
@@ -17,6 +17,7 @@ type words struct {
 var englishWords = &words{
 	needs:       `<p class="cell-needs">This program talks to <a href="#cell-%s">the server above</a>: run that cell first, then this one.</p>`,
 	goCode:      "Go code",
+	pythonCode:  "Python code",
 	run:         "Run",
 	stop:        "Stop",
 	args:        "Arguments",
@@ -48,6 +49,7 @@ var englishWords = &words{
 var chineseWords = &words{
 	needs:       `<p class="cell-needs">这个程序要和<a href="#cell-%s">上面的服务器</a>通信：请先运行那个单元，再运行这个。</p>`,
 	goCode:      "Go 代码",
+	pythonCode:  "Python 代码",
 	run:         "运行",
 	stop:        "停止",
 	args:        "参数",
