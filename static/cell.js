@@ -18,7 +18,7 @@ import * as F from "./format.js";
 import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
 import { createEditor } from "./editor.js";
-import { t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 import { keep } from "./keep.js";
 import { PROGRESS_URL, watchProgress } from "./progress.js";
 
@@ -175,7 +175,7 @@ function makeConsole(pre) {
     }
     endsWithNewline = text.endsWith("\n");
     if (truncated && !force) {
-      pre.appendChild(el("span", "note", "\n[output cut short: the console keeps 1 MiB]\n"));
+      pre.appendChild(el("span", "note", "\n" + t("run.cut-short") + "\n"));
       last = null;
       endsWithNewline = true;
     }
@@ -232,9 +232,9 @@ export function mountCell(cell, env) {
     onFormatted: (r) => { if (!r.ok && r.error) status.textContent = r.error; },
   });
   if (lang === "go") {
-    const formatBtn = el("button", "format", "Format");
+    const formatBtn = el("button", "format", t("run.format"));
     formatBtn.type = "button";
-    formatBtn.title = "Format the code as gofmt does (Shift+Alt+F)";
+    formatBtn.title = t("run.format-title");
     formatBtn.addEventListener("click", () => editor.format());
     stopBtn.after(" ", formatBtn);
   }
@@ -515,7 +515,7 @@ export function mountCell(cell, env) {
     moduleFor(wasm).then((module) => {
       if (me !== run) return; // stopped meanwhile
       perfMark("socketlab:program-ready", { cell: cell.id, run: me });
-      w.postMessage({ type: "run", wasm: env.url(wasm), module, args, gateway: withFaults(env.gateway(), faults), step });
+      w.postMessage({ type: "run", wasm: env.url(wasm), module, args, gateway: withFaults(env.gateway(), faults), step, lang: language() });
       // Input that came with a share link goes in whole, ended, as a file would.
       const preset = presetStdin();
       if (preset !== null) {
@@ -560,7 +560,7 @@ export function mountCell(cell, env) {
       worker.postMessage({ type: "stdin", text: input.value, eof: true });
       input.value = "";
       input.classList.remove("waiting");
-      out.line("(end of input)", "exit");
+      out.line(t("run.end-of-input"), "exit");
     }
   });
 

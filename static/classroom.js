@@ -11,6 +11,8 @@
 //
 // Under node (no document) it touches no DOM; the pure helpers are tested there.
 
+import { t } from "./i18n.js";
+
 export const NOTES_URL = "/api/class/notes";
 export const RUN_URL = "/api/class/run";
 
@@ -96,7 +98,7 @@ function continueProgress(passed) {
     if (!added.includes(`${panel.dataset.lesson}/${panel.dataset.exercise}`) || panel.dataset.state) continue;
     panel.dataset.state = "done-before";
     const status = panel.querySelector(".exercise-status");
-    if (status) status.textContent = "You passed this exercise before. Run the cell again to check it anew.";
+    if (status) status.textContent = t("ex.passed-before");
   }
 }
 
@@ -120,15 +122,15 @@ function showNote(box, note, fresh) {
   const item = el("article", "class-note");
   item.dataset.seq = String(note.seq);
   const when = new Date(note.at);
-  item.append(el("p", "class-note-when", `From your teacher, ${when.toLocaleTimeString()}`));
+  item.append(el("p", "class-note-when", t("class.from-at", { time: when.toLocaleTimeString() })));
   if (note.text) item.append(el("p", "class-note-text", note.text));
   if (note.code) {
     const pre = el("pre", "class-note-code");
     pre.append(el("code", "", note.code));
-    const copy = el("button", "class-note-copy", "Copy");
+    const copy = el("button", "class-note-copy", t("class.copy"));
     copy.type = "button";
     copy.addEventListener("click", () => {
-      navigator.clipboard.writeText(note.code).then(() => { copy.textContent = "Copied"; }, () => { copy.textContent = "Select and copy"; });
+      navigator.clipboard.writeText(note.code).then(() => { copy.textContent = t("class.copied"); }, () => { copy.textContent = t("class.select-copy"); });
     });
     item.append(pre, copy);
   }
@@ -141,24 +143,24 @@ function showNote(box, note, fresh) {
 function notesBox() {
   const box = el("aside", "class-notes");
   box.setAttribute("aria-live", "polite");
-  box.setAttribute("aria-label", "Notes from your teacher");
+  box.setAttribute("aria-label", t("class.notes"));
   box.hidden = true;
   const head = el("div", "class-notes-head");
   const close = el("button", "class-notes-close", "\u00d7");
   close.type = "button";
-  close.title = "Hide the notes until the next one";
+  close.title = t("class.hide");
   const open = el("button", "class-notes-open");
   open.type = "button";
   open.hidden = true;
   const sync = () => {
     const n = box.querySelectorAll(".class-note").length;
-    open.textContent = `Notes from your teacher (${n})`;
+    open.textContent = t("class.notes-n", { n });
     open.hidden = !box.hidden || n === 0;
   };
   close.addEventListener("click", () => { box.hidden = true; sync(); });
   open.addEventListener("click", () => { box.hidden = false; sync(); });
   box.addEventListener("socketlab:notes-changed", sync);
-  head.append(el("strong", "", "From your teacher"), close);
+  head.append(el("strong", "", t("class.from")), close);
   box.append(head, el("div", "class-notes-list"));
   document.body.append(box, open);
   return box;

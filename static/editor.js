@@ -23,6 +23,8 @@
 // page's first paint, or never, if the bundle cannot be loaded), the textarea is the editor,
 // and the interface works on it.
 
+import { t } from "./i18n.js";
+
 // CM is CodeMirror once loaded. Nothing is loaded until loadCodeMirror is called (the page
 // calls it once its first cell can run, so that the editor does not delay that) or a
 // textarea takes the focus; each editor then takes its textarea's place.
@@ -159,7 +161,7 @@ export function createEditor(textarea, opts = {}) {
   const list = document.createElement("ul");
   list.className = "diagnostics";
   list.hidden = true;
-  list.setAttribute("aria-label", "Errors in the code");
+  list.setAttribute("aria-label", t("ed.errors"));
   (textarea.closest(".editor") || textarea).after(list);
   let view = null;
   let pending = []; // errors marked before the editor was there
@@ -195,7 +197,7 @@ export function createEditor(textarea, opts = {}) {
       at.type = "button";
       at.className = "at";
       at.textContent = `${d.line}:${d.col}`;
-      at.title = "Go to this line";
+      at.title = t("ed.go-to-line");
       at.addEventListener("click", () => {
         if (!view) return textarea.focus();
         view.dispatch({ selection: { anchor: d.from }, scrollIntoView: true });
@@ -267,7 +269,7 @@ export function createEditor(textarea, opts = {}) {
     // format asks the gateway to format Go source (gofmt) and puts the result in place with
     // the cursor where it was. Resolves to {ok, error}.
     format() {
-      if (lang !== "go") return Promise.resolve({ ok: false, error: "only Go is formatted" });
+      if (lang !== "go") return Promise.resolve({ ok: false, error: t("ed.only-go") });
       if (formatting) return formatting;
       const before = api.getValue();
       const head = () => (view ? view.state.selection.main.head : textarea.selectionStart);
@@ -342,7 +344,7 @@ function mount(textarea, lang, opts, api, renderList) {
         P.errorTooltip,
         P.theme(),
         CM.EditorView.contentAttributes.of({
-          "aria-label": (lang === "python" ? "Python" : "Go") + " code; Escape then Tab leaves the editor",
+          "aria-label": t("ed.code-label", { lang: lang === "python" ? "Python" : "Go" }),
           spellcheck: "false",
           autocorrect: "off",
           autocapitalize: "off",
@@ -390,10 +392,10 @@ export async function formatSource(source, fetchFn, url) {
     });
     body = await resp.json().catch(() => null);
   } catch (err) {
-    return { ok: false, error: `could not reach the gateway to format: ${err.message || err}` };
+    return { ok: false, error: t("ed.no-gateway", { err: err.message || err }) };
   }
-  if (!body || typeof body !== "object") return { ok: false, error: `the gateway answered ${resp.status} to Format` };
+  if (!body || typeof body !== "object") return { ok: false, error: t("ed.answered", { status: resp.status }) };
   if (resp.ok && body.ok && typeof body.source === "string") return { ok: true, source: body.source };
   const diags = Array.isArray(body.diagnostics) ? body.diagnostics : [];
-  return { ok: false, diagnostics: diags, error: body.error || (diags.length ? "the code does not parse: fix the marked errors, then format" : "Format failed") };
+  return { ok: false, diagnostics: diags, error: body.error || (diags.length ? t("ed.no-parse") : t("ed.failed")) };
 }

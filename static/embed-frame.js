@@ -6,6 +6,10 @@
 //
 // Page → frame: {start: id}, {to: id, msg}, {terminate: id}
 // Frame → page: {ready: true}, {from: id, data}, {from: id, error: text}
+import { setLang, t } from "./i18n.js";
+
+// The frame speaks the cells' language (embed-main.js puts it in the frame's address).
+setLang(new URLSearchParams(location.search).get("lang") || "en");
 const parentOrigin = document.body.dataset.origin;
 const workerURL = document.body.dataset.worker;
 const MAX_WORKERS = 32; // a page runs a program or two per cell, and keeps one spare
@@ -19,22 +23,22 @@ function tell(m) {
 function start(id) {
   if (workers.has(id)) return;
   if (workers.size >= MAX_WORKERS) {
-    tell({ from: id, error: `this page already runs ${MAX_WORKERS} programs: stop one first` });
+    tell({ from: id, error: t("embed.too-many", { n: MAX_WORKERS }) });
     return;
   }
   let w;
   try {
     w = new Worker(workerURL, { type: "module" });
   } catch (err) {
-    tell({ from: id, error: "could not start the program's worker: " + (err.message || err) });
+    tell({ from: id, error: t("embed.no-worker", { err: err.message || err }) });
     return;
   }
   w.onmessage = (e) => tell({ from: id, data: e.data });
   w.onerror = (e) => {
     e.preventDefault();
-    tell({ from: id, error: e.message || "could not load the program's worker" });
+    tell({ from: id, error: e.message || t("embed.worker-load") });
   };
-  w.onmessageerror = () => tell({ from: id, error: "a message from the program could not be read" });
+  w.onmessageerror = () => tell({ from: id, error: t("run.bad-message") });
   workers.set(id, w);
 }
 

@@ -16,6 +16,7 @@
 // not a worker from a Blob URL.
 import { mountCell, perfMark } from "./cell.js";
 import { readCell, verdict } from "./embed-read.js";
+import { langCode, setLang, t } from "./i18n.js";
 
 const GATEWAY = new URL(import.meta.url).origin;
 const api = (p) => new URL(p, GATEWAY).href;
@@ -38,13 +39,9 @@ async function hello() {
     const resp = await fetch(api("/embed/hello"), { cache: "no-store" });
     const body = await resp.json().catch(() => null);
     if (body && typeof body.ok === "boolean") return body;
-    return { ok: false, error: `the socketlab gateway at ${GATEWAY} answered ${resp.status} to /embed/hello` };
+    return { ok: false, error: t("embed.hello-answered", { gateway: GATEWAY, status: resp.status }) };
   } catch (e) {
-    return {
-      ok: false,
-      error: `could not reach the socketlab gateway at ${GATEWAY}: is it running, and does this page's ` +
-        `Content-Security-Policy allow it (connect-src ${GATEWAY})?`,
-    };
+    return { ok: false, error: t("embed.unreachable", { gateway: GATEWAY }) };
   }
 }
 
@@ -82,11 +79,11 @@ function workerFrame() {
   const host = document.createElement("socketlab-frame");
   const root = host.attachShadow({ mode: "closed" });
   const iframe = document.createElement("iframe");
-  iframe.title = "socketlab program runner";
+  iframe.title = t("embed.runner");
   iframe.setAttribute("aria-hidden", "true");
   iframe.tabIndex = -1;
   iframe.style.cssText = "position:absolute;width:0;height:0;border:0;visibility:hidden";
-  iframe.src = api("/embed/frame?origin=" + encodeURIComponent(location.origin));
+  iframe.src = api("/embed/frame?origin=" + encodeURIComponent(location.origin) + "&lang=" + langCode(lang));
   root.appendChild(iframe);
   host.style.cssText = "display:block;position:absolute;width:0;height:0;overflow:hidden";
   (document.body || document.documentElement).appendChild(host);
@@ -105,10 +102,10 @@ function workerFrame() {
   // reason the frame does not answer (the gateway refused it, or is gone) shows in time.
   document.addEventListener("securitypolicyviolation", (e) => {
     if (e.effectiveDirective === "frame-src" && String(e.blockedURI).startsWith(GATEWAY)) {
-      breakFrame(`this page's Content-Security-Policy does not let the gateway's frame load: add frame-src ${GATEWAY}`);
+      breakFrame(t("embed.frame-csp", { gateway: GATEWAY }));
     }
   });
-  setTimeout(() => breakFrame(`the gateway's frame (${GATEWAY}/embed/frame) did not answer within 20 s: is the gateway running?`), 20000);
+  setTimeout(() => breakFrame(t("embed.frame-silent", { gateway: GATEWAY })), 20000);
   const send = (m) => {
     if (ready) iframe.contentWindow.postMessage(m, GATEWAY);
     else queue.push(m);
@@ -186,15 +183,15 @@ function cellMarkup(section, spec) {
   gutter.setAttribute("aria-hidden", "true");
   const code = el("textarea", "code");
   code.spellcheck = false;
-  code.setAttribute("aria-label", "Go code");
+  code.setAttribute("aria-label", t("embed.code"));
   code.defaultValue = spec.code;
   code.value = spec.code;
   editor.append(gutter, code);
   const controls = el("div", "controls");
-  const run = el("button", "run", "Run");
-  const stop = el("button", "stop", "Stop");
+  const run = el("button", "run", t("embed.run"));
+  const stop = el("button", "stop", t("embed.stop"));
   stop.disabled = true;
-  const label = el("label", "", "Arguments ");
+  const label = el("label", "", t("embed.args") + " ");
   const args = el("input", "args");
   args.value = spec.argsText;
   label.appendChild(args);
@@ -208,7 +205,7 @@ function cellMarkup(section, spec) {
 function build(host, spec, adopted) {
   const root = host.attachShadow({ mode: "open" });
   root.adoptedStyleSheets = adopted;
-  if (spec.with) root.appendChild(el("p", "cell-needs", `This program talks to the server in cell "${spec.with}": run that cell first, then this one.`));
+  if (spec.with) root.appendChild(el("p", "cell-needs", t("embed.needs", { cell: spec.with })));
   const section = el("section", "cell");
   section.dataset.cell = spec.id;
   section.id = "cell-" + spec.id;
@@ -216,7 +213,7 @@ function build(host, spec, adopted) {
   root.appendChild(section);
   if (spec.output !== null) {
     const d = el("details", "expected");
-    d.appendChild(el("summary", "", "Expected output"));
+    d.appendChild(el("summary", "", t("embed.expected")));
     d.appendChild(el("pre", "expected-output", spec.output));
     section.appendChild(d);
   }
@@ -242,8 +239,8 @@ function mount(source, answer, adopted) {
     section.querySelector("button.run").disabled = true;
     section.querySelector("button.stop").disabled = true;
     const status = section.querySelector(".status");
-    status.textContent = "not allowed here";
-    section.querySelector("pre.console").textContent = answer.error;
+    status.textContent = t("embed.refused");
+    section.querySelector("pre.console").textContent = refusal(answer);
     return;
   }
   mountCell(section, {
@@ -262,8 +259,21 @@ function mount(source, answer, adopted) {
   });
 }
 
+// refusal words the gateway's refusal of this page: its reason as it gave it (English), or in
+// the cells' language when the answer names the page's host.
+function refusal(answer) {
+  return lang !== "en" && answer.host ? t("embed.not-allowed", { host: answer.host }) : answer.error;
+}
+
+// lang is the cells' language: the nearest lang attribute of the page's first cell (on the
+// block itself, an element around it, or <html>), "en" or "zh"; cells added later speak it too.
+let lang = "en";
+
 // start mounts every cell of the page, and cells added later (a page that renders late).
 export async function start() {
+  const first = document.querySelector("pre[data-socketlab], socketlab-cell");
+  lang = langCode((first && first.closest("[lang]") || document.documentElement).getAttribute("lang"));
+  setLang(lang);
   const answer = await hello();
   const adopted = await styles();
   const selector = "pre[data-socketlab], socketlab-cell";

@@ -2,6 +2,8 @@
 // says (readCell) and whether a finished run did what the block expects (verdict). Checked
 // with node --test static/test/.
 
+import { t } from "./i18n.js";
+
 // attribute reads name as data-NAME (a <pre data-socketlab> block) or NAME (a
 // <socketlab-cell> element); null when it has neither.
 function attribute(el, name) {
@@ -29,14 +31,14 @@ export function readCell(el, n) {
   const errors = [];
   let id = attribute(el, "id");
   if (id === null || !/^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(id)) {
-    if (id !== null) errors.push(`id="${id}" is not a cell name (a letter, then letters, digits, - or _): this cell is number ${n}`);
+    if (id !== null) errors.push(t("embed.bad-id", { id, n }));
     id = String(n);
   }
   const exitText = attribute(el, "exit");
   let exit = 0;
   if (exitText !== null) {
     if (/^\d{1,3}$/.test(exitText.trim()) && Number(exitText) <= 255) exit = Number(exitText);
-    else errors.push(`exit="${exitText}" is not an exit status (0 to 255)`);
+    else errors.push(t("embed.bad-exit", { exit: exitText }));
   }
   const stdin = attribute(el, "stdin");
   let output = attribute(el, "output");
@@ -66,8 +68,8 @@ export function readCell(el, n) {
 export function verdict(spec, run) {
   if (!run || run.state !== "exited" || (spec.output === null && !spec.exitGiven)) return { text: "", cls: "" };
   const wrong = [];
-  if (run.exit !== spec.exit) wrong.push(`it exited with status ${run.exit}, the cell expects ${spec.exit}`);
-  if (spec.output !== null && code(run.output || "") !== code(spec.output)) wrong.push("its output differs from the expected output");
-  if (wrong.length > 0) return { text: "Not as expected: " + wrong.join("; ") + ".", cls: "bad" };
-  return { text: spec.output !== null ? "As expected: the same output and exit status." : "As expected: the same exit status.", cls: "ok" };
+  if (run.exit !== spec.exit) wrong.push(t("embed.wrong-exit", { exit: run.exit, want: spec.exit }));
+  if (spec.output !== null && code(run.output || "") !== code(spec.output)) wrong.push(t("embed.wrong-output"));
+  if (wrong.length > 0) return { text: t("embed.not-as-expected", { why: wrong.join(t("embed.why-sep")) }), cls: "bad" };
+  return { text: spec.output !== null ? t("embed.as-expected") : t("embed.as-expected-exit"), cls: "ok" };
 }

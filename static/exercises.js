@@ -17,7 +17,7 @@
 // The page loads this module as an entry point and it sets the page up; under
 // node (no document) it touches no DOM.
 
-import { pageLang, t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 export const STORE_KEY = "socketlab.progress";
 
 // CHECK_URL judges runs with the gateway's evaluator (lessons/grade), the only one.
@@ -36,7 +36,7 @@ export async function grade(lesson, exercise, run, fetchFn) {
     state: run.state || "",
     events: Array.isArray(run.events) ? run.events : [],
   });
-  const resp = await (fetchFn || fetch)(pageLang() === "en" ? CHECK_URL : `${CHECK_URL}?lang=${pageLang()}`, {
+  const resp = await (fetchFn || fetch)(language() === "en" ? CHECK_URL : `${CHECK_URL}?lang=${language()}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body,

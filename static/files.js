@@ -65,7 +65,7 @@ export function makeFiles(after) {
     const a = el("a", "name", path);
     a.href = url;
     a.download = baseName(path);
-    a.title = `Download ${path} (${sizeText(data.length)})`;
+    a.title = t("files.download", { path, size: sizeText(data.length) });
     li.append(a, el("span", "size", sizeText(data.length)));
     if (had) {
       URL.revokeObjectURL(had.url);

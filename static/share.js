@@ -11,7 +11,16 @@
 //
 // Pure helpers, no DOM: node --test static/test/ checks them.
 
+import { t } from "./i18n.js";
+
 export const PREFIX = "#share=";
+
+// linkError is what is wrong with a link, in the page's words.
+function linkError(key, vars) {
+  const e = new Error(t(key, vars));
+  e.link = true;
+  return e;
+}
 
 // The most a link may unpack to: a program is a few kilobytes, and a link is not allowed to
 // make the page inflate a bomb.
@@ -29,14 +38,14 @@ export function toBase64URL(bytes) {
 }
 
 export function fromBase64URL(text) {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error("the link's data holds characters base64url does not use");
-  if (text.length % 4 === 1) throw new Error("the link's data is cut short: it was probably cut when copied");
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw linkError("share.bad-chars");
+  if (text.length % 4 === 1) throw linkError("share.cut-data");
   const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
   let bin;
   try {
     bin = atob(b64);
   } catch (e) {
-    throw new Error("the link's data is not valid base64url");
+    throw linkError("share.not-base");
   }
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -57,7 +66,7 @@ async function pump(stream, bytes, max) {
     n += value.length;
     if (n > max) {
       reader.cancel().catch(() => {});
-      throw new Error(`the link unpacks to more than ${max} bytes`);
+      throw linkError("share.too-big", { max });
     }
     parts.push(value);
   }
@@ -73,7 +82,7 @@ async function pump(stream, bytes, max) {
 
 // encodeShare packs {code, args, stdin} for the cell into a fragment: "#share=1.CELL.DATA".
 export async function encodeShare(cell, { code, args, stdin }) {
-  if (!validCell.test(cell)) throw new Error(`"${cell}" is not a cell id`);
+  if (!validCell.test(cell)) throw linkError("share.bad-id", { cell });
   const json = new TextEncoder().encode(JSON.stringify({ c: String(code ?? ""), a: String(args ?? ""), i: String(stdin ?? "") }));
   if (typeof CompressionStream !== "function") return `${PREFIX}0.${cell}.${toBase64URL(json)}`;
   const packed = await pump(new CompressionStream("deflate-raw"), json, Infinity);
@@ -88,32 +97,32 @@ export function isShare(hash) {
 // decodeShare reads a fragment made by encodeShare: it resolves to {cell, code, args, stdin}
 // or rejects with an Error that says what is wrong with the link.
 export async function decodeShare(hash) {
-  if (!isShare(hash)) throw new Error("not a share link");
+  if (!isShare(hash)) throw linkError("share.not-share");
   const parts = hash.slice(PREFIX.length).split(".");
-  if (parts.length !== 3) throw new Error("the link is cut short or has extra parts (want #share=VERSION.CELL.DATA)");
+  if (parts.length !== 3) throw linkError("share.parts");
   const [version, cell, data] = parts;
-  if (!validCell.test(cell)) throw new Error(`the link names no cell ("${cell.slice(0, 40)}")`);
+  if (!validCell.test(cell)) throw linkError("share.no-cell", { cell: cell.slice(0, 40) });
   let bytes = fromBase64URL(data);
   if (version === "1") {
-    if (typeof DecompressionStream !== "function") throw new Error("this browser cannot unpack the link (no DecompressionStream); try a current browser");
+    if (typeof DecompressionStream !== "function") throw linkError("share.no-unpack");
     try {
       bytes = await pump(new DecompressionStream("deflate-raw"), bytes, MAX_UNPACKED);
     } catch (e) {
-      throw new Error(e.message.startsWith("the link") ? e.message : "the link's data does not unpack: it was probably cut short when copied");
+      throw e.link ? e : linkError("share.not-unpacked");
     }
   } else if (version !== "0") {
-    throw new Error(`the link is of version ${version.slice(0, 10)}, which this page does not read`);
+    throw linkError("share.version", { version: version.slice(0, 10) });
   } else if (bytes.length > MAX_UNPACKED) {
-    throw new Error(`the link unpacks to more than ${MAX_UNPACKED} bytes`);
+    throw linkError("share.too-big", { max: MAX_UNPACKED });
   }
   let v;
   try {
     v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (e) {
-    throw new Error("the link's data is not what a share link holds");
+    throw linkError("share.not-share-data");
   }
   if (!v || typeof v !== "object" || typeof v.c !== "string" || typeof (v.a ?? "") !== "string" || typeof (v.i ?? "") !== "string") {
-    throw new Error("the link's data is not what a share link holds");
+    throw linkError("share.not-share-data");
   }
   return { cell, code: v.c, args: v.a ?? "", stdin: v.i ?? "" };
 }

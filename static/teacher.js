@@ -9,6 +9,7 @@
 // carry (the CSV download, the wire view's annotations). The view is kept live by asking
 // /api/teacher/view?wait=1, which answers at the class's next change (or after 25 s).
 import { attach } from "./wire-view.js";
+import { t } from "./i18n.js";
 
 export const KEY_HEADER = "X-Teacher-Key";
 
@@ -19,12 +20,24 @@ export function keyFrom(hash) {
 
 // runText words a run for the roster and the feed: "done, exit 0", "compile error: ...".
 export function runText(r) {
-  if (!r) return "no run yet";
-  let s = String(r.state || "ended").replace("-", " ");
-  if (typeof r.exit === "number") s += `, exit ${r.exit}`;
-  if (r.error) s += `: ${r.error}`;
+  if (!r) return t("teacher.no-run");
+  const state = String(r.state || "ended");
+  let s = Object.hasOwn(STATES, state) ? STATES[state]() : state.replace("-", " ");
+  if (typeof r.exit === "number") s += t("teacher.exit", { code: r.exit });
+  if (r.error) s += t("teacher.error", { err: r.error });
   return s;
 }
+
+// STATES are the words of the states a run ends in (gateway/classroom's Run.State).
+const STATES = {
+  done: () => t("teacher.state-done"),
+  ended: () => t("teacher.state-ended"),
+  exited: () => t("teacher.state-exited"),
+  "compile-error": () => t("teacher.state-compile-error"),
+  error: () => t("teacher.state-error"),
+  stopped: () => t("teacher.state-stopped"),
+  running: () => t("teacher.state-running"),
+};
 
 // timeText is a clock time for the feed.
 export function timeText(at) {
@@ -56,7 +69,7 @@ function setup() {
   const form = document.querySelector("form.note");
   const sent = form.querySelector(".sent");
   if (!key) {
-    status.textContent = "This page needs the teacher's key: open it with the URL socketlab printed when it started (it ends in #key=...).";
+    status.textContent = t("teacher.no-key");
     return;
   }
   const wire = attach(runBox, { stepRun() {}, send() {}, resume() {} });
@@ -70,12 +83,12 @@ function setup() {
     }
     const resp = await fetch(path, opts);
     const answer = await resp.json().catch(() => null);
-    if (!resp.ok) throw new Error((answer && answer.error) || `the gateway answered ${resp.status}`);
+    if (!resp.ok) throw new Error((answer && answer.error) || t("teacher.gateway-answered", { status: resp.status }));
     return answer;
   }
 
   function act(what, name) {
-    const verb = what === "remove" ? `Remove ${name} from the class? Their programs end and their progress is forgotten.` : null;
+    const verb = what === "remove" ? t("teacher.confirm-remove", { name }) : null;
     if (verb && !confirm(verb)) return;
     api(`/api/teacher/${what}`, { name }).then(() => refresh(false), (e) => { status.textContent = e.message; });
   }
@@ -94,7 +107,7 @@ function setup() {
     runBox.dataset.seq = String(r.seq);
     runBox.querySelector(".who").textContent = name;
     runBox.querySelector(".run-facts").textContent =
-      `${r.lesson} · cell ${r.cell} · ${timeText(r.at)} · ${runText({ state: r.state, exit: r.exit })}` + (r.truncated ? " · cut to what the gateway keeps" : "");
+      t("teacher.run-facts", { lesson: r.lesson, cell: r.cell, time: timeText(r.at), run: runText({ state: r.state, exit: r.exit }) }) + (r.truncated ? t("teacher.truncated") : "");
     runBox.querySelector(".run-code").textContent = r.code || "";
     runBox.querySelector(".run-console").textContent = r.compile_error || r.console || "";
     wire.reset(false);
@@ -108,14 +121,14 @@ function setup() {
     tr.dataset.name = r.name;
     tr.dataset.connected = String(r.connected);
     tr.append(el("td", "name", r.name));
-    tr.append(el("td", "connected", r.connected ? `\u25cf yes${r.programs ? ` (${r.programs} running)` : ""}` : "\u25cb no"));
+    tr.append(el("td", "connected", r.connected ? t("teacher.connected") + (r.programs ? t("teacher.programs", { n: r.programs }) : "") : t("teacher.not-connected")));
     tr.append(el("td", "where", [r.lesson, r.cell].filter(Boolean).join(" · ")));
-    const last = el("td", "last", r.last ? `${timeText(r.last.at)}: ${runText(r.last)}` : "no run yet");
+    const last = el("td", "last", r.last ? t("teacher.last", { time: timeText(r.last.at), run: runText(r.last) }) : t("teacher.no-run"));
     tr.append(last);
-    tr.append(el("td", "passed", String(r.passed) + (r.stuck.length ? ` (stuck: ${r.stuck.join(", ")})` : "")));
+    tr.append(el("td", "passed", String(r.passed) + (r.stuck.length ? t("teacher.stuck", { names: r.stuck.join(", ") }) : "")));
     const acts = el("td", "actions");
-    if (r.last) acts.append(button("open", "Open last run", () => openRun(r.name)), " ");
-    acts.append(button("end", "End programs", () => act("end", r.name)), " ", button("remove", "Remove", () => act("remove", r.name)));
+    if (r.last) acts.append(button("open", t("teacher.open-last"), () => openRun(r.name)), " ");
+    acts.append(button("end", t("teacher.end"), () => act("end", r.name)), " ", button("remove", t("teacher.remove"), () => act("remove", r.name)));
     tr.append(acts);
     return tr;
   }
@@ -128,7 +141,7 @@ function setup() {
       join.querySelector(".join-qr").src = v.join_qr;
       join.hidden = false;
     }
-    status.textContent = `Join code ${v.code} · ${v.roster.length} in the class · ${v.roster.filter((r) => r.connected).length} connected`;
+    status.textContent = t("teacher.status", { code: v.code, n: v.roster.length, connected: v.roster.filter((r) => r.connected).length });
     roster.replaceChildren(...v.roster.map(rosterRow));
     progress.replaceChildren(...(v.exercises || []).map((e) => {
       const tr = el("tr");
@@ -141,7 +154,7 @@ function setup() {
       const li = el("li", "feed-item");
       li.dataset.name = f.name;
       li.dataset.state = f.state;
-      li.append(`${timeText(f.at)} ${f.name} · ${f.lesson} · cell ${f.cell}: ${runText(f)} `, button("open", "Open", () => openRun(f.name)));
+      li.append(t("teacher.feed", { time: timeText(f.at), name: f.name, lesson: f.lesson, cell: f.cell, run: runText(f) }) + " ", button("open", t("teacher.open"), () => openRun(f.name)));
       return li;
     }));
   }
@@ -160,7 +173,7 @@ function setup() {
         wait = true;
       } catch (e) {
         failures++;
-        status.textContent = `${e.message || e} (trying again)`;
+        status.textContent = t("teacher.retrying", { err: e.message || e });
         wait = false;
         await new Promise((r) => setTimeout(r, Math.min(10000, 1000 * failures)));
       }
@@ -173,7 +186,7 @@ function setup() {
     const text = form.elements.text.value;
     const code = form.elements.code.value;
     api("/api/teacher/note", { text, code }).then((n) => {
-      sent.textContent = `sent at ${timeText(n.at)}`;
+      sent.textContent = t("teacher.sent-at", { time: timeText(n.at) });
       form.reset();
     }, (err) => { sent.textContent = err.message; });
   });

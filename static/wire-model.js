@@ -17,7 +17,7 @@
 // The events posted have the shape the runtime reports (labnet/events.go). In a big run
 // an event's data may be only the first bytes of its n: see keepData.
 import * as F from "./format.js";
-import { pageLang, t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 
 // LIMITS keep a run that moves megabytes cheap to hold and to show.
 export const LIMITS = Object.freeze({
@@ -48,7 +48,7 @@ function oneDecimal(x) {
 // sizeText says how many bytes, in bytes up to 10 KiB and in KiB or MiB above.
 export function sizeText(n) {
   n = Number(n) || 0;
-  if (n < 10240) return plural(n, "byte", "bytes");
+  if (n < 10240) return n === 1 ? t("wm.byte-one") : t("wm.bytes", { n });
   if (n < 10 << 20) return `${oneDecimal(n / 1024)} KiB`;
   return `${oneDecimal(n / (1 << 20))} MiB`;
 }
@@ -119,7 +119,7 @@ export function shortLabel(bytes, n = bytes.length, max = 40) {
     let s = "";
     for (const b of line.subarray(0, max)) s += isPrintable(b) ? (b === 0x09 ? " " : String.fromCharCode(b)) : ".";
     const more = line.length > max || n > end + 1;
-    if (line.length === 0) return "(empty line)" + (more ? " \u2026" : "");
+    if (line.length === 0) return t("wm.empty-line") + (more ? " \u2026" : "");
     return `"${s}"` + (more ? " \u2026" : "");
   }
   const shown = Array.from(bytes.subarray(0, 8), (b) => (b < 16 ? "0" : "") + b.toString(16)).join(" ");
@@ -196,8 +196,8 @@ function dataText(kind, n, peer) {
 export function faultText(ev) {
   const f = ev && typeof ev.fault === "string" ? ev.fault : "";
   const seg = /^segment=(\d+)$/.exec(f);
-  if (seg) return `split into ${seg[1]}-byte segments by the lab`;
-  if (f === "loss" || f === "loss-sent") return "dropped by the lab";
+  if (seg) return t("wm.split", { n: seg[1] });
+  if (f === "loss" || f === "loss-sent") return t("wm.dropped");
   return "";
 }
 
@@ -211,7 +211,8 @@ export function eventText(ev, book) {
     case "sendto":
     case "recvfrom": {
       const lab = faultText(ev);
-      return dataText(ev.kind, sizeOf(ev), peer) + (lab ? `, ${lab}` : "");
+      const what = dataText(ev.kind, sizeOf(ev), peer);
+      return lab ? t("wm.with-fault", { what, fault: lab }) : what;
     }
     case "accept":
       return t("wm.accept", { peer }) + (ev.local ? t("wm.accept-on", { local: ev.local }) : "");
@@ -239,7 +240,7 @@ export function eventText(ev, book) {
 // web.lab:80". about is the worker's pause report {kind, stream, addr, n, text}.
 export function stepText(about) {
   const a = about && typeof about === "object" ? about : {};
-  if (typeof a.text === "string" && /^about to /.test(a.text) && pageLang() === "en") return a.text;
+  if (typeof a.text === "string" && /^about to /.test(a.text) && language() === "en") return a.text;
   const who = a.addr || t("st.other-end");
   const n = Number(a.n) || 0;
   let s;
@@ -299,13 +300,34 @@ export function stepText(about) {
 // result is the worker's stepped report {kind, stream, addr, n, data, error, text}.
 export function stepResult(result) {
   const r = result && typeof result === "object" ? result : {};
-  let s = typeof r.text === "string" && r.text ? r.text : t("st.returned");
+  let s = resultWords(r);
   const n = Number(r.n) || 0;
   if (n > 0 && r.data) {
     const short = shortLabel(labelBytes(r.data), n, 32);
     if (short) s += `: ${short}`;
   }
   return s;
+}
+
+// resultWords words a stepped operation's result: the runtime's own words in English, else
+// from the event (kind, addr, n, error; the words tell an end of stream from 0 bytes).
+function resultWords(r) {
+  const text = typeof r.text === "string" ? r.text : "";
+  if (text && language() === "en") return text;
+  const n = Number(r.n) || 0;
+  const who = r.addr || r.remote || t("st.other-end");
+  switch (r.kind) {
+    case "recv":
+    case "read":
+      if (r.error) return t("st.read-failed", { err: r.error });
+      if (n > 0) return t("st.read-returned", { size: sizeText(n), who });
+      return /EOF/.test(text) ? t("st.read-eof", { who }) : t("st.read-zero");
+    case "recvfrom":
+      return r.error ? t("st.recvfrom-failed", { err: r.error }) : t("st.recvfrom-returned", { n, who });
+    case "accept":
+      return r.error ? t("st.accept-failed", { err: r.error }) : t("st.accepted", { who: r.remote || who });
+  }
+  return t("st.returned");
 }
 
 // Layout places the events of a run on the sequence diagram: lane 0 is the program, one
@@ -319,7 +341,7 @@ export class Layout {
   constructor(opts = {}) {
     this.limits = Object.assign({}, LIMITS, opts.limits);
     this.summaries = opts.summaries || new Map();
-    this.lanes = [{ key: "program", name: "your program", sub: "this cell" }];
+    this.lanes = [{ key: "program", name: t("wm.you"), sub: t("wm.this-cell") }];
     this.laneIndex = new Map([["program", 0]]);
     this.book = new StreamBook();
     this.items = [];
@@ -333,12 +355,12 @@ export class Layout {
     if (this.laneIndex.has(peer.key)) return this.laneIndex.get(peer.key);
     if (this.lanes.length - 1 >= this.limits.lanes) {
       if (!this.laneIndex.has("others")) {
-        this.lanes.push({ key: "others", name: "other peers", sub: "" });
+        this.lanes.push({ key: "others", name: t("wm.others"), sub: "" });
         this.laneIndex.set("others", this.lanes.length - 1);
       }
       this.shared.add(peer.key);
       const i = this.laneIndex.get("others");
-      this.lanes[i].sub = plural(this.shared.size, "peer", "peers");
+      this.lanes[i].sub = this.shared.size === 1 ? t("wm.peer-one") : t("wm.peers", { n: this.shared.size });
       return i;
     }
     this.lanes.push(peer);
@@ -349,7 +371,7 @@ export class Layout {
   // peerOf names the lane of ev's other end, or null for events of the program alone.
   peerOf(ev, s) {
     if (s && s.kind === "tcp") {
-      return { key: "tcp " + s.name, name: s.name, sub: s.server ? "TCP client" : "TCP" };
+      return { key: "tcp " + s.name, name: s.name, sub: s.server ? t("wm.tcp-client") : "TCP" };
     }
     if (s && s.kind === "udp") {
       const name = ev.addr || ev.remote || s.name;
@@ -370,21 +392,21 @@ export class Layout {
     };
     switch (ev.kind) {
       case "lookup":
-        return { type: "note", cls: "note", label: ev.error ? `look up ${ev.addr}: ${ev.error}` : `look up ${ev.addr || ""}`.trim() };
+        return { type: "note", cls: "note", label: ev.error ? t("wm.l-lookup-failed", { addr: ev.addr, err: ev.error }) : t("wm.l-lookup", { addr: ev.addr || "" }).trim() };
       case "faults":
-        return { type: "note", cls: "note", label: `the lab's faults: ${ev.text || "?"}` };
+        return { type: "note", cls: "note", label: t("wm.l-faults", { faults: ev.text || "?" }) };
       case "answer":
-        return { type: "note", cls: "note", label: `${ev.addr} is ${(ev.addrs || []).join(", ") || "no address"}` };
+        return { type: "note", cls: "note", label: t("wire.answer", { addr: ev.addr, addrs: (ev.addrs || []).join(", ") || t("wire.no-address") }) };
       case "dial":
-        return { type: "arrow", dir: "out", cls: "ctl", label: "connect" };
+        return { type: "arrow", dir: "out", cls: "ctl", label: t("wm.l-connect") };
       case "connected":
-        return { type: "arrow", dir: "in", cls: "ctl", label: "connected" + (ev.micros ? ` in ${F.formatMillis(ev.micros / 1000)}` : "") };
+        return { type: "arrow", dir: "in", cls: "ctl", label: t("wm.l-connected") + (ev.micros ? t("wire.connected-in", { time: F.formatMillis(ev.micros / 1000) }) : "") };
       case "accept":
-        return { type: "arrow", dir: "in", cls: "ctl", label: "connects, accepted" };
+        return { type: "arrow", dir: "in", cls: "ctl", label: t("wm.l-accepted") };
       case "listen":
-        return { type: "note", cls: "note", label: `listen on ${ev.local || ev.addr || "a port"}` };
+        return { type: "note", cls: "note", label: t("wm.l-listen", { addr: ev.local || ev.addr || t("wm.a-port") }) };
       case "bind":
-        return { type: "note", cls: "note", label: `UDP socket ${ev.local || ""}`.trim() + (ev.remote ? ` for ${ev.addr || ev.remote}` : "") };
+        return { type: "note", cls: "note", label: t("wm.l-udp", { local: ev.local || "" }).trim() + (ev.remote ? t("wm.l-udp-for", { addr: ev.addr || ev.remote }) : "") };
       case "send":
       case "sendto":
         return { type: "arrow", dir: "out", cls: "send", label: payload() };
@@ -392,25 +414,25 @@ export class Layout {
       case "recvfrom":
         return { type: "arrow", dir: "in", cls: "recv", label: payload() };
       case "drop":
-        if (ev.fault === "loss-sent") return { type: "arrow", dir: "out", cls: "drop", label: `${sizeText(n)} dropped by the lab` };
-        if (ev.fault === "loss") return { type: "arrow", dir: "in", cls: "drop", label: `${sizeText(n)} dropped by the lab` };
-        return { type: "arrow", dir: "in", cls: "drop", label: `${sizeText(n)} dropped` };
+        if (ev.fault === "loss-sent") return { type: "arrow", dir: "out", cls: "drop", label: t("wm.l-dropped-lab", { size: sizeText(n) }) };
+        if (ev.fault === "loss") return { type: "arrow", dir: "in", cls: "drop", label: t("wm.l-dropped-lab", { size: sizeText(n) }) };
+        return { type: "arrow", dir: "in", cls: "drop", label: t("wm.l-dropped", { size: sizeText(n) }) };
       case "fin-sent":
         return { type: "arrow", dir: "out", cls: "fin", label: "FIN" };
       case "fin-recv":
         return { type: "arrow", dir: "in", cls: "fin", label: "FIN" };
       case "close":
-        if (s && s.kind === "tcp") return { type: "mark", cls: "close", label: "close" };
-        if (s && s.kind === "listen") return { type: "note", cls: "note", label: "stop listening" };
-        if (s && s.kind === "udp") return { type: "note", cls: "note", label: "close the UDP socket" };
-        return { type: "note", cls: "note", label: "close" };
+        if (s && s.kind === "tcp") return { type: "mark", cls: "close", label: t("wm.l-close") };
+        if (s && s.kind === "listen") return { type: "note", cls: "note", label: t("wm.l-stop-listen") };
+        if (s && s.kind === "udp") return { type: "note", cls: "note", label: t("wm.l-close-udp") };
+        return { type: "note", cls: "note", label: t("wm.l-close") };
       case "reset":
         return { type: "arrow", dir: "in", cls: "rst", label: "RST" + (ev.error ? `: ${ev.error}` : "") };
       case "reset-sent":
         return { type: "arrow", dir: "out", cls: "rst", label: "RST" };
       case "error":
-        if (s && s.kind === "tcp") return { type: "arrow", dir: "in", cls: "error", label: `error: ${ev.error || "unknown"}` };
-        return { type: "note", cls: "error", label: `error: ${ev.error || "unknown"}` };
+        if (s && s.kind === "tcp") return { type: "arrow", dir: "in", cls: "error", label: t("wm.l-error", { err: ev.error || t("wire.unknown-error") }) };
+        return { type: "note", cls: "error", label: t("wm.l-error", { err: ev.error || t("wire.unknown-error") }) };
       default:
         return { type: "note", cls: "note", label: `${ev.kind || "event"} ${ev.addr || ""}`.trim() };
     }
@@ -470,9 +492,9 @@ export class Layout {
   // more says what the diagram leaves out, or "".
   more() {
     const parts = [];
-    if (this.hidden > 0) parts.push(`${plural(this.hidden, "more event", "more events")} not drawn`);
-    if (this.shared.size > 0) parts.push(`${plural(this.shared.size, "more peer shares", "more peers share")} the last lane`);
-    return parts.join("; ");
+    if (this.hidden > 0) parts.push(this.hidden === 1 ? t("wm.not-drawn-one") : t("wm.not-drawn", { n: this.hidden }));
+    if (this.shared.size > 0) parts.push(this.shared.size === 1 ? t("wm.share-lane-one") : t("wm.share-lane", { n: this.shared.size }));
+    return parts.join(t("wm.sep"));
   }
 }
 
@@ -656,14 +678,14 @@ export class Run {
     const live = !this.ended;
     const p = this.shown();
     const st = replayState(this.events, p);
-    let text = live ? plural(n, "event", "events") : `event ${p} of ${n}`;
+    let text = live ? (n === 1 ? t("wm.events-one") : t("wm.events", { n })) : t("wm.event-of", { p, n });
     if (!live && st.last) {
       const b = new StreamBook();
       for (let i = 0; i < p; i++) b.note(this.events[i]);
       text += ` \u00b7 ${F.formatMillis(st.last.t)} \u00b7 ${eventText(st.last, b)}`;
     }
-    text += ` \u00b7 so far ${sizeText(st.sent)} sent, ${sizeText(st.received)} received`;
-    if (this.notKept > 0) text += ` \u00b7 ${plural(this.notKept, "later event", "later events")} counted but not kept`;
+    text += t("wm.so-far", { sent: sizeText(st.sent), received: sizeText(st.received) });
+    if (this.notKept > 0) text += this.notKept === 1 ? t("wm.not-kept-one") : t("wm.not-kept", { n: this.notKept });
     return text;
   }
 }

@@ -11,7 +11,7 @@
 //   page → worker {type:"step"} or {type:"continue"} while a step run is paused.
 //   POST /api/annotate and POST /api/export.pcapng with the run's events.
 import * as F from "./format.js";
-import { pageLang, t } from "./i18n.js";
+import { language, t } from "./i18n.js";
 import {
   DATA_KINDS, LIMITS, Layout, OUT_KINDS, Run, StreamBook, b64len, b64prefix, eventText, exportJSON,
   layoutEvents, markRow, resolveAnnotations, sizeOf, sizeText, stepResult, stepText,
@@ -655,7 +655,7 @@ export function attach(cell, hooks) {
     if (!r.events.some((ev) => DATA_KINDS.has(ev.kind))) return;
     let answer;
     try {
-      const resp = await fetch(api(pageLang() === "en" ? "/api/annotate" : `/api/annotate?lang=${pageLang()}`), {
+      const resp = await fetch(api(language() === "en" ? "/api/annotate" : `/api/annotate?lang=${language()}`), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ events: r.events }),

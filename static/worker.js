@@ -16,6 +16,7 @@
 //                files the program writes: {type: "file", path, data},
 //                {type: "file-removed", path}, {type: "fs-full", bytes, files}
 import { files, serveStdin, stdin } from "./worker-fs.js";
+import { setLang, t } from "./i18n.js";
 import "./wasm_exec.js"; // Go's, a classic script that sets globalThis.Go; after worker-fs.js
 
 const encoder = new TextEncoder();
@@ -48,7 +49,7 @@ async function run(msg) {
     try {
       instance = await WebAssembly.instantiate(msg.module, go.importObject);
     } catch (err) {
-      postMessage({ type: "error", message: "could not start the program: " + err.message });
+      postMessage({ type: "error", message: t("run.cannot-start", { err: err.message }) });
       return;
     }
   } else {
@@ -56,17 +57,17 @@ async function run(msg) {
     try {
       response = await fetch(msg.wasm);
     } catch (err) {
-      postMessage({ type: "error", message: "could not download the program: " + err.message });
+      postMessage({ type: "error", message: t("run.no-download", { err: err.message }) });
       return;
     }
     if (!response.ok) {
-      postMessage({ type: "error", message: "could not download the program: HTTP " + response.status });
+      postMessage({ type: "error", message: t("run.no-download", { err: "HTTP " + response.status }) });
       return;
     }
     try {
       ({ instance } = await WebAssembly.instantiateStreaming(response, go.importObject));
     } catch (err) {
-      postMessage({ type: "error", message: "could not start the program: " + err.message });
+      postMessage({ type: "error", message: t("run.cannot-start", { err: err.message }) });
       return;
     }
   }
@@ -75,7 +76,7 @@ async function run(msg) {
   } catch (err) {
     exited = true;
     files.flush();
-    postMessage({ type: "error", message: "the program crashed: " + err.message });
+    postMessage({ type: "error", message: t("run.crashed", { err: err.message }) });
     return;
   }
   exited = true;
@@ -183,7 +184,10 @@ function resume() {
 
 onmessage = (e) => {
   const m = e.data || {};
-  if (m.type === "run") run(m);
+  if (m.type === "run") {
+    setLang(m.lang || "en"); // a worker has no page: the cell says which language it speaks
+    run(m);
+  }
   if (m.type === "step") resume();
   if (m.type === "continue") {
     if (globalThis.socketlab) globalThis.socketlab.stepping = false;

@@ -15,9 +15,10 @@ function used() {
   for (const f of scripts) {
     const lines = fs.readFileSync(new URL(f, dir), "utf8").split("\n");
     lines.forEach((line, i) => {
-      // t("key", ...) and keys chosen before the call: t(n === 1 ? "key-one" : "key").
-      if (!/\bt\(/.test(line)) return;
-      for (const m of line.matchAll(/"((?:run|ex|wire|wv|wm|st|keep|files|progress)\.[a-z-]+)"/g)) {
+      // t("key", ...) and keys chosen before the call: t(n === 1 ? "key-one" : "key"); share.js
+      // passes its keys through linkError.
+      if (!/\b(t|linkError)\(/.test(line)) return;
+      for (const m of line.matchAll(/"((?:run|ex|wire|wv|wm|st|keep|files|progress|ed|teacher|class|embed|share)\.[a-z-]+)"/g)) {
         if (!keys.has(m[1])) keys.set(m[1], `static/${f}:${i + 1}`);
       }
     });
@@ -59,4 +60,75 @@ test("t fills placeholders and follows the chosen language", () => {
   assert.equal(pageLang({ documentElement: { lang: "zh-CN" } }), "zh");
   assert.equal(pageLang({ documentElement: { lang: "en" } }), "en");
   assert.equal(pageLang(undefined), "en");
+});
+
+// Words a script may hold outside the tables, and why: they never reach the page.
+const notForThePage = new Map([
+  ["use strict", "a directive"],
+  ["socketlab: ", "the name of the program that says it, before an author's mistake"],
+  ["JSON", "the name of a file format"],
+  ["pcapng", "the name of a file format"],
+  ["the program exited", "the close reason the worker sends the gateway"],
+  ["the WebSocket closed", "an error the Go runtime reads, as a program's own error text stays as printed"],
+]);
+
+// worker-fs.js answers the Go program's file system calls: its words are errors the program
+// prints as it would print the system's (lessons explain them), not the page's.
+const exempt = new Set(["i18n.js", "worker-fs.js"]);
+
+// selectorLike: "table.roster tbody", "pre[data-socketlab], socketlab-cell".
+const selTok = /^([a-z][\w-]*)?([.#][\w-]+|\[[^\]]*\]|::?[\w-]+(\([^)]*\))?)*$/;
+function selectorLike(s) {
+  const toks = s.trim().split(/[\s,>+~]+/).filter(Boolean);
+  return toks.length > 0 && toks.every((x) => selTok.test(x)) && toks.some((x) => /[.#[:]/.test(x));
+}
+
+// bareWords finds words for people written straight into a script instead of through t():
+// a string with two English words in a row, or any English word put where the page shows it
+// (an element's text, a title, a label).
+export function bareWords(file, src) {
+  const found = [];
+  let inConsole = 0;
+  src.split("\n").forEach((line, i) => {
+    const code = line.replace(/^\s*\/\/.*$/, "").replace(/\s\/\/ .*$/, "");
+    if (/console\.(error|warn|log|info)\(/.test(code)) inConsole = 1;
+    if (inConsole) {
+      if (/\);\s*$/.test(code)) inConsole = 0;
+      return;
+    }
+    for (const m of code.matchAll(/"((?:[^"\\]|\\.)*)"|`((?:[^`\\]|\\.)*)`|'((?:[^'\\]|\\.)*)'/g)) {
+      const raw = m[1] ?? m[2] ?? m[3];
+      const s = raw.replace(/\$\{[^}]*\}/g, "0");
+      if (notForThePage.has(s) || selectorLike(s)) continue;
+      const before = code.slice(0, m.index);
+      if (/(\b(el|svg)\(\s*"[^"]*",\s*|class:\s*[^,}]*|className\s*=\s*[^;]*|classList\.\w+\(\s*)$/.test(before)) continue;
+      const shown = /(\bel\(\s*"[^"]*",\s*"[^"]*",\s*|\.(textContent|title|placeholder)\s*=\s*|setAttribute\(\s*"(aria-label|title|placeholder)",\s*)$/.test(before);
+      if (/[A-Za-z]{2,} [A-Za-z]{2,}/.test(s) || (shown && /[A-Za-z]{2,}/.test(s))) found.push(`static/${file}:${i + 1}: ${JSON.stringify(raw.slice(0, 80))}`);
+    }
+  });
+  return found;
+}
+
+test("every script's words for people go through t(), so each has its Chinese", () => {
+  const found = [];
+  for (const f of scripts) {
+    if (exempt.has(f) || f.startsWith("codemirror")) continue;
+    found.push(...bareWords(f, fs.readFileSync(new URL(f, dir), "utf8")));
+  }
+  assert.deepEqual(found, [], "words for people outside static/i18n.js: give each a key in both tables and write t(\"key\")");
+});
+
+test("bareWords catches words written into a script", () => {
+  const src = [
+    'b.textContent = "Run";',
+    'const p = el("p", "note", `From your teacher, ${when}`);',
+    'throw new Error("the link is cut short");',
+    'const row = el("td", "name", r.name);',
+    'document.querySelector("table.roster tbody");',
+    'const g = svg("g", { class: i === 0 ? "lane program" : "lane" });',
+    'console.error("socketlab: could not load " + main +',
+    '  " (does this page allow it?)");',
+    'x.title = t("keep.share-title");',
+  ].join("\n");
+  assert.deepEqual(bareWords("x.js", src).map((w) => w.split(":")[1]), ["1", "2", "3"]);
 });
