@@ -5,10 +5,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"socketlab/internal/pagelang"
 )
 
 // langCookie keeps the language a learner chose with the switch on a page.
-const langCookie = "socketlab-lang"
+const langCookie = pagelang.Cookie
 
 // langOf is the language of the page at r's path: Chinese under /zh/, else English.
 func langOf(r *http.Request) string {
@@ -52,28 +54,8 @@ func (h *handler) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// preferred reads an Accept-Language header and says which of the pages' languages the
-// browser prefers: Chinese when a zh tag has a higher weight than every en tag (the first
-// wins a tie), else English.
-func preferred(header string) string {
-	best, bestQ := English, -1.0
-	for _, part := range strings.Split(header, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				continue
-			}
-			q = f
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if (primary == Chinese || primary == English) && q > 0 && q > bestQ {
-			best, bestQ = primary, q
-		}
-	}
-	return best
-}
+// preferred reads an Accept-Language header (pagelang.Preferred).
+func preferred(header string) string { return pagelang.Preferred(header) }
 
 // pageWords are the words of a page's frame (index, header, pager, notes) in one language,
 // with where the language switch on that page goes.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"socketlab/internal/pagelang"
 	"socketlab/lessons/grade"
 )
 
@@ -156,7 +157,8 @@ func (c *Classroom) TeacherHandler(assetURL func(string) string) http.Handler {
 	mux.HandleFunc("GET /teacher", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		teacherPage.Execute(w, map[string]string{"CSS": assetURL("/static/style.css"), "TeacherCSS": assetURL("/static/teacher.css"), "JS": assetURL("/static/teacher.js")})
+		w.Header().Set("Vary", "Accept-Language, Cookie")
+		teacherPage.Execute(w, map[string]any{"CSS": assetURL("/static/style.css"), "TeacherCSS": assetURL("/static/teacher.css"), "JS": assetURL("/static/teacher.js"), "W": teacherWordsFor(r)})
 	})
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/teacher/view", c.serveView)
@@ -259,42 +261,42 @@ func (c *Classroom) serveEnd(w http.ResponseWriter, r *http.Request) {
 }
 
 var teacherPage = template.Must(template.New("teacher").Parse(`<!doctype html>
-<html lang="en">
+<html lang="{{.W.Tag}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Teacher's view · socketlab</title>
+<title>{{.W.Title}} · socketlab</title>
 <link rel="stylesheet" href="{{.CSS}}">
 <link rel="stylesheet" href="{{.TeacherCSS}}">
 </head>
 <body class="teacher-page">
 <main class="teacher">
-<h1>Teacher's view</h1>
-<p class="teacher-status" role="status">Loading the class…</p>
-<section class="teacher-join" hidden><p>Learners open <a class="join-url"></a> (the code is filled in), or scan:</p>
-<img class="join-qr" alt="QR code of the join URL" width="160" height="160"></section>
-<section class="teacher-roster"><h2>Roster</h2>
-<table class="roster"><thead><tr><th>Name</th><th>Connected</th><th>Where</th><th>Last run</th><th>Exercises passed</th><th></th></tr></thead><tbody></tbody></table>
-<p><a class="export" href="/api/teacher/progress.csv" download="progress.csv">Export progress as CSV</a></p>
+<h1>{{.W.Title}}</h1>
+<p class="teacher-status" role="status">{{.W.Loading}}</p>
+<section class="teacher-join" hidden><p>{{.W.JoinBefore}}<a class="join-url"></a>{{.W.JoinAfter}}</p>
+<img class="join-qr" alt="{{.W.QRAlt}}" width="160" height="160"></section>
+<section class="teacher-roster"><h2>{{.W.Roster}}</h2>
+<table class="roster"><thead><tr><th>{{.W.Name}}</th><th>{{.W.Connected}}</th><th>{{.W.Where}}</th><th>{{.W.LastRun}}</th><th>{{.W.Passed}}</th><th></th></tr></thead><tbody></tbody></table>
+<p><a class="export" href="/api/teacher/progress.csv" download="progress.csv">{{.W.Export}}</a></p>
 </section>
-<section class="teacher-progress"><h2>Progress by exercise</h2>
-<table class="progress"><thead><tr><th>Exercise</th><th>Passed</th><th>Stuck (the same check failed 3 times)</th><th>Trying</th></tr></thead><tbody></tbody></table>
+<section class="teacher-progress"><h2>{{.W.Progress}}</h2>
+<table class="progress"><thead><tr><th>{{.W.Exercise}}</th><th>{{.W.PassedBy}}</th><th>{{.W.Stuck}}</th><th>{{.W.Trying}}</th></tr></thead><tbody></tbody></table>
 </section>
-<section class="teacher-note"><h2>Send the class a note or a code cell</h2>
+<section class="teacher-note"><h2>{{.W.Send}}</h2>
 <form class="note">
-<p><label>Note <textarea name="text" rows="2"></textarea></label></p>
-<p><label>Code <textarea name="code" rows="6" class="code" spellcheck="false"></textarea></label></p>
-<p><button type="submit">Send to everyone</button> <span class="sent" role="status"></span></p>
+<p><label>{{.W.Note}} <textarea name="text" rows="2"></textarea></label></p>
+<p><label>{{.W.Code}} <textarea name="code" rows="6" class="code" spellcheck="false"></textarea></label></p>
+<p><button type="submit">{{.W.SendAll}}</button> <span class="sent" role="status"></span></p>
 </form>
 </section>
-<section class="teacher-feed"><h2>Live feed</h2><ol class="feed" reversed></ol></section>
-<section class="teacher-run cell" hidden><h2>Last run of <span class="who"></span></h2>
+<section class="teacher-feed"><h2>{{.W.Feed}}</h2><ol class="feed" reversed></ol></section>
+<section class="teacher-run cell" hidden><h2>{{.W.LastOf}}<span class="who"></span>{{.W.LastOfAfter}}</h2>
 <p class="run-facts"></p>
 <pre class="run-code"></pre>
-<h3>Console</h3>
+<h3>{{.W.Console}}</h3>
 <pre class="console run-console"></pre>
-<h3>The wire</h3>
-<button class="run" type="button" hidden>Run</button>
+<h3>{{.W.Wire}}</h3>
+<button class="run" type="button" hidden>{{.W.Run}}</button>
 <div class="bytes"></div>
 </section>
 </main>
@@ -302,3 +304,40 @@ var teacherPage = template.Must(template.New("teacher").Parse(`<!doctype html>
 </body>
 </html>
 `))
+
+// teacherWords are the teacher's page's words in one language (static/teacher.js has the
+// words it writes in static/i18n.js).
+type teacherWords struct {
+	Tag, Title, Loading, JoinBefore, JoinAfter, QRAlt, Roster, Name, Connected, Where, LastRun string
+	Passed, Export, Progress, Exercise, PassedBy, Stuck, Trying, Send, Note, Code, SendAll     string
+	Feed, LastOf, LastOfAfter, Console, Wire, Run                                              string
+}
+
+var teacherEnglish = teacherWords{
+	Tag: "en", Title: "Teacher's view", Loading: "Loading the class…",
+	JoinBefore: "Learners open ", JoinAfter: " (the code is filled in), or scan:", QRAlt: "QR code of the join URL",
+	Roster: "Roster", Name: "Name", Connected: "Connected", Where: "Where", LastRun: "Last run", Passed: "Exercises passed",
+	Export: "Export progress as CSV", Progress: "Progress by exercise", Exercise: "Exercise", PassedBy: "Passed",
+	Stuck: "Stuck (the same check failed 3 times)", Trying: "Trying", Send: "Send the class a note or a code cell",
+	Note: "Note", Code: "Code", SendAll: "Send to everyone", Feed: "Live feed", LastOf: "Last run of ",
+	Console: "Console", Wire: "The wire", Run: "Run",
+}
+
+var teacherChinese = teacherWords{
+	Tag: "zh-CN", Title: "教师视图", Loading: "正在载入班级…",
+	JoinBefore: "学生打开 ", JoinAfter: "（加入码已经填好），或者扫描二维码：", QRAlt: "加入网址的二维码",
+	Roster: "花名册", Name: "名字", Connected: "在线", Where: "位置", LastRun: "最近一次运行", Passed: "已通过的练习",
+	Export: "把进度导出为 CSV", Progress: "各练习的进度", Exercise: "练习", PassedBy: "已通过",
+	Stuck: "卡住（同一项检查失败了 3 次）", Trying: "正在尝试", Send: "给全班发一条消息或一个代码单元",
+	Note: "消息", Code: "代码", SendAll: "发给所有人", Feed: "实时动态", LastOf: "", LastOfAfter: " 最近一次运行",
+	Console: "控制台", Wire: "线路上的字节", Run: "运行",
+}
+
+// teacherWordsFor is the teacher's page's words for r: the language chosen on a lesson page's
+// switch, else the browser's.
+func teacherWordsFor(r *http.Request) *teacherWords {
+	if pagelang.Of(r) == pagelang.Chinese {
+		return &teacherChinese
+	}
+	return &teacherEnglish
+}

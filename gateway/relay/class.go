@@ -19,6 +19,8 @@ import (
 	"unicode"
 
 	"golang.org/x/time/rate"
+
+	"socketlab/internal/pagelang"
 )
 
 // Class is classroom mode: a teacher runs one gateway for a room, everyone joins with the
@@ -232,39 +234,82 @@ func (c *Class) Gate(h http.Handler) http.Handler {
 }
 
 var joinPage = template.Must(template.New("join").Parse(`<!doctype html>
-<html lang="en">
+<html lang="{{.W.Tag}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Join the class · socketlab</title>
+<title>{{.W.Title}} · socketlab</title>
 <link rel="stylesheet" href="/static/style.css">
 </head>
 <body class="join-page">
 <main>
-<h1>Join the class</h1>
-<p>Your teacher has the join code. Your name becomes your machine's name in the lab:
-classmates reach a server you run at <code>NAME.lab</code>.</p>
+<h1>{{.W.Title}}</h1>
+<p>{{.W.Intro}}</p>
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 <form method="post" action="/join">
 <input type="hidden" name="next" value="{{.Next}}">
-<p><label>Join code <input name="code" autocomplete="off" required value="{{.Code}}"></label></p>
-<p><label>Your name <input name="name" autocomplete="nickname" required pattern="[a-z][a-z0-9-]{1,19}" value="{{.Name}}"></label>
-<small>2 to 20 lowercase letters, digits or dashes, starting with a letter</small></p>
-<p><button type="submit">Join</button></p>
+<p><label>{{.W.Code}} <input name="code" autocomplete="off" required value="{{.Code}}"></label></p>
+<p><label>{{.W.Name}} <input name="name" autocomplete="nickname" required pattern="[a-z][a-z0-9-]{1,19}" value="{{.Name}}"></label>
+<small>{{.W.NameHint}}</small></p>
+<p><button type="submit">{{.W.Join}}</button></p>
 </form>
 </main>
 </body>
 </html>
 `))
 
+// joinWords are the join page's words in one language; the errors take the values named.
+type joinWords struct {
+	Tag, Title, Code, Name, NameHint, Join string
+	Intro                                  template.HTML
+	TooMany                                string // the wait
+	WrongCode, BadName                     string
+	Reserved, Taken                        string // the name
+}
+
+var joinEnglish = joinWords{
+	Tag: "en", Title: "Join the class", Code: "Join code", Name: "Your name", Join: "Join",
+	Intro:     "Your teacher has the join code. Your name becomes your machine's name in the lab:\nclassmates reach a server you run at <code>NAME.lab</code>.",
+	NameHint:  "2 to 20 lowercase letters, digits or dashes, starting with a letter",
+	TooMany:   "Too many tries from your address: wait %v and try again, and check the code with your teacher.",
+	WrongCode: "That is not this class's join code: check it with your teacher.",
+	BadName:   "Pick a name of 2 to 20 lowercase letters, digits or dashes, starting with a letter.",
+	Reserved:  "%s.lab is a lab server's name: pick another.",
+	Taken:     "Someone else in the class is already called %s: pick another name.",
+}
+
+var joinChinese = joinWords{
+	Tag: "zh-CN", Title: "加入班级", Code: "加入码", Name: "你的名字", Join: "加入",
+	Intro:     "加入码在老师那里。你的名字会成为你这台机器在实验网络里的名字：\n同学们可以通过 <code>名字.lab</code> 访问你运行的服务器。",
+	NameHint:  "2 到 20 个小写字母、数字或短横线，以字母开头",
+	TooMany:   "你的地址尝试次数太多了：请等 %v 再试，并向老师核对加入码。",
+	WrongCode: "这不是本班的加入码：请向老师核对。",
+	BadName:   "请取一个由 2 到 20 个小写字母、数字或短横线组成、以字母开头的名字。",
+	Reserved:  "%s.lab 是实验网络中一台服务器的名字：请换一个。",
+	Taken:     "班里已经有人叫 %s 了：请换一个名字。",
+}
+
+// joinWordsFor is the join page's words for r: Chinese when it leads to a Chinese page or the
+// learner chose or prefers Chinese.
+func joinWordsFor(r *http.Request, next string) *joinWords {
+	if next == "/zh" || strings.HasPrefix(next, "/zh/") || pagelang.Of(r) == pagelang.Chinese {
+		return &joinChinese
+	}
+	return &joinEnglish
+}
+
 func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
-	type page struct{ Error, Next, Code, Name string }
+	type page struct {
+		Error, Next, Code, Name string
+		W                       *joinWords
+	}
 	next := r.FormValue("next")
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		next = "/"
 	}
+	words := joinWordsFor(r, next)
 	show := func(status int, p page) {
-		p.Next = next
+		p.Next, p.W = next, words
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(status)
 		joinPage.Execute(w, p)
@@ -282,23 +327,23 @@ func (c *Class) serveJoin(w http.ResponseWriter, r *http.Request) {
 	name := strings.ToLower(strings.TrimSpace(r.FormValue("name")))
 	if !c.allowTry(client) {
 		w.Header().Set("Retry-After", strconv.Itoa(int(joinEvery.Seconds())))
-		show(http.StatusTooManyRequests, page{Error: fmt.Sprintf("Too many tries from your address: wait %v and try again, and check the code with your teacher.", joinEvery), Name: name})
+		show(http.StatusTooManyRequests, page{Error: fmt.Sprintf(words.TooMany, joinEvery), Name: name})
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(normalCode(code)), []byte(normalCode(c.code))) != 1 {
-		show(http.StatusForbidden, page{Error: "That is not this class's join code: check it with your teacher.", Name: name})
+		show(http.StatusForbidden, page{Error: words.WrongCode, Name: name})
 		return
 	}
 	if !validName.MatchString(name) {
-		show(http.StatusBadRequest, page{Error: "Pick a name of 2 to 20 lowercase letters, digits or dashes, starting with a letter.", Code: code})
+		show(http.StatusBadRequest, page{Error: words.BadName, Code: code})
 		return
 	}
 	if c.Reserved != nil && c.Reserved(name) {
-		show(http.StatusConflict, page{Error: name + ".lab is a lab server's name: pick another.", Code: code})
+		show(http.StatusConflict, page{Error: fmt.Sprintf(words.Reserved, name), Code: code})
 		return
 	}
 	if !c.take(name, client) {
-		show(http.StatusConflict, page{Error: "Someone else in the class is already called " + name + ": pick another name.", Code: code})
+		show(http.StatusConflict, page{Error: fmt.Sprintf(words.Taken, name), Code: code})
 		return
 	}
 	expires := time.Now().Add(24 * time.Hour).Unix()
