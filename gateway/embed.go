@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"socketlab/internal/pagelang"
 	"socketlab/lessons"
 )
 
@@ -120,6 +121,10 @@ func (s *Server) serveEmbedHello(w http.ResponseWriter, r *http.Request) {
 	if origin := r.Header.Get("Origin"); origin != "" {
 		if _, err := s.guard.embedAllowed(origin, r.Host); err != nil {
 			answer = map[string]any{"ok": false, "error": err.Error()}
+			// The host lets a cell say the reason in its own language (embed-main.js).
+			if _, host, herr := embedOrigin(origin); herr == nil {
+				answer["host"] = host
+			}
 		}
 	}
 	json.NewEncoder(w).Encode(answer)
@@ -150,7 +155,7 @@ func (s *Server) serveEmbedFrame(w http.ResponseWriter, r *http.Request) {
 }
 
 var cellTemplate = template.Must(template.New("cell").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>socketlab cell</title>
 <link rel="stylesheet" href="{{.Style}}"><link rel="stylesheet" href="{{.EmbedStyle}}">
 </head>
@@ -164,11 +169,15 @@ var cellTemplate = template.Must(template.New("cell").Parse(`<!doctype html>
 //	/embed/cell?code=PROGRAM[&args=ARGS][&stdin=INPUT]
 //	/embed/cell?lesson=SLUG&cell=N      the N-th cell of a lesson (1 for the first)
 //
+// with &lang=zh for a cell in Chinese (its buttons and status lines, and a lesson's cell
+// from its Chinese translation).
+//
 // Pages of the origins the operator lists may frame it (frame-ancestors), and the gateway's
 // own; a browser refuses to show it in other sites' frames.
 func (s *Server) serveEmbedCell(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	c, argsText, err := s.embedCellOf(q)
+	lang := pagelang.Code(q.Get("lang"))
+	c, argsText, err := s.embedCellOf(q, lang)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -185,18 +194,22 @@ func (s *Server) serveEmbedCell(w http.ResponseWriter, r *http.Request) {
 		"EmbedStyle": s.assetURL("/static/embed-page.css"),
 		"Worker":     s.assetURL("/static/worker.js"),
 		"Script":     s.assetURL("/static/lesson.js"),
-		"Cell":       template.HTML(lessons.CellHTML(c, argsText)),
+		"Cell":       template.HTML(lessons.CellHTMLIn(c, argsText, lang)),
+		"Lang":       pagelang.Tag(lang),
 		"Stdin":      stdin,
 		"HasStdin":   hasStdin,
 	})
 }
 
 // embedCellOf is the cell that /embed/cell's query names, and its arguments as written.
-func (s *Server) embedCellOf(q url.Values) (lessons.Cell, string, error) {
+func (s *Server) embedCellOf(q url.Values, lang string) (lessons.Cell, string, error) {
 	if slug := q.Get("lesson"); slug != "" {
 		for _, l := range s.Lessons {
 			if l.Slug != slug {
 				continue
+			}
+			if tr := l.In(lang); tr != nil {
+				l = tr // the lesson's cells in the language asked for, when it has them
 			}
 			n, err := strconv.Atoi(q.Get("cell"))
 			if err != nil || n < 1 || n > len(l.Cells) {

@@ -131,6 +131,8 @@ func TestEmbedInBrowser(t *testing.T) {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/plain", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, hostPage(gw, "")) })
+	mux.HandleFunc("/zh", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, zhHostPage(gw, false)) })
+	mux.HandleFunc("/zh-cell", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, zhHostPage(gw, true)) })
 	mux.HandleFunc("/styled", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, hostPage(gw, "x")) })
 	mux.HandleFunc("/strict", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", strictCSP(gw))
@@ -246,6 +248,11 @@ func TestEmbedInBrowser(t *testing.T) {
 		if h := evalString(t, ctx, `document.querySelector('h1') ? document.querySelector('h1').textContent : ''`); h != "What time is it?" {
 			t.Errorf("the page's heading is %q: not the page Hugo built", h)
 		}
+	})
+	t.Run("chinese", func(t *testing.T) { embeddedInChinese(t, ctx, page+"/zh") })
+	t.Run("chinese-cell-attr", func(t *testing.T) { embeddedInChinese(t, ctx, page+"/zh-cell") })
+	t.Run("refused-chinese", func(t *testing.T) {
+		refusedInChinese(t, ctx, "http://localhost:"+hostPort+"/zh", "localhost:"+hostPort)
 	})
 	t.Run("refused", func(t *testing.T) {
 		// The same page under another name is another origin, which the operator did not list.

@@ -163,8 +163,11 @@ func writeExercise(b *strings.Builder, w *words, e *Exercise) {
 
 // CellHTML is the markup of one runnable cell, as a lesson page has it, with argsText in its
 // Arguments field: a page of one cell (the gateway's /embed/cell) is made with it.
-func CellHTML(c Cell, argsText string) string {
+func CellHTML(c Cell, argsText string) string { return CellHTMLIn(c, argsText, English) }
+
+// CellHTMLIn is CellHTML with the buttons and labels in the language lang ("en" or "zh").
+func CellHTMLIn(c Cell, argsText, lang string) string {
 	var b strings.Builder
-	writeCell(&b, englishWords, &cellView{Cell: c, ArgsText: argsText})
+	writeCell(&b, wordsFor(lang), &cellView{Cell: c, ArgsText: argsText})
 	return b.String()
 }
