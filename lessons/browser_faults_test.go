@@ -17,9 +17,9 @@ import (
 // faultRunsInPage runs, in the page, every run of l's cells that goes under faults (cells
 // that need no server), and holds each to its output block as the native test does: the same
 // faults with the same seed give the same run in the browser. Under segment=N the bytes
-// panel marks what the lab split.
+// panel marks what the lab split. A Chinese lesson (l.Lang zh) runs in its page under /zh/.
 func faultRunsInPage(t *testing.T, p *page, base string, l *lessons.Lesson) {
-	p.open(base + "/lessons/" + l.Slug)
+	p.open(base + lessonPath(l))
 	ran := 0
 	for i := range l.Cells {
 		c := &l.Cells[i]
@@ -39,6 +39,9 @@ func faultRunsInPage(t *testing.T, p *page, base string, l *lessons.Lesson) {
 				continue
 			}
 			want := "split into " + seg + "-byte segments by the lab"
+			if l.Lang == lessons.Chinese {
+				want = "被实验网络拆成了 " + seg + " 字节的报文段"
+			}
 			heads, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`Array.from(`+cellSel(c.ID)+
 				`.querySelectorAll('.bytes .head .what')).map(e => e.textContent).join('\n')`))
 			if err != nil {
@@ -73,9 +76,13 @@ func exerciseUnderFaults(t *testing.T, p *page, base string, l *lessons.Lesson, 
 	}
 	cell := l.Cell(ex.Cell)
 	panel := `document.getElementById(` + strconv.Quote("exercise-"+ex.ID) + `)`
-	p.open(base + "/lessons/" + l.Slug)
+	p.open(base + lessonPath(l))
+	dir := exercisesDir
+	if _, err := os.Stat(filepath.Join(exercisesZhDir, l.Slug, ex.Name+".go")); err == nil && l.Lang == lessons.Chinese {
+		dir = exercisesZhDir
+	}
 	for _, try := range []struct{ file, state string }{{ex.Name + ".wrong.go", "failed"}, {ex.Name + ".go", "passed"}} {
-		src, err := os.ReadFile(filepath.Join(exercisesDir, l.Slug, try.file))
+		src, err := os.ReadFile(filepath.Join(dir, l.Slug, try.file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,4 +97,12 @@ func exerciseUnderFaults(t *testing.T, p *page, base string, l *lessons.Lesson, 
 	}
 	// Put the lesson's code back, so that later tests find the cell as the lesson has it.
 	p.eval(`(() => { const b = ` + cellSel(cell.ID) + `.querySelector('button.reset'); if (b) b.click(); })()`)
+}
+
+// lessonPath is a lesson's page: /lessons/SLUG, or /zh/lessons/SLUG for a Chinese one.
+func lessonPath(l *lessons.Lesson) string {
+	if l.Lang == lessons.Chinese {
+		return "/zh/lessons/" + l.Slug
+	}
+	return "/lessons/" + l.Slug
 }

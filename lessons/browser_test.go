@@ -250,6 +250,22 @@ func TestLessonsInBrowser(t *testing.T) {
 		p.t = t
 		exerciseUnderFaults(t, p, ts.URL, lessonNamed(t, ls, "09-udp"), "lossy")
 	})
+	// The same in Chinese: the faulty runs' Chinese output blocks and marks, and the Chinese
+	// exercises under faults with their Chinese solutions.
+	for _, slug := range []string{"08b-byte-stream", "09-udp"} {
+		t.Run("faults/zh/"+slug, func(t *testing.T) {
+			p.t = t
+			faultRunsInPage(t, p, ts.URL, lessonNamed(t, ls, slug).In(lessons.Chinese))
+		})
+	}
+	t.Run("exercise-segment/zh", func(t *testing.T) {
+		p.t = t
+		exerciseUnderFaults(t, p, ts.URL, lessonNamed(t, ls, "08b-byte-stream").In(lessons.Chinese), "whole-line")
+	})
+	t.Run("exercise-loss/zh", func(t *testing.T) {
+		p.t = t
+		exerciseUnderFaults(t, p, ts.URL, lessonNamed(t, ls, "09-udp").In(lessons.Chinese), "lossy")
+	})
 
 	t.Run("exercise", func(t *testing.T) {
 		p.t = t
@@ -308,6 +324,11 @@ func TestLessonsInBrowser(t *testing.T) {
 		if got := progress("02-sockets"); got != "1 exercise to do" {
 			t.Errorf("index shows %q for 02-sockets, want 1 exercise to do", got)
 		}
+	})
+
+	t.Run("exercise/zh", func(t *testing.T) {
+		p.t = t
+		exerciseInChinese(t, p, ts.URL, lessonNamed(t, ls, "05-line-helper").In(lessons.Chinese))
 	})
 
 	// Keep and Share (static/keep.js), in keep_browser_test.go.

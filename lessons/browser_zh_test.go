@@ -1,6 +1,10 @@
 package lessons_test
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +61,10 @@ func chineseInBrowser(t *testing.T, p *page, base string, ls []*lessons.Lesson) 
 		}
 	}
 
+	// Step mode in Chinese: the pause before the read and what the read returned, worded
+	// by the page from the event rather than by the runtime in English.
+	stepReadInChinese(t, p, base, first)
+
 	// The switch goes to the same lesson in English, and back.
 	for _, step := range []struct{ from, want string }{
 		{"/zh/lessons/01-time", "/lessons/01-time"},
@@ -108,4 +116,91 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// stepReadInChinese steps through the Chinese lesson 1's client up to its read and over it.
+func stepReadInChinese(t *testing.T, p *page, base string, l *lessons.Lesson) {
+	p.open(base + "/zh/lessons/" + l.Slug)
+	id := l.Cells[0].ID
+	c := cellSel(id)
+	status := func() string {
+		s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](c+`.querySelector('.status').textContent`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	paused := c + `.dataset.state === 'paused'`
+	p.eval(c + `.querySelector('button.step').click()`)
+	p.waitCell(id, "the first pause", `.dataset.state === 'paused'`, 3*time.Minute)
+	var seen []string
+	for !strings.HasPrefix(status(), "即将从") {
+		seen = append(seen, status())
+		if len(seen) == 10 {
+			t.Fatalf("no pause before the read; the pauses were:\n\t%s", strings.Join(seen, "\n\t"))
+		}
+		p.eval(c + `.querySelector('button.step').click()`)
+		p.wait("the next pause", paused+` || `+c+`.dataset.state === 'exited'`, time.Minute)
+	}
+	if want := []string{"即将解析 time.lab", "即将连接 time.lab:37"}; strings.Join(seen, "|") != strings.Join(want, "|") {
+		t.Errorf("the pauses before the read were %q, want %q", seen, want)
+	}
+	if got, want := status(), "即将从 time.lab:37 读取（最多 4 字节）"; got != want {
+		t.Errorf("paused before the read, the page says %q, want %q", got, want)
+	}
+	p.eval(c + `.querySelector('button.step').click()`)
+	p.wait("what the read returned, in Chinese", c+`.querySelector('.wire .stepped').textContent.startsWith('读取返回了 4 字节，来自 time.lab:37: ')`, time.Minute)
+	p.wait("the pause after the read", paused+` || `+c+`.dataset.state === 'exited'`, time.Minute)
+	if ok, _ := chromedp.Run(p.ctx, chromedp.Evaluate[bool](paused)); ok {
+		p.eval(c + `.querySelector('button.continue').click()`)
+	}
+	if got := p.finished(id, time.Minute); got.Exit == nil || *got.Exit != 0 {
+		t.Errorf("the stepped program did not exit cleanly (%s):\n%s", got.State, got.Output)
+	}
+}
+
+// exerciseInChinese does in the Chinese page of 05-line-helper what the English exercise test
+// does: the cell as given fails the check, which says why in Chinese; the solution passes
+// every check; the Chinese index then shows the lesson done.
+func exerciseInChinese(t *testing.T, p *page, base string, l *lessons.Lesson) {
+	ex := l.Exercises[0]
+	cell := l.Cell(ex.Cell)
+	panel := `document.getElementById(` + strconv.Quote("exercise-"+ex.ID) + `)`
+	p.open(base + "/zh/lessons/" + l.Slug)
+	// The code as the lesson gives it, not an edit an earlier test left in this browser.
+	p.eval(`(() => { const b = ` + cellSel(cell.ID) + `.querySelector('button.reset'); if (b && !b.hidden) b.click(); })()`)
+	p.start(cell, lessons.Run{Args: ex.Args, Faults: ex.Faults})
+	p.finished(cell.ID, 2*time.Minute)
+	p.wait("the checks", panel+`.dataset.state === 'failed'`, 10*time.Second)
+	detail, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](panel+`.querySelector('li.check.fail .detail').textContent`))
+	if want := "还没有：到 web.lab:80 的字节流上没有 fin-sent"; detail != want {
+		t.Errorf("the failed check says %q, want %q", detail, want)
+	}
+	solution, err := os.ReadFile(filepath.Join(exercisesDir, l.Slug, ex.Name+".go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.eval(`(() => { const ta = ` + cellSel(cell.ID) + `.querySelector('textarea.code'); ta.value = ` + strconv.Quote(string(solution)) +
+		`; ta.dispatchEvent(new Event('input', {bubbles: true})); })()`)
+	p.start(cell, lessons.Run{Args: ex.Args, Faults: ex.Faults})
+	p.finished(cell.ID, 2*time.Minute)
+	p.wait("the checks to pass", panel+`.dataset.state === 'passed'`, 10*time.Second)
+	status, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](panel+`.querySelector('.exercise-status').textContent`))
+	if want := fmt.Sprintf("%d 项检查全部通过：练习完成。", len(ex.Checks)); status != want {
+		t.Errorf("the passed exercise says %q, want %q", status, want)
+	}
+	p.eval(`(() => { const b = ` + cellSel(cell.ID) + `.querySelector('button.reset'); if (b) b.click(); })()`)
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(base+"/zh/"), chromedp.WaitVisible(chromedp.CSS(".lesson-list"))); err != nil {
+		t.Fatal(err)
+	}
+	progress := func(slug string) string {
+		s, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.querySelector('li[data-lesson=`+strconv.Quote(slug)+`] .progress').textContent`))
+		return s
+	}
+	if got := progress(l.Slug); got != "\u2713 已完成" {
+		t.Errorf("the Chinese index shows %q for %s, want \u2713 已完成", got, l.Slug)
+	}
+	if got := progress("02-sockets"); got != "1 个练习待完成" {
+		t.Errorf("the Chinese index shows %q for 02-sockets, want 1 个练习待完成", got)
+	}
 }
