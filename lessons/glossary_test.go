@@ -43,14 +43,16 @@ func readGlossary(t *testing.T) []glossaryTerm {
 }
 
 // chineseTexts are the files whose Chinese follows the glossary: the Chinese lessons and the
-// page's Chinese words.
+// pages' Chinese words (the lesson pages and their scripts, the check details, the join page,
+// the teacher's view, the wire view's notes).
 func chineseTexts(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob("content/zh/*.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(files, "choose.go", "words.go", "grade/words_zh.go", "../static/i18n.js")
+	return append(files, "choose.go", "words.go", "grade/words_zh.go", "grade/detail_zh.go", "../static/i18n.js",
+		"../dissect/zh.go", "../gateway/relay/class.go", "../gateway/classroom/http.go")
 }
 
 // TestGlossary: every Chinese text uses the glossary's term, never a listed variant; a line
