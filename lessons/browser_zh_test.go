@@ -149,7 +149,7 @@ func stepReadInChinese(t *testing.T, p *page, base string, l *lessons.Lesson) {
 		t.Errorf("paused before the read, the page says %q, want %q", got, want)
 	}
 	p.eval(c + `.querySelector('button.step').click()`)
-	p.wait("what the read returned, in Chinese", c+`.querySelector('.wire .stepped').textContent.startsWith('读取返回了 4 字节，来自 time.lab:37: ')`, time.Minute)
+	p.wait("what the read returned, in Chinese", c+`.querySelector('.wire .stepped').textContent.startsWith('读取返回了 4 字节，来自 time.lab:37：')`, time.Minute)
 	p.wait("the pause after the read", paused+` || `+c+`.dataset.state === 'exited'`, time.Minute)
 	if ok, _ := chromedp.Run(p.ctx, chromedp.Evaluate[bool](paused)); ok {
 		p.eval(c + `.querySelector('button.continue').click()`)

@@ -304,7 +304,7 @@ export function stepResult(result) {
   const n = Number(r.n) || 0;
   if (n > 0 && r.data) {
     const short = shortLabel(labelBytes(r.data), n, 32);
-    if (short) s += `: ${short}`;
+    if (short) s = t("st.with-bytes", { what: s, bytes: short });
   }
   return s;
 }

@@ -20,13 +20,13 @@ test("setLang reads a lang tag", () => {
 test("a stepped read's result in Chinese, from the event and not the runtime's English", () => {
   const cases = [
     [{ kind: "recv", addr: "time.lab:37", n: 4, data: b64("\xec\xc2\x0a\x80"), text: "the read returned 4 bytes from time.lab:37" },
-      "读取返回了 4 字节，来自 time.lab:37: ec c2 0a 80"],
+      "读取返回了 4 字节，来自 time.lab:37：ec c2 0a 80"],
     [{ kind: "recv", addr: "time.lab:37", n: 0, text: "the read returned EOF: time.lab:37 has finished sending" },
       "读取返回 EOF：time.lab:37 已结束发送"],
     [{ kind: "recv", addr: "web.lab:80", n: 0, error: "connection reset by peer", text: "the read failed: connection reset by peer" },
       "读取失败：connection reset by peer"],
     [{ kind: "recvfrom", addr: "time.lab:37", n: 2, data: b64("hi"), text: "received a 2-byte datagram from time.lab:37" },
-      '收到来自 time.lab:37 的一个 2 字节的数据报: "hi"'],
+      '收到来自 time.lab:37 的一个 2 字节的数据报："hi"'],
     [{ kind: "accept", remote: "10.10.1.2:40000", text: "accepted a connection from 10.10.1.2:40000" }, "接受了来自 10.10.1.2:40000 的连接"],
     [undefined, "操作已返回"],
   ];
