@@ -204,6 +204,7 @@ type Service struct {
 	mu      sync.Mutex
 	flights map[string]*flight
 	tickets map[string]*flight // by the ticket of a request waiting for it (WithTicket)
+	vets    map[string]*vetFlight
 
 	cacheLock sync.RWMutex // builds read-lock it; removing Go build cache files locks it
 	evicting  sync.Mutex   // held by the eviction running
