@@ -127,6 +127,34 @@ func TestEditorInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("vet", func(t *testing.T) {
+		// The compiler takes this program; go vet, run after the build while the program
+		// runs, finds its mistake, which is shown as a compile error is.
+		src := "package main\n\nimport \"fmt\"\n\nfunc main() {\n\ts := \"lab\"\n\tfmt.Printf(\"%d\\n\", s)\n}\n"
+		setCode(t, ctx, src)
+		runCell(t, ctx)
+		waitFor(t, ctx, "vet's finding in the list", cellJS+`.querySelector('ul.diagnostics:not([hidden]) li') !== null`)
+		want := "7:14 vet: fmt.Printf format %d has arg s of wrong type string"
+		if got := ev(cellJS + `.querySelector('ul.diagnostics li').textContent`); got != want {
+			t.Errorf("the list says %q, want %q", got, want)
+		}
+		// Underlined at line 7, column 14: the verb %d.
+		got := ev(`(() => { const v = ` + edJS + `.view, e = ` + cellJS + `.querySelector('.cm-error');
+			const pos = v.posAtDOM(e, 0), line = v.state.doc.lineAt(pos);
+			return line.number + ':' + (pos - line.from + 1) + ' ' + e.textContent; })()`)
+		if got != "7:14 %" {
+			t.Errorf("underlined at %q, want 7:14 %% (the verb)", got)
+		}
+		if !strings.Contains(ev(cellJS+`.querySelector('.console').textContent`), "exit status 0") {
+			t.Errorf("the program did not run to its end beside vet")
+		}
+		// An edit of its line clears it.
+		ev(`(() => { const v = ` + edJS + `.view; v.dispatch({changes: {from: v.state.doc.line(7).to, insert: " "}}); return ''; })()`)
+		if got := ev(cellJS + `.querySelectorAll('.cm-error').length + ' ' + ` + cellJS + `.querySelector('ul.diagnostics').hidden`); got != "0 true" {
+			t.Errorf("after an edit of line 7: underlines and list hidden %q, want \"0 true\"", got)
+		}
+	})
+
 	t.Run("format", func(t *testing.T) {
 		bad := "package main\nimport \"fmt\"\nfunc main(){\nfmt.Println(\"hi\")\n  if true {\nx:=1\n_ = x\n}\n}\n"
 		want, err := format.Source([]byte(bad))

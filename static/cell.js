@@ -227,6 +227,7 @@ export function mountCell(cell, env) {
   const editor = createEditor(code, {
     lang,
     formatURL: env.url("/api/format"),
+    vetURL: env.url("/api/vet"),
     onRun: () => { if (!runBtn.disabled) start(); },
     onChange: () => kept.changed(),
     onFormatted: (r) => { if (!r.ok && r.error) status.textContent = r.error; },
@@ -374,11 +375,12 @@ export function mountCell(cell, env) {
     abort = new AbortController();
     let resp;
     let body = null;
+    const source = sourceOf(editor.getValue());
     try {
       resp = await fetch(env.url("/api/build"), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ source: sourceOf(editor.getValue()), ticket }),
+        body: JSON.stringify({ source, ticket }),
         signal: abort.signal,
       });
       body = await resp.json().catch(() => null);
@@ -413,6 +415,7 @@ export function mountCell(cell, env) {
       status.title = body.cached ? t("run.cached") : t("run.compiled-in", { ms: body.elapsed_ms });
     }
     launch(me, body.wasm);
+    editor.vet(source); // go vet's findings, while the program runs (editor.js)
   }
 
   // firstOutput marks the first output of a run.

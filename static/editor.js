@@ -4,7 +4,7 @@
 //
 //   const ed = createEditor(textarea, { lang: "go", onRun, onChange, onFormatted });
 //   ed.getValue(), ed.setValue(text), ed.markErrors([{line, col, msg}]), ed.clearErrors(),
-//   ed.format(), ed.focus(), ed.ready (a promise: CodeMirror is in place), ed.view
+//   ed.format(), ed.vet(source), ed.focus(), ed.ready (a promise: CodeMirror is in place), ed.view
 //   loadCodeMirror(): start loading CodeMirror (until then the cells are text areas)
 //
 // The server renders each cell's code in a <textarea class="code">; the editor takes its place
@@ -16,8 +16,9 @@
 // from static/codemirror-python.js), indentation on Enter and with Tab (tabs for Go, four
 // spaces for Python), bracket matching and closing, search (Ctrl/Cmd+F), undo per cell, line
 // numbers, Ctrl/Cmd+Enter runs, Shift+Alt+F formats Go (POST /api/format), Escape then Tab
-// leaves the editor. Errors are underlined at their line and column, with their message on
-// hover and in a list under the editor; an edit of a line clears that line's errors.
+// leaves the editor. Errors (the compiler's, and go vet's once a program built: vet) are
+// underlined at their line and column, with their message on hover and in a list under the
+// editor; an edit of a line clears that line's errors.
 //
 // CodeMirror is loaded without holding up the page: until it is there (a moment after the
 // page's first paint, or never, if the bundle cannot be loaded), the textarea is the editor,
@@ -153,6 +154,7 @@ function parts() {
 //   onRun        Ctrl/Cmd+Enter
 //   onChange     after each edit in the editor, with the text
 //   formatURL    where Format posts the code (FORMAT_URL when not given)
+//   vetURL       where vet posts the code (VET_URL when not given)
 //   onFormatted  after Format, with {ok, error} (error: what to tell the learner)
 export function createEditor(textarea, opts = {}) {
   const lang = opts.lang === "python" ? "python" : "go";
@@ -284,6 +286,20 @@ export function createEditor(textarea, opts = {}) {
       return formatting;
     },
 
+    // vet asks the gateway for go vet's findings in source, a program it has just built
+    // (POST /api/vet), and marks them as errors are marked, unless the code has changed
+    // meanwhile. Nothing is shown when vet cannot answer (busy, over a budget, no build).
+    // Resolves to the findings marked.
+    vet(source) {
+      if (lang !== "go") return Promise.resolve([]);
+      return vetSource(source, undefined, opts.vetURL).then((diags) => {
+        const now = api.getValue();
+        if (diags.length === 0 || (now !== source && now + "\n" !== source)) return [];
+        api.markErrors(diags.map((d) => ({ ...d, msg: "vet: " + d.msg })));
+        return diags;
+      });
+    },
+
     focus: () => (view ? view.focus() : textarea.focus()),
 
     // ready resolves when CodeMirror has taken the textarea's place (false if it could not).
@@ -374,6 +390,26 @@ function mount(textarea, lang, opts, api, renderList) {
     console.warn(`socketlab: ${lang} highlighting could not be loaded: ${err}`);
   });
   return view;
+}
+
+// VET_URL answers go vet's findings in a program built before: {source} → {ok, diagnostics}.
+export const VET_URL = "/api/vet";
+
+// vetSource posts source to the gateway's vet (at url, VET_URL unless given) and resolves to
+// its findings, [{line, col, msg}], or to [] when there is no answer; never rejects.
+export async function vetSource(source, fetchFn, url) {
+  try {
+    const resp = await (fetchFn || fetch)(url || VET_URL, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ source }),
+    });
+    const body = await resp.json().catch(() => null);
+    if (!resp.ok || !body || !body.ok || !Array.isArray(body.diagnostics)) return [];
+    return body.diagnostics.filter((d) => d && d.line >= 1);
+  } catch (err) {
+    return [];
+  }
 }
 
 // formatSource posts source to the gateway's formatter (at url, FORMAT_URL unless the page's
