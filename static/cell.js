@@ -17,7 +17,7 @@
 import * as F from "./format.js";
 import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
-import { createEditor } from "./editor.js";
+import { createEditor, markPythonErrors } from "./editor.js";
 import { t } from "./i18n.js";
 import { keep } from "./keep.js";
 import { PROGRESS_URL, watchProgress } from "./progress.js";
@@ -232,13 +232,18 @@ export function mountCell(cell, env) {
     onChange: () => kept.changed(),
     onFormatted: (r) => { if (!r.ok && r.error) status.textContent = r.error; },
   });
-  if (lang === "go") {
-    const formatBtn = el("button", "format", "Format");
-    formatBtn.type = "button";
-    formatBtn.title = "Format the code as gofmt does (Shift+Alt+F)";
-    formatBtn.addEventListener("click", () => editor.format());
-    stopBtn.after(" ", formatBtn);
+  const formatBtn = el("button", "format", "Format");
+  formatBtn.type = "button";
+  formatBtn.title = "Format the code as gofmt does (Shift+Alt+F)";
+  formatBtn.addEventListener("click", () => editor.format());
+  if (lang === "python") {
+    // Python's indentation is part of the program: nothing reformats it.
+    formatBtn.disabled = true;
+    formatBtn.title = "Python code is not reformatted: its indentation is part of the program";
+    // A syntax error the run printed is marked in the editor (editor.js).
+    cell.addEventListener("socketlab:run-ended", () => markPythonErrors(cell, q("pre.console").textContent));
   }
+  stopBtn.after(" ", formatBtn);
   // Keep and Share (keep.js) read and write the code through these alone.
   if (env.keep) {
     kept = keep(cell, {

@@ -6,6 +6,7 @@
 //   ed.getValue(), ed.setValue(text), ed.markErrors([{line, col, msg}]), ed.clearErrors(),
 //   ed.format(), ed.vet(source), ed.focus(), ed.ready (a promise: CodeMirror is in place), ed.view
 //   loadCodeMirror(): start loading CodeMirror (until then the cells are text areas)
+//   markPythonErrors(cell, consoleText): mark the syntax error a Python run printed
 //
 // The server renders each cell's code in a <textarea class="code">; the editor takes its place
 // on screen and keeps it as a mirror: every edit is written back to the textarea's value, and
@@ -27,6 +28,8 @@
 // CM is CodeMirror once loaded. Nothing is loaded until loadCodeMirror is called (the page
 // calls it once its first cell can run, so that the editor does not delay that) or a
 // textarea takes the focus; each editor then takes its textarea's place.
+import { parsePythonError } from "./pyerrors.js";
+
 let CM = null;
 let loading = null;
 let loaded; // resolves loadedPromise
@@ -48,6 +51,14 @@ export function loadCodeMirror() {
 // FORMAT_URL formats Go source on the gateway: {source} → {ok, source} or {ok: false,
 // diagnostics}.
 export const FORMAT_URL = "/api/format";
+
+// charColumn turns a column counted in characters (code points, 1-based), as Python counts,
+// into an offset in a line of JavaScript text (UTF-16 code units).
+export function charColumn(text, col) {
+  let i = 0;
+  for (let n = 1; n < col && i < text.length; n++) i += text.codePointAt(i) >= 0x10000 ? 2 : 1;
+  return Math.min(i, text.length);
+}
 
 // byteColumn turns a Go column (1-based, counted in UTF-8 bytes) into an offset in a line of
 // JavaScript text (UTF-16 code units).
@@ -181,6 +192,7 @@ export function createEditor(textarea, opts = {}) {
   };
   textarea.addEventListener("keydown", early);
   textarea.addEventListener("focus", loadCodeMirror, { once: true });
+  textarea.socketlabEditor = null; // set below: markPythonErrors finds the editor here
 
   // A script that sets the textarea's value and says so with an input event edits the cell.
   textarea.addEventListener("input", () => {
@@ -209,6 +221,7 @@ export function createEditor(textarea, opts = {}) {
   }
 
   const api = {
+    lang,
     get view() { return view; },
     getValue: () => (view ? view.state.doc.toString() : textarea.value),
 
@@ -233,11 +246,13 @@ export function createEditor(textarea, opts = {}) {
       });
     },
 
-    // markErrors underlines each {line, col, msg} (1-based; col counts bytes, as Go does, 0:
-    // the whole line) and lists them under the editor. It replaces the errors shown before.
+    // markErrors underlines each {line, col, msg} (1-based; col counts bytes, as Go does, or
+    // characters with chars: true, as Python does; 0: the whole line; endCol, when given, just
+    // past the error's end, else the word at col) and lists them under the editor. It replaces
+    // the errors shown before.
     markErrors(diags) {
       const valid = (diags || []).filter((d) => d && d.line >= 1)
-        .map((d) => ({ line: d.line, col: d.col || 0, msg: String(d.msg ?? d.message ?? "") }));
+        .map((d) => ({ line: d.line, col: d.col || 0, endCol: d.endCol || 0, chars: !!d.chars, msg: String(d.msg ?? d.message ?? "") }));
       if (!view) {
         pending = valid;
         renderList(valid);
@@ -250,9 +265,12 @@ export function createEditor(textarea, opts = {}) {
         let from = line.from;
         let to = line.to;
         if (d.col >= 1) {
-          from = line.from + byteColumn(line.text, d.col);
+          const column = d.chars ? charColumn : byteColumn;
+          from = line.from + column(line.text, d.col);
           const word = view.state.wordAt(from);
           to = word && word.from === from ? word.to : Math.min(from + 1, line.to);
+          if (d.endCol > d.col) to = Math.max(Math.min(line.from + column(line.text, d.endCol), line.to), from + 1);
+          to = Math.min(to, line.to);
           if (to <= from && from > line.from) from = to - 1; // at the end of the line: its last character
         }
         errs.push({ ...d, from, to, lineFrom: line.from });
@@ -311,7 +329,22 @@ export function createEditor(textarea, opts = {}) {
       return true;
     }),
   };
+  textarea.socketlabEditor = api;
   return api;
+}
+
+// markPythonErrors marks the syntax error a Python cell's run printed (consoleText: its
+// console, or its standard error) in the cell's editor, as compile errors are marked, and
+// returns it ({file, line, col, endCol, msg}), or null when the text holds none of the
+// program's. Call it when a Python cell's run ends; cell.js does, for every Python cell.
+export function markPythonErrors(cell, consoleText) {
+  const ed = cell && cell.querySelector("textarea.code")?.socketlabEditor;
+  if (!ed) return null;
+  const d = parsePythonError(consoleText, ed.getValue());
+  // An error in a file of Python's own library, or of the lab's, is not the learner's to fix.
+  if (!d || /(^|\/)(lib\/python[\d.]*|site-packages|socketlab)\//.test(d.file)) return null;
+  ed.markErrors([{ line: d.line, col: d.col, endCol: d.endCol, chars: true, msg: d.msg }]);
+  return d;
 }
 
 let mounted = false; // an editor is in place on the page
