@@ -19,7 +19,9 @@ import (
 // with the flags, overlay, tags and environment of the program's build (GOOS=js GOARCH=wasm
 // by default), so it reads the same standard library the program was compiled against, and
 // the archives go build left in the Go build cache are reused (the same -trimpath and
-// -overlay make the same cache keys). The other way, golang.org/x/tools analysis passes run
+// -overlay make the same cache keys). Once go build has left the link configuration of the
+// program's imports (fast.go), the toolchain's vet tool runs alone on that configuration
+// instead (vetDirect), which takes a third of the CPU time. The other way, golang.org/x/tools analysis passes run
 // inside the gateway on a package type-checked there, would cost less CPU (no go command),
 // but it would type-check learner code in the gateway's own process, where neither a memory
 // nor a CPU limit can stop a pathological program; go vet is a child process like the
@@ -28,10 +30,11 @@ import (
 // what it costs per program.
 //
 // When. The page asks for vet after its build answered ok, while the program runs: it is
-// never on the way to a Run. Vet waits for a compiler slot in the learner's queue of the fair
-// queue (so ten learners' vets take turns with their compiles), its CPU time is charged to the
-// client's compile budget and refused when that is used up, and it is bounded by the service's
-// timeout. A program that has not compiled is not vetted (ErrNotCompiled): vet's type errors
+// never on the way to a Run. Vet takes a compiler slot of the fair queue only when no compile
+// waits for one (acquireSpare; a compile that comes while vets wait goes first, and at most
+// maxSpare vets wait), so the compilers run no more at once than before and a Run waits at
+// most for one vet to end. Its CPU time is charged to the client's compile budget and
+// refused when that is used up, and it is bounded by the service's timeout. A program that has not compiled is not vetted (ErrNotCompiled): vet's type errors
 // would only repeat the compiler's.
 //
 // Cache. Findings are kept beside the program (HASH.vet), by the same hash, and removed with
@@ -123,7 +126,7 @@ func (s *Service) vetCached(hash string) (*VetResult, error) {
 // vet runs go vet once a compiler slot of the learner's is free and the client's budget
 // allows, and keeps its findings.
 func (s *Service) vet(ctx context.Context, hash string, src []byte) (*VetResult, error) {
-	release, err := s.queue.acquire(ctx, learnerOf(ctx), nil)
+	release, err := s.queue.acquireSpare(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +175,15 @@ func (s *Service) runVet(ctx context.Context, hash string, src []byte, client st
 		}
 		files = append(files, "prelude.go")
 	}
+	key := importKey(src)
+	if lc := s.linkConfigFor(key); lc != nil {
+		if r := s.vetDirect(ctx, lc, hash, cell, files, client); r != nil {
+			return r, nil
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("vet stopped: %w", context.Cause(ctx))
+		}
+	}
 	// The build's flags that decide how packages compile (-trimpath above all), so that vet
 	// finds the dependencies' archives go build left in the cache instead of compiling the
 	// standard library again.
@@ -216,6 +228,90 @@ func (s *Service) runVet(ctx context.Context, hash string, src []byte, client st
 		diags = []Diagnostic{}
 	}
 	return &VetResult{Hash: hash, Diagnostics: diags, CPU: cpu}, nil
+}
+
+// vetConfig is the configuration the toolchain's vet tool reads (a *.cfg file, as go vet
+// writes it for each package: cmd/go's vetConfig, x/tools' unitchecker.Config).
+type vetConfig struct {
+	ID          string
+	Compiler    string
+	Dir         string
+	ImportPath  string
+	GoVersion   string
+	GoFiles     []string
+	ImportMap   map[string]string
+	PackageFile map[string]string
+	Standard    map[string]bool
+	VetxOutput  string
+}
+
+// vetDirect runs the toolchain's vet tool itself on the program in cell, as the direct path
+// of a build runs the compiler (fast.go): go vet's own loading of the module and of some two
+// hundred packages was as much CPU time as the analysis, and the link configuration kept for
+// the program's imports names every archive the type checker needs. vet then has no facts
+// about the standard library's own functions (go vet computes them once per package), which
+// leaves the checks of the learner's code as they are: printf knows fmt's functions by name.
+// It returns nil when that did not work (a configuration the toolchain does not take, an
+// archive gone): go vet answers then.
+func (s *Service) vetDirect(ctx context.Context, lc *linkConfig, hash, cell string, files []string, client string) *VetResult {
+	obj, err := os.MkdirTemp(cell, ".vet-")
+	if err != nil {
+		return nil
+	}
+	defer os.RemoveAll(obj)
+	lang := s.goLine
+	if parts := strings.Split(lang, "."); len(parts) > 2 {
+		lang = parts[0] + "." + parts[1]
+	}
+	cfg := vetConfig{ID: "main", Compiler: "gc", Dir: cell, ImportPath: "main", GoVersion: "go" + lang,
+		ImportMap: map[string]string{}, PackageFile: map[string]string{}, Standard: map[string]bool{},
+		VetxOutput: filepath.Join(obj, "vet.out")}
+	for _, f := range files {
+		cfg.GoFiles = append(cfg.GoFiles, filepath.Join(cell, f))
+	}
+	for line := range strings.Lines(string(lc.packages)) {
+		pkg, file, ok := strings.Cut(strings.TrimSpace(strings.TrimPrefix(line, "packagefile ")), "=")
+		if !ok {
+			continue
+		}
+		cfg.ImportMap[pkg], cfg.PackageFile[pkg] = pkg, file
+		first, _, _ := strings.Cut(pkg, "/")
+		cfg.Standard[pkg] = !strings.Contains(first, ".") && first != "socketlab"
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return nil
+	}
+	cfgFile := filepath.Join(obj, "vet.cfg")
+	if err := os.WriteFile(cfgFile, b, 0o644); err != nil {
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(s.goroot, "pkg", "tool", s.hostTarget, "vet"), cfgFile)
+	cmd.Dir = cell
+	cmd.Env = s.env
+	out := &capped{max: maxCompilerText}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.WaitDelay = 5 * time.Second
+	ownGroup(cmd)
+	err = s.run(cmd)
+	cpu := cpuTime(cmd)
+	s.budgets.charge(client, cpu)
+	ws, werr := s.workspace()
+	if werr != nil {
+		return nil
+	}
+	diags := diagnostics(cleanOutput(out.text(), cell, ws))
+	var exit *exec.ExitError
+	switch {
+	case err == nil && len(diags) == 0:
+		diags = []Diagnostic{}
+	case errors.As(err, &exit) && exit.Exited() && exit.ExitCode() == 1 && len(diags) > 0:
+		// vet exits with 1 when it found something.
+	default:
+		return nil
+	}
+	s.directVets.Add(1)
+	return &VetResult{Hash: hash, Diagnostics: diags, CPU: cpu}
 }
 
 // vetPathRE matches the path of a program directory before a program's file name.

@@ -57,6 +57,22 @@ func TestVet(t *testing.T) {
 	if err != nil || !again.Cached || len(again.Diagnostics) != 1 || again.Diagnostics[0] != d {
 		t.Errorf("second vet: %+v %v, want the same finding from the cache", again, err)
 	}
+	if s.directVets.Load() == 0 {
+		t.Errorf("vet of a program whose imports were built before did not run the vet tool alone")
+	}
+	// Without the link configuration go vet answers, with the same finding.
+	s.forgetLinks()
+	other := strings.Replace(printfBug, `"lab"`, `"other"`, 1)
+	if r, err := s.Build(ctx, []byte(other)); err != nil || !r.OK {
+		t.Fatalf("build: %v %+v", err, r)
+	}
+	s.forgetLinks()
+	direct := s.directVets.Load()
+	viaGo, err := s.Vet(ctx, []byte(other))
+	if err != nil || len(viaGo.Diagnostics) != 1 || viaGo.Diagnostics[0] != d || s.directVets.Load() != direct {
+		t.Errorf("go vet: %+v %v (direct vets %d, before %d), want the same finding as the vet tool alone", viaGo, err, s.directVets.Load(), direct)
+	}
+	t.Logf("go vet of the same mistake: %v CPU", viaGo.CPU)
 	clean, err := s.Vet(ctx, []byte(hello))
 	if err != nil || len(clean.Diagnostics) != 0 {
 		t.Errorf("vet of a sound program: %+v %v, want no findings", clean, err)
