@@ -289,6 +289,32 @@ func TestEditorInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("edits survive a reload", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url+"/lessons/01-time"),
+			chromedp.WaitVisible(chromedp.CSS(".cell .cm-editor .cm-content"))); err != nil {
+			t.Fatal(err)
+		}
+		focus()
+		ev(`(() => { const v = ` + edJS + `.view; v.dispatch({selection: {anchor: v.state.doc.length}}); return ''; })()`)
+		typeText("\n// kept across a reload")
+		typed := ev(edJS + `.getValue()`)
+		if !strings.HasSuffix(typed, "// kept across a reload") {
+			t.Fatalf("typed text is %q", typed)
+		}
+		id := ev(cellJS + `.dataset.cell`)
+		waitFor(t, ctx, "the edit to be kept", `localStorage.getItem(`+strconv.Quote("socketlab.edit."+id)+`) !== null`)
+		if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".cell .cm-editor .cm-content"))); err != nil {
+			t.Fatal(err)
+		}
+		if got := ev(edJS + `.getValue()`); got != typed {
+			t.Errorf("after a reload the editor holds\n%q\nwant\n%q", got, typed)
+		}
+		if got := ev(cellJS + `.querySelector('.cm-content').textContent`); !strings.Contains(got, "// kept across a reload") {
+			t.Errorf("after a reload the editor shows %q", got)
+		}
+		ev(`(() => { localStorage.clear(); return ''; })()`)
+	})
+
 }
 
 // pressEnter presses and releases Enter.
@@ -388,7 +414,7 @@ func TestPythonCellEditor(t *testing.T) {
 	}
 	// The same through the exported function, which returns what it marked.
 	marked, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => { const m = await import('/static/editor.js');
-		const d = m.markPythonErrors(`+cellJS+`, `+strconv.Quote(stderr)+`); return d.line + ':' + d.col + '-' + d.endCol; })()`, chromedp.EvalAwaitPromise))
+		const d = await m.markPythonErrors(`+cellJS+`, `+strconv.Quote(stderr)+`); return d.line + ':' + d.col + '-' + d.endCol; })()`, chromedp.EvalAwaitPromise))
 	if err != nil || marked != "3:18-19" {
 		t.Errorf("markPythonErrors returned %q (%v), want 3:18-19", marked, err)
 	}

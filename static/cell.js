@@ -232,14 +232,14 @@ export function mountCell(cell, env) {
     onChange: () => kept.changed(),
     onFormatted: (r) => { if (!r.ok && r.error) status.textContent = r.error; },
   });
-  const formatBtn = el("button", "format", "Format");
+  const formatBtn = el("button", "format", t("run.format"));
   formatBtn.type = "button";
-  formatBtn.title = "Format the code as gofmt does (Shift+Alt+F)";
+  formatBtn.title = t("run.format-title");
   formatBtn.addEventListener("click", () => editor.format());
   if (lang === "python") {
     // Python's indentation is part of the program: nothing reformats it.
     formatBtn.disabled = true;
-    formatBtn.title = "Python code is not reformatted: its indentation is part of the program";
+    formatBtn.title = t("run.format-python");
     // A syntax error the run printed is marked in the editor (editor.js).
     cell.addEventListener("socketlab:run-ended", () => markPythonErrors(cell, q("pre.console").textContent));
   }

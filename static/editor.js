@@ -28,8 +28,6 @@
 // CM is CodeMirror once loaded. Nothing is loaded until loadCodeMirror is called (the page
 // calls it once its first cell can run, so that the editor does not delay that) or a
 // textarea takes the focus; each editor then takes its textarea's place.
-import { parsePythonError } from "./pyerrors.js";
-
 let CM = null;
 let loading = null;
 let loaded; // resolves loadedPromise
@@ -192,7 +190,6 @@ export function createEditor(textarea, opts = {}) {
   };
   textarea.addEventListener("keydown", early);
   textarea.addEventListener("focus", loadCodeMirror, { once: true });
-  textarea.socketlabEditor = null; // set below: markPythonErrors finds the editor here
 
   // A script that sets the textarea's value and says so with an input event edits the cell.
   textarea.addEventListener("input", () => {
@@ -335,11 +332,13 @@ export function createEditor(textarea, opts = {}) {
 
 // markPythonErrors marks the syntax error a Python cell's run printed (consoleText: its
 // console, or its standard error) in the cell's editor, as compile errors are marked, and
-// returns it ({file, line, col, endCol, msg}), or null when the text holds none of the
-// program's. Call it when a Python cell's run ends; cell.js does, for every Python cell.
-export function markPythonErrors(cell, consoleText) {
+// resolves to it ({file, line, col, endCol, msg}), or to null when the text holds none of the
+// program's. Call it when a Python cell's run ends; cell.js does, for every Python cell. The
+// reader of Python's errors (pyerrors.js) is loaded the first time, so Go pages never load it.
+export async function markPythonErrors(cell, consoleText) {
   const ed = cell && cell.querySelector("textarea.code")?.socketlabEditor;
   if (!ed) return null;
+  const { parsePythonError } = await import("./pyerrors.js");
   const d = parsePythonError(consoleText, ed.getValue());
   // An error in a file of Python's own library, or of the lab's, is not the learner's to fix.
   if (!d || /(^|\/)(lib\/python[\d.]*|site-packages|socketlab)\//.test(d.file)) return null;
