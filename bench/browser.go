@@ -469,7 +469,7 @@ func waitInteractive(ctx context.Context) (navResult, error) {
 			const editorMark = performance.getEntriesByName("socketlab:editor")[0];
 			if (!nav.loadEventEnd || !editorMark) { setTimeout(read, 10); return; }
 			const mark = performance.getEntriesByName("socketlab:interactive")[0];
-			const editor = performance.getEntriesByType("resource").filter((e) => /\/static\/(editor|codemirror)[^/]*\.js/.test(e.name));
+			const editor = performance.getEntriesByType("resource").filter((e) => /\/static\/(editor|codemirror|pyerrors)[^/]*\.js/.test(e.name));
 			resolve({
 				editorReady: editorMark.startTime,
 				editorEncoded: editor.reduce((n, e) => n + e.encodedBodySize, 0),

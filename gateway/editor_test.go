@@ -2,19 +2,24 @@ package gateway_test
 
 import (
 	"context"
+	"encoding/json"
 	"go/format"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"socketlab/gateway"
 	"socketlab/internal/browser"
+	"socketlab/lessons"
 )
 
 // edJS evaluates to the interface of the first cell's editor (static/editor.js).
@@ -124,6 +129,34 @@ func TestEditorInBrowser(t *testing.T) {
 		ev(`(() => { const v = ` + edJS + `.view; v.dispatch({changes: {from: v.state.doc.line(6).to, insert: " "}}); return ''; })()`)
 		if got := ev(cellJS + `.querySelectorAll('.cm-error').length + ' ' + ` + cellJS + `.querySelector('ul.diagnostics').hidden`); got != "0 true" {
 			t.Errorf("after an edit of line 6: underlines and list hidden %q, want \"0 true\"", got)
+		}
+	})
+
+	t.Run("vet", func(t *testing.T) {
+		// The compiler takes this program; go vet, run after the build while the program
+		// runs, finds its mistake, which is shown as a compile error is.
+		src := "package main\n\nimport \"fmt\"\n\nfunc main() {\n\ts := \"lab\"\n\tfmt.Printf(\"%d\\n\", s)\n}\n"
+		setCode(t, ctx, src)
+		runCell(t, ctx)
+		waitFor(t, ctx, "vet's finding in the list", cellJS+`.querySelector('ul.diagnostics:not([hidden]) li') !== null`)
+		want := "7:14 vet: fmt.Printf format %d has arg s of wrong type string"
+		if got := ev(cellJS + `.querySelector('ul.diagnostics li').textContent`); got != want {
+			t.Errorf("the list says %q, want %q", got, want)
+		}
+		// Underlined at line 7, column 14: the verb %d.
+		got := ev(`(() => { const v = ` + edJS + `.view, e = ` + cellJS + `.querySelector('.cm-error');
+			const pos = v.posAtDOM(e, 0), line = v.state.doc.lineAt(pos);
+			return line.number + ':' + (pos - line.from + 1) + ' ' + e.textContent; })()`)
+		if got != "7:14 %" {
+			t.Errorf("underlined at %q, want 7:14 %% (the verb)", got)
+		}
+		if !strings.Contains(ev(cellJS+`.querySelector('.console').textContent`), "exit status 0") {
+			t.Errorf("the program did not run to its end beside vet")
+		}
+		// An edit of its line clears it.
+		ev(`(() => { const v = ` + edJS + `.view; v.dispatch({changes: {from: v.state.doc.line(7).to, insert: " "}}); return ''; })()`)
+		if got := ev(cellJS + `.querySelectorAll('.cm-error').length + ' ' + ` + cellJS + `.querySelector('ul.diagnostics').hidden`); got != "0 true" {
+			t.Errorf("after an edit of line 7: underlines and list hidden %q, want \"0 true\"", got)
 		}
 	})
 
@@ -256,6 +289,32 @@ func TestEditorInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("edits survive a reload", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(url+"/lessons/01-time"),
+			chromedp.WaitVisible(chromedp.CSS(".cell .cm-editor .cm-content"))); err != nil {
+			t.Fatal(err)
+		}
+		focus()
+		ev(`(() => { const v = ` + edJS + `.view; v.dispatch({selection: {anchor: v.state.doc.length}}); return ''; })()`)
+		typeText("\n// kept across a reload")
+		typed := ev(edJS + `.getValue()`)
+		if !strings.HasSuffix(typed, "// kept across a reload") {
+			t.Fatalf("typed text is %q", typed)
+		}
+		id := ev(cellJS + `.dataset.cell`)
+		waitFor(t, ctx, "the edit to be kept", `localStorage.getItem(`+strconv.Quote("socketlab.edit."+id)+`) !== null`)
+		if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(".cell .cm-editor .cm-content"))); err != nil {
+			t.Fatal(err)
+		}
+		if got := ev(edJS + `.getValue()`); got != typed {
+			t.Errorf("after a reload the editor holds\n%q\nwant\n%q", got, typed)
+		}
+		if got := ev(cellJS + `.querySelector('.cm-content').textContent`); !strings.Contains(got, "// kept across a reload") {
+			t.Errorf("after a reload the editor shows %q", got)
+		}
+		ev(`(() => { localStorage.clear(); return ''; })()`)
+	})
+
 }
 
 // pressEnter presses and releases Enter.
@@ -270,3 +329,97 @@ var pressEnter = chromedp.Func(func(ctx context.Context, t *chromedp.Target) err
 	}
 	return nil
 })
+
+// TestPythonCellEditor checks a lesson's Python cell: Python's highlighting, four spaces of
+// indentation, bracket matching and closing, no Format, and a syntax error that a run printed
+// (real Python 3.13 output, from static/test/python_errors.json) underlined and listed when
+// the run ends, as the page's Python runtime will end it.
+func TestPythonCellEditor(t *testing.T) {
+	ctx := browser.New(t)
+	ls, err := lessons.Load(fstest.MapFS{"py.md": {Data: []byte("---\ntitle: Python\norder: 1\n---\nA Python cell.\n\n```python run\nimport socket\n\nprint(socket.gethostname())\n```\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := serveGateway(t, &gateway.Options{Lessons: ls, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/lessons/py"), chromedp.WaitVisible(chromedp.CSS(".cell .cm-editor .cm-content"))); err != nil {
+		t.Fatal(err)
+	}
+	ev := func(js string) string { t.Helper(); return evalString(t, ctx, js) }
+	waitFor(t, ctx, "Python's highlighting", cellJS+`.querySelector('.cm-content .tok-keyword') !== null`)
+	if got := ev(cellJS + `.querySelector('.cm-content .tok-keyword').textContent`); got != "import" {
+		t.Errorf("the first highlighted keyword is %q, want import", got)
+	}
+	if got := ev(cellJS + `.dataset.lang + ' ' + ` + edJS + `.lang`); got != "python python" {
+		t.Errorf("cell and editor language: %q", got)
+	}
+
+	// Typing: four spaces after a colon, brackets closed as they open, and matched.
+	setCode(t, ctx, "def main():")
+	ev(`(() => { const v = ` + edJS + `.view; v.dispatch({selection: {anchor: v.state.doc.length}}); v.focus(); return ''; })()`)
+	if err := chromedp.Do(ctx, pressEnter, chromedp.KeyEvent("print(")); err != nil {
+		t.Fatal(err)
+	}
+	if got := ev(edJS + `.getValue()`); got != "def main():\n    print()" {
+		t.Errorf("typed Python is %q, want four spaces of indentation and the bracket closed", got)
+	}
+	if got := ev(cellJS + `.querySelectorAll('.cm-matchingBracket').length + ''`); got != "2" {
+		t.Errorf("%s brackets marked as matching beside the cursor, want 2", got)
+	}
+
+	// No Format for Python: the button is there, disabled, and says why.
+	if got := ev(`(() => { const b = ` + cellJS + `.querySelector('button.format'); return b.disabled + ' ' + b.title; })()`); !strings.HasPrefix(got, "true ") || !strings.Contains(got, "indentation") {
+		t.Errorf("the Format button of a Python cell: %q, want disabled with a title saying why", got)
+	}
+
+	// A syntax error printed by a run: the console fed as the runtime feeds it, then the
+	// run's end.
+	b, err := os.ReadFile("../static/test/python_errors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx struct {
+		Cases []struct{ Name, Source string }
+		Runs  []struct{ Python, Case, Stderr string }
+	}
+	if err := json.Unmarshal(b, &fx); err != nil {
+		t.Fatal(err)
+	}
+	var src, stderr string
+	for _, c := range fx.Cases {
+		if c.Name == "through exec" {
+			src = c.Source
+		}
+	}
+	for _, r := range fx.Runs {
+		if r.Case == "through exec" && strings.HasPrefix(r.Python, "3.13") {
+			stderr = r.Stderr
+		}
+	}
+	if src == "" || stderr == "" {
+		t.Fatal("no Python 3.13 run of \"through exec\" in static/test/python_errors.json")
+	}
+	setCode(t, ctx, src)
+	ev(`(() => { const c = ` + cellJS + `, pre = c.querySelector('pre.console');
+		pre.textContent = ''; const s = document.createElement('span'); s.className = 'stderr'; s.textContent = ` + strconv.Quote(stderr) + `; pre.append(s);
+		c.dispatchEvent(new CustomEvent('socketlab:run-ended', {detail: {state: 'exited'}})); return ''; })()`)
+	waitFor(t, ctx, "the error list", cellJS+`.querySelector('ul.diagnostics:not([hidden]) li') !== null`)
+	if got := ev(cellJS + `.querySelector('ul.diagnostics li').textContent`); got != "3:18 SyntaxError: '(' was never closed" {
+		t.Errorf("the list says %q", got)
+	}
+	got := ev(`(() => { const v = ` + edJS + `.view, e = ` + cellJS + `.querySelector('.cm-error');
+		const pos = v.posAtDOM(e, 0), line = v.state.doc.lineAt(pos);
+		return line.number + ':' + (pos - line.from + 1) + ' ' + e.textContent; })()`)
+	if got != "3:18 (" {
+		t.Errorf("underlined %q, want 3:18 ( (the bracket never closed)", got)
+	}
+	// The same through the exported function, which returns what it marked.
+	marked, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => { const m = await import('/static/editor.js');
+		const d = await m.markPythonErrors(`+cellJS+`, `+strconv.Quote(stderr)+`); return d.line + ':' + d.col + '-' + d.endCol; })()`, chromedp.EvalAwaitPromise))
+	if err != nil || marked != "3:18-19" {
+		t.Errorf("markPythonErrors returned %q (%v), want 3:18-19", marked, err)
+	}
+	ev(`(() => { const v = ` + edJS + `.view; v.dispatch({changes: {from: v.state.doc.line(3).to, insert: ")"}}); return ''; })()`)
+	if got := ev(cellJS + `.querySelectorAll('.cm-error').length + ' ' + ` + cellJS + `.querySelector('ul.diagnostics').hidden`); got != "0 true" {
+		t.Errorf("after an edit of line 3: underlines and list hidden %q, want \"0 true\"", got)
+	}
+}

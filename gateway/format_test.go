@@ -107,3 +107,42 @@ func TestAssetsGzip(t *testing.T) {
 		t.Errorf("without gzip: %d bytes, %v", len(body), resp.Header)
 	}
 }
+
+// TestVetEndpoint checks /api/vet through the gateway's guard: a program not built yet is
+// refused with 409, a built one gets go vet's findings at line and column, and vet requests
+// count against --api-rate.
+func TestVetEndpoint(t *testing.T) {
+	_, addr := serveGuarded(t, &Options{HTTP: HTTPLimits{APIPerMinute: 8}})
+	src, _ := json.Marshal(map[string]string{"source": "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Printf(\"%s\\n\", 42)\n}\n"})
+	if status, text := rawRequest(t, addr, "", post("/api/vet", addr, "application/json", "", string(src))); status != http.StatusConflict || !strings.Contains(text, "/api/build") {
+		t.Errorf("vet before a build: %d %s, want 409 saying to build first", status, text)
+	}
+	if status, text := rawRequest(t, addr, "", post("/api/build", addr, "application/json", "", string(src))); status != 200 || !strings.Contains(text, `"ok":true`) {
+		t.Fatalf("build: %d %s", status, text)
+	}
+	status, text := rawRequest(t, addr, "", post("/api/vet", addr, "application/json", "", string(src)))
+	var r struct {
+		OK          bool `json:"ok"`
+		Diagnostics []struct {
+			Line, Col int
+			Msg       string
+		} `json:"diagnostics"`
+	}
+	json.Unmarshal([]byte(text), &r)
+	if status != 200 || !r.OK || len(r.Diagnostics) != 1 || r.Diagnostics[0].Line != 6 || r.Diagnostics[0].Col != 14 ||
+		!strings.Contains(r.Diagnostics[0].Msg, "fmt.Printf format %s has arg 42 of wrong type int") {
+		t.Errorf("vet of a built program: %d %s, want its finding at 6:14", status, text)
+	}
+	limited := 0
+	for range 6 {
+		if status, body := rawRequest(t, addr, "", post("/api/vet", addr, "application/json", "", string(src))); status == http.StatusTooManyRequests {
+			limited++
+			if !strings.Contains(body, "--api-rate") || !strings.Contains(body, "vet") {
+				t.Errorf("429 without advice: %q", body)
+			}
+		}
+	}
+	if limited == 0 {
+		t.Errorf("8 vet requests within a burst of 4 were all answered")
+	}
+}

@@ -47,8 +47,8 @@ type HTTPLimits struct {
 	// ConnsPerClient bounds the open connections of one client address (an IPv6 client's
 	// /64); more are answered 429 and closed. Defaults to 256; negative: no limit.
 	ConnsPerClient int
-	// APIPerMinute bounds wire-view, check and format requests (/api/annotate,
-	// /api/export.pcapng, /api/check, /api/format) per client address, with a burst of half as
+	// APIPerMinute bounds wire-view, check, format and vet requests (/api/annotate,
+	// /api/export.pcapng, /api/check, /api/format, /api/vet) per client address, with a burst of half as
 	// many. Defaults to 120; negative: no limit.
 	APIPerMinute float64
 	// Hosts are names, or patterns like *.example.org, besides loopback and the listen
@@ -72,7 +72,7 @@ func (l *HTTPLimits) Flags(fl *flag.FlagSet) {
 	fl.DurationVar(&l.WriteTimeout, "http-write-timeout", d.WriteTimeout, "longest one response may take (not WebSockets, not compiles)")
 	fl.DurationVar(&l.IdleTimeout, "http-idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for this long")
 	fl.IntVar(&l.ConnsPerClient, "max-conns-per-client", d.ConnsPerClient, "open HTTP and WebSocket connections per client address, an IPv6 client's /64 (-1: no limit)")
-	fl.Float64Var(&l.APIPerMinute, "api-rate", d.APIPerMinute, "wire-view, check and format requests per minute per client address (-1: no limit)")
+	fl.Float64Var(&l.APIPerMinute, "api-rate", d.APIPerMinute, "wire-view, check, format and vet requests per minute per client address (-1: no limit)")
 	fl.Var((*stringList)(&l.Hosts), "host", "also answer requests for this `name` (or pattern, *.example.org): a name this machine is reached by (repeatable; see docs/security.md)")
 }
 
@@ -167,6 +167,8 @@ func (g *guard) route(r *http.Request) route {
 		return route{g.api, grade.MaxRequest + 4096, true, "checks", "--api-rate"}
 	case post && p == "/api/format":
 		return route{g.api, g.maxBuild, true, "format requests", "--api-rate"}
+	case post && p == "/api/vet":
+		return route{g.api, g.maxBuild, true, "vet requests", "--api-rate"}
 	case post && p == "/api/class/run":
 		return route{g.api, classroom.MaxRunBody + 4096, true, "run reports", "--api-rate"}
 	case strings.HasPrefix(p, "/api/teacher/"):
@@ -227,10 +229,10 @@ func (g *guard) wrap(h http.Handler) http.Handler {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rc := http.NewResponseController(w)
 		rc.SetReadDeadline(time.Time{})
-		if r.URL.Path == "/api/build" {
-			// The build service bounds a compile and its wait, and has a fair queue of its
-			// own: a build takes no work slot, so that a program already compiled is answered
-			// at once however many compiles run, and compiles do not hold up checks.
+		if r.URL.Path == "/api/build" || r.URL.Path == "/api/vet" {
+			// The build service bounds a compile (or a vet) and its wait, and has a fair queue
+			// of its own: a build takes no work slot, so that a program already compiled is
+			// answered at once however many compiles run, and compiles do not hold up checks.
 			rc.SetWriteDeadline(time.Time{})
 			h.ServeHTTP(w, r)
 			return

@@ -262,6 +262,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/api/build", s.buildHandler())
 	mux.Handle("GET /api/build/queue", s.buildHandler())
 	mux.Handle("GET /api/build/progress", s.Build.Handler())
+	mux.Handle("POST /api/vet", s.buildHandler())
 	var check http.Handler = lessons.CheckHandler(s.Lessons)
 	if s.Classroom != nil {
 		check = s.Classroom.ObserveChecks(check)

@@ -17,7 +17,7 @@
 import * as F from "./format.js";
 import { makeFiles } from "./files.js";
 import { attach } from "./wire-view.js";
-import { createEditor } from "./editor.js";
+import { createEditor, markPythonErrors } from "./editor.js";
 import { language, t } from "./i18n.js";
 import { keep } from "./keep.js";
 import { PROGRESS_URL, watchProgress } from "./progress.js";
@@ -227,17 +227,23 @@ export function mountCell(cell, env) {
   const editor = createEditor(code, {
     lang,
     formatURL: env.url("/api/format"),
+    vetURL: env.url("/api/vet"),
     onRun: () => { if (!runBtn.disabled) start(); },
     onChange: () => kept.changed(),
     onFormatted: (r) => { if (!r.ok && r.error) status.textContent = r.error; },
   });
-  if (lang === "go") {
-    const formatBtn = el("button", "format", t("run.format"));
-    formatBtn.type = "button";
-    formatBtn.title = t("run.format-title");
-    formatBtn.addEventListener("click", () => editor.format());
-    stopBtn.after(" ", formatBtn);
+  const formatBtn = el("button", "format", t("run.format"));
+  formatBtn.type = "button";
+  formatBtn.title = t("run.format-title");
+  formatBtn.addEventListener("click", () => editor.format());
+  if (lang === "python") {
+    // Python's indentation is part of the program: nothing reformats it.
+    formatBtn.disabled = true;
+    formatBtn.title = t("run.format-python");
+    // A syntax error the run printed is marked in the editor (editor.js).
+    cell.addEventListener("socketlab:run-ended", () => markPythonErrors(cell, q("pre.console").textContent));
   }
+  stopBtn.after(" ", formatBtn);
   // Keep and Share (keep.js) read and write the code through these alone.
   if (env.keep) {
     kept = keep(cell, {
@@ -374,11 +380,12 @@ export function mountCell(cell, env) {
     abort = new AbortController();
     let resp;
     let body = null;
+    const source = sourceOf(editor.getValue());
     try {
       resp = await fetch(env.url("/api/build"), {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ source: sourceOf(editor.getValue()), ticket }),
+        body: JSON.stringify({ source, ticket }),
         signal: abort.signal,
       });
       body = await resp.json().catch(() => null);
@@ -413,6 +420,7 @@ export function mountCell(cell, env) {
       status.title = body.cached ? t("run.cached") : t("run.compiled-in", { ms: body.elapsed_ms });
     }
     launch(me, body.wasm);
+    editor.vet(source); // go vet's findings, while the program runs (editor.js)
   }
 
   // firstOutput marks the first output of a run.

@@ -4,8 +4,9 @@
 //
 //   const ed = createEditor(textarea, { lang: "go", onRun, onChange, onFormatted });
 //   ed.getValue(), ed.setValue(text), ed.markErrors([{line, col, msg}]), ed.clearErrors(),
-//   ed.format(), ed.focus(), ed.ready (a promise: CodeMirror is in place), ed.view
+//   ed.format(), ed.vet(source), ed.focus(), ed.ready (a promise: CodeMirror is in place), ed.view
 //   loadCodeMirror(): start loading CodeMirror (until then the cells are text areas)
+//   markPythonErrors(cell, consoleText): mark the syntax error a Python run printed
 //
 // The server renders each cell's code in a <textarea class="code">; the editor takes its place
 // on screen and keeps it as a mirror: every edit is written back to the textarea's value, and
@@ -16,8 +17,9 @@
 // from static/codemirror-python.js), indentation on Enter and with Tab (tabs for Go, four
 // spaces for Python), bracket matching and closing, search (Ctrl/Cmd+F), undo per cell, line
 // numbers, Ctrl/Cmd+Enter runs, Shift+Alt+F formats Go (POST /api/format), Escape then Tab
-// leaves the editor. Errors are underlined at their line and column, with their message on
-// hover and in a list under the editor; an edit of a line clears that line's errors.
+// leaves the editor. Errors (the compiler's, and go vet's once a program built: vet) are
+// underlined at their line and column, with their message on hover and in a list under the
+// editor; an edit of a line clears that line's errors.
 //
 // CodeMirror is loaded without holding up the page: until it is there (a moment after the
 // page's first paint, or never, if the bundle cannot be loaded), the textarea is the editor,
@@ -49,6 +51,14 @@ export function loadCodeMirror() {
 // FORMAT_URL formats Go source on the gateway: {source} → {ok, source} or {ok: false,
 // diagnostics}.
 export const FORMAT_URL = "/api/format";
+
+// charColumn turns a column counted in characters (code points, 1-based), as Python counts,
+// into an offset in a line of JavaScript text (UTF-16 code units).
+export function charColumn(text, col) {
+  let i = 0;
+  for (let n = 1; n < col && i < text.length; n++) i += text.codePointAt(i) >= 0x10000 ? 2 : 1;
+  return Math.min(i, text.length);
+}
 
 // byteColumn turns a Go column (1-based, counted in UTF-8 bytes) into an offset in a line of
 // JavaScript text (UTF-16 code units).
@@ -155,6 +165,7 @@ function parts() {
 //   onRun        Ctrl/Cmd+Enter
 //   onChange     after each edit in the editor, with the text
 //   formatURL    where Format posts the code (FORMAT_URL when not given)
+//   vetURL       where vet posts the code (VET_URL when not given)
 //   onFormatted  after Format, with {ok, error} (error: what to tell the learner)
 export function createEditor(textarea, opts = {}) {
   const lang = opts.lang === "python" ? "python" : "go";
@@ -209,6 +220,7 @@ export function createEditor(textarea, opts = {}) {
   }
 
   const api = {
+    lang,
     get view() { return view; },
     getValue: () => (view ? view.state.doc.toString() : textarea.value),
 
@@ -233,11 +245,13 @@ export function createEditor(textarea, opts = {}) {
       });
     },
 
-    // markErrors underlines each {line, col, msg} (1-based; col counts bytes, as Go does, 0:
-    // the whole line) and lists them under the editor. It replaces the errors shown before.
+    // markErrors underlines each {line, col, msg} (1-based; col counts bytes, as Go does, or
+    // characters with chars: true, as Python does; 0: the whole line; endCol, when given, just
+    // past the error's end, else the word at col) and lists them under the editor. It replaces
+    // the errors shown before.
     markErrors(diags) {
       const valid = (diags || []).filter((d) => d && d.line >= 1)
-        .map((d) => ({ line: d.line, col: d.col || 0, msg: String(d.msg ?? d.message ?? "") }));
+        .map((d) => ({ line: d.line, col: d.col || 0, endCol: d.endCol || 0, chars: !!d.chars, msg: String(d.msg ?? d.message ?? "") }));
       if (!view) {
         pending = valid;
         renderList(valid);
@@ -250,9 +264,12 @@ export function createEditor(textarea, opts = {}) {
         let from = line.from;
         let to = line.to;
         if (d.col >= 1) {
-          from = line.from + byteColumn(line.text, d.col);
+          const column = d.chars ? charColumn : byteColumn;
+          from = line.from + column(line.text, d.col);
           const word = view.state.wordAt(from);
           to = word && word.from === from ? word.to : Math.min(from + 1, line.to);
+          if (d.endCol > d.col) to = Math.max(Math.min(line.from + column(line.text, d.endCol), line.to), from + 1);
+          to = Math.min(to, line.to);
           if (to <= from && from > line.from) from = to - 1; // at the end of the line: its last character
         }
         errs.push({ ...d, from, to, lineFrom: line.from });
@@ -286,6 +303,20 @@ export function createEditor(textarea, opts = {}) {
       return formatting;
     },
 
+    // vet asks the gateway for go vet's findings in source, a program it has just built
+    // (POST /api/vet), and marks them as errors are marked, unless the code has changed
+    // meanwhile. Nothing is shown when vet cannot answer (busy, over a budget, no build).
+    // Resolves to the findings marked.
+    vet(source) {
+      if (lang !== "go") return Promise.resolve([]);
+      return vetSource(source, undefined, opts.vetURL).then((diags) => {
+        const now = api.getValue();
+        if (diags.length === 0 || (now !== source && now + "\n" !== source)) return [];
+        api.markErrors(diags.map((d) => ({ ...d, msg: "vet: " + d.msg })));
+        return diags;
+      });
+    },
+
     focus: () => (view ? view.focus() : textarea.focus()),
 
     // ready resolves when CodeMirror has taken the textarea's place (false if it could not).
@@ -297,7 +328,24 @@ export function createEditor(textarea, opts = {}) {
       return true;
     }),
   };
+  textarea.socketlabEditor = api;
   return api;
+}
+
+// markPythonErrors marks the syntax error a Python cell's run printed (consoleText: its
+// console, or its standard error) in the cell's editor, as compile errors are marked, and
+// resolves to it ({file, line, col, endCol, msg}), or to null when the text holds none of the
+// program's. Call it when a Python cell's run ends; cell.js does, for every Python cell. The
+// reader of Python's errors (pyerrors.js) is loaded the first time, so Go pages never load it.
+export async function markPythonErrors(cell, consoleText) {
+  const ed = cell && cell.querySelector("textarea.code")?.socketlabEditor;
+  if (!ed) return null;
+  const { parsePythonError } = await import("./pyerrors.js");
+  const d = parsePythonError(consoleText, ed.getValue());
+  // An error in a file of Python's own library, or of the lab's, is not the learner's to fix.
+  if (!d || /(^|\/)(lib\/python[\d.]*|site-packages|socketlab)\//.test(d.file)) return null;
+  ed.markErrors([{ line: d.line, col: d.col, endCol: d.endCol, chars: true, msg: d.msg }]);
+  return d;
 }
 
 let mounted = false; // an editor is in place on the page
@@ -376,6 +424,26 @@ function mount(textarea, lang, opts, api, renderList) {
     console.warn(`socketlab: ${lang} highlighting could not be loaded: ${err}`);
   });
   return view;
+}
+
+// VET_URL answers go vet's findings in a program built before: {source} → {ok, diagnostics}.
+export const VET_URL = "/api/vet";
+
+// vetSource posts source to the gateway's vet (at url, VET_URL unless given) and resolves to
+// its findings, [{line, col, msg}], or to [] when there is no answer; never rejects.
+export async function vetSource(source, fetchFn, url) {
+  try {
+    const resp = await (fetchFn || fetch)(url || VET_URL, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ source }),
+    });
+    const body = await resp.json().catch(() => null);
+    if (!resp.ok || !body || !body.ok || !Array.isArray(body.diagnostics)) return [];
+    return body.diagnostics.filter((d) => d && d.line >= 1);
+  } catch (err) {
+    return [];
+  }
 }
 
 // formatSource posts source to the gateway's formatter (at url, FORMAT_URL unless the page's

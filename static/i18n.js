@@ -34,6 +34,10 @@ export const tables = {
     "run.stopped": "stopped",
     "run.stdin-label": "Standard input for the program",
     "run.stdin-placeholder": "type a line for the program, Enter to send, Ctrl-D to end input",
+    // cell.js: the editor's Format button
+    "run.format": "Format",
+    "run.format-title": "Format the code as gofmt does (Shift+Alt+F)",
+    "run.format-python": "Python code is not reformatted: its indentation is part of the program",
     // exercises.js
     "ex.passed-before": "You passed this exercise before. Run the cell again to check it anew.",
     "ex.no-cell": "This exercise's cell is missing from the page.",
@@ -322,6 +326,9 @@ export const tables = {
     "run.stopped": "已停止",
     "run.stdin-label": "程序的标准输入",
     "run.stdin-placeholder": "为程序输入一行，回车发送，Ctrl-D 结束输入",
+    "run.format": "格式化",
+    "run.format-title": "按 gofmt 的规范整理代码格式（Shift+Alt+F）",
+    "run.format-python": "Python 代码不做格式化：缩进本身就是程序的一部分",
     "ex.passed-before": "你以前通过过这个练习。再次运行这个单元可以重新检查。",
     "ex.no-cell": "页面上找不到这个练习对应的单元。",
     "ex.cannot-check": "无法运行检查：{err}。请再次运行这个单元重试。",

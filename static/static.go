@@ -4,7 +4,8 @@
 //   - lesson.js, the lesson page, an entry point, over cell.js, a cell (console, Run, Stop,
 //     Format, stdin) mounted into any root;
 //   - editor.js, a cell's editor: CodeMirror 6 behind createEditor, over codemirror.js and
-//     codemirror-python.js, which `make editor` bundles from npm (internal/editorbundle);
+//     codemirror-python.js, which `make editor` bundles from npm (internal/editorbundle),
+//     and pyerrors.js, which reads Python's syntax errors from what a run printed;
 //   - embed.js, a classic script that other sites' pages load (docs/embed.md), and
 //     embed-main.js, which mounts cells in shadow roots there (embed-read.js reads their
 //     attributes) and runs their programs in a frame of the gateway's (embed-frame.js);

@@ -204,6 +204,7 @@ type Service struct {
 	mu      sync.Mutex
 	flights map[string]*flight
 	tickets map[string]*flight // by the ticket of a request waiting for it (WithTicket)
+	vets    map[string]*vetFlight
 
 	cacheLock sync.RWMutex // builds read-lock it; removing Go build cache files locks it
 	evicting  sync.Mutex   // held by the eviction running
@@ -219,6 +220,7 @@ type Service struct {
 	fastMu       sync.Mutex
 	links        map[string]*linkConfig // by a program's imports, for the direct path (fast.go)
 	directBuilds atomic.Int64           // programs built by the direct path, for tests
+	directVets   atomic.Int64           // programs vetted by the vet tool alone, for tests
 }
 
 // flight is one build in progress, shared by every caller that asked for its hash. The build

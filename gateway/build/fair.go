@@ -2,7 +2,9 @@ package build
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -17,6 +19,7 @@ type fairQueue struct {
 	round   []string             // learners with compiles waiting, in the order they are served
 	waiting map[string][]*waiter // each learner's waiting compiles, oldest first
 	n       int                  // compiles waiting in all
+	spare   []*waiter            // work that takes a slot only when no compile waits (vet), oldest first
 
 	avg time.Duration // a moving average of compile times, for estimates
 }
@@ -89,10 +92,57 @@ func (q *fairQueue) remove(learner string, w *waiter) {
 	}
 }
 
-// release gives a slot to the next learner in the round, or frees it.
+// maxSpare bounds the work waiting for a spare slot; more is refused at once.
+const maxSpare = 64
+
+// errNoSpare is the answer of acquireSpare when too much waits for a spare slot already.
+var errNoSpare = errors.New("the compilers are busy; nothing more waits for a spare one")
+
+// acquireSpare waits for a slot that no compile wants: it is granted only when no compile
+// waits, and a compile that comes later is served first. For work that must never delay a
+// Run, such as vet.
+func (q *fairQueue) acquireSpare(ctx context.Context) (release func(), err error) {
+	q.mu.Lock()
+	if q.free > 0 && q.n == 0 && len(q.spare) == 0 {
+		q.free--
+		q.mu.Unlock()
+		return q.release, nil
+	}
+	if len(q.spare) >= maxSpare {
+		q.mu.Unlock()
+		return nil, errNoSpare
+	}
+	w := &waiter{ready: make(chan struct{})}
+	q.spare = append(q.spare, w)
+	q.mu.Unlock()
+	select {
+	case <-w.ready:
+		return q.release, nil
+	case <-ctx.Done():
+	}
+	q.mu.Lock()
+	if w.granted {
+		q.mu.Unlock()
+		q.release()
+	} else {
+		q.spare = slices.DeleteFunc(q.spare, func(x *waiter) bool { return x == w })
+		q.mu.Unlock()
+	}
+	return nil, fmt.Errorf("given up while waiting for a spare compiler slot: %w", context.Cause(ctx))
+}
+
+// release gives a slot to the next learner in the round, else to the oldest work waiting for
+// a spare slot, or frees it.
 func (q *fairQueue) release() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if q.n == 0 && len(q.spare) > 0 {
+		w := q.spare[0]
+		q.spare = q.spare[1:]
+		w.granted = true
+		close(w.ready)
+		return
+	}
 	if q.n == 0 {
 		q.free++
 		return

@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -225,4 +226,84 @@ func TestFairCompiles(t *testing.T) {
 	if n := s.compiles.Load() - before; n != 1 || own != 1 || others != 7 {
 		t.Errorf("the same program from 8 learners was compiled %d times, %d answered by their own compile and %d by another's or the cache; want 1, 1 and 7", n, own, others)
 	}
+}
+
+// TestFairQueueSpare: work that waits for a spare slot (vet) starts only when no compile
+// waits, even a compile that came after it, gives up with its context, and is refused past
+// maxSpare.
+func TestFairQueueSpare(t *testing.T) {
+	q := newFairQueue(1)
+	ctx := context.Background()
+	hold, err := q.acquire(ctx, "ann", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var order []string
+	done := func(name string, release func(), err error) {
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		mu.Lock()
+		order = append(order, name)
+		mu.Unlock()
+		release()
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); r, err := q.acquireSpare(ctx); done("vet", r, err) }()
+	for {
+		q.mu.Lock()
+		n := len(q.spare)
+		q.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	queued := make(chan struct{})
+	go func() {
+		defer wg.Done()
+		r, err := q.acquire(ctx, "bob", func(*waiter) { close(queued) })
+		done("compile", r, err)
+	}()
+	<-queued
+	// One that gives up leaves no trace.
+	gctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	if _, err := q.acquireSpare(gctx); err == nil {
+		t.Error("a spare slot was granted while the only one was held")
+	}
+	cancel()
+	hold()
+	wg.Wait()
+	if got := fmt.Sprint(order); got != "[compile vet]" {
+		t.Errorf("order %s, want the compile first, then vet", got)
+	}
+	if q.free != 1 || len(q.spare) != 0 || q.n != 0 {
+		t.Errorf("after all: free %d, spare %d, waiting %d; want 1, 0, 0", q.free, len(q.spare), q.n)
+	}
+	// Past maxSpare, vet is refused at once.
+	hold, _ = q.acquire(ctx, "ann", nil)
+	defer hold()
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for range maxSpare {
+		wg.Add(1)
+		go func() { defer wg.Done(); q.acquireSpare(wctx) }()
+	}
+	for {
+		q.mu.Lock()
+		n := len(q.spare)
+		q.mu.Unlock()
+		if n == maxSpare {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := q.acquireSpare(ctx); !errors.Is(err, errNoSpare) {
+		t.Errorf("past maxSpare: %v, want errNoSpare", err)
+	}
+	stop()
+	wg.Wait()
 }

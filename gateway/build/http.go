@@ -19,6 +19,8 @@ import (
 //	GET  /api/build/queue?ticket=T → {waiting, ahead, estimate_ms}: where that build waits
 //	GET  /wasm/HASH.wasm  the compiled program (application/wasm, gzip when accepted)
 //	GET  /api/build/progress  {compiling, done, total}: how far the builds running now are (Progress)
+//	POST /api/vet         {"source": "..."} → {ok, diagnostics, cached}: go vet's findings in a
+//	                      program built before (409 when it was not; see Vet)
 //
 // The ticket is optional: a page that makes one up for a Run can ask, while the build waits
 // for a compiler, how many compiles start before it.
@@ -35,6 +37,8 @@ func (s *Service) Handler() http.Handler {
 			json.NewEncoder(w).Encode(s.Progress())
 		case r.URL.Path == "/api/build/queue":
 			s.serveQueue(w, r)
+		case r.URL.Path == "/api/vet":
+			s.serveVet(w, r)
 		case strings.HasPrefix(r.URL.Path, "/wasm/"):
 			s.serveWasm(w, r)
 		default:
@@ -65,21 +69,8 @@ func (s *Service) serveBuild(w http.ResponseWriter, r *http.Request) {
 		jsonError(w, http.StatusMethodNotAllowed, `use POST with a JSON body {"source": "package main ..."}`)
 		return
 	}
-	// JSON escaping can make a source up to six times longer.
-	body := http.MaxBytesReader(w, r.Body, int64(6*s.maxSource+4096))
-	var req buildRequest
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(&req); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			jsonError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is too big; a program may have at most %d bytes", s.maxSource))
-			return
-		}
-		jsonError(w, http.StatusBadRequest, fmt.Sprintf(`the request is not valid JSON (%v); send {"source": "package main ..."}`, err))
-		return
-	}
-	if req.Source == nil {
-		jsonError(w, http.StatusBadRequest, `the request has no "source"; send {"source": "package main ..."}`)
+	req, ok := s.readRequest(w, r)
+	if !ok {
 		return
 	}
 	ctx := WithClient(r.Context(), r.RemoteAddr)
@@ -127,6 +118,63 @@ func (s *Service) serveBuild(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// readRequest reads the body of POST /api/build or /api/vet; when it cannot, it answers.
+func (s *Service) readRequest(w http.ResponseWriter, r *http.Request) (req buildRequest, ok bool) {
+	// JSON escaping can make a source up to six times longer.
+	body := http.MaxBytesReader(w, r.Body, int64(6*s.maxSource+4096))
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			jsonError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is too big; a program may have at most %d bytes", s.maxSource))
+			return req, false
+		}
+		jsonError(w, http.StatusBadRequest, fmt.Sprintf(`the request is not valid JSON (%v); send {"source": "package main ..."}`, err))
+		return req, false
+	}
+	if req.Source == nil {
+		jsonError(w, http.StatusBadRequest, `the request has no "source"; send {"source": "package main ..."}`)
+		return req, false
+	}
+	return req, true
+}
+
+type vetResponse struct {
+	OK          bool         `json:"ok"`
+	Diagnostics []Diagnostic `json:"diagnostics"`
+	Cached      bool         `json:"cached"`
+}
+
+// serveVet answers go vet's findings in a program built before (Vet).
+func (s *Service) serveVet(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		jsonError(w, http.StatusMethodNotAllowed, `use POST with a JSON body {"source": "package main ..."}`)
+		return
+	}
+	req, ok := s.readRequest(w, r)
+	if !ok {
+		return
+	}
+	res, err := s.Vet(WithClient(r.Context(), r.RemoteAddr), []byte(*req.Source))
+	if err != nil {
+		status := http.StatusServiceUnavailable
+		switch {
+		case errors.Is(err, ErrNotCompiled):
+			status = http.StatusConflict
+		case errors.Is(err, ErrSourceTooBig):
+			status = http.StatusRequestEntityTooLarge
+		case errors.Is(err, ErrBudget):
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int(RetryAfter(err).Seconds())+1))
+		}
+		jsonError(w, status, err.Error())
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, vetResponse{OK: true, Diagnostics: res.Diagnostics, Cached: res.Cached})
 }
 
 // serveQueue answers where the build of a ticket waits.
