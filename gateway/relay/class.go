@@ -40,6 +40,10 @@ type Class struct {
 	Pass func(r *http.Request) bool
 	// OnJoin hears every successful join (and rejoin), after the cookie is made. Nil: nothing.
 	OnJoin func(name string)
+	// Elsewhere says whether a name this gateway does not know, whose join cookie is good,
+	// joined the class on another replica sharing its store: then the name is let in, as the
+	// class moved here. Nil: unknown names are not in the class.
+	Elsewhere func(name string) bool
 
 	mu    sync.Mutex
 	names map[string]string // name → the client address that took it
@@ -186,7 +190,7 @@ func (c *Class) Identify(r *http.Request) (string, bool) {
 	if !hmac.Equal([]byte(parts[2]), []byte(c.sign(parts[0], expires))) {
 		return "", false
 	}
-	if !c.Joined(parts[0]) { // removed from the class
+	if !c.Joined(parts[0]) && !c.arrived(parts[0]) { // removed from the class
 		return "", false
 	}
 	return parts[0], true
@@ -198,6 +202,20 @@ func (c *Class) Joined(name string) bool {
 	defer c.mu.Unlock()
 	_, ok := c.names[name]
 	return ok
+}
+
+// arrived asks Elsewhere about a name not known here, and takes it into the class if it
+// joined on another replica.
+func (c *Class) arrived(name string) bool {
+	if c.Elsewhere == nil || !c.Elsewhere(name) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.names[name]; !ok {
+		c.names[name] = ""
+	}
+	return true
 }
 
 // Size is how many people have joined.
