@@ -155,6 +155,8 @@ export const tables = {
     "st.other": "about to {what}",
     "st.an-operation": "do a socket operation",
     "st.returned": "the operation returned",
+    // classroom.js: the class moved to another of the lab's servers
+    "class.moved": "The lab's server restarted and your class is back, with your progress; programs you were running stopped, your servers too: run them again.",
   },
   zh: {
     "run.compiled-at-start": "实验室启动时已编译",
@@ -302,6 +304,7 @@ export const tables = {
     "st.other": "即将执行：{what}",
     "st.an-operation": "一个套接字操作",
     "st.returned": "操作已返回",
+    "class.moved": "实验室的服务器刚才重启了，你的班级已经恢复，学习进度都还在；之前运行的程序（包括你开的服务器）已经停止，请重新运行。",
   },
 };
 
