@@ -20,7 +20,7 @@ import (
 // is good on all, and the learners' records, so a class whose replica goes away continues on
 // the next with its roster and progress.
 type Postgres struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
 	where string // the URL without its password
 
 	code       string
