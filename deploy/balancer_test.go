@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -201,6 +202,9 @@ func startGateways(t *testing.T, bin string, v *Values, upstreams []string, extr
 		args := []string{"--addr", addr}
 		args = append(args, v.FlagArgs()...)
 		args = append(args, v.GatewayHosts(class)...)
+		// nginx here is on loopback, where the chart's Ingress controller is on the pods'
+		// network: the gateways believe its headers, and the learners' own addresses differ.
+		args = append(args, v.TrustedProxiesArg("127.0.0.1/32"))
 		args = append(args, extra...)
 		first := 25000 + 1000*i
 		args = append(args, "--quiet", "--log-format=text", "--compile-timeout=1ms", "--compile-jobs=1",
@@ -266,9 +270,14 @@ type learner struct {
 	client *http.Client
 }
 
+// learnerAddrs hands each learner an address of its own on loopback (127.0.0.2 up), as the
+// machines of a room would have.
+var learnerAddrs atomic.Uint32
+
 func newLearner(name, host, front string) *learner {
 	jar, _ := cookiejar.New(nil)
-	d := &net.Dialer{Timeout: 10 * time.Second}
+	n := learnerAddrs.Add(1)
+	d := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+n/250), byte(2+n%250))}}
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return d.DialContext(ctx, network, front)
 	}}
