@@ -436,17 +436,19 @@ func (c *Classroom) End(name string) int {
 // Remove ends a learner's programs and takes them out of the class: their join cookie stops
 // working and their record is forgotten.
 func (c *Classroom) Remove(name string) bool {
+	// Out of the store first: a request meanwhile that asks the store (Elsewhere) finds
+	// them gone, and is not let back in.
+	if c.store != nil {
+		if err := c.store.Delete(name); err != nil {
+			c.log.Error("cannot forget a learner", "file", c.store.Path(), "learner", name, "err", err)
+		}
+	}
 	c.class.Remove(name)
 	c.relay.EndPrograms(name)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.learners[name]
 	delete(c.learners, name)
-	if c.store != nil {
-		if err := c.store.Delete(name); err != nil {
-			c.log.Error("cannot forget a learner", "file", c.store.Path(), "learner", name, "err", err)
-		}
-	}
 	c.notify()
 	return ok
 }

@@ -24,7 +24,7 @@ var instance = func() string {
 }()
 
 // resync is how often, at most, a name not known here reads the whole class again; between
-// two, only that learner is looked up.
+// two, only that learner and the notes are read.
 const resync = time.Second
 
 // shared is what a Classroom keeps for learners arriving from another replica.
@@ -54,10 +54,15 @@ func (c *Classroom) elsewhere(name string) bool {
 		c.log.Error("cannot read a learner from the class's store", "store", c.store.Path(), "learner", name, "err", err)
 		return false
 	}
-	if ok {
-		c.adopt([]*Learner{l}, nil)
+	if !ok {
+		return false
 	}
-	return ok
+	notes, err := c.store.Notes()
+	if err != nil {
+		c.log.Error("cannot read the class's notes from its store", "store", c.store.Path(), "err", err)
+	}
+	c.adopt([]*Learner{l}, notes)
+	return true
 }
 
 // resync reads the whole class from the store and takes what this replica has not heard

@@ -169,7 +169,9 @@ func stateClassroom(t *testing.T, open func(*testing.T, string) State) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The second starts before anyone joins, as a replica does.
+	// cyd joined before the second started, which restores her name; then she is removed.
+	cyd := join(t, class1, "cyd")
+	// The second starts before the others join, as a replica does.
 	st2 := st
 	if _, bolt := st.(*Store); !bolt {
 		st2 = reopen(t, st, code)
@@ -178,6 +180,10 @@ func stateClassroom(t *testing.T, open func(*testing.T, string) State) {
 	c2, err := New(Options{Class: class2, Relay: &relay.Relay{}, Store: st2, Exercises: exs})
 	if err != nil {
 		t.Fatal(err)
+	}
+	c1.Remove("cyd")
+	if _, ok := class2.Identify(withCookie(cyd)); ok {
+		t.Error("a learner removed on the first classroom is let into the second, which restored her name at its start")
 	}
 	cookie := join(t, class1, "ada")
 	c1.Report("ada", &Run{Lesson: "01-time", Cell: "client", State: "done", Exit: exit(0), Code: "package main\n"})
