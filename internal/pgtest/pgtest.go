@@ -13,11 +13,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -53,7 +51,7 @@ type Server struct {
 	Addr string // host:port
 	dir  string
 	bin  string
-	cred *syscall.Credential
+	user *account // nil: this process's user
 }
 
 // Start starts a PostgreSQL server for t, stopped and removed when the test ends.
@@ -75,25 +73,8 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-// runAs is the user PostgreSQL runs as: this one, unless it is root.
-func runAs() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	for _, name := range []string{"postgres", "nobody"} {
-		u, err := user.Lookup(name)
-		if err != nil {
-			continue
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
-	}
-	return nil, fmt.Errorf("running as root, and there is neither a postgres nor a nobody user to run PostgreSQL as: it refuses root")
-}
-
 func start(bin string) (*Server, error) {
-	cred, err := runAs()
+	user, err := runAs()
 	if err != nil {
 		return nil, err
 	}
@@ -101,13 +82,13 @@ func start(bin string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cred != nil {
-		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+	if user != nil {
+		if err := os.Chown(dir, user.uid, user.gid); err != nil {
 			os.RemoveAll(dir)
 			return nil, err
 		}
 	}
-	s := &Server{dir: dir, bin: bin, cred: cred}
+	s := &Server{dir: dir, bin: bin, user: user}
 	data := filepath.Join(dir, "data")
 	if out, err := s.run("initdb", "-D", data, "-U", "socketlab", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"); err != nil {
 		os.RemoveAll(dir)
@@ -144,9 +125,7 @@ func (s *Server) run(prog string, args ...string) ([]byte, error) {
 	cmd := exec.Command(path, args...)
 	cmd.Dir = s.dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C.UTF-8")
-	if s.cred != nil {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.cred}
-	}
+	s.user.runs(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	done := make(chan error, 1)
