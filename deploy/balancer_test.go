@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -55,6 +56,7 @@ func TestBalancer(t *testing.T) {
 		stop := startGateways(t, bin, values, upstreams, "--class="+code)
 		defer stop()
 		classOnOneReplica(t, values, front, code)
+		joinTriesPerLearner(t, values, front, code)
 		classesSpread(t, values, front, upstreams)
 	})
 	t.Run("solo", func(t *testing.T) {
@@ -172,35 +174,69 @@ func waitListening(t *testing.T, addr string, exited <-chan struct{}, output fun
 // instead of keeping the machine's cores busy, and no learner of this test compiles.
 func startGateways(t *testing.T, bin string, v *Values, upstreams []string, extra ...string) (stop func()) {
 	t.Helper()
+	gws := startGatewayProcs(t, bin, v, upstreams, extra...)
+	return func() {
+		for _, g := range gws {
+			g.stop(t)
+		}
+	}
+}
+
+// gatewayProc is one gateway process of a test.
+type gatewayProc struct {
+	addr   string
+	cmd    *exec.Cmd
+	exited chan struct{}
+	out    *lockedBuffer
+	done   bool
+}
+
+// stop ends the gateway as Kubernetes does, SIGTERM, then SIGKILL after a while; its output
+// goes to the test's log when the test failed.
+func (g *gatewayProc) stop(t *testing.T) {
+	if g.done {
+		return
+	}
+	g.done = true
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-g.exited:
+	case <-time.After(15 * time.Second):
+		g.cmd.Process.Kill()
+		<-g.exited
+	}
+	if t.Failed() {
+		t.Logf("gateway %s:\n%s", g.addr, g.out.String())
+	}
+}
+
+// kill ends the gateway at once, as a node that fails or a process the kernel kills.
+func (g *gatewayProc) kill(t *testing.T) {
+	g.done = true
+	if err := g.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-g.exited
+}
+
+// startGatewayProcs starts the gateways of startGateways and returns them, each stopped when
+// the test ends.
+func startGatewayProcs(t *testing.T, bin string, v *Values, upstreams []string, extra ...string) []*gatewayProc {
+	t.Helper()
 	class := slices.ContainsFunc(extra, func(a string) bool { return strings.HasPrefix(a, "--class") })
-	type gw struct {
-		cmd    *exec.Cmd
-		exited chan struct{}
-		out    *bytes.Buffer
-	}
-	var gws []gw
-	stop = func() {
+	var gws []*gatewayProc
+	t.Cleanup(func() {
 		for _, g := range gws {
-			g.cmd.Process.Signal(syscall.SIGTERM)
+			g.stop(t)
 		}
-		for _, g := range gws {
-			select {
-			case <-g.exited:
-			case <-time.After(15 * time.Second):
-				g.cmd.Process.Kill()
-				<-g.exited
-			}
-			if t.Failed() {
-				t.Logf("gateway %s:\n%s", g.cmd.Args[2], g.out.String())
-			}
-		}
-		gws = nil
-	}
-	t.Cleanup(stop)
+	})
 	for i, addr := range upstreams {
 		args := []string{"--addr", addr}
 		args = append(args, v.FlagArgs()...)
 		args = append(args, v.GatewayHosts(class)...)
+		// nginx here is on loopback, where the chart's Ingress controller is on the pods'
+		// network: the gateways believe its headers, and the learners' own addresses differ.
+		args = append(args, v.TrustedProxiesArg("127.0.0.1/32"))
 		args = append(args, extra...)
 		first := 25000 + 1000*i
 		args = append(args, "--quiet", "--log-format=text", "--compile-timeout=1ms", "--compile-jobs=1",
@@ -212,12 +248,12 @@ func startGateways(t *testing.T, bin string, v *Values, upstreams []string, extr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		g := gw{cmd: cmd, exited: make(chan struct{}), out: &out.Buffer}
+		g := &gatewayProc{addr: addr, cmd: cmd, exited: make(chan struct{}), out: out}
 		go func() { cmd.Wait(); close(g.exited) }()
 		gws = append(gws, g)
 		waitListening(t, addr, g.exited, out.String)
 	}
-	return stop
+	return gws
 }
 
 // cacheHome is a directory for a gateway's caches, removed when the test ends. A go command
@@ -266,9 +302,14 @@ type learner struct {
 	client *http.Client
 }
 
+// learnerAddrs hands each learner an address of its own on loopback (127.0.0.2 up), as the
+// machines of a room would have.
+var learnerAddrs atomic.Uint32
+
 func newLearner(name, host, front string) *learner {
 	jar, _ := cookiejar.New(nil)
-	d := &net.Dialer{Timeout: 10 * time.Second}
+	n := learnerAddrs.Add(1)
+	d := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, byte(1+n/250), byte(2+n%250))}}
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return d.DialContext(ctx, network, front)
 	}}
@@ -392,6 +433,40 @@ func classOnOneReplica(t *testing.T, v *Values, front, code string) {
 		}
 	}
 	t.Logf("class %s: %d learners, every request on %v, each reached the next one's server", code, len(learners), slices.Collect(maps.Keys(replicas)))
+}
+
+// joinTriesPerLearner: through nginx each learner is held to the join tries of its own
+// address, which the gateways read from the balancer's X-Forwarded-For (--trusted-proxies):
+// one machine guessing codes is told to wait, and a classmate at another joins meanwhile.
+// Every learner arrives from nginx's address; without the trust the guesser would lock the
+// whole class out. A spoofed X-Forwarded-For is of no use: nginx appends the real address,
+// which is the hop the gateways take.
+func joinTriesPerLearner(t *testing.T, v *Values, front, code string) {
+	host := code + "." + v.Ingress.ClassDomain
+	guesser := newLearner("guesser", host, front)
+	refused := 0
+	for i := range 12 {
+		req, _ := http.NewRequest("POST", "http://"+host+"/join", strings.NewReader(url.Values{"code": {fmt.Sprintf("bad-%d", i)}, "name": {"guess"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1)) // claims another machine each time
+		resp, err := guesser.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusTooManyRequests {
+			refused++
+		} else if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a wrong code: %d", resp.StatusCode)
+		}
+	}
+	if refused != 2 {
+		t.Errorf("12 wrong codes from one address, each claiming another: %d refused as too many, want 2 (10 tries, then wait)", refused)
+	}
+	late := newLearner("late", host, front)
+	if status, body, _ := late.do(t, "POST", "/join", url.Values{"code": {code}, "name": {"late"}, "next": {"/"}}); status != http.StatusSeeOther {
+		t.Errorf("a classmate at another address, while the guesser waits: %d\n%s", status, body)
+	}
 }
 
 // classesSpread: the hash spreads different classes over the gateways, and keeps each on

@@ -213,6 +213,31 @@ func TestHelmTemplateSharedCache(t *testing.T) {
 	}
 }
 
+// TestHelmTemplateSharedState: a class with a database keeps its roster and progress there,
+// the URL coming from a Secret into the environment, not written in the args; without one,
+// each replica keeps it in its state volume. Either way the gateway trusts the Ingress
+// controller's addresses for the client's own.
+func TestHelmTemplateSharedState(t *testing.T) {
+	r := render(t, "--set", "gateway.class=k7m-qx2-r9d", "--set", "state.databaseSecret.name=socketlab-db")
+	d := r.deployments[0]
+	checkDeployment(t, d)
+	c := d.Spec.Template.Spec.Containers[0]
+	if v, _ := flagValue(c.Args, "state"); v != "$(SOCKETLAB_STATE)" {
+		t.Errorf("--state=%q, want $(SOCKETLAB_STATE), filled in from the Secret", v)
+	}
+	if len(c.Env) != 1 || c.Env[0].Name != "SOCKETLAB_STATE" || c.Env[0].ValueFrom == nil || c.Env[0].ValueFrom.SecretKeyRef == nil ||
+		c.Env[0].ValueFrom.SecretKeyRef.Name != "socketlab-db" || c.Env[0].ValueFrom.SecretKeyRef.Key != "url" {
+		t.Errorf("env %+v: want SOCKETLAB_STATE from the Secret socketlab-db, key url", c.Env)
+	}
+	local := render(t, "--set", "gateway.class=k7m-qx2-r9d").deployments[0].Spec.Template.Spec.Containers[0]
+	if v, _ := flagValue(local.Args, "state"); v != "/var/lib/socketlab" || len(local.Env) != 0 {
+		t.Errorf("a class without a database: --state=%q, env %+v; want the state volume", v, local.Env)
+	}
+	if _, ok := flagValue(render(t).deployments[0].Spec.Template.Spec.Containers[0].Args, "state"); ok {
+		t.Error("solo learners have no class to keep, yet --state is passed")
+	}
+}
+
 // TestHelmRefuses: values that would break a deployment fail at helm template, saying why.
 func TestHelmRefuses(t *testing.T) {
 	for _, tc := range []struct{ set, want string }{
@@ -283,6 +308,16 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 	for _, f := range []string{"compile-memory", "compile-cpu", "compile-max-file"} {
 		if v, ok := flagValue(c.Args, f); ok && !sameAsDefault(t, f, v) {
 			t.Errorf("--%s=%s differs from the gateway's default, under which the image's cells were compiled", f, v)
+		}
+	}
+	// Behind the Ingress, each learner's address comes from the controller's headers, so the
+	// limits per client address are the gateway's own.
+	if v, ok := flagValue(c.Args, "trusted-proxies"); !ok || !strings.Contains(v, "10.0.0.0/8") {
+		t.Errorf("--trusted-proxies=%q: want the cluster's private ranges, where the Ingress controller is", v)
+	}
+	for _, f := range []string{"max-sessions-per-client", "compile-budget", "api-rate", "max-conns-per-client"} {
+		if v, ok := flagValue(c.Args, f); ok && strings.HasPrefix(v, "-") {
+			t.Errorf("--%s=%s: behind trusted proxies the limit holds each learner, keep it on", f, v)
 		}
 	}
 	for _, want := range []string{"--addr=0.0.0.0:8080", "--expose"} {

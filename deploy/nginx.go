@@ -16,9 +16,10 @@ import (
 // Values are the parts of the chart's values.yaml that say how learners reach the gateways.
 type Values struct {
 	Gateway struct {
-		Port  int            `json:"port"`
-		Class string         `json:"class"`
-		Flags map[string]any `json:"flags"`
+		Port           int            `json:"port"`
+		Class          string         `json:"class"`
+		TrustedProxies []string       `json:"trustedProxies"`
+		Flags          map[string]any `json:"flags"`
 	} `json:"gateway"`
 	Ingress struct {
 		Host                string `json:"host"`
@@ -63,6 +64,12 @@ func (v *Values) FlagArgs() []string {
 		args = append(args, fmt.Sprintf("--%s=%v", name, v.Gateway.Flags[name]))
 	}
 	return args
+}
+
+// TrustedProxiesArg is --trusted-proxies as the chart passes it, with more prefixes: the
+// balancer's own address where it is not the Ingress controller.
+func (v *Values) TrustedProxiesArg(more ...string) string {
+	return "--trusted-proxies=" + strings.Join(append(slices.Clone(v.Gateway.TrustedProxies), more...), ",")
 }
 
 // NginxOptions say where the generated nginx runs.
@@ -151,7 +158,10 @@ http {
     proxy_set_header Host $host;
     proxy_set_header Upgrade $http_upgrade;
     proxy_set_header Connection $connection_upgrade;
+    # The learner's address, which the gateways believe from this balancer alone
+    # (--trusted-proxies): their limits per client address hold each learner.
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Real-IP $remote_addr;
     proxy_set_header X-Forwarded-Proto $scheme;
     proxy_read_timeout {{.Ingress.ProxyTimeoutSeconds}}s;
     proxy_send_timeout {{.Ingress.ProxyTimeoutSeconds}}s;

@@ -54,6 +54,10 @@ type HTTPLimits struct {
 	// Hosts are names, or patterns like *.example.org, besides loopback and the listen
 	// address, that requests may carry in their Host header (--host).
 	Hosts []string
+	// TrustedProxies are the load balancers in front of the gateway (--trusted-proxies): from
+	// them, the client's address is taken from X-Forwarded-For or X-Real-IP (proxy.go), and
+	// their connections are not counted against one address's. None: headers are ignored.
+	TrustedProxies Prefixes
 }
 
 // DefaultHTTPLimits are the HTTP limits a gateway starts with.
@@ -73,6 +77,7 @@ func (l *HTTPLimits) Flags(fl *flag.FlagSet) {
 	fl.DurationVar(&l.IdleTimeout, "http-idle-timeout", d.IdleTimeout, "close a keep-alive connection idle for this long")
 	fl.IntVar(&l.ConnsPerClient, "max-conns-per-client", d.ConnsPerClient, "open HTTP and WebSocket connections per client address, an IPv6 client's /64 (-1: no limit)")
 	fl.Float64Var(&l.APIPerMinute, "api-rate", d.APIPerMinute, "wire-view, check, format and vet requests per minute per client address (-1: no limit)")
+	fl.Var(&l.TrustedProxies, "trusted-proxies", "take the client's address from X-Forwarded-For or X-Real-IP on requests from these load balancers: comma-separated `CIDR`s, e.g. the Ingress controller's pods (repeatable; never from anyone else; see docs/security.md)")
 	fl.Var((*stringList)(&l.Hosts), "host", "also answer requests for this `name` (or pattern, *.example.org): a name this machine is reached by (repeatable; see docs/security.md)")
 }
 
@@ -181,6 +186,7 @@ func (g *guard) route(r *http.Request) route {
 // wrap puts the guard in front of h.
 func (g *guard) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.fromProxy(r)
 		if !g.hostAllowed(r.Host) {
 			g.refuseHost(w, r)
 			return

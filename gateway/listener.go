@@ -47,7 +47,7 @@ func (h *HTTPServer) Serve(ln net.Listener) error {
 		h.g.listen.Store(&a)
 	}
 	if h.g.limits.ConnsPerClient > 0 {
-		ln = &connLimiter{Listener: ln, max: h.g.limits.ConnsPerClient, open: map[netip.Prefix]int{}, log: h.g.log}
+		ln = &connLimiter{Listener: ln, max: h.g.limits.ConnsPerClient, open: map[netip.Prefix]int{}, log: h.g.log, trusted: h.g.limits.TrustedProxies}
 	}
 	return h.Server.Serve(ln)
 }
@@ -57,11 +57,14 @@ func (h *HTTPServer) Serve(ln net.Listener) error {
 // hold the gateway's descriptors with idle or trickling connections while others wait.
 type connLimiter struct {
 	net.Listener
-	max    int
-	log    *slog.Logger
-	mu     sync.Mutex
-	open   map[netip.Prefix]int
-	logged atomic.Int64
+	max int
+	log *slog.Logger
+	// trusted are the load balancers (--trusted-proxies): each carries many clients, whose
+	// limits apply by their own addresses once a request says who they are.
+	trusted Prefixes
+	mu      sync.Mutex
+	open    map[netip.Prefix]int
+	logged  atomic.Int64
 }
 
 const connRefusal = "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 10\r\nConnection: close\r\n\r\n" +
@@ -72,6 +75,9 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		c, err := l.Listener.Accept()
 		if err != nil {
 			return nil, err
+		}
+		if l.trusted.trustedPeer(c.RemoteAddr().String()) {
+			return c, nil
 		}
 		key := clientKey(c.RemoteAddr().String())
 		l.mu.Lock()

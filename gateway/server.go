@@ -58,7 +58,7 @@ type Options struct {
 	Class *relay.Class
 	// State keeps the class's roster and progress on disk (--state); nil keeps them in
 	// memory. Only with Class.
-	State *classroom.Store
+	State classroom.State
 	// Logger reports what the server, the lab and the relay do. Defaults to discarding.
 	Logger *slog.Logger
 	// HTTP bounds the HTTP side: timeouts, connections and request rates per client address,

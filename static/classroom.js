@@ -108,6 +108,26 @@ export function freshNotes(notes, seen) {
   return notes.filter((n) => (Number(n.seq) || 0) > seen);
 }
 
+// moved says whether the class moved to another gateway (or the gateway restarted): the
+// notes' answers come from a server other than the one before. A deployment's replica went
+// away and the class continues on another, with its roster and progress, but the learners'
+// programs, and the servers they ran, went with the old one.
+export function moved(before, now) {
+  return Boolean(before) && Boolean(now) && before !== now;
+}
+
+// showMoved puts the one line saying so at the top of the page.
+function showMoved() {
+  let line = document.querySelector(".class-moved");
+  if (!line) {
+    line = el("p", "class-moved");
+    line.setAttribute("role", "status");
+    document.body.prepend(line);
+  }
+  line.textContent = t("class.moved");
+  document.body.dataset.classMoved = String(Number(document.body.dataset.classMoved || 0) + 1);
+}
+
 function el(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
@@ -198,6 +218,7 @@ function setup() {
   let joined = false;
   let seen = 0;
   let name = "";
+  let server = "";
 
   function listen() {
     for (const cell of document.querySelectorAll("section.cell")) {
@@ -218,6 +239,10 @@ function setup() {
       if (resp.ok) answer = await resp.json();
     } catch (e) {
       // The gateway is away (a restart): ask again later.
+    }
+    if (answer) {
+      if (moved(server, answer.server)) showMoved();
+      server = String(answer.server || server);
     }
     if (answer && !joined) {
       joined = true;

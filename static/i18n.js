@@ -297,6 +297,8 @@ export const tables = {
     "share.not-unpacked": "the link's data does not unpack: it was probably cut short when copied",
     "share.version": "the link is of version {version}, which this page does not read",
     "share.not-share-data": "the link's data is not what a share link holds",
+    // classroom.js: the class moved to another of the lab's servers
+    "class.moved": "The lab's server restarted and your class is back, with your progress; programs you were running stopped, your servers too: run them again.",
   },
   zh: {
     "run.compiled-at-start": "实验室启动时已编译",
@@ -581,6 +583,7 @@ export const tables = {
     "share.not-unpacked": "链接中的数据无法解开：大概是复制时被截断了",
     "share.version": "链接的版本是 {version}，这个页面读不了",
     "share.not-share-data": "链接中的数据不是分享链接应有的内容",
+    "class.moved": "实验室的服务器刚才重启了，你的班级已经恢复，学习进度都还在；之前运行的程序（包括你开的服务器）已经停止，请重新运行。",
   },
 };
 

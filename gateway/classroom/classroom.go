@@ -122,8 +122,9 @@ type Note struct {
 type Options struct {
 	Class *relay.Class
 	Relay *relay.Relay
-	// Store keeps the class on disk; nil keeps it in memory only.
-	Store *Store
+	// Store keeps the class (a bbolt file, or a database the replicas share); nil keeps it
+	// in memory only.
+	Store State
 	// TeacherKey opens the teacher's view; "" takes the Store's, or makes one up.
 	TeacherKey string
 	// Exercises are the lessons' exercises, in the lessons' order.
@@ -138,7 +139,8 @@ type Options struct {
 type Classroom struct {
 	class     *relay.Class
 	relay     *relay.Relay
-	store     *Store
+	store     State
+	shared    shared // learners who arrive from another replica
 	key       string
 	exercises []Exercise
 	known     map[string]bool // exercise keys
@@ -194,6 +196,7 @@ func New(o Options) (*Classroom, error) {
 			c.seq = max(c.seq, n.Seq)
 		}
 		c.class.Restore(c.store.JoinKey(), names)
+		c.class.Elsewhere = c.elsewhere
 	}
 	c.class.OnJoin = c.joined
 	return c, nil
@@ -231,6 +234,9 @@ func (c *Classroom) notify() {
 // learner returns name's record, making it; c.mu is held.
 func (c *Classroom) learner(name string) *Learner {
 	l := c.learners[name]
+	if l != nil && l.seen.IsZero() {
+		l = c.fresh(l) // first heard of here: another replica may have moved them on
+	}
 	if l == nil {
 		l = &Learner{Name: name, Joined: time.Now().UTC(), Exercises: map[string]*Progress{}}
 		c.learners[name] = l
@@ -430,17 +436,19 @@ func (c *Classroom) End(name string) int {
 // Remove ends a learner's programs and takes them out of the class: their join cookie stops
 // working and their record is forgotten.
 func (c *Classroom) Remove(name string) bool {
+	// Out of the store first: a request meanwhile that asks the store (Elsewhere) finds
+	// them gone, and is not let back in.
+	if c.store != nil {
+		if err := c.store.Delete(name); err != nil {
+			c.log.Error("cannot forget a learner", "file", c.store.Path(), "learner", name, "err", err)
+		}
+	}
 	c.class.Remove(name)
 	c.relay.EndPrograms(name)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_, ok := c.learners[name]
 	delete(c.learners, name)
-	if c.store != nil {
-		if err := c.store.Delete(name); err != nil {
-			c.log.Error("cannot forget a learner", "file", c.store.Path(), "learner", name, "err", err)
-		}
-	}
 	c.notify()
 	return ok
 }

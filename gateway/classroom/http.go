@@ -85,7 +85,7 @@ func (c *Classroom) LearnerHandler() http.Handler {
 		}
 		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 		c.Seen(name, r.URL.Query().Get("lesson"))
-		answer := map[string]any{"name": name, "notes": c.NotesAfter(after)}
+		answer := map[string]any{"name": name, "notes": c.NotesAfter(after), "server": instance}
 		if after == 0 { // the page's first question: what the learner passed, here or elsewhere
 			answer["passed"] = c.Passed(name)
 		}

@@ -221,3 +221,26 @@ func (s *Store) Notes() ([]Note, error) {
 	})
 	return out, err
 }
+
+// Learner reads one learner's record, with their last run.
+func (s *Store) Learner(name string) (*Learner, bool, error) {
+	var l *Learner
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(learnersBucket).Get([]byte(name))
+		if v == nil {
+			return nil
+		}
+		l = &Learner{}
+		if err := json.Unmarshal(v, l); err != nil || l.Name != name {
+			return fmt.Errorf("%s holds a damaged record for the learner %q: move the file away to start the class afresh, or give another --state folder", s.path, name)
+		}
+		if rb := tx.Bucket(runsBucket).Get([]byte(name)); rb != nil {
+			l.Last = &Run{}
+			if err := json.Unmarshal(rb, l.Last); err != nil {
+				return fmt.Errorf("%s holds a damaged last run of the learner %q: move the file away to start the class afresh, or give another --state folder", s.path, name)
+			}
+		}
+		return nil
+	})
+	return l, l != nil, err
+}

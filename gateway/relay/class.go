@@ -42,9 +42,15 @@ type Class struct {
 	Pass func(r *http.Request) bool
 	// OnJoin hears every successful join (and rejoin), after the cookie is made. Nil: nothing.
 	OnJoin func(name string)
+	// Elsewhere says whether a name with a good join cookie, not joined on this gateway since
+	// it started, is in the class's store: a learner who joined on another replica sharing the
+	// store (the class moved here), or one restored at start and not removed since. It is
+	// asked once per name. Nil: the names joined or restored here are the class.
+	Elsewhere func(name string) bool
 
 	mu    sync.Mutex
 	names map[string]string // name → the client address that took it
+	here  map[string]bool   // names joined here, or confirmed by Elsewhere
 
 	triesMu sync.Mutex
 	tries   map[string]*rate.Limiter // join attempts by client address
@@ -188,7 +194,7 @@ func (c *Class) Identify(r *http.Request) (string, bool) {
 	if !hmac.Equal([]byte(parts[2]), []byte(c.sign(parts[0], expires))) {
 		return "", false
 	}
-	if !c.Joined(parts[0]) { // removed from the class
+	if !c.member(parts[0]) { // removed from the class
 		return "", false
 	}
 	return parts[0], true
@@ -200,6 +206,43 @@ func (c *Class) Joined(name string) bool {
 	defer c.mu.Unlock()
 	_, ok := c.names[name]
 	return ok
+}
+
+// member says whether name, holding a good cookie, is in the class. With Elsewhere, a name
+// not joined here is asked about once: in the store, it is let in (it joined on another
+// replica, or was restored at start); not there, it was removed, and is forgotten here too.
+func (c *Class) member(name string) bool {
+	c.mu.Lock()
+	_, in := c.names[name]
+	here := c.here[name]
+	c.mu.Unlock()
+	if c.Elsewhere == nil || here {
+		return in
+	}
+	kept := c.Elsewhere(name)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.here[name] { // joined here meanwhile
+		_, in = c.names[name]
+		return in
+	}
+	if !kept {
+		delete(c.names, name)
+		return false
+	}
+	if _, ok := c.names[name]; !ok {
+		c.names[name] = ""
+	}
+	c.confirm(name)
+	return true
+}
+
+// confirm marks name as joined here or confirmed by Elsewhere; c.mu is held.
+func (c *Class) confirm(name string) {
+	if c.here == nil {
+		c.here = map[string]bool{}
+	}
+	c.here[name] = true
 }
 
 // Size is how many people have joined.
@@ -376,6 +419,7 @@ func (c *Class) take(name, client string) bool {
 		return now == client // another join took it meanwhile
 	}
 	c.names[name] = client
+	c.confirm(name)
 	return true
 }
 

@@ -65,7 +65,7 @@ func Main(args []string, getenv func(string) string, stdin io.Reader, stdout, st
 	var allow policy.Flag
 	fl.Var(&allow, "allow", "let programs reach an outside `destination`: host or CIDR, port or range, optional /tcp or /udp (repeatable; see docs/security.md)")
 	class := fl.String("class", "", "classroom mode: everyone joins with this `code` and a name, and reaches classmates at NAME.lab (\"auto\" makes a code up)")
-	stateDir := fl.String("state", "", "classroom mode: keep the roster and progress in `DIR` (a bbolt file, class.db), so a restart with the same code continues the class")
+	stateDir := fl.String("state", "", "classroom mode: keep the roster and progress in `DIR` (a bbolt file, class.db), so a restart with the same code continues the class; or in a PostgreSQL database every replica reaches (postgres://USER:PASSWORD@HOST/DB), so a class moves to another replica when its own goes away")
 	var metricsFrom prefixList
 	fl.Var(&metricsFrom, "metrics-from", "also serve /metrics to clients in this `CIDR` or at this address, a scraper's (repeatable; loopback always may)")
 	var fx faults.Spec
@@ -199,11 +199,11 @@ func newLogger(format string, quiet bool, w io.Writer) (*slog.Logger, error) {
 
 // openClass is classFor with the class kept in dir (--state), when dir is not "": the kept
 // class's code when code is "auto".
-func openClass(code, dir string) (*relay.Class, *classroom.Store, error) {
+func openClass(code, dir string) (*relay.Class, classroom.State, error) {
 	if dir == "" {
 		return classFor(code), nil, nil
 	}
-	st, err := classroom.Open(dir, code, relay.NewCode)
+	st, err := classroom.OpenState(dir, code, relay.NewCode)
 	if err != nil {
 		return nil, nil, err
 	}

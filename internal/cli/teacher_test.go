@@ -99,3 +99,14 @@ func TestTeacherURLWorks(t *testing.T) {
 		t.Errorf("the view: code %q, join URL %q, QR %.40q\n%s", v.Code, v.JoinURL, v.JoinQR, out.String())
 	}
 }
+
+// TestStateDatabaseUnreachable: --state with a PostgreSQL URL nobody answers stops the command
+// with an error that says so, without the URL's password.
+func TestStateDatabaseUnreachable(t *testing.T) {
+	var out, errOut strings.Builder
+	status := Main([]string{"--class", "k7m-qx2-r9d", "--state", "postgres://teacher:s3cret@127.0.0.1:1/socketlab?connect_timeout=2", "--addr", "127.0.0.1:0"},
+		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	if status != 1 || !strings.Contains(errOut.String(), "cannot reach the database") || strings.Contains(errOut.String(), "s3cret") {
+		t.Errorf("an unreachable database: exit %d, %q", status, errOut.String())
+	}
+}

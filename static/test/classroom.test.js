@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { LIMITS, freshNotes, mergeProgress, report, tail } from "../classroom.js";
+import { LIMITS, freshNotes, mergeProgress, moved, report, tail } from "../classroom.js";
 import { keyFrom, runText } from "../teacher.js";
 
 test("tail keeps the end", () => {
@@ -64,4 +64,11 @@ test("freshNotes are the notes after the last one shown", () => {
   assert.deepEqual(freshNotes(notes, 0), notes);
   assert.deepEqual(freshNotes(notes, 7), [{ seq: 9 }]);
   assert.deepEqual(freshNotes(notes, 9), []);
+});
+
+test("moved: the notes come from another server than before", () => {
+  assert.equal(moved("", "a1"), false); // the first answer
+  assert.equal(moved("a1", "a1"), false);
+  assert.equal(moved("a1", "b2"), true);
+  assert.equal(moved("a1", undefined), false); // an older gateway says nothing
 });

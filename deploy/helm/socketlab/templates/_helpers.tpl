@@ -57,6 +57,16 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end }}
 - --class={{ . }}
 {{- end }}
+{{- if .Values.gateway.class }}
+{{- if .Values.state.databaseSecret.name }}
+- --state=$(SOCKETLAB_STATE)
+{{- else }}
+- --state=/var/lib/socketlab
+{{- end }}
+{{- end }}
+{{- with .Values.gateway.trustedProxies }}
+- --trusted-proxies={{ join "," . }}
+{{- end }}
 {{- range .Values.gateway.allow }}
 - --allow={{ . }}
 {{- end }}
