@@ -1,7 +1,14 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"log/slog"
 	"strings"
 	"testing"
@@ -58,5 +65,184 @@ func TestPythonTimeClientInBrowser(t *testing.T) {
 	out = runPython(t, ctx, 1, 60*time.Second)
 	if !strings.Contains(out, "hello, echo\n") || !strings.Contains(out, "exit status 0") {
 		t.Fatalf("the Python echo client printed:\n%s", out)
+	}
+}
+
+// pyRun is what a cell's run did, from its socketlab:run-finished event.
+type pyRun struct {
+	Stdout, Stderr, Output, State string
+	Exit                          *int
+	Events                        []map[string]any
+}
+
+// recordRuns makes the page keep every run's record, in order, in window.pyRuns.
+func recordRuns(t *testing.T, ctx context.Context) {
+	t.Helper()
+	evalString(t, ctx, `(() => { window.pyRuns = []; for (const c of document.querySelectorAll('.cell'))
+		c.addEventListener('socketlab:run-finished', (e) => window.pyRuns.push(e.detail)); return ''; })()`)
+}
+
+// setCell gives cell n its code and arguments, as typed.
+func setCell(t *testing.T, ctx context.Context, n int, code, args string) {
+	t.Helper()
+	c, _ := json.Marshal(code)
+	a, _ := json.Marshal(args)
+	evalString(t, ctx, `(() => { const cell = `+cellN(n)+`; const ta = cell.querySelector('textarea.code'); ta.value = `+string(c)+
+		`; ta.dispatchEvent(new Event('input', {bubbles: true})); cell.querySelector('input.args').value = `+string(a)+`; return ''; })()`)
+}
+
+// runRecorded runs cell n, typing stdin (when not "") once the program reads, and returns its
+// record.
+func runRecorded(t *testing.T, ctx context.Context, n int, stdin string, limit time.Duration) pyRun {
+	t.Helper()
+	before := evalString(t, ctx, `String(window.pyRuns.length)`)
+	evalString(t, ctx, cellN(n)+`.querySelector('.run').click() || ''`)
+	if stdin != "" {
+		s, _ := json.Marshal(stdin)
+		waitFor(t, ctx, "the program to read its input", cellN(n)+`.querySelector('input.stdin.waiting') !== null`)
+		evalString(t, ctx, `(() => { const w = `+cellN(n)+`; const text = `+string(s)+`;
+			const input = w.querySelector('input.stdin');
+			for (const line of text.split('\n').slice(0, -1)) {
+				input.value = line;
+				input.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
+			}
+			input.dispatchEvent(new KeyboardEvent('keydown', {key: 'd', ctrlKey: true, bubbles: true}));
+			return ''; })()`)
+	}
+	wctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](`window.pyRuns.length > `+before, chromedp.WithPollingTimeout(0))); err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](cellN(n)+`.querySelector('.console').textContent`))
+		t.Fatalf("waiting for the Python run to end: %v (console: %q)", err, text)
+	}
+	js := evalString(t, ctx, `JSON.stringify(window.pyRuns[`+before+`])`)
+	var r pyRun
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		t.Fatalf("the run's record %s: %v", js, err)
+	}
+	return r
+}
+
+// nativePython runs source as python3 main.py ARGS... in a directory of its own, with stdin,
+// as the page's runs should look.
+func nativePython(t *testing.T, source string, stdin string, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3 is needed to compare the page's Python with CPython: %v", err)
+		}
+		t.Skipf("python3 not found: %v", err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.py"), []byte(source), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, append([]string{"-B", "main.py"}, args...)...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatal(err)
+		}
+	}
+	// python3 names the program by its absolute path; the page's is /home/learner/main.py.
+	return out.String(), strings.ReplaceAll(errb.String(), dir+"/", "/home/learner/"), cmd.ProcessState.ExitCode()
+}
+
+// TestPythonConsoleInBrowser: input() from the console, sys.argv from the Arguments field,
+// sys.exit(N) as the exit status, and tracebacks (a SyntaxError's too) as python3 prints them.
+func TestPythonConsoleInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	openPython(t, ctx)
+	recordRuns(t, ctx)
+	src, err := os.ReadFile("../python/testdata/conformance/console.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, source, args, stdin string
+		status                    int
+	}{
+		{"exit status", string(src), "ok", "Ada\n3\n", 3},
+		{"traceback", string(src), "fail", "Ada\n3\n", 1},
+		{"syntax error", "import sys\nprint(sys.argv\nx = 1\n", "", "", 1},
+		{"argv", "import sys\nprint(sys.argv)\nsys.exit('bye')\n", `one "two three"`, "", 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			setCell(t, ctx, 0, c.source, c.args)
+			r := runRecorded(t, ctx, 0, c.stdin, time.Minute)
+			args := strings.Fields(c.args)
+			if c.name == "argv" {
+				args = []string{"one", "two three"}
+			}
+			nout, nerr, nst := nativePython(t, c.source, c.stdin, args...)
+			if nst != c.status {
+				t.Fatalf("python3: status %d, want %d", nst, c.status)
+			}
+			if r.Exit == nil || *r.Exit != c.status || r.State != "exited" {
+				t.Errorf("the page's run ended %s with status %v, want %d\n%s", r.State, r.Exit, c.status, r.Output)
+			}
+			if r.Stdout != nout {
+				t.Errorf("the page printed\n%q\npython3 printed\n%q", r.Stdout, nout)
+			}
+			if r.Stderr != nerr {
+				t.Errorf("the page's stderr\n%s\npython3's\n%s", r.Stderr, nerr)
+			}
+		})
+	}
+}
+
+// TestPythonStopInBrowser: Stop ends a program blocked in accept at once, its network worker
+// with it: the gateway closes its listener, so the same program can listen on the same port
+// again straight away.
+func TestPythonStopInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	openPython(t, ctx)
+	recordRuns(t, ctx)
+	setCell(t, ctx, 0, "import socket\ns = socket.socket()\ns.bind(('', 5000))\ns.listen()\nprint('listening', flush=True)\nc, a = s.accept()\nprint(c.recv(10))\n", "")
+	for i := range 2 {
+		evalString(t, ctx, cellN(0)+`.querySelector('.run').click() || ''`)
+		waitFor(t, ctx, "the server to listen", cellN(0)+`.querySelector('.console').textContent.includes('listening')`)
+		time.Sleep(200 * time.Millisecond)
+		if st := evalString(t, ctx, cellN(0)+`.dataset.state`); st != "running" {
+			t.Fatalf("run %d: the server should wait in accept, but the cell is %s:\n%s", i+1, st, evalString(t, ctx, cellN(0)+`.querySelector('.console').textContent`))
+		}
+		evalString(t, ctx, cellN(0)+`.querySelector('.stop').click() || ''`)
+		if st := evalString(t, ctx, cellN(0)+`.dataset.state`); st != "stopped" {
+			t.Fatalf("run %d: after Stop the cell is %s", i+1, st)
+		}
+	}
+}
+
+// TestPythonWireInBrowser: a Python program's socket events reach the wire view as a Go
+// program's do: the diagram's connection and the bytes each way.
+func TestPythonWireInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	openPython(t, ctx)
+	recordRuns(t, ctx)
+	r := runRecorded(t, ctx, 1, "", time.Minute)
+	if r.Stdout != "hello, echo\n" {
+		t.Fatalf("the echo client printed %q", r.Output)
+	}
+	var kinds []string
+	for _, e := range r.Events {
+		kinds = append(kinds, fmt.Sprint(e["kind"]))
+	}
+	for _, k := range []string{"lookup", "answer", "dial", "connected", "send", "recv", "close"} {
+		if !slices.Contains(kinds, k) {
+			t.Errorf("no %s event among the run's events %v", k, kinds)
+		}
+	}
+	sent := evalString(t, ctx, cellN(1)+`.querySelector('.bytes').dataset.sent || ''`)
+	recv := evalString(t, ctx, cellN(1)+`.querySelector('.bytes').dataset.received || ''`)
+	if sent != "12" || recv != "12" {
+		t.Errorf("the bytes panel counts %s sent and %s received, want 12 and 12", sent, recv)
+	}
+	diagram := evalString(t, ctx, strings.ReplaceAll(diagramJS, cellJS, cellN(1)))
+	if !strings.Contains(diagram, "echo.lab") || !strings.Contains(diagram, "hello, echo") {
+		t.Errorf("the sequence diagram does not show the connection to echo.lab and its bytes:\n%s", diagram)
 	}
 }

@@ -17,7 +17,8 @@ import js
 
 from . import install, session
 
-PROGRAM = "main.py"
+PROGRAM = "main.py"  # sys.argv[0], as `python3 main.py` gives it
+HOME = "/home/learner"  # the program's directory and working directory
 
 
 class RingTransport:
@@ -88,14 +89,20 @@ def _status(e):
 
 def run(source, args):
     """Runs a program's source as python3 main.py ARGS... does; returns its exit status."""
+    # The file is written out, as python3 would read it, so that tracebacks quote its lines.
+    path = os.path.join(HOME, PROGRAM)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(source)
+    os.chdir(HOME)
     sys.argv = [PROGRAM] + [str(a) for a in args]
+    sys.path[0:0] = [HOME]
     main = types.ModuleType("__main__")
-    main.__file__ = PROGRAM
+    main.__file__ = path
     main.__builtins__ = __builtins__
     sys.modules["__main__"] = main
     status = 0
     try:
-        code = compile(source, PROGRAM, "exec")
+        code = compile(source, path, "exec")
     except SyntaxError as e:
         # As python3 prints an error in the file it was given: no traceback above it.
         traceback.print_exception(type(e), e, None)
