@@ -98,8 +98,10 @@ function runOf(pair) {
   function begin(m) {
     const buffer = makeBuffer();
     ch = channel(buffer);
-    net.postMessage({ type: "open", buffer, gateway: m.gateway });
     py.postMessage({ type: "run", buffer, source: m.source, args: m.args || [] });
+    // The gateway waits a few seconds for a session's HELLO: the WebSocket opens once Python
+    // has loaded (at once, unless Run came before the spare workers were ready).
+    pair.ready.then(() => net.postMessage({ type: "open", buffer, gateway: m.gateway }));
     flush();
   }
 

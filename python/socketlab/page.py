@@ -66,10 +66,98 @@ def _sleep(secs):
     js.socketlabHost.sleep(secs * 1000.0)
 
 
+# Linux's numbers and words for the errors the lab raises. Pyodide's C library numbers them
+# its own way (ECONNREFUSED is 14 there), so a program would print "[Errno 14]" where python3
+# on Linux prints "[Errno 111]". The errno module is given Linux's numbers for these, and
+# os.strerror their words. EBADF, EINVAL and EACCES are left alone: the file system raises
+# them too, with the C library's numbers, and those must still compare equal.
+LINUX_ERRNO = {
+    "EAGAIN": (11, "Resource temporarily unavailable"),
+    "EWOULDBLOCK": (11, "Resource temporarily unavailable"),
+    "EPIPE": (32, "Broken pipe"),
+    "EPROTO": (71, "Protocol error"),
+    "EDESTADDRREQ": (89, "Destination address required"),
+    "EMSGSIZE": (90, "Message too long"),
+    "EPROTONOSUPPORT": (93, "Protocol not supported"),
+    "EOPNOTSUPP": (95, "Operation not supported"),
+    "EAFNOSUPPORT": (97, "Address family not supported by protocol"),
+    "EADDRINUSE": (98, "Address already in use"),
+    "EADDRNOTAVAIL": (99, "Cannot assign requested address"),
+    "ENETUNREACH": (101, "Network is unreachable"),
+    "ECONNABORTED": (103, "Software caused connection abort"),
+    "ECONNRESET": (104, "Connection reset by peer"),
+    "ENOBUFS": (105, "No buffer space available"),
+    "EISCONN": (106, "Transport endpoint is already connected"),
+    "ENOTCONN": (107, "Transport endpoint is not connected"),
+    "ETIMEDOUT": (110, "Connection timed out"),
+    "ECONNREFUSED": (111, "Connection refused"),
+    "EHOSTUNREACH": (113, "No route to host"),
+    "EALREADY": (114, "Operation already in progress"),
+    "EINPROGRESS": (115, "Operation now in progress"),
+}
+
+
+def _linux_errno():
+    import errno
+    words = {}
+    for name, (no, text) in LINUX_ERRNO.items():
+        setattr(errno, name, no)
+        errno.errorcode[no] = name
+        words[no] = text
+    strerror = os.strerror
+
+    def linux_strerror(code):
+        return words.get(code) or strerror(code)
+    os.strerror = linux_strerror
+
+
+def _forget_real_sockets(real):
+    """Drops the modules Pyodide imported at its start over the real socket module (asyncio,
+    for its WebLoop), so that a program imports them afresh over the lab's."""
+    for name, m in list(sys.modules.items()):
+        if name.startswith(("pyodide", "_pyodide", "socketlab")) or m is None:
+            continue
+        if name == "asyncio" or name.startswith("asyncio.") or any(
+                v is real for v in getattr(m, "__dict__", {}).values()):
+            del sys.modules[name]
+
+
+def _selector_asyncio():
+    """asyncio as on Linux: a selector event loop over the lab's select. Pyodide runs a loop
+    of its own on the browser's (its WebLoop), which cannot block, and marks it running.
+
+    There are no threads in the page, so what asyncio hands its default executor (a thread
+    pool), getaddrinfo above all, runs at once instead; the lab's lookups block the loop for
+    a moment, as they would in the thread."""
+    import asyncio.base_events
+    import asyncio.events
+    asyncio.events._set_running_loop(None)
+    base = asyncio.base_events.BaseEventLoop
+    threaded = base.run_in_executor
+
+    def run_in_executor(self, executor, func, *args):
+        if executor is not None:
+            return threaded(self, executor, func, *args)
+        self._check_closed()
+        fut = self.create_future()
+        try:
+            fut.set_result(func(*args))
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as e:
+            fut.set_exception(e)
+        return fut
+    base.run_in_executor = run_in_executor
+
+
 def prepare():
     """Puts the lab's _socket and select in place, before a program imports socket."""
+    _linux_errno()
+    real = sys.modules.get("socket")
     install(RingTransport)
+    _forget_real_sockets(real)
     session.Events = PageEvents
+    _selector_asyncio()
     time.sleep = _sleep
 
 
