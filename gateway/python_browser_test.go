@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"log/slog"
 	"net"
@@ -32,7 +34,18 @@ func openPython(t *testing.T, ctx context.Context) (*gateway.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return openLesson(t, ctx, &gateway.Options{Lessons: ls, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}, "python")
+	s, url := openLesson(t, ctx, &gateway.Options{Lessons: ls, Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}, "python")
+	// The page is interactive once the first cell's Python worker has loaded Pyodide, which
+	// takes a while on a busy machine; the tests' limits are for what comes after.
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	if _, err := chromedp.Run(wctx, chromedp.Poll[bool](`performance.getEntriesByName('socketlab:interactive').length > 0`, chromedp.WithPollingTimeout(0))); err != nil {
+		t.Fatalf("waiting for the page to load Python: %v", err)
+	}
+	if ready := evalString(t, ctx, `String(performance.getEntriesByName('socketlab:interactive')[0].detail.worker)`); ready != "true" {
+		t.Fatalf("the Python worker did not load (interactive: worker %s)", ready)
+	}
+	return s, url
 }
 
 // runPython clicks Run on cell n and waits, up to limit, for the run to end; it returns the
@@ -317,4 +330,90 @@ func TestPythonConformanceInBrowser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPythonServersInBrowser: servers in a Python cell. server.py (the conformance suite's)
+// takes a client from this machine at the address its listen event gives, and prints what
+// CPython prints; a socketserver server in one cell answers a client in another cell, as
+// socketserver_pair.py does in one program with a thread (Pyodide has none).
+func TestPythonServersInBrowser(t *testing.T) {
+	ctx := browser.New(t)
+	openPython(t, ctx)
+	recordRuns(t, ctx)
+
+	t.Run("from the host", func(t *testing.T) {
+		src, err := os.ReadFile("../python/testdata/conformance/server.py")
+		if err != nil {
+			t.Fatal(err)
+		}
+		setCell(t, ctx, 0, string(src), "")
+		before := evalString(t, ctx, `String(window.pyRuns.length)`)
+		evalString(t, ctx, cellN(0)+`.querySelector('.run').click() || ''`)
+		bytesJS := cellN(0) + `.querySelector('.bytes').textContent`
+		waitFor(t, ctx, "the listen event in the bytes view", bytesJS+`.includes("gateway's own machine")`)
+		view := evalString(t, ctx, bytesJS)
+		host := regexp.MustCompile(`machine: (127\.0\.0\.1:\d+)`).FindStringSubmatch(view)
+		if host == nil {
+			t.Fatalf("no host address in the bytes view:\n%s", view)
+		}
+		c, err := net.DialTimeout("tcp", host[1], 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(30 * time.Second))
+		io.WriteString(c, "hello from the host\n")
+		reply, err := io.ReadAll(c)
+		if err != nil || string(reply) != "HELLO FROM THE HOST\n" {
+			t.Fatalf("the page's server answered %q (%v)", reply, err)
+		}
+		waitFor(t, ctx, "the server to end", `window.pyRuns.length > `+before)
+		var r pyRun
+		json.Unmarshal([]byte(evalString(t, ctx, `JSON.stringify(window.pyRuns[`+before+`])`)), &r)
+		want := "reuse True\nlistening on 0.0.0.0\nnodelay True\ngot b'hello from the host\\n'\n"
+		if r.Stdout != want || r.Exit == nil || *r.Exit != 0 {
+			t.Errorf("the server printed\n%s\nwant\n%s", r.Output, want)
+		}
+	})
+
+	t.Run("socketserver and a client cell", func(t *testing.T) {
+		server := `import socketserver
+
+class Upper(socketserver.StreamRequestHandler):
+    def handle(self):
+        for line in self.rfile:
+            self.wfile.write(line.upper())
+
+with socketserver.TCPServer(("127.0.0.1", 8000), Upper) as srv:
+    print("serving", flush=True)
+    for _ in range(3):
+        srv.handle_request()
+print("served 3")
+`
+		client := `import socket
+
+for i in range(3):
+    with socket.create_connection(("127.0.0.1", 8000)) as c:
+        f = c.makefile("rwb")
+        f.write(b"hello number %d\n" % i)
+        f.flush()
+        c.shutdown(socket.SHUT_WR)
+        print(f.readline())
+`
+		setCell(t, ctx, 0, server, "")
+		setCell(t, ctx, 1, client, "")
+		before := evalString(t, ctx, `String(window.pyRuns.length)`)
+		evalString(t, ctx, cellN(0)+`.querySelector('.run').click() || ''`)
+		waitFor(t, ctx, "the server to serve", cellN(0)+`.querySelector('.console').textContent.includes('serving')`)
+		c := runRecorded(t, ctx, 1, "", time.Minute)
+		waitFor(t, ctx, "the server to end", `window.pyRuns.length > `+before+` + 1`)
+		var s pyRun
+		json.Unmarshal([]byte(evalString(t, ctx, `JSON.stringify(window.pyRuns.find((r) => r.stdout.includes('serving')))`)), &s)
+		if want := "b'HELLO NUMBER 0\\n'\nb'HELLO NUMBER 1\\n'\nb'HELLO NUMBER 2\\n'\n"; c.Stdout != want {
+			t.Errorf("the client cell printed\n%s\nwant\n%s", c.Output, want)
+		}
+		if s.Stdout != "serving\nserved 3\n" || s.Exit == nil || *s.Exit != 0 {
+			t.Errorf("the server cell printed\n%s", s.Output)
+		}
+	})
 }
