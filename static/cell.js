@@ -348,7 +348,7 @@ export function mountCell(cell, env) {
     stopBtn.disabled = false;
     out.clear();
     files.reset();
-    stepping = step === true;
+    stepping = step === true && !python; // step mode is the Go runtime's alone
     wire.reset(stepping);
     editor.clearErrors();
     status.removeAttribute("title");
