@@ -209,13 +209,25 @@ func TestPythonConsoleInBrowser(t *testing.T) {
 	}
 }
 
-// TestPythonStopInBrowser: Stop ends a program blocked in accept at once, its network worker
-// with it: the gateway closes its listener, so the same program can listen on the same port
-// again straight away.
+// TestPythonStopInBrowser: Stop ends a program blocked in recv or accept at once, its
+// network worker with it: the gateway closes its listener, so the same program can listen on
+// the same port again straight away.
 func TestPythonStopInBrowser(t *testing.T) {
 	ctx := browser.New(t)
 	openPython(t, ctx)
 	recordRuns(t, ctx)
+	setCell(t, ctx, 0, "import socket\ns = socket.create_connection(('echo.lab', 7))\nprint('connected', flush=True)\nprint(s.recv(10))\n", "")
+	evalString(t, ctx, cellN(0)+`.querySelector('.run').click() || ''`)
+	waitFor(t, ctx, "the client to connect", cellN(0)+`.querySelector('.console').textContent.includes('connected')`)
+	time.Sleep(200 * time.Millisecond)
+	if st := evalString(t, ctx, cellN(0)+`.dataset.state`); st != "running" {
+		t.Fatalf("the client should wait in recv, but the cell is %s", st)
+	}
+	evalString(t, ctx, cellN(0)+`.querySelector('.stop').click() || ''`)
+	if st := evalString(t, ctx, cellN(0)+`.dataset.state`); st != "stopped" {
+		t.Fatalf("after Stop the blocked client's cell is %s", st)
+	}
+
 	setCell(t, ctx, 0, "import socket\ns = socket.socket()\ns.bind(('', 5000))\ns.listen()\nprint('listening', flush=True)\nc, a = s.accept()\nprint(c.recv(10))\n", "")
 	for i := range 2 {
 		evalString(t, ctx, cellN(0)+`.querySelector('.run').click() || ''`)
@@ -254,6 +266,16 @@ func TestPythonWireInBrowser(t *testing.T) {
 	recv := evalString(t, ctx, cellN(1)+`.querySelector('.bytes').dataset.received || ''`)
 	if sent != "12" || recv != "12" {
 		t.Errorf("the bytes panel counts %s sent and %s received, want 12 and 12", sent, recv)
+	}
+	// The capture of the run, as the wire view's export button asks for it.
+	pcap, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+		const run = window.pyRuns[window.pyRuns.length - 1];
+		const resp = await fetch("/api/export.pcapng", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({events: run.events})});
+		const b = new Uint8Array(await resp.arrayBuffer());
+		return resp.status + " " + Array.from(b.slice(0, 4), (x) => x.toString(16)).join(",") + " " + new TextDecoder("latin1").decode(b).includes("hello, echo");
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || pcap != "200 a,d,d,a true" {
+		t.Errorf("the run's pcapng export: %q (%v), want a capture holding the echoed bytes", pcap, err)
 	}
 	diagram := evalString(t, ctx, strings.ReplaceAll(diagramJS, cellJS, cellN(1)))
 	if !strings.Contains(diagram, "echo.lab") || !strings.Contains(diagram, "hello, echo") {
