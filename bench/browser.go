@@ -108,7 +108,12 @@ var downloadLine = regexp.MustCompile(`downloaded (\d+) bytes in (\d+) us`)
 // past their Content Security Policy. It prints the address once every lesson cell is
 // compiled, as the other relays print theirs.
 func serveLab(l net.Listener) error {
+	ls, err := benchLessons()
+	if err != nil {
+		return err
+	}
 	s, err := gateway.New(&gateway.Options{
+		Lessons: ls,
 		Limits:  relay.Limits{BytesPerSecond: -1, BytesPerSession: -1},
 		Compile: gateway.CompileLimits{PerMinute: -1},
 		Origins: []string{"127.0.0.1:*"}, // the embedding page (embedHost), on another port
@@ -178,13 +183,13 @@ var pageRows = []pageRow{
 
 // pageSection measures the page and prints its table; without Chromium it says why on
 // stderr and prints nothing.
-func pageSection(w io.Writer, rounds int) {
+func pageSection(w io.Writer, rounds int, pythonOnly bool) {
 	path := browser.Find()
 	if path == "" {
 		fmt.Fprintln(os.Stderr, "no Chromium found (apt-get install chromium, or set $CHROMIUM): the page figures are left out")
 		return
 	}
-	p := &pageResult{figs: map[string]figure{}, rounds: rounds, many: max(rounds, 5)}
+	p := &pageResult{figs: map[string]figure{}, rounds: rounds, many: max(rounds, 5), pythonOnly: pythonOnly}
 	if err := p.measure(path); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: the page:", err)
 		if len(p.figs) == 0 {
@@ -200,6 +205,8 @@ type pageResult struct {
 	browser string // the browser's name and version
 	rounds  int    // rounds of the download
 	many    int    // rounds of the quicker figures
+	// pythonOnly measures Python in the page alone (bench/python.go).
+	pythonOnly bool
 }
 
 func (p *pageResult) measure(chromium string) error {
@@ -241,6 +248,12 @@ func (p *pageResult) measure(chromium string) error {
 	}
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](version, chromedp.EvalAwaitPromise)); err == nil {
 		p.browser = v
+	}
+
+	if p.pythonOnly {
+		err := p.measurePython(ctx, base, step)
+		step("done")
+		return err
 	}
 
 	// A first visit each round: a new browser context has an empty cache.
@@ -365,6 +378,9 @@ func (p *pageResult) measure(chromium string) error {
 		add("fetch", fetched)
 		add("ratio", prog/fetched)
 		add("direct", direct)
+	}
+	if err := p.measurePython(ctx, base, step); err != nil {
+		return fmt.Errorf("Python: %w", err)
 	}
 	step("done")
 	return nil
@@ -618,7 +634,11 @@ func (p *pageResult) print(w io.Writer) {
 		}
 		return fmt.Sprintf(format+" ["+format+"–"+format+"]", median(f), slices.Min(f), slices.Max(f))
 	}
-	for _, row := range pageRows {
+	rows := pageRows
+	if p.pythonOnly {
+		rows = nil
+	}
+	for _, row := range append(slices.Clip(rows), pythonRows...) {
 		f := p.figs[row.key]
 		v := cell(f, row.format)
 		if row.key == "wasmbody" && len(f) > 0 && len(p.figs["wasmdecoded"]) > 0 {

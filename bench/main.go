@@ -5,6 +5,7 @@
 //	go run ./bench                 # what `make bench` runs
 //	go run ./bench -size 1GiB -rounds 5
 //	go run ./bench -storm          # the compile storm alone (storm.go)
+//	go run ./bench -python-only    # Python in the page alone (python.go)
 //
 // The paths measured, each ending at the same target server in this process:
 //
@@ -67,6 +68,7 @@ func main() {
 	soakLearners := flag.Int("soak-learners", 50, "healthy learners in the soak")
 	page := flag.Bool("browser", true, "measure the page in headless Chromium too (bench/browser.go)")
 	pageOnly := flag.Bool("page-only", false, "measure only the page in headless Chromium (bench/browser.go)")
+	pythonOnly := flag.Bool("python-only", false, "measure only Python in the page, in headless Chromium (bench/python.go)")
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
 	storm := flag.Bool("storm", false, "run only the compile storm (bench/storm.go)")
 	var sc stormConfig
@@ -93,8 +95,8 @@ func main() {
 		printSoak(os.Stdout, res)
 		return
 	}
-	if *pageOnly {
-		pageSection(os.Stdout, *rounds)
+	if *pageOnly || *pythonOnly {
+		pageSection(os.Stdout, *rounds, *pythonOnly)
 		return
 	}
 	if *storm {
@@ -245,7 +247,7 @@ func main() {
 	}
 	if *page {
 		embedSection(os.Stdout)
-		pageSection(os.Stdout, *rounds)
+		pageSection(os.Stdout, *rounds, false)
 	}
 }
 

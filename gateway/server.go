@@ -90,6 +90,7 @@ type Server struct {
 	handler     http.Handler
 	guard       *guard
 	assets      map[string]asset
+	python      *pyRuntime // Pyodide and the lab's socket module, for Python cells
 
 	maxSource int // the build service's bound on a program, which /api/format shares
 }
@@ -215,7 +216,15 @@ func logfTo(l *slog.Logger) func(string, ...any) {
 }
 
 func (s *Server) loadAssets(wasmExec []byte) error {
-	assets, err := static.Assets(map[string][]byte{"wasm_exec.js": wasmExec})
+	rt, err := loadPyodide()
+	if err != nil {
+		return fmt.Errorf("loading the Python runtime: %w", err)
+	}
+	if rt.missing != "" {
+		s.log.Warn(rt.missing)
+	}
+	s.python = rt
+	assets, err := static.Assets(map[string][]byte{"wasm_exec.js": wasmExec, "python-paths.js": rt.pathsModule()})
 	for name, a := range assets {
 		s.assets[name] = asset{body: a.Body, gz: compress(name, a.Body), version: a.Version}
 	}
@@ -245,6 +254,17 @@ func (s *Server) assetURL(name string) string {
 	}
 	return name
 }
+
+// The pages are cross-origin isolated (crossOriginIsolated in the page), so that a Python
+// cell's two workers may share memory (SharedArrayBuffer) and the Python one may block on it
+// (Atomics.wait): docs/python.md. Everything a page loads is the gateway's own, so
+// require-corp asks nothing more of it; embed.js and the frame other sites' pages load are
+// unaffected (the opener policy does not apply in a frame, and nothing the frame loads is
+// another origin's).
+const (
+	coop = "same-origin"
+	coep = "require-corp"
+)
 
 // csp is the policy of every response, the page's and the worker's alike. connect-src 'self'
 // covers the gateway's own ws: and wss: URLs (CSP Level 3): a program's only way out is the
@@ -277,6 +297,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/api/export.pcapng", serveExport)
 	mux.HandleFunc("/api/format", serveFormat(s.maxSource))
 	mux.HandleFunc("GET /static/{file...}", s.serveAsset)
+	mux.HandleFunc("GET /pyodide/{version}/{file}", s.servePyodide)
 	mux.HandleFunc("GET /embed.js", s.serveEmbedJS)
 	mux.HandleFunc("GET /embed/hello", s.serveEmbedHello)
 	mux.HandleFunc("GET /embed/frame", s.serveEmbedFrame)
@@ -302,6 +323,8 @@ func (s *Server) routes() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hdr := w.Header()
 		hdr.Set("Content-Security-Policy", csp)
+		hdr.Set("Cross-Origin-Opener-Policy", coop)
+		hdr.Set("Cross-Origin-Embedder-Policy", coep)
 		hdr.Set("X-Content-Type-Options", "nosniff")
 		hdr.Set("Referrer-Policy", "same-origin")
 		h.ServeHTTP(w, r)
@@ -360,18 +383,22 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 // ServeHTTP serves every route of the gateway.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
-// Cells returns the sources of every lesson cell, the translations' too.
+// Cells returns the sources of every lesson cell in Go, the translations' too: the programs
+// the build service compiles (Python cells run from their source in the page).
 func (s *Server) Cells() [][]byte {
 	var out [][]byte
-	for _, l := range s.Lessons {
-		for _, c := range l.Cells {
-			out = append(out, []byte(c.Source))
+	add := func(cells []lessons.Cell) {
+		for _, c := range cells {
+			if c.Lang != "python" {
+				out = append(out, []byte(c.Source))
+			}
 		}
+	}
+	for _, l := range s.Lessons {
+		add(l.Cells)
 		for _, lang := range lessons.Translations {
 			if t := l.Translated[lang]; t != nil {
-				for _, c := range t.Cells {
-					out = append(out, []byte(c.Source))
-				}
+				add(t.Cells)
 			}
 		}
 	}

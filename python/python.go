@@ -14,6 +14,10 @@ import (
 //go:embed boot.py socketlab/*.py
 var files embed.FS
 
+// FS is the module and its bootstrap: boot.py and socketlab/*.py. The gateway serves the
+// module to the page's Python worker, which uses socketlab/page.py instead of boot.py.
+func FS() fs.FS { return files }
+
 // Boot is the bootstrap's name inside the directory WriteTo fills.
 const Boot = "boot.py"
 

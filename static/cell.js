@@ -203,6 +203,8 @@ function makeConsole(pre) {
 //   url(path)      the gateway's URL for an API path ("/api/build")
 //   gateway()      the relay's WebSocket URL for this cell's programs
 //   pool           a workerPool (or one of its shape)
+//   pythonPool     a pythonPool (python-run.js) for the cells in Python (data-lang="python"),
+//                  which run in the page without a build; absent where Python cannot run
 //   programs       cell id → "/wasm/HASH.wasm", programs the gateway compiled already
 //   compileHere    compile a program in this page before handing it to the worker (the page
 //                  may compile WebAssembly, and the worker is in the same agent)
@@ -223,6 +225,8 @@ export function mountCell(cell, env) {
   // The editor (editor.js): CodeMirror in place of the textarea, which it keeps up to date.
   // The code is read and written through getValue and setValue alone.
   const lang = cell.dataset.lang || "go";
+  const python = lang === "python";
+  const pool = python ? env.pythonPool : env.pool;
   let kept = { stdin: () => null, changed: () => {} };
   const editor = createEditor(code, {
     lang,
@@ -284,6 +288,10 @@ export function mountCell(cell, env) {
   // When that fails (the gateway lost it, or this browser cannot compile here), later Runs
   // go through /api/build.
   function prepare() {
+    if (python) {
+      const spare = pool && pool.keepSpare();
+      return spare ? spare.ready : Promise.resolve(false);
+    }
     if (!original) return Promise.resolve(false);
     if (!original.module) {
       const o = original;
@@ -323,7 +331,7 @@ export function mountCell(cell, env) {
     abort = null;
     if (worker) worker.terminate();
     worker = null;
-    env.pool.keepSpare();
+    if (pool) pool.keepSpare();
     input.hidden = true;
     input.classList.remove("waiting");
     runBtn.disabled = false;
@@ -346,11 +354,15 @@ export function mountCell(cell, env) {
     stopBtn.disabled = false;
     out.clear();
     files.reset();
-    stepping = step === true;
+    stepping = step === true && !python; // step mode is the Go runtime's alone
     wire.reset(stepping);
     editor.clearErrors();
     status.removeAttribute("title");
 
+    if (python) {
+      launch(me, null); // Python needs no build: the worker runs the source
+      return;
+    }
     if (original && !original.failed && editor.getValue() === code.defaultValue) {
       status.title = t("run.compiled-at-start");
       launch(me, original.url);
@@ -434,7 +446,8 @@ export function mountCell(cell, env) {
     setState("running", t("run.running"));
     let w;
     try {
-      w = env.pool.take();
+      if (!pool) throw new Error(t("run.no-python"));
+      w = pool.take();
     } catch (err) {
       out.line(t("run.cannot-start", { err: err.message || err }), "error");
       finish("error", t("run.error"));
@@ -509,7 +522,7 @@ export function mountCell(cell, env) {
     w.onerror = (e) => {
       e.preventDefault();
       if (me !== run) return;
-      out.line(t("run.worker-failed", { err: e.message || t("run.worker-load", { url: env.pool.url }) }), "error");
+      out.line(t("run.worker-failed", { err: e.message || t("run.worker-load", { url: pool.url }) }), "error");
       finish("error", t("run.error"));
     };
     w.onmessageerror = () => {
@@ -520,10 +533,13 @@ export function mountCell(cell, env) {
     const args = F.splitArgs(argsInput.value);
     const faults = faultsInput ? faultsInput.value : "";
     const step = stepping;
-    moduleFor(wasm).then((module) => {
+    const program = python ? Promise.resolve(null) : moduleFor(wasm);
+    program.then((module) => {
       if (me !== run) return; // stopped meanwhile
       perfMark("socketlab:program-ready", { cell: cell.id, run: me });
-      w.postMessage({ type: "run", wasm: env.url(wasm), module, args, gateway: withFaults(env.gateway(), faults), step, lang: language() });
+      const gateway = withFaults(env.gateway(), faults);
+      if (python) w.postMessage({ type: "run", source: sourceOf(editor.getValue()), args, gateway, lang: language() });
+      else w.postMessage({ type: "run", wasm: env.url(wasm), module, args, gateway, step, lang: language() });
       // Input that came with a share link goes in whole, ended, as a file would.
       const preset = presetStdin();
       if (preset !== null) {

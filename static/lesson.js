@@ -2,6 +2,7 @@
 // working cell (cell.js), with its programs' workers started from this page's gateway.
 // An entry point: the page loads it as a module.
 import { gatewayURL, learnerID, mountCell, perfMark, workerPool } from "./cell.js";
+import { pythonPool } from "./python-run.js";
 import { loadCodeMirror } from "./editor.js";
 import "./classroom.js"; // in a class: runs reported to the teacher's view, the teacher's notes shown
 
@@ -15,10 +16,14 @@ try {
 }
 
 const pool = workerPool(document.body.dataset.worker || "/static/worker.js");
+// Python cells run in a pair of workers of their own (python-run.js), started only on pages
+// that have one: Pyodide is ten times the size of a Go program.
+const hasPython = document.querySelector('section.cell[data-lang="python"]') !== null;
 const env = {
   url: (p) => p,
   gateway: () => gatewayURL(location.href, learnerID()),
   pool,
+  pythonPool: hasPython ? pythonPool() : null,
   programs,
   compileHere: true,
   keep: true,
@@ -34,8 +39,9 @@ perfMark("socketlab:cells-ready");
 // programs are prepared as they come near the screen: each compiled module holds its
 // program's code, so a long lesson does not compile them all up front.
 if (cells.length > 0) {
-  const worker = pool.keepSpare();
-  Promise.all([cells[0].prepare(), worker ? worker.ready : false]).then(([program, ready]) => {
+  const first = cells[0].cell.dataset.lang === "python";
+  const worker = first ? null : pool.keepSpare();
+  Promise.all([cells[0].prepare(), first ? cells[0].prepare() : worker ? worker.ready : false]).then(([program, ready]) => {
     perfMark("socketlab:interactive", { program, worker: ready });
     loadCodeMirror(); // the editors come after: until then the cells are text areas
   });

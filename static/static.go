@@ -20,6 +20,10 @@
 //     standard streams and a small in-memory file system (memfs.js) before worker.js
 //     imports Go's wasm_exec.js;
 //   - files.js, the list of files a run wrote, under its console, to download.
+//   - python-run.js, a Python cell's run: a Python worker (python-worker.js, Pyodide and the
+//     lab's socket module) and a network worker (python-net.js, the WebSocket), which meet
+//     over rings in a SharedArrayBuffer (python-ring.js); python-paths.js, which the gateway
+//     writes, says where Pyodide is served.
 //   - i18n.js, the page's words in English and Chinese by key (t), chosen by <html lang>.
 //
 // The pure modules are checked with node --test static/test/ (package.json makes Node load
@@ -43,6 +47,14 @@ import (
 // CodeMirror, bundled from npm. A clean checkout lacks them until then; it still compiles,
 // and Assets says what to run.
 var generated = map[string]bool{"codemirror.js": true, "codemirror-python.js": true}
+
+// Pyodide holds Pyodide's runtime under pyodide/ (pyodide.mjs, pyodide.asm.wasm,
+// python_stdlib.zip, ...), each beside its gzip copy NAME.gz, as `make pyodide` copies them
+// from the npm package; a clean checkout has only pyodide/README.md. The gateway serves them
+// under /pyodide/VERSION/ (gateway/pyodide.go), and python-worker.js loads them.
+//
+//go:embed pyodide
+var Pyodide embed.FS
 
 // FS holds the assets at its top level: "style.css", "lesson.js", ...
 //

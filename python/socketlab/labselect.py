@@ -5,7 +5,6 @@ Only select() is offered, so selectors.DefaultSelector is SelectSelector and soc
 and the rest wait through here.
 """
 
-import functools as _functools
 import time as _time
 
 import select as _real
@@ -114,7 +113,14 @@ def _select(rlist, wlist, xlist, timeout=None):
             return [o for o in rl if o in got[0]], [o for o in wl if o in got[1]], [o for o in xl if o in got[2]]
 
 
-# A partial, not a function: selectors keeps select.select as a class attribute, where a
-# function would be bound as a method.
-select = _functools.partial(_select)
-select.__doc__ = "select(rlist, wlist, xlist[, timeout]) -> (rlist, wlist, xlist), over lab sockets"
+class _Select:
+    """select(rlist, wlist, xlist[, timeout]) -> (rlist, wlist, xlist), over lab sockets"""
+
+    def __call__(self, rlist, wlist, xlist, timeout=None):
+        return _select(rlist, wlist, xlist, timeout)
+
+
+# An object that is called, not a function: selectors keeps select.select as a class
+# attribute, where a function would be bound as a method (and so would a functools.partial
+# from Python 3.14 on).
+select = _Select()

@@ -25,6 +25,10 @@ for _name in dir(_real):
             "CMSG_LEN", "CMSG_SPACE", "if_nameindex", "if_nametoindex", "if_indextoname"):
         globals()[_name] = getattr(_real, _name)
 del _name
+# What a system's module may lack (Pyodide's has no SO_REUSEADDR), with Linux's numbers.
+for _name, _value in (("SO_REUSEADDR", 2), ("SO_REUSEPORT", 15)):
+    globals().setdefault(_name, _value)
+del _name, _value
 
 error = OSError
 timeout = TimeoutError
@@ -87,6 +91,17 @@ def lab_state(fd):
     """The lab socket behind descriptor fd, or None (select uses it)."""
     return _fds.get(fd)
 
+
+
+def _loopback_local(local, remote):
+    """A connection to the learner's own loopback is local there too, as on Linux: the gateway
+    names the dialer by its lab address, and socket.socketpair compares the two ends."""
+    rhost, _, _ = remote.rpartition(":")
+    lhost, _, lport = local.rpartition(":")
+    rhost, lhost = rhost.strip("[]"), lhost.strip("[]")
+    if (rhost.startswith("127.") or rhost == "::1") and lhost != rhost:
+        return ("[%s]:%s" if ":" in rhost else "%s:%s") % (rhost, lport)
+    return local
 
 class _State:
     """What a socket is in the lab, shared by its duplicates."""
@@ -578,11 +593,20 @@ class socket:
         st = self._live()
         obj = st.obj or st.connecting
         if obj is not None and obj.local:
-            return _pyaddr(st.family, obj.local)
+            return _pyaddr(st.family, _loopback_local(obj.local, getattr(obj, "remote", "")))
         return _pyaddr(st.family, st.bound and st.bound.lstrip(":") and st.bound)
 
     def getpeername(self):
         st = self._live()
+        c = st.connecting
+        if c is not None:
+            # A connect under way: what the gateway said already counts, and a blocking
+            # socket (socket.socketpair's, made non-blocking to connect and blocking again)
+            # waits for the answer, which its peer's accept says is coming.
+            with c.s.cv:
+                c.s.poll()
+            if c.ready or (self._timeout != 0.0 and c.open_err is None):
+                self._finish_connect(st)
         if isinstance(st.obj, _session.Conn):
             return _pyaddr(st.family, st.obj.remote)
         if st.type == _real.SOCK_DGRAM and (st.peer or (st.obj and st.obj.remote)):

@@ -27,10 +27,21 @@ MAX_QUEUED_BYTES = 1 << 20
 MAX_DATAGRAM = 65507
 
 
+# The subclass OSError picks for an errno, named here rather than left to OSError: in a page
+# (Pyodide) the errno module says Linux's numbers, which its C library does not know
+# (page.py), so OSError(111, ...) would not become ConnectionRefusedError there.
+_CLASSES = {
+    "ECONNREFUSED": ConnectionRefusedError, "ECONNRESET": ConnectionResetError,
+    "ECONNABORTED": ConnectionAbortedError, "EPIPE": BrokenPipeError, "ETIMEDOUT": TimeoutError,
+    "EAGAIN": BlockingIOError, "EINPROGRESS": BlockingIOError, "EALREADY": BlockingIOError,
+    "EACCES": PermissionError,
+}
+
+
 def oserror(name, text=None):
     """OSError for errno name, as the system raises it (ConnectionRefusedError, ...)."""
     no = getattr(_errno, name)
-    return OSError(no, text or os.strerror(no))
+    return _CLASSES.get(name, OSError)(no, text or os.strerror(no))
 
 
 def close_error(code, reason):

@@ -1,0 +1,5 @@
+// Where python-worker.js finds Pyodide and the lab's socket module. The gateway serves a
+// file of its own in place of this one (gateway/pyodide.go), with the runtime's versioned
+// path; this one is what a page gets where nothing has written it.
+export const runtime = "";
+export const missing = "this page's server does not serve the Python runtime (socketlab's gateway does, under /pyodide/)";

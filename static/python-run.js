@@ -1,0 +1,132 @@
+// python-run.js runs a Python cell's program in the page: a Python worker (python-worker.js,
+// Pyodide with the lab's socket module) and a network worker (python-net.js, the WebSocket
+// to the gateway), which meet over rings in a SharedArrayBuffer (python-ring.js). Both are
+// started ahead of a run, so Run only hands them the program; Stop terminates both at once.
+//
+// pythonPool has the shape of cell.js's workerPool: take() gives a run object that cell.js
+// drives like a Worker (postMessage, terminate, onmessage, onerror). Its postMessage takes
+// {type: "run", source, args, gateway} and {type: "stdin", text, eof}; it says what the Python
+// worker says (python-worker.js).
+import { C, channel, makeBuffer } from "./python-ring.js";
+
+const STDIN_CHUNK = 16 << 10;
+
+export function pythonPool(urls = { python: "/static/python-worker.js", net: "/static/python-net.js" }) {
+  let spare = null;
+
+  function start() {
+    const py = new Worker(urls.python, { type: "module" });
+    const net = new Worker(urls.net, { type: "module" });
+    const pair = { py, net, failed: false, why: "" };
+    pair.ready = new Promise((resolve) => {
+      py.addEventListener("message", function first(e) {
+        const m = e.data || {};
+        if (m.type !== "ready" && m.type !== "failed") return;
+        py.removeEventListener("message", first);
+        if (m.type === "failed") {
+          pair.failed = true;
+          pair.why = m.message;
+        }
+        resolve(!pair.failed);
+        // For the benchmark (bench/python.go): when a pair is ready to run at once.
+        if (!pair.failed && typeof performance.mark === "function") performance.mark("socketlab:python-spare");
+      });
+      py.addEventListener("error", () => {
+        pair.failed = true;
+        resolve(false);
+      });
+    });
+    return pair;
+  }
+
+  function keepSpare() {
+    if (typeof SharedArrayBuffer !== "function" || !self.crossOriginIsolated) return null;
+    if (spare && !spare.failed) return spare;
+    try {
+      spare = start();
+    } catch (e) {
+      spare = null;
+    }
+    return spare;
+  }
+
+  function take() {
+    if (typeof SharedArrayBuffer !== "function" || !self.crossOriginIsolated) {
+      throw new Error("this page is not cross-origin isolated, so Python cannot run here (the gateway sends Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy; a proxy in front of it must keep them)");
+    }
+    const pair = spare && !spare.failed ? spare : start();
+    spare = null;
+    return runOf(pair);
+  }
+
+  return { keepSpare, take, url: urls.python };
+}
+
+// runOf wraps a pair of workers as the one Worker cell.js expects.
+function runOf(pair) {
+  const { py, net } = pair;
+  let ch = null;
+  const stdin = []; // input that did not fit in the ring yet
+  let eof = false;
+  let timer = null;
+  const r = {
+    onmessage: null,
+    onerror: null,
+    onmessageerror: null,
+    ready: pair.ready,
+    postMessage(m) {
+      if (m.type === "run") begin(m);
+      if (m.type === "stdin") input(m);
+    },
+    terminate() {
+      clearTimeout(timer);
+      py.terminate();
+      net.terminate();
+    },
+  };
+  py.addEventListener("message", (e) => {
+    const m = e.data || {};
+    if (m.type === "ready") return;
+    if (m.type === "failed") {
+      if (r.onmessage) r.onmessage({ data: { type: "error", message: "Python could not start: " + m.message } });
+      return;
+    }
+    if (r.onmessage) r.onmessage(e);
+  });
+  py.addEventListener("error", (e) => { if (r.onerror) r.onerror(e); });
+  py.addEventListener("messageerror", (e) => { if (r.onmessageerror) r.onmessageerror(e); });
+  net.addEventListener("error", (e) => { if (r.onerror) r.onerror(e); });
+
+  function begin(m) {
+    const buffer = makeBuffer();
+    ch = channel(buffer);
+    py.postMessage({ type: "run", buffer, source: m.source, args: m.args || [] });
+    // The gateway waits a few seconds for a session's HELLO: the WebSocket opens once Python
+    // has loaded (at once, unless Run came before the spare workers were ready).
+    pair.ready.then(() => net.postMessage({ type: "open", buffer, gateway: m.gateway }));
+    flush();
+  }
+
+  function input(m) {
+    if (typeof m.text === "string" && m.text) {
+      const b = new TextEncoder().encode(m.text);
+      for (let i = 0; i < b.length; i += STDIN_CHUNK) stdin.push(b.subarray(i, i + STDIN_CHUNK));
+    }
+    if (m.eof) eof = true;
+    flush();
+  }
+
+  // flush moves input into the ring as room allows; the end of input comes after all of it.
+  function flush() {
+    clearTimeout(timer);
+    if (!ch) return;
+    while (stdin.length > 0 && ch.stdin.push(stdin[0])) stdin.shift();
+    if (stdin.length > 0) {
+      timer = setTimeout(flush, 20);
+      return;
+    }
+    if (eof && !Atomics.load(ch.ctrl, C.STDIN_EOF)) ch.signal(C.STDIN_EOF, 1, C.STDIN_SEQ);
+  }
+
+  return r;
+}
