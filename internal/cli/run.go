@@ -89,7 +89,11 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	if strings.HasSuffix(file, ".py") {
-		return runPython(ctx, file, progArgs, wsURL, *cacheDir, env, stdin, stdout, stderr)
+		spec := ""
+		if !fx.Clean() || fx.Seeded {
+			spec = fx.String()
+		}
+		return runPython(ctx, file, progArgs, wsURL, spec, *cacheDir, env, stdin, stdout, stderr)
 	}
 	b, err := runner.NativeBuilder(*cacheDir)
 	if err != nil {
@@ -136,8 +140,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // runPython is `socketlab run FILE.py`: the system's python3 with the lab's socket module,
-// against the gateway at wsURL or one started here.
-func runPython(ctx context.Context, file string, args []string, wsURL, cacheDir string, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// against the gateway at wsURL or one started here, under the faults spec ("" for none).
+func runPython(ctx context.Context, file string, args []string, wsURL, spec, cacheDir string, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	argv, cleanup, err := runner.Python(file, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "socketlab run: %v\n", err)
@@ -157,7 +161,8 @@ func runPython(ctx context.Context, file string, args []string, wsURL, cacheDir 
 		fmt.Fprintf(stderr, "socketlab run: making the program's working directory: %v\n", err)
 		return 1
 	}
-	status := runner.RunArgv(argv, dir, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
+	// The Python module takes the faults in the gateway's URL, as labnet puts them there.
+	status := runner.RunArgv(argv, dir, append(env, "SOCKETLAB_GATEWAY="+runner.WithFaults(wsURL, spec)), stdin, stdout, stderr)
 	runner.ReportFiles(stderr, dir)
 	return status
 }
