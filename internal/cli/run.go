@@ -75,8 +75,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	env := os.Environ()
-	if !fx.Clean() || fx.Seeded {
-		env = append(env, "SOCKETLAB_FAULTS="+fx.String())
+	spec := faultsOf(&fx)
+	if spec != "" {
+		env = append(env, "SOCKETLAB_FAULTS="+spec)
 	}
 	if *events != "" {
 		abs, err := filepath.Abs(*events)
@@ -89,10 +90,6 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	if strings.HasSuffix(file, ".py") {
-		spec := ""
-		if !fx.Clean() || fx.Seeded {
-			spec = fx.String()
-		}
 		return runPython(ctx, file, progArgs, wsURL, spec, *cacheDir, env, stdin, stdout, stderr)
 	}
 	b, err := runner.NativeBuilder(*cacheDir)
@@ -137,6 +134,14 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	status := runner.Run(prog, dir, progArgs, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
 	runner.ReportFiles(stderr, dir)
 	return status
+}
+
+// faultsOf is the --faults spec to pass on, "" when the run has none.
+func faultsOf(fx *faults.Spec) string {
+	if !fx.Clean() || fx.Seeded {
+		return fx.String()
+	}
+	return ""
 }
 
 // runPython is `socketlab run FILE.py`: the system's python3 with the lab's socket module,
