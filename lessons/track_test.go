@@ -111,7 +111,7 @@ func TestPythonTrackChecks(t *testing.T) {
 }
 
 // TestPythonTrackShape: every lesson of the Python track mirrors a Go lesson, its cells are
-// all Python, and every Go lesson has its Python version.
+// all Python, each with its expected output, and every Go lesson has its Python version.
 func TestPythonTrackShape(t *testing.T) {
 	ls, err := Default()
 	if err != nil {
@@ -126,9 +126,15 @@ func TestPythonTrackShape(t *testing.T) {
 		if p.InGo != l || p.Track != Python || p.Key() != "py-"+l.Slug {
 			t.Errorf("%s: the Python lesson is not linked back", l.Slug)
 		}
+		if p.Summary == "" {
+			t.Errorf("%s has no summary (the index shows it)", p.File())
+		}
 		for _, c := range p.Cells {
 			if c.Lang != Python || !strings.HasPrefix(c.ID, "py-"+l.Slug+"-") {
 				t.Errorf("%s: cell %s is %s", p.File(), c.ID, c.Lang)
+			}
+			if len(c.Runs) == 0 {
+				t.Errorf("%s:%d: cell %s has no output block", p.File(), c.Line, c.ID)
 			}
 		}
 		if len(p.Exercises) == 0 {
