@@ -187,12 +187,17 @@ func New(opts *Options) (*Server, error) {
 	return s, nil
 }
 
-// newClassroom is the teacher's side of classroom mode, over the lessons' exercises.
+// newClassroom is the teacher's side of classroom mode, over the lessons' exercises, the
+// Python track's included (keyed py-SLUG, as their pages report them).
 func (s *Server) newClassroom(opts *Options) (*classroom.Classroom, error) {
 	var exs []classroom.Exercise
-	for _, l := range s.Lessons {
+	for _, l := range lessons.WithPython(s.Lessons) {
 		for _, e := range l.Exercises {
-			exs = append(exs, classroom.Exercise{Lesson: l.Slug, Name: e.Name, Title: e.Title})
+			title := e.Title
+			if l.Track == lessons.Python {
+				title += " (Python)"
+			}
+			exs = append(exs, classroom.Exercise{Lesson: l.Key(), Name: e.Name, Title: title})
 		}
 	}
 	rl := s.Relay

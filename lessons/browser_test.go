@@ -215,6 +215,11 @@ func TestLessonsInBrowser(t *testing.T) {
 		chineseInBrowser(t, p, ts.URL, ls)
 	})
 
+	t.Run("python-track", func(t *testing.T) {
+		p.t = t
+		pythonTrackInBrowser(t, p, ts.URL, ls)
+	})
+
 	t.Run("step-read", func(t *testing.T) {
 		p.t = t
 		stepThroughRead(t, p, ts.URL, lessonNamed(t, ls, "01-time"))
@@ -366,4 +371,58 @@ func runFirstCell(t *testing.T, p *page, url string, l *lessons.Lesson) {
 	p.stop(first.ID)
 	got := p.finished(first.ID, time.Minute)
 	checkPageRun(t, where, r, got, got.State == "stopped")
+}
+
+// pythonTrackInBrowser follows "This lesson in Python" from a Go lesson and "This lesson in
+// Go" back, as a learner clicks them, and lists the Python track's index: each Python page
+// has only Python cells, keyed py-SLUG for the page's scripts.
+func pythonTrackInBrowser(t *testing.T, p *page, base string, ls []*lessons.Lesson) {
+	py := lessons.PythonTrack(ls)
+	if len(py) == 0 {
+		t.Fatal("no Python track")
+	}
+	l := py[0]
+	link := chromedp.CSS("p.track-link a")
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(base+"/lessons/"+l.Slug), chromedp.WaitVisible(link), chromedp.Click(link)); err != nil {
+		t.Fatal(err)
+	}
+	arrive := func(sel, path string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(p.ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+			t.Fatalf("waiting for %s: %v", sel, err)
+		}
+		if got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string]("location.pathname")); err != nil || got != path {
+			t.Fatalf("the link led to %q (%v), want %s", got, err, path)
+		}
+	}
+	arrive(`main.lesson[data-lesson="py-`+l.Slug+`"] section.cell`, "/python/"+l.Slug)
+	langs, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('section.cell')].map(c => c.dataset.lang + ' ' + c.dataset.cell)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(langs) != len(l.Cells) {
+		t.Errorf("the Python page shows %d cells, want %d: %q", len(langs), len(l.Cells), langs)
+	}
+	for _, x := range langs {
+		if !strings.HasPrefix(x, "python py-"+l.Slug+"-") {
+			t.Errorf("a cell of the Python page is %q", x)
+		}
+	}
+	if err := chromedp.Do(p.ctx, chromedp.Click(link)); err != nil {
+		t.Fatal(err)
+	}
+	arrive(`main.lesson[data-lesson="`+l.Slug+`"] section.cell:not([data-lang="python"])`, "/lessons/"+l.Slug)
+
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(base+"/python/"), chromedp.WaitVisible(chromedp.CSS("ol.lesson-list"))); err != nil {
+		t.Fatal(err)
+	}
+	n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](`document.querySelectorAll('li[data-lesson^="py-"] a[href^="/python/"]').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(py) {
+		t.Errorf("/python/ lists %d lessons, want %d", n, len(py))
+	}
 }

@@ -68,6 +68,9 @@ type pageWords struct {
 	LessonN, AllLessons, Fallback       string
 	OnlyEnglish                         string // beside a lesson in the index that is not translated
 	NotFound, NotFoundText              string
+	LeadPython                          string // the Python track's index
+	PythonTrack, GoTrack                string // links between the two tracks' indexes
+	InPython, InGo                      string // links between a lesson and its twin in the other track
 }
 
 var englishPage = pageWords{
@@ -92,6 +95,11 @@ var englishPage = pageWords{
 	Fallback:     "",
 	NotFound:     "Not found",
 	NotFoundText: "There is no page at",
+	LeadPython:   "Learn socket programming by running real Python 3 programs against a small lab network. The same lessons as in Go, each program written with Python's own socket module.",
+	PythonTrack:  "The same lessons in Python",
+	GoTrack:      "The lessons in Go",
+	InPython:     "This lesson in Python",
+	InGo:         "This lesson in Go",
 }
 
 var chinesePage = pageWords{
@@ -118,6 +126,11 @@ var chinesePage = pageWords{
 	OnlyEnglish:  "暂无中文版",
 	NotFound:     "页面不存在",
 	NotFoundText: "这个地址没有页面：",
+	LeadPython:   "在一个小型实验网络上运行真实的 Python 3 程序，学习套接字编程。课程和 Go 版相同，程序都用 Python 自带的 socket 模块写成。",
+	PythonTrack:  "这些课程的 Python 版",
+	GoTrack:      "Go 版课程",
+	InPython:     "这一课的 Python 版",
+	InGo:         "这一课的 Go 版",
 }
 
 // pageFor returns the frame's words in lang for the page at path, with the switch pointing

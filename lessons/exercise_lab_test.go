@@ -5,11 +5,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"socketlab/internal/check"
 	"socketlab/lessons"
 )
 
 // Every exercise has two programs in testdata/exercises/SLUG/: NAME.go, a correct solution,
-// and NAME.wrong.go, a typical mistake. The wrong one says which checks it fails and what
+// and NAME.wrong.go, a typical mistake (NAME.py and NAME.wrong.py for the Python track's). The wrong one says which checks it fails and what
 // each failure must say, one line each:
 //
 //	// fails: received exactly 4 bytes from time.lab:37 => received 5 bytes
@@ -27,14 +28,14 @@ func TestExercises(t *testing.T) {
 		t.Fatal(err)
 	}
 	known := map[string]bool{}
-	for _, l := range ls {
+	for _, l := range lessons.WithPython(ls) {
 		if len(l.Exercises) == 0 {
-			t.Errorf("%s.md has no exercise: every lesson ends with at least one", l.Slug)
+			t.Errorf("%s.md (%s) has no exercise: every lesson ends with at least one", l.Slug, l.Key())
 		}
 		for i := range l.Exercises {
 			ex := &l.Exercises[i]
-			base := filepath.Join(exercisesDir, l.Slug, ex.Name)
-			known[base+".go"], known[base+".wrong.go"] = true, true
+			good, wrong := check.SolutionFiles(l, ex, exercisesDir)
+			known[good], known[wrong] = true, true
 			t.Run(ex.ID, func(t *testing.T) {
 				t.Parallel()
 				r := e.Solutions(l, ex, exercisesDir, true)

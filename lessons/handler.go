@@ -39,7 +39,9 @@ type LabInfo struct {
 
 // Handler serves the index at "/" and each lesson at "/lessons/SLUG", and the same in
 // Chinese at "/zh/" and "/zh/lessons/SLUG" (a lesson not yet translated is shown in English
-// there, with a note). A first visit to "/" goes to "/zh/" when the browser's Accept-Language
+// there, with a note). The Python track (the lessons' InPython) has its own index at
+// "/python/" and its lessons at "/python/SLUG" ("/zh/python/..." in Chinese), each linked
+// with its Go lesson both ways. A first visit to "/" goes to "/zh/" when the browser's Accept-Language
 // prefers Chinese; "/lang/CODE?to=PATH", the switch on every page, keeps the choice in a cookie
 // that "/" follows from then on. Anything else is a 404. Only GET and HEAD are allowed.
 //
@@ -53,11 +55,14 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	if page.AssetURL == nil {
 		page.AssetURL = func(name string) string { return name }
 	}
-	h := &handler{lessons: ls, page: page, bySlug: map[string]int{}}
+	h := &handler{lessons: ls, python: PythonTrack(ls), page: page, bySlug: map[string]int{}, pySlug: map[string]int{}}
 	for i, l := range ls {
 		h.bySlug[l.Slug] = i
 	}
-	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs, "head": headOf, "labAbout": labAbout}).ParseFS(templates, "templates/*.html"))
+	for i, l := range h.python {
+		h.pySlug[l.Slug] = i
+	}
+	h.tmpl = template.Must(template.New("").Funcs(template.FuncMap{"asset": page.AssetURL, "exerciseNames": exerciseNames, "programs": h.programs, "head": headOf, "labAbout": labAbout, "href": href}).ParseFS(templates, "templates/*.html"))
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.root)
@@ -65,6 +70,12 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	mux.HandleFunc("GET /zh", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/zh/", http.StatusMovedPermanently) })
 	mux.HandleFunc("GET /zh/{$}", h.index)
 	mux.HandleFunc("GET /zh/lessons/{slug}", h.lesson)
+	mux.HandleFunc("GET /python", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/python/", http.StatusMovedPermanently) })
+	mux.HandleFunc("GET /python/{$}", h.index)
+	mux.HandleFunc("GET /python/{slug}", h.lesson)
+	mux.HandleFunc("GET /zh/python", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/zh/python/", http.StatusMovedPermanently) })
+	mux.HandleFunc("GET /zh/python/{$}", h.index)
+	mux.HandleFunc("GET /zh/python/{slug}", h.lesson)
 	mux.HandleFunc("GET /lang/{code}", h.setLang)
 	mux.HandleFunc("/", h.notFound)
 	return mux
@@ -72,26 +83,69 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 
 type handler struct {
 	lessons []*Lesson
+	python  []*Lesson // the Python track, in the order of the Go lessons
 	bySlug  map[string]int
+	pySlug  map[string]int // index in python
 	page    Page
 	tmpl    *template.Template
 }
 
-func (h *handler) index(w http.ResponseWriter, r *http.Request) {
-	lang := langOf(r)
-	h.render(w, http.StatusOK, "index", map[string]any{
-		"Site":    h.page.Title,
-		"Lessons": h.in(lang),
-		"Labs":    h.page.Labs,
-		"P":       pageFor(lang, r.URL.Path),
-	})
+// trackOf is the track of the page at r's path: Python under /python/ and /zh/python/, else
+// "" (Go).
+func trackOf(r *http.Request) string {
+	p := strings.TrimPrefix(r.URL.Path, "/zh")
+	if p == "/python" || strings.HasPrefix(p, "/python/") {
+		return Python
+	}
+	return ""
 }
 
-// in lists the lessons as the site in lang shows them: each in lang when it is translated,
-// else in English.
-func (h *handler) in(lang string) []*Lesson {
-	out := make([]*Lesson, len(h.lessons))
-	for i, l := range h.lessons {
+// href is the path of lesson l's page on a site in the language of p: /lessons/SLUG, or
+// /python/SLUG for the Python track, under /zh in Chinese.
+func href(p pageWords, l *Lesson) string {
+	if l.Track == Python {
+		return p.Base + "/python/" + l.Slug
+	}
+	return p.Base + "/lessons/" + l.Slug
+}
+
+// home is the index of the track on a site in the language of p.
+func home(p pageWords, track string) string {
+	if track == Python {
+		return p.Base + "/python/"
+	}
+	return p.Base + "/"
+}
+
+func (h *handler) index(w http.ResponseWriter, r *http.Request) {
+	lang, track := langOf(r), trackOf(r)
+	p := pageFor(lang, r.URL.Path)
+	data := map[string]any{
+		"Site":    h.page.Title,
+		"Lessons": h.in(lang, track),
+		"Labs":    h.page.Labs,
+		"P":       p,
+		"Lead":    p.Lead,
+	}
+	if len(h.python) > 0 {
+		data["Other"] = map[string]string{"URL": home(p, Python), "Label": p.PythonTrack}
+	}
+	if track == Python {
+		data["Lead"] = p.LeadPython
+		data["Other"] = map[string]string{"URL": home(p, ""), "Label": p.GoTrack}
+	}
+	h.render(w, http.StatusOK, "index", data)
+}
+
+// in lists the lessons of a track ("" for Go) as the site in lang shows them: each in lang
+// when it is translated, else in English.
+func (h *handler) in(lang, track string) []*Lesson {
+	ls := h.lessons
+	if track == Python {
+		ls = h.python
+	}
+	out := make([]*Lesson, len(ls))
+	for i, l := range ls {
 		out[i] = l
 		if t := l.In(lang); t != nil {
 			out[i] = t
@@ -101,20 +155,34 @@ func (h *handler) in(lang string) []*Lesson {
 }
 
 func (h *handler) lesson(w http.ResponseWriter, r *http.Request) {
-	i, ok := h.bySlug[r.PathValue("slug")]
+	lang, track := langOf(r), trackOf(r)
+	bySlug, all := h.bySlug, h.lessons
+	if track == Python {
+		bySlug, all = h.pySlug, h.python
+	}
+	i, ok := bySlug[r.PathValue("slug")]
 	if !ok {
 		h.notFound(w, r)
 		return
 	}
-	lang := langOf(r)
-	ls := h.in(lang)
+	ls := h.in(lang, track)
+	p := pageFor(lang, r.URL.Path)
 	data := map[string]any{
 		"Site":     h.page.Title,
 		"Lesson":   ls[i],
 		"Number":   i + 1,
 		"Count":    len(ls),
-		"P":        pageFor(lang, r.URL.Path),
+		"P":        p,
+		"Home":     home(p, track),
 		"Fallback": lang != English && ls[i].Lang != lang,
+	}
+	// The same lesson in the other track: its page on this site, in this page's language.
+	twin, label, twinLang := all[i].InPython, p.InPython, Python
+	if track == Python {
+		twin, label, twinLang = all[i].InGo, p.InGo, "go"
+	}
+	if twin != nil {
+		data["Twin"] = map[string]string{"URL": href(p, twin), "Label": label, "Lang": twinLang}
 	}
 	if i > 0 {
 		data["Prev"] = ls[i-1]
@@ -164,6 +232,9 @@ func (h *handler) programs(l *Lesson) string {
 	}
 	urls := map[string]string{}
 	for _, c := range l.Cells {
+		if c.Lang != "go" {
+			continue // only Go cells are compiled
+		}
 		if u := h.page.Program(c.Source); u != "" {
 			urls[c.ID] = u
 		}

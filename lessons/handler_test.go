@@ -151,9 +151,12 @@ func TestPagesStrictCSP(t *testing.T) {
 	}
 	for _, set := range [][]*Lesson{ls, test} {
 		srv := httptest.NewServer(Handler(set, Page{Labs: []LabInfo{{Name: "x.lab", Port: 1}}}))
-		paths := []string{"/", "/nowhere"}
+		paths := []string{"/", "/nowhere", "/python/"}
 		for _, l := range set {
 			paths = append(paths, "/lessons/"+l.Slug)
+			if l.InPython != nil {
+				paths = append(paths, "/python/"+l.Slug)
+			}
 		}
 		for _, p := range paths {
 			_, body := get(t, "GET", srv.URL+p)

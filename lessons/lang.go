@@ -31,7 +31,7 @@ func (l *Lesson) In(lang string) *Lesson {
 // loadTranslations reads the translations' folders of fsys (zh/ and so on) and hangs each
 // translated lesson on its original in ls. A translation without an original, or whose cells
 // or exercises differ from the original's, is an error naming its file.
-func loadTranslations(fsys fs.FS, dir string, ls []*Lesson) error {
+func loadTranslations(fsys fs.FS, dir string, ls []*Lesson, track string) error {
 	bySlug := map[string]*Lesson{}
 	for _, l := range ls {
 		bySlug[l.Slug] = l
@@ -47,7 +47,7 @@ func loadTranslations(fsys fs.FS, dir string, ls []*Lesson) error {
 			errs = append(errs, err)
 			continue
 		}
-		tr, err := loadLang(sub, path.Join(dir, lang), lang)
+		tr, err := loadLang(sub, path.Join(dir, lang), lang, track)
 		if err != nil {
 			errs = append(errs, err)
 			continue

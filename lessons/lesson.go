@@ -42,7 +42,8 @@ type Cell struct {
 
 // A Lesson is one Markdown file, parsed and rendered.
 type Lesson struct {
-	Slug       string // the file name without ".md"; the page is /lessons/SLUG
+	Slug       string // the file name without ".md"; the page is /lessons/SLUG (/python/SLUG in the Python track)
+	Track      string // "" for the lessons in Go, Python for the Python track's (a python/ folder)
 	Title      string
 	Summary    string
 	Order      int
@@ -51,6 +52,19 @@ type Lesson struct {
 	Exercises  []Exercise
 	Lang       string             // "" for English, else the translation's code ("zh")
 	Translated map[string]*Lesson // the lesson's translations by language code; nil in a translation
+	// InPython is the same lesson in the Python track, with the same slug, or nil; InGo, on a
+	// lesson of the Python track, is the Go lesson it mirrors.
+	InPython, InGo *Lesson
+}
+
+// Key names the lesson among all tracks: its slug, or "py-SLUG" in the Python track. The
+// IDs of its cells and exercises start with it, and the page gives it for a learner's
+// progress and to have a run checked, so the two tracks' exercises are told apart.
+func (l *Lesson) Key() string {
+	if l.Track == Python {
+		return "py-" + l.Slug
+	}
+	return l.Slug
 }
 
 // Cell returns the lesson's cell with the given ID, or nil.
@@ -112,18 +126,31 @@ func LoadDir(dir string) ([]*Lesson, error) {
 
 // load is Load, naming files in errors as dir/NAME.md (just NAME.md when dir is "").
 func load(fsys fs.FS, dir string) ([]*Lesson, error) {
-	ls, err := loadLang(fsys, dir, "")
+	ls, err := loadTrack(fsys, dir, "")
 	if err != nil {
 		return nil, err
 	}
-	if err := loadTranslations(fsys, dir, ls); err != nil {
+	if err := loadPython(fsys, dir, ls); err != nil {
 		return nil, err
 	}
 	return ls, nil
 }
 
-// loadLang reads the lessons at the top of fsys, written in the language lang ("" for English).
-func loadLang(fsys fs.FS, dir, lang string) ([]*Lesson, error) {
+// loadTrack reads the lessons of one track at the top of fsys and their translations.
+func loadTrack(fsys fs.FS, dir, track string) ([]*Lesson, error) {
+	ls, err := loadLang(fsys, dir, "", track)
+	if err != nil {
+		return nil, err
+	}
+	if err := loadTranslations(fsys, dir, ls, track); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+// loadLang reads the lessons at the top of fsys, written in the language lang ("" for
+// English), of the track track ("" for Go).
+func loadLang(fsys fs.FS, dir, lang, track string) ([]*Lesson, error) {
 	names, err := fs.Glob(fsys, "*.md")
 	if err != nil {
 		return nil, fmt.Errorf("listing lessons: %w", err)
@@ -143,7 +170,7 @@ func loadLang(fsys fs.FS, dir, lang string) ([]*Lesson, error) {
 		if dir != "" {
 			shown = filepath.Join(dir, name)
 		}
-		l, err := parseLesson(shown, src, lang)
+		l, err := parseLesson(shown, src, lang, track)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -162,8 +189,8 @@ func loadLang(fsys fs.FS, dir, lang string) ([]*Lesson, error) {
 	return lessons, nil
 }
 
-// parseLesson turns one lesson file into a Lesson.
-func parseLesson(name string, src []byte, lang string) (*Lesson, error) {
+// parseLesson turns one lesson file into a Lesson of the track track ("" for Go).
+func parseLesson(name string, src []byte, lang, track string) (*Lesson, error) {
 	slug := strings.TrimSuffix(filepath.Base(name), ".md")
 	if !validSlug.MatchString(slug) {
 		return nil, errorf(name, 1, "the file name must be lower-case letters, digits and dashes, ending in .md (it becomes the lesson's URL)")
@@ -198,7 +225,7 @@ func parseLesson(name string, src []byte, lang string) (*Lesson, error) {
 	// block is reported and the renderer only has to write the nodes.
 	a := &assembly{
 		file:  name,
-		l:     &Lesson{Slug: slug, Title: fm.Title, Summary: fm.Summary, Order: fm.Order, Lang: lang},
+		l:     &Lesson{Slug: slug, Track: track, Title: fm.Title, Summary: fm.Summary, Order: fm.Order, Lang: lang},
 		bad:   ext.bad,
 		names: map[string]int{},
 		owner: map[ast.Node]int{},
@@ -262,7 +289,7 @@ func (a *assembly) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 func (a *assembly) addCell(n *cellNode) error {
 	l, bi := a.l, n.info
 	c := Cell{
-		Lesson: l.Slug,
+		Lesson: l.Key(),
 		Index:  len(l.Cells) + 1,
 		Source: n.text,
 		Lang:   bi.Lang,
@@ -282,13 +309,13 @@ func (a *assembly) addCell(n *cellNode) error {
 	if bi.Faults != nil {
 		c.Faults = *bi.Faults
 	}
-	c.ID = l.Slug + "-" + strconv.Itoa(c.Index)
+	c.ID = l.Key() + "-" + strconv.Itoa(c.Index)
 	if bi.Name != "" {
 		if first, dup := a.names[bi.Name]; dup {
 			return errorf(a.file, n.line, "cell id %q is already used by the cell on line %d", bi.Name, first)
 		}
 		a.names[bi.Name] = n.line
-		c.ID = l.Slug + "-" + bi.Name
+		c.ID = l.Key() + "-" + bi.Name
 	}
 	if strings.TrimSpace(c.Source) == "" {
 		return errorf(a.file, n.line, "the %s run block is empty", c.Lang)
@@ -359,7 +386,7 @@ func (a *assembly) cellIndex(name string) int {
 		return -1
 	}
 	for i, c := range a.l.Cells {
-		if c.ID == a.l.Slug+"-"+name {
+		if c.ID == a.l.Key()+"-"+name {
 			return i
 		}
 	}
@@ -410,7 +437,7 @@ func (a *assembly) resolveExercises() error {
 		}
 		seen[d.Name] = d.Line
 		c := l.Cells[idx]
-		d.ID, d.Lesson, d.Cell = l.Slug+"-"+d.Name, l.Slug, c.ID
+		d.ID, d.Lesson, d.Cell = l.Key()+"-"+d.Name, l.Key(), c.ID
 		if !d.hasArgs {
 			d.Args = c.Args
 		}

@@ -58,12 +58,12 @@ func TestLoadTestdata(t *testing.T) {
 		cells                []Cell
 	}{
 		{"basic", "A small lesson", "One runnable cell and one plain block.", 1, []Cell{{
-			ID: "basic-1", Lesson: "basic", Index: 1, Line: 11,
+			ID: "basic-1", Lesson: "basic", Index: 1, Line: 11, Lang: "go",
 			Args:   []string{"-p", "37"},
 			Source: "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hello, lab\")\n}\n",
 		}}},
 		{"escaping", "Escaping <and> & quotes", "Markup in text, code and attributes stays text.", 2, []Cell{{
-			ID: "escaping-client", Lesson: "escaping", Index: 1, Line: 18,
+			ID: "escaping-client", Lesson: "escaping", Index: 1, Line: 18, Lang: "go",
 			Args:   []string{"-m", "hello world", "-x"},
 			Source: "\npackage main\n\nfunc main() { println(\"</textarea><script>\") }\n",
 		}}},

@@ -18,13 +18,18 @@ import (
 //
 //	// fails: received exactly 4 bytes from time.lab:37 => received 5 bytes
 //
-// (the check as the lesson writes it, then text its detail must contain).
+// (the check as the lesson writes it, then text its detail must contain). An exercise on a
+// Python cell has SLUG/NAME.py and SLUG/NAME.wrong.py, whose lines say "# fails: ...".
 
-// WantFails reads the "// fails:" lines of a wrong solution.
+// WantFails reads the "// fails:" (or, in Python, "# fails:") lines of a wrong solution.
 func WantFails(src string) (map[string]string, error) {
 	want := map[string]string{}
 	for _, line := range strings.Split(src, "\n") {
-		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "// fails:")
+		line = strings.TrimSpace(line)
+		rest, ok := strings.CutPrefix(line, "// fails:")
+		if !ok {
+			rest, ok = strings.CutPrefix(line, "# fails:")
+		}
 		if !ok {
 			continue
 		}
@@ -35,7 +40,7 @@ func WantFails(src string) (map[string]string, error) {
 		want[strings.TrimSpace(check)] = strings.TrimSpace(detail)
 	}
 	if len(want) == 0 {
-		return nil, fmt.Errorf("no // fails: lines: say which checks the wrong solution fails")
+		return nil, fmt.Errorf("no // fails: lines (# fails: in Python): say which checks the wrong solution fails")
 	}
 	return want, nil
 }
@@ -137,33 +142,48 @@ type ExerciseResult struct {
 	Errs     []error
 }
 
-// Solutions runs the solutions of exercise ex found in dir (dir/SLUG/NAME.go and
-// dir/SLUG/NAME.wrong.go): the correct one must pass every check, and the wrong one must
-// fail exactly the checks its "// fails:" lines name, each with the detail they name. A
-// missing file is an error when need says so, else left out of the result.
+// SolutionFiles are the files of exercise ex's correct and typical wrong solutions under
+// dir: dir/SLUG/NAME.go and dir/SLUG/NAME.wrong.go, or NAME.py and NAME.wrong.py when the
+// exercise's cell is Python.
+func SolutionFiles(l *lessons.Lesson, ex *lessons.Exercise, dir string) (good, wrong string) {
+	ext := ".go"
+	if c := l.Cell(ex.Cell); c != nil && c.Lang == lessons.Python {
+		ext = ".py"
+	}
+	base := filepath.Join(dir, l.Slug, ex.Name)
+	return base + ext, base + ".wrong" + ext
+}
+
+// Solutions runs the solutions of exercise ex found in dir (SolutionFiles): the correct one
+// must pass every check, and the wrong one must fail exactly the checks its "// fails:"
+// lines name, each with the detail they name. A missing file is an error when need says
+// so, else left out of the result.
 func (e *Lab) Solutions(l *lessons.Lesson, ex *lessons.Exercise, dir string, need bool) ExerciseResult {
 	r := ExerciseResult{Exercise: ex}
-	base := filepath.Join(dir, l.Slug, ex.Name)
-	if good, err := os.ReadFile(base + ".go"); err == nil {
-		r.Good = base + ".go"
-		r.Errs = append(r.Errs, e.good(l, ex, r.Good, string(good))...)
+	goodFile, wrongFile := SolutionFiles(l, ex, dir)
+	lang := l.Cell(ex.Cell).Lang
+	md := l.File()
+	if good, err := os.ReadFile(goodFile); err == nil {
+		r.Good = goodFile
+		r.Errs = append(r.Errs, e.good(l, ex, Program{Where: goodFile, Source: string(good), Lang: lang})...)
 	} else if need || !os.IsNotExist(err) {
-		r.Errs = append(r.Errs, fmt.Errorf("%s.md:%d: exercise %s has no correct solution: %v", l.Slug, ex.Line, ex.Name, err))
+		r.Errs = append(r.Errs, fmt.Errorf("%s:%d: exercise %s has no correct solution: %v", md, ex.Line, ex.Name, err))
 	}
-	if wrong, err := os.ReadFile(base + ".wrong.go"); err == nil {
-		r.Wrong = base + ".wrong.go"
+	if wrong, err := os.ReadFile(wrongFile); err == nil {
+		r.Wrong = wrongFile
 		var errs []error
-		r.Failed, errs = e.wrong(l, ex, r.Wrong, string(wrong))
+		r.Failed, errs = e.wrong(l, ex, Program{Where: wrongFile, Source: string(wrong), Lang: lang})
 		r.Errs = append(r.Errs, errs...)
 	} else if need || !os.IsNotExist(err) {
-		r.Errs = append(r.Errs, fmt.Errorf("%s.md:%d: exercise %s has no typical wrong solution: %v", l.Slug, ex.Line, ex.Name, err))
+		r.Errs = append(r.Errs, fmt.Errorf("%s:%d: exercise %s has no typical wrong solution: %v", md, ex.Line, ex.Name, err))
 	}
 	return r
 }
 
 // good runs a correct solution, which must pass every check.
-func (e *Lab) good(l *lessons.Lesson, ex *lessons.Exercise, file, src string) []error {
-	o, err := e.Exercise(l, ex, Program{Where: file, Source: src}, "good")
+func (e *Lab) good(l *lessons.Lesson, ex *lessons.Exercise, p Program) []error {
+	file := p.Where
+	o, err := e.Exercise(l, ex, p, "good")
 	if err != nil {
 		return []error{err}
 	}
@@ -177,8 +197,9 @@ func (e *Lab) good(l *lessons.Lesson, ex *lessons.Exercise, file, src string) []
 }
 
 // wrong runs a typical wrong solution, which must fail exactly the checks it names.
-func (e *Lab) wrong(l *lessons.Lesson, ex *lessons.Exercise, file, src string) (failed []string, errs []error) {
-	want, err := WantFails(src)
+func (e *Lab) wrong(l *lessons.Lesson, ex *lessons.Exercise, p Program) (failed []string, errs []error) {
+	file := p.Where
+	want, err := WantFails(p.Source)
 	if err != nil {
 		return nil, []error{fmt.Errorf("%s: %v", file, err)}
 	}
@@ -191,7 +212,7 @@ func (e *Lab) wrong(l *lessons.Lesson, ex *lessons.Exercise, file, src string) (
 			errs = append(errs, fmt.Errorf("%s names the check %q, which exercise %s does not have", file, check, ex.Name))
 		}
 	}
-	o, err := e.Exercise(l, ex, Program{Where: file, Source: src}, "wrong")
+	o, err := e.Exercise(l, ex, p, "wrong")
 	if err != nil {
 		return nil, append(errs, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"socketlab/event"
@@ -26,11 +27,17 @@ const (
 	settleTimeout = 10 * time.Second // a server cell, after its clients are done
 )
 
-// Lab is a gateway on loopback and a native build service for learner programs.
+// Lab is a gateway on loopback and a native build service for learner programs. Python
+// programs run on the system's python3 with the lab's socket module, as `socketlab run
+// FILE.py` runs them.
 type Lab struct {
-	ws  string // the relay's ws:// URL, without the learner
-	b   *runner.Builder
-	dir string // where programs run (a program may write files)
+	ws     string // the relay's ws:// URL, without the learner
+	b      *runner.Builder
+	dir    string // where programs run (a program may write files)
+	pyMod  string // where the lab's Python socket module is written
+	pySrc  string // where Python programs are written to run
+	pyOnce sync.Once
+	pyErr  error
 }
 
 // Start starts a gateway on loopback and a native build service. Compiled programs go to
@@ -61,32 +68,39 @@ func Start(ctx context.Context, cacheDir string) (lab *Lab, stop func(), err err
 		os.RemoveAll(tmp)
 		return nil, nil, err
 	}
-	return &Lab{ws: ws, b: b, dir: work}, func() {
+	return &Lab{ws: ws, b: b, dir: work, pyMod: filepath.Join(tmp, "python"), pySrc: filepath.Join(tmp, "python-programs")}, func() {
 		shutdown()
 		os.RemoveAll(tmp)
 	}, nil
 }
 
-// Program is a Go source to run and where it comes from, for messages.
+// Program is a Go or Python source to run and where it comes from, for messages.
 type Program struct {
 	Where  string // "02-sockets.md:45 (cell 02-sockets-client)"
 	File   string // the lesson file, for compile errors
 	Line   int    // the line before the source's first line in File; 0 when not from a lesson
 	Source string
+	Lang   string // "go" or "python"; "" is Go
 }
 
 // CellProgram is a lesson cell as a program.
 func CellProgram(l *lessons.Lesson, c *lessons.Cell) Program {
+	file := l.File()
 	return Program{
-		Where:  fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, c.Line, c.ID),
-		File:   l.Slug + ".md",
+		Where:  fmt.Sprintf("%s:%d (cell %s)", file, c.Line, c.ID),
+		File:   file,
 		Line:   c.Line,
 		Source: c.Source,
+		Lang:   c.Lang,
 	}
 }
 
-// build compiles p, naming the lesson line of each compile error.
+// build compiles p, naming the lesson line of each compile error. A Python program is
+// written to a file, once its syntax is checked, and that file's path returned.
 func (e *Lab) build(p Program) (string, error) {
+	if p.Lang == lessons.Python {
+		return e.writePython(p)
+	}
 	path, res, err := e.b.Build(context.Background(), []byte(p.Source))
 	if err != nil {
 		return "", fmt.Errorf("%s: building: %v", p.Where, err)
@@ -117,7 +131,11 @@ type proc struct {
 // start runs the program at path with args and stdin under the lab's faults (a spec, "" for
 // none), as the learner called learner.
 func (e *Lab) start(where, path string, args []string, stdin, faults, learner string) (*proc, error) {
-	p, err := runner.Start(path, &runner.Options{Gateway: e.ws + "?learner=" + learner, Args: args, Stdin: stdin, Faults: faults, Dir: e.dir})
+	o := &runner.Options{Gateway: e.ws + "?learner=" + learner, Args: args, Stdin: stdin, Faults: faults, Dir: e.dir}
+	if strings.HasSuffix(path, ".py") {
+		o.Python = e.pyMod
+	}
+	p, err := runner.Start(path, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", where, err)
 	}

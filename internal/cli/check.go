@@ -14,11 +14,12 @@ import (
 
 const checkUsage = `usage: socketlab check [flags] DIR
 
-Runs every cell of the lessons in DIR (its NAME.md files) natively against a fresh lab, each
+Runs every cell of the lessons in DIR (its NAME.md files, and the Python track's in
+DIR/python) natively against a fresh lab, each
 with every run its output blocks describe, and compares the output and exit status with what
 the lessons show. Each exercise's solutions, when there are any (SOLUTIONS/SLUG/NAME.go must
 pass every check, SOLUTIONS/SLUG/NAME.wrong.go must fail the checks its "// fails:" lines
-name), run the same way. Prints a line per cell and exercise and a summary; exits 1 when a
+name; NAME.py and NAME.wrong.py, with "# fails:" lines, for a Python cell), run the same way. Prints a line per cell and exercise and a summary; exits 1 when a
 lesson does not load or anything differs, 0 when all is as the lessons say.
 
 flags:
@@ -60,6 +61,7 @@ func checkCommand(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer stop()
+	ls = lessons.WithPython(ls)
 	sum := checkSummary{solutions: *solutions}
 	for lr := range runLessons(lab, ls, *solutions, *jobs) {
 		sum.print(stdout, lr)
@@ -117,7 +119,7 @@ type checkSummary struct {
 func (s *checkSummary) print(w io.Writer, lr lessonResult) {
 	for _, c := range lr.cells {
 		s.cells++
-		what := fmt.Sprintf("%s.md:%d cell %s (%s)", lr.l.Slug, c.Cell.Line, c.Cell.ID, plural(c.Runs, "run"))
+		what := fmt.Sprintf("%s:%d cell %s (%s)", lr.l.File(), c.Cell.Line, c.Cell.ID, plural(c.Runs, "run"))
 		if len(c.Errs) > 0 {
 			s.cellsFailed++
 		}
@@ -126,13 +128,14 @@ func (s *checkSummary) print(w io.Writer, lr lessonResult) {
 	for _, e := range lr.exercises {
 		s.exercises++
 		ex := e.Exercise
-		what := fmt.Sprintf("%s.md:%d exercise %s", lr.l.Slug, ex.Line, ex.ID)
+		what := fmt.Sprintf("%s:%d exercise %s", lr.l.File(), ex.Line, ex.ID)
 		switch {
 		case len(e.Errs) > 0:
 			s.exFailed++
 		case e.Good == "" && e.Wrong == "":
 			s.exUnsolved++
-			fmt.Fprintf(w, "--    %s: no solution to run (write one as %s)\n", what, filepath.Join(s.solutions, lr.l.Slug, ex.Name+".go"))
+			good, _ := check.SolutionFiles(lr.l, ex, s.solutions)
+			fmt.Fprintf(w, "--    %s: no solution to run (write one as %s)\n", what, good)
 			continue
 		}
 		var parts []string

@@ -59,11 +59,27 @@ func TestCheckBadInput(t *testing.T) {
 	if err := os.WriteFile(dir+"/broken.md", []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A broken Python lesson beside a sound Go one, and a Python lesson with no Go original.
+	pydir, orphan := t.TempDir(), t.TempDir()
+	good := "---\ntitle: Fine\norder: 1\n---\n\n```go run\npackage main\n\nfunc main() {}\n```\n"
+	badPy := "---\ntitle: Broken\norder: 1\n---\n\n```python run wat=1\nprint(1)\n```\n"
+	fine := "---\ntitle: Fine\norder: 1\n---\n\n```python run\nprint(1)\n```\n"
+	for _, f := range []struct{ path, text string }{
+		{pydir + "/fine.md", good}, {pydir + "/python/fine.md", badPy},
+		{orphan + "/fine.md", good}, {orphan + "/python/other.md", fine},
+	} {
+		os.MkdirAll(f.path[:strings.LastIndex(f.path, "/")], 0o755)
+		if err := os.WriteFile(f.path, []byte(f.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		args   []string
 		status int
 		stderr string
 	}{
+		{[]string{"check", pydir}, 1, pydir + "/python/fine.md:6: "},
+		{[]string{"check", orphan}, 1, orphan + "/python/other.md:1: there is no other.md beside the python/ folder"},
 		{[]string{"check"}, 2, "usage: socketlab check"},
 		{[]string{"check", "a", "b"}, 2, "name one folder of lessons"},
 		{[]string{"check", "-j", "-1", dir}, 2, "-j must be 0 (one per CPU) or more"},
@@ -78,6 +94,41 @@ func TestCheckBadInput(t *testing.T) {
 		status := Main(tt.args, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
 		if status != tt.status || !strings.Contains(errb.String(), tt.stderr) {
 			t.Errorf("socketlab %q: status %d, stderr %q; want %d and %q", tt.args, status, errb.String(), tt.status, tt.stderr)
+		}
+	}
+}
+
+// TestCheckPython runs socketlab check on testdata/checkpy, a Go lesson and its Python
+// version: the Python cells run natively with their arguments, input and exit status, the
+// exercise's Python solutions run, and the broken cells (a wrong output block, a syntax
+// error) are named by file and line; the command exits 1.
+func TestCheckPython(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs lesson programs against a real gateway; skipped with -short")
+	}
+	for _, tool := range []string{"go", "python3"} {
+		if _, err := exec.LookPath(tool); err != nil && os.Getenv("CI") == "" {
+			t.Skipf("no %s command on PATH", tool)
+		}
+	}
+	var out, errb bytes.Buffer
+	status := Main([]string{"check", "-j", "2", "testdata/checkpy"}, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	got := out.String()
+	if status != 1 {
+		t.Errorf("socketlab check: status %d, want 1\nstdout:\n%s\nstderr:\n%s", status, got, errb.String())
+	}
+	for _, want := range []string{
+		"ok    hello.md:8 cell hello-1 (1 run)\n",
+		"ok    python/hello.md:8 cell py-hello-1 (1 run)\n",
+		"FAIL  python/hello.md:21 cell py-hello-2 (1 run)\n",
+		`python/hello.md:21 (cell py-hello-2), output block on line 24 (args []): the output is not what the lesson shows: line 1 is "42", want "43"`,
+		"FAIL  python/hello.md:30 cell py-hello-3 (0 runs)\n",
+		"python/hello.md:31: '(' was never closed (line 1 of the cell)",
+		"ok    python/hello.md:34 exercise py-hello-shout (shout.py, shout.wrong.py fails 1 check)\n",
+		"FAIL: 2 lessons, 4 cells (2 failed), 1 exercise (0 failed)\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("socketlab check does not print %q; it prints:\n%s", want, got)
 		}
 	}
 }

@@ -75,8 +75,9 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	env := os.Environ()
-	if !fx.Clean() || fx.Seeded {
-		env = append(env, "SOCKETLAB_FAULTS="+fx.String())
+	spec := faultsOf(&fx)
+	if spec != "" {
+		env = append(env, "SOCKETLAB_FAULTS="+spec)
 	}
 	if *events != "" {
 		abs, err := filepath.Abs(*events)
@@ -89,7 +90,7 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	if strings.HasSuffix(file, ".py") {
-		return runPython(ctx, file, progArgs, wsURL, *cacheDir, env, stdin, stdout, stderr)
+		return runPython(ctx, file, progArgs, wsURL, spec, *cacheDir, env, stdin, stdout, stderr)
 	}
 	b, err := runner.NativeBuilder(*cacheDir)
 	if err != nil {
@@ -135,9 +136,17 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return status
 }
 
+// faultsOf is the --faults spec to pass on, "" when the run has none.
+func faultsOf(fx *faults.Spec) string {
+	if !fx.Clean() || fx.Seeded {
+		return fx.String()
+	}
+	return ""
+}
+
 // runPython is `socketlab run FILE.py`: the system's python3 with the lab's socket module,
-// against the gateway at wsURL or one started here.
-func runPython(ctx context.Context, file string, args []string, wsURL, cacheDir string, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// against the gateway at wsURL or one started here, under the faults spec ("" for none).
+func runPython(ctx context.Context, file string, args []string, wsURL, spec, cacheDir string, env []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	argv, cleanup, err := runner.Python(file, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "socketlab run: %v\n", err)
@@ -157,7 +166,8 @@ func runPython(ctx context.Context, file string, args []string, wsURL, cacheDir 
 		fmt.Fprintf(stderr, "socketlab run: making the program's working directory: %v\n", err)
 		return 1
 	}
-	status := runner.RunArgv(argv, dir, append(env, "SOCKETLAB_GATEWAY="+wsURL), stdin, stdout, stderr)
+	// The Python module takes the faults in the gateway's URL, as labnet puts them there.
+	status := runner.RunArgv(argv, dir, append(env, "SOCKETLAB_GATEWAY="+runner.WithFaults(wsURL, spec)), stdin, stdout, stderr)
 	runner.ReportFiles(stderr, dir)
 	return status
 }

@@ -30,6 +30,10 @@ type Options struct {
 	// Faults are the lab's faults for the run (a faults spec, such as "segment=1"), added to
 	// the gateway's own. Empty: the gateway's alone.
 	Faults string
+	// Python, when set, is the directory the lab's Python socket module was written to
+	// (python.WriteTo): path is then a Python program, run on the system's python3 as
+	// main.py through that module, rather than an executable.
+	Python string
 }
 
 // Outcome is what a program did: its console and exit status, and its socket events.
@@ -80,8 +84,21 @@ func Start(path string, o *Options) (*Proc, error) {
 	p := &Proc{changed: make(chan struct{}), done: make(chan struct{})}
 	cmd := exec.Command(path, o.Args...)
 	cmd.Args[0] = "main" // as in the browser
+	env := append(os.Environ(), "SOCKETLAB_GATEWAY="+o.Gateway, "SOCKETLAB_EVENTS=fd:3", "GOMAXPROCS=1", "SOCKETLAB_FAULTS="+o.Faults)
+	if o.Python != "" {
+		argv, err := PythonCommand(o.Python, PythonArgv0, path)
+		if err != nil {
+			r.Close()
+			w.Close()
+			return nil, err
+		}
+		cmd = exec.Command(argv[0], append(argv[1:], o.Args...)...)
+		// The Python module reads only the gateway's URL: the faults go in it. Output is
+		// unbuffered, so that what the program prints keeps its order with its errors.
+		env = append(env, "SOCKETLAB_GATEWAY="+WithFaults(o.Gateway, o.Faults), "PYTHONUNBUFFERED=1")
+	}
 	cmd.Dir = o.Dir
-	cmd.Env = append(os.Environ(), "SOCKETLAB_GATEWAY="+o.Gateway, "SOCKETLAB_EVENTS=fd:3", "GOMAXPROCS=1", "SOCKETLAB_FAULTS="+o.Faults)
+	cmd.Env = env
 	cmd.Stdin = strings.NewReader(o.Stdin)
 	cmd.Stdout, cmd.Stderr = (*procOutput)(p), (*procOutput)(p)
 	cmd.ExtraFiles = []*os.File{w}

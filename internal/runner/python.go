@@ -5,22 +5,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"socketlab/python"
 )
+
+// PythonArgv0 is sys.argv[0] of a lesson's Python program, as the Go programs' is "main".
+const PythonArgv0 = "main.py"
 
 // Python prepares a run of a Python program: it finds the system's python3 and writes the
 // lab's socket module into a temporary directory. The returned command line runs file with
 // args through the module's bootstrap; cleanup removes the directory.
 func Python(file string, args []string) (argv []string, cleanup func(), err error) {
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		return nil, nil, fmt.Errorf("running a Python program needs python3 on the PATH (Debian: apt-get install python3): %w", err)
-	}
-	abs, err := filepath.Abs(file)
-	if err != nil {
-		return nil, nil, err
-	}
 	dir, err := os.MkdirTemp("", "socketlab-python-")
 	if err != nil {
 		return nil, nil, err
@@ -29,8 +25,60 @@ func Python(file string, args []string) (argv []string, cleanup func(), err erro
 		os.RemoveAll(dir)
 		return nil, nil, fmt.Errorf("writing the lab's socket module: %w", err)
 	}
-	// -B: no bytecode files in the module's directory or beside the learner's.
 	// sys.argv[0] is the file as the user named it, as python3 FILE.py gives it.
-	argv = append([]string{py, "-B", filepath.Join(dir, python.Boot), "--argv0", file, abs}, args...)
-	return argv, func() { os.RemoveAll(dir) }, nil
+	argv, err = PythonCommand(dir, file, file)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return append(argv, args...), func() { os.RemoveAll(dir) }, nil
+}
+
+// PythonCommand is the command line that runs the Python program file, its sys.argv[0]
+// being argv0, through the lab's socket module written to moduleDir (python.WriteTo). The
+// program's arguments go after it.
+func PythonCommand(moduleDir, argv0, file string) ([]string, error) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		return nil, fmt.Errorf("running a Python program needs python3 on the PATH (Debian: apt-get install python3): %w", err)
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, err
+	}
+	// -B: no bytecode files in the module's directory or beside the learner's.
+	return []string{py, "-B", filepath.Join(moduleDir, python.Boot), "--argv0", argv0, abs}, nil
+}
+
+// WithFaults adds the faults spec (a faults spec, "" for none) to the gateway's URL as its
+// "faults" query parameter, which the gateway checks. Go programs do this themselves from
+// SOCKETLAB_FAULTS; the Python module takes the URL as it is.
+func WithFaults(url, spec string) string {
+	if url == "" || spec == "" {
+		return url
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "faults=" + queryEscape(spec)
+}
+
+// queryEscape escapes s for a query value: what is not a letter, digit or one of -._~,= is
+// written as %XX (as labnet does).
+func queryEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~,=", c) >= 0:
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
 }

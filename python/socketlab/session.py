@@ -78,7 +78,7 @@ class Events:
             self.f.write(json.dumps(ev, separators=(",", ":")).encode() + b"\n")
 
 
-ORDER = ("t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error")
+ORDER = ("t", "stream", "kind", "addr", "local", "remote", "n", "data", "addrs", "micros", "host", "code", "error", "text")
 
 
 class Session:
@@ -105,6 +105,14 @@ class Session:
         version, self.learner = wire.parse_hello(p)
         if version != wire.VERSION:
             raise OSError(_errno.EPROTO, "the gateway speaks protocol version %d, this program %d" % (version, wire.VERSION))
+        # The lab's faults on this session, when the gateway's HELLO names any (after the
+        # learner): told once, on stream 0, as labnet tells them, so checks can see them.
+        r = wire.Reader(p)
+        r.u16()
+        r.str()
+        self.faults = r.str() if r.rest() else ""
+        if self.faults:
+            self.emit(stream=0, kind="faults", text=self.faults)
 
     # Events
 

@@ -1,0 +1,22 @@
+# Catches the end of the input, but leaves without saying bye.
+#
+# fails: sent "bye\n" to chat.lab:5000 => the bytes sent to chat.lab:5000 do not contain "bye\n"
+# fails: output contains "Goodbye!" => the output does not contain "Goodbye!"
+import argparse
+import socket
+
+parser = argparse.ArgumentParser()
+parser.add_argument("-a", "--address", default="localhost:5000")
+host, _, port = parser.parse_args().address.rpartition(":")
+with socket.create_connection((host, int(port))) as s:
+    replies = s.makefile("rb")
+    print("Received from server:", replies.readline().decode().strip())
+    while True:
+        try:
+            line = input()
+        except EOFError:
+            break
+        s.sendall(line.encode() + b"\n")
+        print("Received from server:", replies.readline().decode().strip())
+        if line == "bye":
+            break
