@@ -69,6 +69,8 @@ func main() {
 	pageOnly := flag.Bool("page-only", false, "measure only the page in headless Chromium (bench/browser.go)")
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
 	storm := flag.Bool("storm", false, "run only the compile storm (bench/storm.go)")
+	firstOnly := flag.Bool("first-start", false, "measure only the first start on an empty build cache (bench/firststart.go)")
+	firstRest := flag.Duration("first-start-rest", 10*time.Minute, "in the first start, how long to wait for every lesson cell after the first lesson's Run (0: not at all)")
 	var sc stormConfig
 	flag.IntVar(&sc.learners, "storm-learners", 60, "learners in the compile storm (0 leaves it out)")
 	flag.IntVar(&sc.rounds, "storm-rounds", 3, "rounds of the compile storm")
@@ -93,7 +95,13 @@ func main() {
 		printSoak(os.Stdout, res)
 		return
 	}
+	if *firstOnly {
+		firstStartSection(os.Stdout, *firstRest)
+		return
+	}
 	if *pageOnly {
+		embedSection(os.Stdout)
+		firstStartSection(os.Stdout, *firstRest)
 		pageSection(os.Stdout, *rounds)
 		return
 	}
@@ -245,6 +253,7 @@ func main() {
 	}
 	if *page {
 		embedSection(os.Stdout)
+		firstStartSection(os.Stdout, *firstRest)
 		pageSection(os.Stdout, *rounds)
 	}
 }
