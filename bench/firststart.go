@@ -35,7 +35,7 @@ type firstStartResult struct {
 	all      time.Duration // URL printed → every lesson cell compiled ("lesson cells ready")
 	allErr   string        // why all is missing
 	page     []string      // the progress texts the cell's status line showed, in order
-	terminal []string      // the progress lines the gateway printed before the Run answered
+	terminal []string      // the progress lines the gateway printed until the Run answered
 	packages int           // the M of "N of M packages" (what the first cell needed)
 	output   string        // what the Run printed
 }
@@ -69,9 +69,20 @@ func firstStartSection(w io.Writer, restWithin time.Duration) {
 	} else {
 		fmt.Fprintf(w, "| URL printed → every lesson cell compiled (s) | %.1f | | |\n", res.all.Seconds())
 	}
-	fmt.Fprintf(w, "| progress texts in the cell's status line / lines in the terminal | %d / %d | | |\n", len(res.page), len(res.terminal))
-	if len(res.page) > 0 {
-		fmt.Fprintf(w, "\nThe cell said, in turn: %s.\n", strings.Join(shorten(res.page, 6), "; "))
+	fmt.Fprintf(w, "| progress texts in the cell's status line / lines in the terminal, until the Run answered | %d / %d | | |\n", len(res.page), len(res.terminal))
+	for _, shown := range []struct {
+		where string
+		texts []string
+	}{{"The cell's status line", res.page}, {"The terminal", res.terminal}} {
+		var ns []string
+		for _, text := range shown.texts {
+			if m := progressLine.FindStringSubmatch(text); m != nil {
+				ns = append(ns, m[1])
+			}
+		}
+		if len(ns) > 0 {
+			fmt.Fprintf(w, "\n%s said \"compiling Go's standard library for WebAssembly, once: N of %d packages\" with N = %s.\n", shown.where, res.packages, strings.Join(shorten(ns, 8), ", "))
+		}
 	}
 }
 
@@ -138,6 +149,7 @@ func firstStart(chromium string, restWithin time.Duration) (*firstStartResult, e
 	// The terminal: the URL, then the progress lines, each with when it came.
 	res := &firstStartResult{}
 	var mu sync.Mutex
+	var term []string // the progress lines so far
 	var termAt []time.Duration
 	urlc := make(chan string, 1)
 	var t0 time.Time
@@ -154,7 +166,7 @@ func firstStart(chromium string, restWithin time.Duration) (*firstStartResult, e
 			}
 			if progressLine.MatchString(line) {
 				mu.Lock()
-				res.terminal = append(res.terminal, line)
+				term = append(term, line)
 				termAt = append(termAt, time.Since(t0))
 				mu.Unlock()
 			}
@@ -242,10 +254,10 @@ func firstStart(chromium string, restWithin time.Duration) (*firstStartResult, e
 	}
 	logf("the Run answered %.1fs after the URL: %s", res.run.Seconds(), strings.TrimSpace(firstLine(res.output)))
 	mu.Lock()
-	for i, l := range res.terminal {
+	for i, l := range term {
 		logf("terminal at %5.1fs: %s", termAt[i].Seconds(), l)
 	}
-	res.terminal = append([]string(nil), res.terminal...)
+	res.terminal = append([]string(nil), term...)
 	mu.Unlock()
 
 	logf("waiting up to %v for the rest of the lesson cells", restWithin)

@@ -70,6 +70,7 @@ func main() {
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
 	storm := flag.Bool("storm", false, "run only the compile storm (bench/storm.go)")
 	firstOnly := flag.Bool("first-start", false, "measure only the first start on an empty build cache (bench/firststart.go)")
+	cold := flag.Bool("cold", true, "in the page section, measure the first start on an empty build cache too (a few minutes)")
 	firstRest := flag.Duration("first-start-rest", 10*time.Minute, "in the first start, how long to wait for every lesson cell after the first lesson's Run (0: not at all)")
 	var sc stormConfig
 	flag.IntVar(&sc.learners, "storm-learners", 60, "learners in the compile storm (0 leaves it out)")
@@ -101,7 +102,9 @@ func main() {
 	}
 	if *pageOnly {
 		embedSection(os.Stdout)
-		firstStartSection(os.Stdout, *firstRest)
+		if *cold {
+			firstStartSection(os.Stdout, *firstRest)
+		}
 		pageSection(os.Stdout, *rounds)
 		return
 	}
@@ -253,7 +256,9 @@ func main() {
 	}
 	if *page {
 		embedSection(os.Stdout)
-		firstStartSection(os.Stdout, *firstRest)
+		if *cold {
+			firstStartSection(os.Stdout, *firstRest)
+		}
 		pageSection(os.Stdout, *rounds)
 	}
 }

@@ -14,6 +14,11 @@
 // their WebSocket from the gateway's origin, whatever the host page's policy says. The frame
 // passes messages between the cells and their workers; docs/embed.md says why a frame and
 // not a worker from a Blob URL.
+//
+// Keep and Share (keep.js) work as on a lesson page, with two differences: a reader's edits
+// are kept by the frame, in the gateway's storage under this page's address and the cell's
+// id (the host site's storage is left alone), and a share link leads to this page, whose
+// embed reads it and puts the code into the cell it names.
 import { mountCell, perfMark } from "./cell.js";
 import { readCell, verdict } from "./embed-read.js";
 
