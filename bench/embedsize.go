@@ -2,8 +2,8 @@ package main
 
 // The size of an embedded cell before its first Run: what a host page loads, beside its own
 // HTML, between the embed snippet and a cell whose Run starts a program at once. Measured on
-// the assets themselves, each gzipped as a compressing server or proxy would send it (the
-// gateway itself sends them plain).
+// the assets as the gateway serves them (minified, static.Assets), each gzipped as a
+// compressing server or proxy would send it (the gateway itself does not compress them).
 
 import (
 	"bytes"

@@ -260,6 +260,10 @@ func firstStart(chromium string, restWithin time.Duration) (*firstStartResult, e
 	res.terminal = append([]string(nil), term...)
 	mu.Unlock()
 
+	if restWithin <= 0 {
+		res.allErr = "not measured (-first-start-rest 0)"
+		return res, nil
+	}
 	logf("waiting up to %v for the rest of the lesson cells", restWithin)
 	select {
 	case <-ready:
