@@ -2,8 +2,8 @@ package main
 
 // The size of an embedded cell before its first Run: what a host page loads, beside its own
 // HTML, between the embed snippet and a cell whose Run starts a program at once. Measured on
-// the assets themselves, each gzipped as a compressing server or proxy would send it (the
-// gateway itself sends them plain).
+// the assets as the gateway serves them (minified, static.Assets), each gzipped as a
+// compressing server or proxy would send it (the gateway itself does not compress them).
 
 import (
 	"bytes"
@@ -28,12 +28,15 @@ import (
 	"socketlab/static"
 )
 
-// importOf finds a module's versioned imports of its neighbours (static.Assets writes them).
-var importOf = regexp.MustCompile(`"\./([A-Za-z0-9_.-]+\.js)\?v=[0-9a-f]+"`)
+// importOf finds a module's versioned imports of its neighbours (static.Assets writes them);
+// the first group is set for a dynamic import, import("./x.js?v=..."), which loads later, on
+// demand (the editor, CodeMirror, when a reader first touches the code).
+var importOf = regexp.MustCompile(`(\bimport\s*\(\s*)?"\./([A-Za-z0-9_.-]+\.js)\?v=[0-9a-f]+"`)
 
 // embedFiles is every asset loaded before the first Run: the loader, the modules it imports
-// (directly or not), the cell's two stylesheets, the gateway frame's script, and the
-// program's worker with everything it imports.
+// statically (directly or not), the cell's two stylesheets, the gateway frame's script, and
+// the program's worker with everything it imports. The assets are measured as the gateway
+// serves them, minified.
 func embedFiles(assets map[string]static.Asset) ([]string, error) {
 	seen := map[string]bool{}
 	var walk func(name string) error
@@ -47,7 +50,10 @@ func embedFiles(assets map[string]static.Asset) ([]string, error) {
 		}
 		seen[name] = true
 		for _, m := range importOf.FindAllSubmatch(a.Body, -1) {
-			if err := walk(string(m[1])); err != nil {
+			if len(m[1]) > 0 {
+				continue
+			}
+			if err := walk(string(m[2])); err != nil {
 				return err
 			}
 		}

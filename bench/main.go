@@ -71,6 +71,9 @@ func main() {
 	pythonOnly := flag.Bool("python-only", false, "measure only Python in the page, in headless Chromium (bench/python.go)")
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
 	storm := flag.Bool("storm", false, "run only the compile storm (bench/storm.go)")
+	firstOnly := flag.Bool("first-start", false, "measure only the first start on an empty build cache (bench/firststart.go)")
+	cold := flag.Bool("cold", true, "in the page section, measure the first start on an empty build cache too (a few minutes)")
+	firstRest := flag.Duration("first-start-rest", 10*time.Minute, "in the first start, how long to wait for every lesson cell after the first lesson's Run (0: not at all)")
 	var sc stormConfig
 	flag.IntVar(&sc.learners, "storm-learners", 60, "learners in the compile storm (0 leaves it out)")
 	flag.IntVar(&sc.rounds, "storm-rounds", 3, "rounds of the compile storm")
@@ -95,8 +98,20 @@ func main() {
 		printSoak(os.Stdout, res)
 		return
 	}
-	if *pageOnly || *pythonOnly {
-		pageSection(os.Stdout, *rounds, *pythonOnly)
+	if *firstOnly {
+		firstStartSection(os.Stdout, *firstRest)
+		return
+	}
+	if *pythonOnly {
+		pageSection(os.Stdout, *rounds, true)
+		return
+	}
+	if *pageOnly {
+		embedSection(os.Stdout)
+		if *cold {
+			firstStartSection(os.Stdout, *firstRest)
+		}
+		pageSection(os.Stdout, *rounds, false)
 		return
 	}
 	if *storm {
@@ -247,6 +262,9 @@ func main() {
 	}
 	if *page {
 		embedSection(os.Stdout)
+		if *cold {
+			firstStartSection(os.Stdout, *firstRest)
+		}
 		pageSection(os.Stdout, *rounds, false)
 	}
 }

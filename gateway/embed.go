@@ -166,11 +166,13 @@ var cellTemplate = template.Must(template.New("cell").Parse(`<!doctype html>
 
 // serveEmbedCell serves one cell as a page, for an <iframe> on a host that runs no script:
 //
-//	/embed/cell?code=PROGRAM[&args=ARGS][&stdin=INPUT]
+//	/embed/cell?code=PROGRAM[&args=ARGS][&stdin=INPUT][&faults=SPEC]
 //	/embed/cell?lesson=SLUG&cell=N      the N-th cell of a lesson (1 for the first)
 //
 // with &lang=zh for a cell in Chinese (its buttons and status lines, and a lesson's cell
-// from its Chinese translation).
+// from its Chinese translation). faults= fills the cell's Faults field (the lab's network
+// made bad on purpose, as a lesson's faults= does); a lesson's cell keeps its own unless the
+// query gives one.
 //
 // Pages of the origins the operator lists may frame it (frame-ancestors), and the gateway's
 // own; a browser refuses to show it in other sites' frames.
@@ -181,6 +183,9 @@ func (s *Server) serveEmbedCell(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
+	}
+	if q.Has("faults") {
+		c.Faults = strings.TrimSpace(q.Get("faults"))
 	}
 	stdin, hasStdin := q.Get("stdin"), q.Has("stdin")
 	if !hasStdin && c.Stdin != "" {

@@ -142,6 +142,8 @@ func TestEmbedInBrowser(t *testing.T) {
 		w.Header().Set("Content-Security-Policy", strings.Replace(strictCSP(gw), "frame-src "+gw, "frame-src 'none'", 1))
 		fmt.Fprint(w, hostPage(gw, ""))
 	})
+	mux.HandleFunc("/keep", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, keepPage(t, gw)) })
+	mux.HandleFunc("/keep-too", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, keepPage(t, gw)) })
 	mux.HandleFunc("/host.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css")
 		fmt.Fprint(w, hostCSS)
@@ -254,6 +256,9 @@ func TestEmbedInBrowser(t *testing.T) {
 	t.Run("refused-chinese", func(t *testing.T) {
 		refusedInChinese(t, ctx, "http://localhost:"+hostPort+"/zh", "localhost:"+hostPort)
 	})
+	t.Run("keep", func(t *testing.T) { testEmbedKeep(t, ctx, page) })
+	t.Run("share", func(t *testing.T) { testEmbedShare(t, ctx, page, gw) })
+	t.Run("faults", func(t *testing.T) { testEmbedFaults(t, ctx, page, gw) })
 	t.Run("refused", func(t *testing.T) {
 		// The same page under another name is another origin, which the operator did not list.
 		other := "http://localhost:" + hostPort + "/plain"

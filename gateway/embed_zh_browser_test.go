@@ -37,10 +37,10 @@ func embeddedInChinese(t *testing.T, ctx context.Context, url string) {
 	}
 	wait("two cells", embCell(1)+` && `+embCell(1)+`.dataset.state === 'idle'`)
 	for js, want := range map[string]string{
-		embCell(0) + `.querySelector('.run').textContent`:                                                              "运行",
-		embCell(0) + `.querySelector('.stop').textContent`:                                                             "停止",
-		embCell(0) + `.querySelector('label').firstChild.textContent`:                                                  "参数 ",
-		embCell(1) + `.querySelector('details.expected summary').textContent`:                                          "预期输出",
+		embCell(0) + `.querySelector('.run').textContent`:                                                     "运行",
+		embCell(0) + `.querySelector('.stop').textContent`:                                                    "停止",
+		embCell(0) + `.querySelector('label').firstChild.textContent`:                                         "参数 ",
+		embCell(1) + `.querySelector('details.expected summary').textContent`:                                 "预期输出",
 		`document.querySelectorAll('socketlab-embed')[1].shadowRoot.querySelector('.cell-needs').textContent`: `这个程序要和单元“server”里的服务器通信：请先运行那个单元，再运行这个。`,
 	} {
 		if got := evalString(t, ctx, js); got != want {

@@ -121,7 +121,11 @@ func (rt *pyRuntime) pathsModule() []byte {
 	if rt.missing != "" {
 		base = ""
 	}
-	return fmt.Appendf(nil, "// Written by the gateway (gateway/pyodide.go): where Pyodide and the lab's socket module are served.\nexport const runtime = %q;\nexport const missing = %q;\n", base, rt.missing)
+	missing := ""
+	if rt.missing != "" {
+		missing = "not-built" // python-worker.js words it (static/i18n.js); rt.missing is the log's
+	}
+	return fmt.Appendf(nil, "// Written by the gateway (gateway/pyodide.go): where Pyodide and the lab's socket module are served.\nexport const runtime = %q;\nexport const missing = %q;\n", base, missing)
 }
 
 // servePyodide serves the runtime's files, for good when the URL has the current version.

@@ -421,7 +421,9 @@ type WarmSummary struct {
 // after each cell; the summary comes back when all are done. The first lesson's first cell
 // is compiled alone, first: on a fresh machine it fills the Go build cache with what the
 // first lesson needs, without a second build compiling the same packages beside it on the
-// same cores; the other cells follow, as many at once as the build service allows.
+// same cores. The first lesson's other cells (in every language) come next, so that the
+// whole first lesson runs before the later lessons' packages are compiled; the other cells
+// follow, as many at once as the build service allows.
 func (s *Server) Warm(ctx context.Context, progress func(done, total int, err error)) WarmSummary {
 	start := time.Now()
 	cells := s.Cells()
@@ -451,18 +453,46 @@ func (s *Server) Warm(ctx context.Context, progress func(done, total int, err er
 	if len(cells) == 0 {
 		return sum
 	}
-	build(cells[0])
-	var wg sync.WaitGroup
-	for _, src := range cells[1:] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			build(src)
-		}()
+	for _, stage := range s.warmStages(cells) {
+		var wg sync.WaitGroup
+		for _, src := range stage {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				build(src)
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	sum.Took = time.Since(start)
 	return sum
+}
+
+// warmStages splits cells (Cells) into what Warm compiles one stage after another: the first
+// lesson's first cell alone, the first lesson's other cells, then every other cell. Empty
+// stages are left out.
+func (s *Server) warmStages(cells [][]byte) [][][]byte {
+	if len(cells) == 0 {
+		return nil
+	}
+	first := 0 // the first lesson's cells, which Cells puts first
+	if len(s.Lessons) > 0 {
+		l := s.Lessons[0]
+		first = len(l.Cells)
+		for _, lang := range lessons.Translations {
+			if t := l.Translated[lang]; t != nil {
+				first += len(t.Cells)
+			}
+		}
+	}
+	first = max(1, min(first, len(cells)))
+	var stages [][][]byte
+	for _, stage := range [][][]byte{cells[:1], cells[1:first], cells[first:]} {
+		if len(stage) > 0 {
+			stages = append(stages, stage)
+		}
+	}
+	return stages
 }
 
 // Close stops the lab network.

@@ -118,3 +118,52 @@ func TestAuthorLessons(t *testing.T) {
 		s.Close()
 	}
 }
+
+// TestWarmStages: Warm compiles the first lesson's first cell alone, then the rest of the
+// first lesson (in every language), then the other lessons' cells, so that on a fresh machine
+// the whole first lesson runs before the later lessons' packages are compiled.
+func TestWarmStages(t *testing.T) {
+	ls, err := lessons.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Lessons: ls}
+	cells := s.Cells()
+	stages := s.warmStages(cells)
+	if len(stages) != 3 {
+		t.Fatalf("%d stages, want 3", len(stages))
+	}
+	l := ls[0]
+	var rest []string
+	for _, c := range l.Cells[1:] {
+		rest = append(rest, c.Source)
+	}
+	for _, lang := range lessons.Translations {
+		if tr := l.Translated[lang]; tr != nil {
+			for _, c := range tr.Cells {
+				rest = append(rest, c.Source)
+			}
+		}
+	}
+	if len(stages[0]) != 1 || string(stages[0][0]) != l.Cells[0].Source {
+		t.Errorf("the first stage is %d cells, want the first lesson's first cell alone", len(stages[0]))
+	}
+	if len(stages[1]) != len(rest) || len(rest) == 0 {
+		t.Fatalf("the second stage is %d cells, want the first lesson's other %d", len(stages[1]), len(rest))
+	}
+	for i, src := range stages[1] {
+		if string(src) != rest[i] {
+			t.Errorf("the second stage's cell %d is not the first lesson's", i)
+		}
+	}
+	if n := len(stages[0]) + len(stages[1]) + len(stages[2]); n != len(cells) {
+		t.Errorf("the stages hold %d cells of %d", n, len(cells))
+	}
+	// One cell, or none: no empty stage.
+	if got := s.warmStages(cells[:1]); len(got) != 1 {
+		t.Errorf("one cell makes %d stages", len(got))
+	}
+	if got := (&Server{}).warmStages(nil); len(got) != 0 {
+		t.Errorf("no cells make %d stages", len(got))
+	}
+}

@@ -208,7 +208,8 @@ function makeConsole(pre) {
 //   programs       cell id → "/wasm/HASH.wasm", programs the gateway compiled already
 //   compileHere    compile a program in this page before handing it to the worker (the page
 //                  may compile WebAssembly, and the worker is in the same agent)
-//   keep           keep edits in localStorage and offer Share (keep.js)
+//   keep           keep edits and offer Share (keep.js): true for this page's localStorage
+//                  and links to it, or keep.js's {store, link} for somewhere else
 //   stdin          input sent whole, ended, to every run (a string), unless a share link
 //                  brings its own
 // It returns {cell, prepare}: prepare downloads and compiles the cell's program ahead.
@@ -254,7 +255,7 @@ export function mountCell(cell, env) {
       get: editor.getValue,
       set: editor.setValue,
       original: code.defaultValue,
-    });
+    }, env.keep === true ? undefined : env.keep);
   }
   // Input given with the cell (env.stdin) unless a share link brought its own.
   const presetStdin = () => {

@@ -14,6 +14,11 @@
 // their WebSocket from the gateway's origin, whatever the host page's policy says. The frame
 // passes messages between the cells and their workers; docs/embed.md says why a frame and
 // not a worker from a Blob URL.
+//
+// Keep and Share (keep.js) work as on a lesson page, with two differences: a reader's edits
+// are kept by the frame, in the gateway's storage under this page's address and the cell's
+// id (the host site's storage is left alone), and a share link leads to this page, whose
+// embed reads it and puts the code into the cell it names.
 import { mountCell, perfMark } from "./cell.js";
 import { readCell, verdict } from "./embed-read.js";
 import { langCode, setLang, t } from "./i18n.js";
@@ -97,6 +102,8 @@ function workerFrame() {
     if (ready || broken) return;
     broken = why;
     for (const w of workers.values()) w.fail(why);
+    for (const resolve of loads.values()) resolve(null);
+    loads.clear();
   };
   // A policy without frame-src for the gateway blocks the frame: say so at once. Any other
   // reason the frame does not answer (the gateway refused it, or is gone) shows in time.
@@ -106,6 +113,7 @@ function workerFrame() {
     }
   });
   setTimeout(() => breakFrame(t("embed.frame-silent", { gateway: GATEWAY })), 20000);
+  const loads = new Map(); // request → resolve, for kept edits
   const send = (m) => {
     if (ready) iframe.contentWindow.postMessage(m, GATEWAY);
     else queue.push(m);
@@ -116,6 +124,12 @@ function workerFrame() {
     if (m.ready) {
       ready = true;
       for (const q of queue.splice(0)) iframe.contentWindow.postMessage(q, GATEWAY);
+      return;
+    }
+    if (Number.isInteger(m.loaded)) {
+      const resolve = loads.get(m.loaded);
+      loads.delete(m.loaded);
+      if (resolve) resolve(m.value ?? null);
       return;
     }
     const w = workers.get(m.from);
@@ -158,8 +172,26 @@ function workerFrame() {
     }
   }
 
+  // store is where Keep (keep.js) keeps this page's cells' edits: in the frame, which keeps
+  // them in the gateway's storage under this page's address (embed-frame.js).
+  const page = location.pathname;
+  const store = {
+    load(cell) {
+      if (broken) return Promise.resolve(null);
+      return new Promise((resolve) => {
+        const req = next++;
+        loads.set(req, resolve);
+        send({ load: req, page, cell });
+      });
+    },
+    save(cell, value) {
+      send({ save: { page, cell, value } });
+    },
+  };
+
   let spare = null;
   frame = {
+    store,
     url: api("/static/worker.js"),
     keepSpare() {
       if (!spare || spare.failed) spare = new FrameWorker();
@@ -195,7 +227,14 @@ function cellMarkup(section, spec) {
   const args = el("input", "args");
   args.value = spec.argsText;
   label.appendChild(args);
-  controls.append(run, " ", stop, " ", label, " ", el("span", "status"));
+  const faultsLabel = el("label", "", t("embed.faults") + " ");
+  const faults = el("input", "faults");
+  faults.value = spec.faults;
+  faults.placeholder = t("embed.faults-none");
+  faults.spellcheck = false;
+  faults.title = t("embed.faults-title");
+  faultsLabel.appendChild(faults);
+  controls.append(run, " ", stop, " ", label, " ", faultsLabel, " ", el("span", "status"));
   const console = el("pre", "console");
   console.setAttribute("aria-live", "polite");
   section.append(editor, controls, console, el("div", "bytes"));
@@ -249,7 +288,8 @@ function mount(source, answer, adopted) {
     pool: workerFrame(),
     programs: {},
     compileHere: false,
-    keep: false,
+    // Keep in the gateway's frame; Share links to this page, whose embed reads the link.
+    keep: { store: workerFrame().store, link: location.origin + location.pathname + location.search },
     stdin: spec.stdin,
   });
   section.addEventListener("socketlab:run-finished", (e) => {

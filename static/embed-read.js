@@ -24,7 +24,7 @@ export function code(text) {
 
 // readCell reads one block (an element, or anything with getAttribute, textContent and
 // nextElementSibling) as the n-th cell of the page:
-//   {id, code, argsText, stdin (string or null), exit, exitGiven, with, output (string or
+//   {id, code, argsText, faults, stdin (string or null), exit, exitGiven, with, output (string or
 //    null), outputBlock (the element the output came from, or null), errors: [...]}
 // A bad attribute is reported in errors and left at its default.
 export function readCell(el, n) {
@@ -52,6 +52,7 @@ export function readCell(el, n) {
     id,
     code: code(el.textContent || ""),
     argsText: attribute(el, "args") || "",
+    faults: (attribute(el, "faults") || "").trim(),
     stdin: stdin === null ? null : decode(stdin),
     exit,
     exitGiven: exitText !== null,

@@ -11,10 +11,16 @@
 // Run until the learner clears it. The input shared is the input the link brought, else
 // what the learner typed in the last run.
 //
-// lesson.js calls keep(cell, editor) once per cell, with editor = {get(), set(text),
+// cell.js calls keep(cell, editor, where) once per cell, with editor = {get(), set(text),
 // original}: the one way this module reads and writes the cell's code, whatever the editor.
 // It returns {stdin(), changed()}: stdin() is the input to send at the start of a run (null
 // for none); changed() tells that the code changed, for editors that fire no input event.
+//
+// where, when given, says where the edits live and where a link leads, for a cell that is
+// not on a lesson page (an embedded cell, embed-main.js):
+//   store   {load(id) → value or Promise of one, save(id, value or null)} in place of
+//           this page's localStorage
+//   link    the address a share link starts with (default: this page's, without its query)
 import { decodeShare, encodeShare, isShare } from "./share.js";
 import { t } from "./i18n.js";
 
@@ -28,25 +34,36 @@ function el(tag, className, text) {
   return e;
 }
 
-function load(id) {
-  try {
-    const v = JSON.parse(localStorage.getItem(KEY + id) || "null");
-    if (v && typeof v.code === "string" && typeof (v.args ?? "") === "string") return v;
-  } catch (e) {
-    // No storage, or something else under our key: nothing kept.
-  }
-  return null;
+// pageStore keeps edits in this page's localStorage, each cell's under prefix + its id.
+export function pageStore(prefix = KEY) {
+  return {
+    load(id) {
+      try {
+        const v = JSON.parse(localStorage.getItem(prefix + id) || "null");
+        if (v && typeof v.code === "string" && typeof (v.args ?? "") === "string") return v;
+      } catch (e) {
+        // No storage, or something else under our key: nothing kept.
+      }
+      return null;
+    },
+    save(id, v) {
+      try {
+        if (v) localStorage.setItem(prefix + id, JSON.stringify(v));
+        else localStorage.removeItem(prefix + id);
+        return true;
+      } catch (e) {
+        return false; // private mode or full: the edit lasts as long as the page
+      }
+    },
+  };
 }
 
-function store(id, v) {
-  try {
-    if (v) localStorage.setItem(KEY + id, JSON.stringify(v));
-    else localStorage.removeItem(KEY + id);
-    return true;
-  } catch (e) {
-    return false; // private mode or full: the edit lasts as long as the page
-  }
-}
+const localStore = pageStore();
+
+// The cells of this page with Keep, by id, in the order they were mounted: a share link
+// names one of them (the cells of an embedding page live in shadow roots, where
+// document.querySelector does not look).
+const mounted = new Map();
 
 // The share link this page was opened with, read once for all cells.
 let sharedOnce = null;
@@ -74,8 +91,10 @@ function describe(text) {
   return s.length > 200 ? s.slice(0, 200) + "\u2026" : s;
 }
 
-export function keep(cell, editor) {
+export function keep(cell, editor, where = {}) {
   const id = cell.dataset.cell;
+  const kept = where.store || localStore;
+  if (!mounted.has(id)) mounted.set(id, cell);
   const args = cell.querySelector("input.args");
   const controls = cell.querySelector(".controls");
   const originalArgs = args ? args.defaultValue : "";
@@ -141,7 +160,7 @@ export function keep(cell, editor) {
     const v = current();
     const edited = isEdited(v);
     show(edited);
-    store(id, edited ? v : null);
+    kept.save(id, edited ? v : null);
   }
 
   function changed() {
@@ -174,7 +193,7 @@ export function keep(cell, editor) {
     const v = current();
     try {
       const hash = await encodeShare(id, { code: v.code, args: v.args, stdin: preset ?? lastInput });
-      link.value = location.origin + location.pathname + hash;
+      link.value = (where.link || location.origin + location.pathname) + hash;
     } catch (err) {
       link.value = "";
       linkNote.textContent = t("keep.no-link", { err: err.message || err });
@@ -201,15 +220,25 @@ export function keep(cell, editor) {
     if (e.detail && typeof e.detail.stdin === "string") lastInput = e.detail.stdin;
   });
 
-  // Put back a kept edit now; a share link for this cell, once read, wins over it.
-  const kept = load(id);
-  if (kept) apply(kept);
-  show(isEdited(current()));
-  shared().then((s) => {
+  // Put back a kept edit (now, from this page's storage; when it comes, from a store that
+  // answers later, unless the learner has typed meanwhile); a share link for this cell, once
+  // read, wins over it.
+  const restore = (v) => {
+    if (v && typeof v.code === "string" && typeof (v.args ?? "") === "string" && !isEdited(current())) apply(v);
+    show(isEdited(current()));
+  };
+  let v = null;
+  try {
+    v = kept.load(id);
+  } catch (e) {
+    // Nothing kept.
+  }
+  const restored = v && typeof v.then === "function" ? v.then(restore, () => {}) : (restore(v), null);
+  Promise.all([shared(), restored]).then(([s]) => {
     if (!s) return;
     // A link that cannot be used is said once, at the first cell.
-    const first = cell === document.querySelector("section.cell");
-    if (s.error || !document.querySelector(`section.cell[data-cell="${CSS.escape(s.cell)}"]`)) {
+    const first = cell === mounted.values().next().value;
+    if (s.error || !mounted.has(s.cell)) {
       if (!first) return;
       notice.textContent = s.error
         ? t("keep.bad-link", { err: s.error.message })

@@ -4,6 +4,7 @@
 import { gatewayURL, learnerID, mountCell, perfMark, workerPool } from "./cell.js";
 import { pythonPool } from "./python-run.js";
 import { loadCodeMirror } from "./editor.js";
+import { pageStore } from "./keep.js";
 import "./classroom.js"; // in a class: runs reported to the teacher's view, the teacher's notes shown
 
 // Programs the gateway has compiled already, cell id → "/wasm/HASH.wasm" (data-programs,
@@ -29,6 +30,27 @@ const env = {
   keep: true,
   stdin: document.body.dataset.stdin, // a page of one cell, /embed/cell?stdin=...
 };
+// A page of one cell, /embed/cell?code=...: its query says which program it is, so the edits
+// are kept under (a hash of) the query, and a share link keeps the query.
+if (document.body.classList.contains("embed-cell")) {
+  env.keep = {
+    store: pageStore(`socketlab.embed-cell.${hashText(location.search)}.`),
+    link: location.origin + location.pathname + location.search,
+  };
+}
+
+// hashText is a short name for a text: a 53-bit hash of it, in base 36.
+function hashText(s) {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
 
 const cells = Array.from(document.querySelectorAll("section.cell"), (cell) => mountCell(cell, env));
 perfMark("socketlab:cells-ready");

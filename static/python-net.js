@@ -6,6 +6,9 @@
 // Page → worker: {type: "open", buffer: {sab, sizes}, gateway: "ws://host/ws?..."}
 // Worker → page: {type: "ready"}
 import { C, channel } from "./python-ring.js";
+import { setLang } from "./i18n.js";
+
+setLang(new URLSearchParams(location.search).get("lang") || "en");
 
 function open(buffer, url) {
   const ch = channel(buffer);
@@ -80,7 +83,7 @@ function open(buffer, url) {
   });
   ws.addEventListener("close", (e) => {
     open = false;
-    ch.setReason(e.reason || `the WebSocket closed (code ${e.code})`);
+    ch.setReason(e.reason || "the WebSocket closed" + ` (code ${e.code})`);
     ch.signal(C.NET, 2, C.IN_SEQ);
     if (draining) ch.signal(C.DONE, 1, C.OUT_SEQ);
   });

@@ -2,4 +2,5 @@
 // file of its own in place of this one (gateway/pyodide.go), with the runtime's versioned
 // path; this one is what a page gets where nothing has written it.
 export const runtime = "";
-export const missing = "this page's server does not serve the Python runtime (socketlab's gateway does, under /pyodide/)";
+// missing says why the runtime is not there ("not-built", "not-served"), or is "".
+export const missing = "not-served";

@@ -11,6 +11,7 @@
 // cells; a ring's size is a power of two, so (tail - head) | 0 is what it holds. Each ring
 // also has a sequence cell that changes on every write, read or change of state; a waiter
 // reads it first, looks, and then waits only while it has not changed, so no wake-up is lost.
+import { t } from "./i18n.js";
 
 // Cells of the control array (Int32Array over the buffer's first bytes).
 export const C = {
@@ -79,7 +80,7 @@ export class Ring {
 
   // push writes one message, or returns false when it does not fit now.
   push(bytes) {
-    if (bytes.length + 4 > this.size) throw new RangeError(`a message of ${bytes.length} bytes is larger than the ring`);
+    if (bytes.length + 4 > this.size) throw new RangeError(t("py.too-big", { n: bytes.length }));
     if (!this.fits(bytes.length)) return false;
     const tail = Atomics.load(this.ctrl, this.tail);
     const n = bytes.length;

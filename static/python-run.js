@@ -8,6 +8,7 @@
 // {type: "run", source, args, gateway} and {type: "stdin", text, eof}; it says what the Python
 // worker says (python-worker.js).
 import { C, channel, makeBuffer } from "./python-ring.js";
+import { language, t } from "./i18n.js";
 
 const STDIN_CHUNK = 16 << 10;
 
@@ -15,8 +16,10 @@ export function pythonPool(urls = { python: "/static/python-worker.js", net: "/s
   let spare = null;
 
   function start() {
-    const py = new Worker(urls.python, { type: "module" });
-    const net = new Worker(urls.net, { type: "module" });
+    // The workers speak the page's language: they read it from their address.
+    const lang = "?lang=" + language();
+    const py = new Worker(urls.python + lang, { type: "module" });
+    const net = new Worker(urls.net + lang, { type: "module" });
     const pair = { py, net, failed: false, why: "" };
     pair.ready = new Promise((resolve) => {
       py.addEventListener("message", function first(e) {
@@ -52,7 +55,7 @@ export function pythonPool(urls = { python: "/static/python-worker.js", net: "/s
 
   function take() {
     if (typeof SharedArrayBuffer !== "function" || !self.crossOriginIsolated) {
-      throw new Error("this page is not cross-origin isolated, so Python cannot run here (the gateway sends Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy; a proxy in front of it must keep them)");
+      throw new Error(t("py.not-isolated"));
     }
     const pair = spare && !spare.failed ? spare : start();
     spare = null;
@@ -88,7 +91,7 @@ function runOf(pair) {
     const m = e.data || {};
     if (m.type === "ready") return;
     if (m.type === "failed") {
-      if (r.onmessage) r.onmessage({ data: { type: "error", message: "Python could not start: " + m.message } });
+      if (r.onmessage) r.onmessage({ data: { type: "error", message: t("py.no-start", { err: m.message }) } });
       return;
     }
     if (r.onmessage) r.onmessage(e);

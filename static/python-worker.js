@@ -10,6 +10,10 @@
 //                {type: "reading"}, {type: "exit", code}, {type: "error", message}
 import { C, channel } from "./python-ring.js";
 import { missing, runtime } from "./python-paths.js";
+import { setLang, t } from "./i18n.js";
+
+// The worker speaks the page's language (python-run.js puts it in the worker's address).
+setLang(new URLSearchParams(location.search).get("lang") || "en");
 
 const idle = new Int32Array(new SharedArrayBuffer(4)); // time.sleep before a run has a channel
 let ch = null; // the run's channel
@@ -105,15 +109,15 @@ let py = null;
 let page = null;
 
 async function load() {
-  if (missing) throw new Error(missing);
+  if (missing) throw new Error(t(missing === "not-built" ? "py.not-built" : "py.not-served"));
   if (!self.crossOriginIsolated) {
-    throw new Error("this page is not cross-origin isolated, so Python cannot wait for the network: the gateway serves its pages with Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers; a proxy in front of it must keep them");
+    throw new Error(t("py.not-isolated"));
   }
   const { loadPyodide } = await import(runtime + "pyodide.mjs");
   const [p, lib] = await Promise.all([
     loadPyodide({ indexURL: runtime, env: { HOME: "/home/learner", USER: "learner" } }),
     fetch(runtime + "socketlab-python.zip").then((r) => {
-      if (!r.ok) throw new Error(`the lab's socket module: HTTP ${r.status}`);
+      if (!r.ok) throw new Error(t("py.module-http", { status: r.status }));
       return r.arrayBuffer();
     }),
   ]);
@@ -140,7 +144,7 @@ function run(m) {
   try {
     code = page.run(m.source, py.toPy(m.args || []));
   } catch (err) {
-    postMessage({ type: "error", message: "Python failed: " + (err && err.message) });
+    postMessage({ type: "error", message: t("py.failed", { err: err && err.message }) });
     return;
   }
   postMessage({ type: "exit", code });
@@ -152,5 +156,5 @@ loaded.then(() => postMessage({ type: "ready" }), (err) => postMessage({ type: "
 onmessage = (e) => {
   const m = e.data || {};
   if (m.type !== "run") return;
-  loaded.then(() => run(m), (err) => postMessage({ type: "error", message: "Python could not start: " + (err && err.message || err) }));
+  loaded.then(() => run(m), (err) => postMessage({ type: "error", message: t("py.no-start", { err: err && err.message || err }) }));
 };

@@ -26,8 +26,9 @@ function linkError(key, vars) {
 // make the page inflate a bomb.
 export const MAX_UNPACKED = 1 << 20;
 
-// validCell is the shape of a cell id (lessons: SLUG-NAME or SLUG-N).
-const validCell = /^[a-z0-9][a-z0-9-]{0,200}$/;
+// validCell is the shape of a cell id (lessons: SLUG-NAME or SLUG-N; embedded cells: the
+// author's id, such as "server", or the cell's number on the page).
+const validCell = /^[A-Za-z0-9][A-Za-z0-9_-]{0,200}$/;
 
 export function toBase64URL(bytes) {
   let bin = "";

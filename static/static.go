@@ -30,7 +30,10 @@
 // the .js files as ES modules; it is not embedded).
 //
 // The gateway serves the assets under /static/ with a version in their URLs (Assets), so that
-// browsers may keep them for good.
+// browsers may keep them for good, and minified (white space, comments and redundant syntax
+// removed by esbuild; names are kept, so a stack trace still reads): what an embedding page
+// loads before its first Run shrinks by a third (docs/PERFORMANCE.md). The files here stay as
+// written, for reading and for node --test.
 package static
 
 import (
@@ -41,6 +44,10 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/evanw/esbuild/pkg/api"
 )
 
 // generated are the assets that `make editor` writes (internal/editorbundle): the editor,
@@ -91,8 +98,16 @@ func Assets(extra map[string][]byte) (map[string]Asset, error) {
 			return err
 		}
 		b, err := fs.ReadFile(FS, p)
+		if err != nil {
+			return err
+		}
+		if !generated[p] {
+			if b, err = minify(p, b); err != nil {
+				return err
+			}
+		}
 		bodies[p] = b
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -147,4 +162,43 @@ func Assets(extra map[string][]byte) (map[string]Asset, error) {
 		}
 	}
 	return out, nil
+}
+
+// minified holds the minified body of each asset by the hash of its source: a process that
+// starts several gateways (the tests) minifies once.
+var minified sync.Map
+
+// minify returns a script or stylesheet without its comments and needless white space and
+// syntax, its identifiers untouched; other files as they are. A script that esbuild cannot
+// parse is an error that names it.
+func minify(name string, body []byte) ([]byte, error) {
+	loader := api.LoaderJS
+	switch {
+	case strings.HasSuffix(name, ".css"):
+		loader = api.LoaderCSS
+	case !strings.HasSuffix(name, ".js"):
+		return body, nil
+	}
+	key := sha256.Sum256(body)
+	if m, ok := minified.Load(key); ok {
+		return m.([]byte), nil
+	}
+	res := api.Transform(string(body), api.TransformOptions{
+		Loader:           loader,
+		Sourcefile:       name,
+		MinifyWhitespace: true,
+		MinifySyntax:     true,
+		Charset:          api.CharsetUTF8, // i18n.js's Chinese as UTF-8, not as \u escapes
+		LegalComments:    api.LegalCommentsInline,
+	})
+	if len(res.Errors) > 0 {
+		e := res.Errors[0]
+		where := name
+		if e.Location != nil {
+			where = fmt.Sprintf("%s:%d:%d", name, e.Location.Line, e.Location.Column)
+		}
+		return nil, fmt.Errorf("static: %s: %s", where, e.Text)
+	}
+	minified.Store(key, res.Code)
+	return res.Code, nil
 }

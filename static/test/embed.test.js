@@ -13,11 +13,12 @@ function block(attrs, text, next = null) {
 
 test("readCell reads a <pre data-socketlab> block", () => {
   const out = block({ "data-socketlab-output": "" }, "\nserver answers: HELLO\n");
-  const c = readCell(block({ "data-socketlab": "", "data-id": "client", "data-with": "server", "data-args": "a 'b c'", "data-stdin": "x\\ny", "data-exit": "3" }, "\npackage main\n\n", out), 2);
+  const c = readCell(block({ "data-socketlab": "", "data-id": "client", "data-with": "server", "data-args": "a 'b c'", "data-stdin": "x\\ny", "data-exit": "3", "data-faults": " segment=1,delay=10ms " }, "\npackage main\n\n", out), 2);
   assert.equal(c.id, "client");
   assert.equal(c.with, "server");
   assert.equal(c.code, "package main");
   assert.equal(c.argsText, "a 'b c'");
+  assert.equal(c.faults, "segment=1,delay=10ms");
   assert.equal(c.stdin, "x\ny");
   assert.equal(c.exit, 3);
   assert.equal(c.exitGiven, true);
@@ -30,6 +31,7 @@ test("readCell reads a <socketlab-cell>'s plain attributes, and defaults", () =>
   const c = readCell(block({ args: "hello" }, "package main\n"), 4);
   assert.equal(c.id, "4");
   assert.equal(c.argsText, "hello");
+  assert.equal(c.faults, "");
   assert.equal(c.stdin, null);
   assert.equal(c.exit, 0);
   assert.equal(c.exitGiven, false);

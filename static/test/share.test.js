@@ -31,11 +31,18 @@ test("version 0: uncompressed", async () => {
   assert.deepEqual(await decodeShare(`#share=0.c-1.${data}`), { cell: "c-1", code: "x", args: "y", stdin: "z" });
 });
 
+test("an embedded cell's id: the author's name for it, or its number", async () => {
+  for (const cell of ["server", "My_Client", "2"]) {
+    const hash = await encodeShare(cell, { code: "x", args: "", stdin: "" });
+    assert.equal((await decodeShare(hash)).cell, cell);
+  }
+});
+
 test("bad links say what is wrong", async () => {
   const good = await encodeShare("c-1", { code: "package main\n", args: "", stdin: "" });
   const cases = [
     ["#share=1.c-1", /cut short or has extra parts/],
-    ["#share=1.C_1.AAAA", /names no cell/],
+    ["#share=1.-c%201.AAAA", /names no cell/],
     ["#share=1.c-1.@@@", /base64url/],
     ["#share=9.c-1.AAAA", /version 9/],
     [good.slice(0, good.length - 6), /does not unpack|cut short|not what a share link holds/],
