@@ -159,7 +159,9 @@ func TestPageKindsParser(t *testing.T) {
 	}
 }
 
-// pageKinds reads every script under dir that the page loads (not the scripts' own tests).
+// pageKinds reads every script under dir that the page loads (not the scripts' own tests, nor
+// Pyodide's runtime under static/pyodide, which make pyodide fetches and which speaks of kinds
+// of its own).
 func pageKinds(t *testing.T, dir string) *jsKinds {
 	t.Helper()
 	k := &jsKinds{used: map[string][]string{}, records: map[string]bool{}}
@@ -168,7 +170,7 @@ func pageKinds(t *testing.T, dir string) *jsKinds {
 		switch {
 		case err != nil:
 			return err
-		case d.IsDir() && (d.Name() == "test" || d.Name() == "node_modules"):
+		case d.IsDir() && (d.Name() == "test" || d.Name() == "node_modules" || d.Name() == "pyodide"):
 			return filepath.SkipDir
 		case d.IsDir() || strings.HasSuffix(p, ".test.js"):
 			return nil
