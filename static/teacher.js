@@ -26,6 +26,13 @@ export function runText(r) {
   return s;
 }
 
+// cellText names a run's cell for the roster and the feed: "cell client", or "your cell
+// (note 3)" for a cell the teacher sent (classroom.js names those "note-SEQ").
+export function cellText(cell) {
+  const m = /^note-(\d+)$/.exec(String(cell || ""));
+  return m ? `your cell (note ${m[1]})` : `cell ${cell}`;
+}
+
 // timeText is a clock time for the feed.
 export function timeText(at) {
   const d = new Date(at);
@@ -94,7 +101,7 @@ function setup() {
     runBox.dataset.seq = String(r.seq);
     runBox.querySelector(".who").textContent = name;
     runBox.querySelector(".run-facts").textContent =
-      `${r.lesson} · cell ${r.cell} · ${timeText(r.at)} · ${runText({ state: r.state, exit: r.exit })}` + (r.truncated ? " · cut to what the gateway keeps" : "");
+      `${r.lesson} · ${cellText(r.cell)} · ${timeText(r.at)} · ${runText({ state: r.state, exit: r.exit })}` + (r.truncated ? " · cut to what the gateway keeps" : "");
     runBox.querySelector(".run-code").textContent = r.code || "";
     runBox.querySelector(".run-console").textContent = r.compile_error || r.console || "";
     wire.reset(false);
@@ -141,7 +148,8 @@ function setup() {
       const li = el("li", "feed-item");
       li.dataset.name = f.name;
       li.dataset.state = f.state;
-      li.append(`${timeText(f.at)} ${f.name} · ${f.lesson} · cell ${f.cell}: ${runText(f)} `, button("open", "Open", () => openRun(f.name)));
+      li.dataset.cell = f.cell;
+      li.append(`${timeText(f.at)} ${f.name} · ${f.lesson} · ${cellText(f.cell)}: ${runText(f)} `, button("open", "Open", () => openRun(f.name)));
       return li;
     }));
   }

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { LIMITS, freshNotes, mergeProgress, report, tail } from "../classroom.js";
-import { keyFrom, runText } from "../teacher.js";
+import { LIMITS, freshNotes, mergeProgress, noteCellID, report, tail } from "../classroom.js";
+import { cellText, keyFrom, runText } from "../teacher.js";
 
 test("tail keeps the end", () => {
   assert.equal(tail("abcdef", 3), "def");
@@ -64,4 +64,12 @@ test("freshNotes are the notes after the last one shown", () => {
   assert.deepEqual(freshNotes(notes, 0), notes);
   assert.deepEqual(freshNotes(notes, 7), [{ seq: 9 }]);
   assert.deepEqual(freshNotes(notes, 9), []);
+});
+
+test("a note's code is the cell note-SEQ, which the teacher's feed calls their cell", () => {
+  assert.equal(noteCellID({ seq: 7 }), "note-7");
+  assert.equal(noteCellID({}), "note-0");
+  assert.equal(cellText(noteCellID({ seq: 7 })), "your cell (note 7)");
+  assert.equal(cellText("client"), "cell client");
+  assert.equal(cellText("note-x"), "cell note-x");
 });

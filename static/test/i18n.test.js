@@ -17,7 +17,7 @@ function used() {
     lines.forEach((line, i) => {
       // t("key", ...) and keys chosen before the call: t(n === 1 ? "key-one" : "key").
       if (!/\bt\(/.test(line)) return;
-      for (const m of line.matchAll(/"((?:run|ex|wire|wv|wm|st|keep|files|progress)\.[a-z-]+)"/g)) {
+      for (const m of line.matchAll(/"((?:run|ex|wire|wv|wm|st|keep|files|progress|cell|class)\.[a-z-]+)"/g)) {
         if (!keys.has(m[1])) keys.set(m[1], `static/${f}:${i + 1}`);
       }
     });
