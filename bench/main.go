@@ -68,6 +68,7 @@ func main() {
 	page := flag.Bool("browser", true, "measure the page in headless Chromium too (bench/browser.go)")
 	pageOnly := flag.Bool("page-only", false, "measure only the page in headless Chromium (bench/browser.go)")
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
+	soakHeap := flag.String("soak-heap", "", "have the soak's gateway write a heap profile into `dir` at each forced collection (heap-1.pprof before the attack, heap-2.pprof after)")
 	storm := flag.Bool("storm", false, "run only the compile storm (bench/storm.go)")
 	var sc stormConfig
 	flag.IntVar(&sc.learners, "storm-learners", 60, "learners in the compile storm (0 leaves it out)")
@@ -84,6 +85,9 @@ func main() {
 		return
 	}
 	if *soak > 0 {
+		if *soakHeap != "" {
+			os.Setenv("SOCKETLAB_BENCH_HEAP", *soakHeap)
+		}
 		start := time.Now()
 		res, err := runSoak(*soakLearners, *soak)
 		if err != nil {

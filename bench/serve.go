@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -85,8 +87,28 @@ func answerGC(w io.Writer) {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
 			fmt.Fprintf(w, "gc %d %d %d %d\n", m.HeapInuse, m.StackInuse, m.Sys-m.HeapReleased, runtime.NumGoroutine())
+			writeHeapProfile()
 		}
 	}()
+}
+
+// heapProfiles (the environment's SOCKETLAB_BENCH_HEAP, set by -soak-heap) is where a relay
+// writes a heap profile after each collection SIGUSR1 asks for: heap-1.pprof, heap-2.pprof,
+// ... (go tool pprof -base heap-1.pprof heap-2.pprof shows what the second holds more).
+var heapProfiles atomic.Int32
+
+func writeHeapProfile() {
+	dir := os.Getenv("SOCKETLAB_BENCH_HEAP")
+	if dir == "" {
+		return
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", heapProfiles.Add(1))))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "heap profile:", err)
+		return
+	}
+	defer f.Close()
+	pprof.Lookup("heap").WriteTo(f, 0)
 }
 
 // servePlain is the reference two-hop relay: no WebSocket, no framing, two io.Copy per
