@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -160,6 +161,9 @@ func (g *soakGateway) collect() heldMemory {
 // serveSoak runs the gateway with args until stdin closes; like the other relays it answers
 // SIGUSR1 with a collection and "gc".
 func serveSoak(args []string) error {
+	if os.Getenv("SOCKETLAB_BENCH_HEAP") != "" {
+		runtime.MemProfileRate = 4096 // a profile fine enough to see small tables
+	}
 	var outMu sync.Mutex
 	out := lockedWriter{&outMu, os.Stdout}
 	answerGC(out)
