@@ -70,6 +70,7 @@ func main() {
 	pageOnly := flag.Bool("page-only", false, "measure only the page in headless Chromium (bench/browser.go)")
 	pythonOnly := flag.Bool("python-only", false, "measure only Python in the page, in headless Chromium (bench/python.go)")
 	soak := flag.Duration("soak", 0, "run only the soak (bench/soak.go): learners alone for half this time, then beside hostile addresses for this time")
+	soakHeap := flag.String("soak-heap", "", "have the soak's gateway write a heap profile into `dir` at each forced collection (heap-1.pprof before the attack, heap-2.pprof after)")
 	storm := flag.Bool("storm", false, "run only the compile storm (bench/storm.go)")
 	firstOnly := flag.Bool("first-start", false, "measure only the first start on an empty build cache (bench/firststart.go)")
 	cold := flag.Bool("cold", true, "in the page section, measure the first start on an empty build cache too (a few minutes)")
@@ -89,6 +90,9 @@ func main() {
 		return
 	}
 	if *soak > 0 {
+		if *soakHeap != "" {
+			os.Setenv("SOCKETLAB_BENCH_HEAP", *soakHeap)
+		}
 		start := time.Now()
 		res, err := runSoak(*soakLearners, *soak)
 		if err != nil {

@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -84,9 +87,63 @@ func answerGC(w io.Writer) {
 			debug.FreeOSMemory()
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
+			writeHeapProfile() // before the answer, after which the soak may stop the gateway
 			fmt.Fprintf(w, "gc %d %d %d %d\n", m.HeapInuse, m.StackInuse, m.Sys-m.HeapReleased, runtime.NumGoroutine())
 		}
 	}()
+}
+
+// heapProfiles (the environment's SOCKETLAB_BENCH_HEAP, set by -soak-heap) is where a relay
+// writes a heap profile after each collection SIGUSR1 asks for: heap-1.pprof, heap-2.pprof,
+// ... (go tool pprof -base heap-1.pprof heap-2.pprof shows what the second holds more).
+var heapProfiles atomic.Int32
+
+// cpuProfile is the CPU profile being written since the last collection, heap-N's
+// cpu-N+1.pprof: cpu-2.pprof covers what happened between the first and the second.
+var cpuProfile *os.File
+
+func writeHeapProfile() {
+	dir := os.Getenv("SOCKETLAB_BENCH_HEAP")
+	if dir == "" {
+		return
+	}
+	if cpuProfile != nil {
+		pprof.StopCPUProfile()
+		cpuProfile.Close()
+	}
+	if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", heapProfiles.Load()+2))); err == nil {
+		cpuProfile = f
+		pprof.StartCPUProfile(f)
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d.pprof", heapProfiles.Add(1))))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "heap profile:", err)
+		return
+	}
+	defer f.Close()
+	pprof.Lookup("heap").WriteTo(f, 0)
+	// And every memory class the runtime counts, with its threads' count: what the heap
+	// profile does not see (stacks, the runtime's own structures).
+	var all []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") || strings.HasPrefix(d.Name, "/sched/") {
+			all = append(all, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(all)
+	var b strings.Builder
+	for _, m := range all {
+		if m.Value.Kind() == metrics.KindUint64 {
+			fmt.Fprintf(&b, "%s %d\n", m.Name, m.Value.Uint64())
+		}
+	}
+	threads, _ := os.ReadFile("/proc/self/status")
+	for line := range strings.Lines(string(threads)) {
+		if strings.HasPrefix(line, "Threads:") {
+			b.WriteString(line)
+		}
+	}
+	os.WriteFile(strings.TrimSuffix(f.Name(), ".pprof")+".txt", []byte(b.String()), 0o644)
 }
 
 // servePlain is the reference two-hop relay: no WebSocket, no framing, two io.Copy per

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,6 +132,7 @@ func startSoakGateway(home string, extra ...string) (*soakGateway, error) {
 // heldMemory is what the gateway's Go runtime holds after a forced collection.
 type heldMemory struct {
 	rss        int64 // VmRSS
+	anon, file int64 // RssAnon, RssFile: the gateway's own memory, and pages of files (its program's code among them)
 	heap       uint64
 	stacks     uint64
 	mapped     uint64 // obtained from the system and not given back
@@ -152,12 +154,16 @@ func (g *soakGateway) collect() heldMemory {
 	var h heldMemory
 	fmt.Sscanf(line, "gc %d %d %d %d", &h.heap, &h.stacks, &h.mapped, &h.goroutines)
 	h.rss = statusKB(g.cmd.Process.Pid, "VmRSS:")
+	h.anon, h.file = statusKB(g.cmd.Process.Pid, "RssAnon:"), statusKB(g.cmd.Process.Pid, "RssFile:")
 	return h
 }
 
 // serveSoak runs the gateway with args until stdin closes; like the other relays it answers
 // SIGUSR1 with a collection and "gc".
 func serveSoak(args []string) error {
+	if os.Getenv("SOCKETLAB_BENCH_HEAP") != "" {
+		runtime.MemProfileRate = 4096 // a profile fine enough to see small tables
+	}
 	var outMu sync.Mutex
 	out := lockedWriter{&outMu, os.Stdout}
 	answerGC(out)
@@ -479,6 +485,8 @@ func printSoak(w io.Writer, r *soakResult) {
 		soakIdle, soakSettle, mib(r.quiet.peak.rss), mib(r.before.rss), mib(r.hostile.peak.rss), mib(r.after.rss), pct(r.after.rss, r.before.rss), yes(r.after.rss <= r.before.rss*11/10))
 	fmt.Fprintf(w, "| … after a forced collection (runtime.GC, FreeOSMemory), MiB | %.1f | %.1f (%+.0f%%) | | |\n",
 		mib(r.beforeGC.rss), mib(r.afterGC.rss), pct(r.afterGC.rss, r.beforeGC.rss))
+	fmt.Fprintf(w, "| … of which anonymous (RssAnon) / pages of files, the program's code among them (RssFile), MiB | %.1f / %.1f | %.1f (%+.0f%%) / %.1f | | |\n",
+		mib(r.beforeGC.anon), mib(r.beforeGC.file), mib(r.afterGC.anon), pct(r.afterGC.anon, r.beforeGC.anon), mib(r.afterGC.file))
 	held := func(h heldMemory) string {
 		return fmt.Sprintf("%.1f / %.1f / %.1f; %d", mib(int64(h.heap)), mib(int64(h.stacks)), mib(int64(h.mapped)), h.goroutines)
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -210,6 +211,19 @@ func (g *guard) wrap(h http.Handler) http.Handler {
 				tooMany(w, r, wait, fmt.Sprintf("too many %s from your address: wait %s and try again (the gateway's operator sets the rate with %s)", rt.what, retrySeconds(wait), rt.flag))
 				return
 			}
+		}
+		if r.ContentLength > rt.body {
+			// Said before it is sent: refused at once, and what the client still sends is
+			// thrown away as it comes (under the read timeout), never gathered in memory;
+			// read, so that the client is not reset before it reads the answer.
+			msg, _ := json.Marshal(map[string]string{"error": fmt.Sprintf("the request is larger than the %d bytes this endpoint reads", rt.body)})
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", strconv.Itoa(len(msg)+1)) // whole, so that the client has it before the body ends
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			w.Write(append(msg, '\n'))
+			http.NewResponseController(w).Flush()
+			io.Copy(io.Discard, r.Body)
+			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, rt.body)
 		if !rt.work {

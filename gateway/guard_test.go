@@ -193,6 +193,23 @@ func TestHostileBodiesAndClaims(t *testing.T) {
 	}
 }
 
+// A body whose Content-Length is past the endpoint's cap is refused at once, before any of
+// it is sent: the gateway neither waits for it nor reads 16 MiB of it to find out.
+func TestHostileBodyLengthRefusedUnread(t *testing.T) {
+	_, addr := serveGuarded(t, &Options{HTTP: HTTPLimits{APIPerMinute: -1}, Compile: CompileLimits{PerMinute: -1}})
+	for _, path := range []string{"/api/annotate", "/api/export.pcapng", "/api/build", "/api/check"} {
+		req := "POST " + path + " HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/json\r\nContent-Length: 33554432\r\n\r\n{\"events\":["
+		start := time.Now()
+		status, body := rawRequest(t, addr, "", req)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"error"`) {
+			t.Errorf("%s claiming 32 MiB, 12 bytes sent: %d %.200q; want 413 with a JSON error", path, status, body)
+		}
+		if waited := time.Since(start); waited > 5*time.Second {
+			t.Errorf("%s: the refusal took %v: the gateway waited for the body", path, waited)
+		}
+	}
+}
+
 // Each endpoint that does work is rate-limited per address, with 429, Retry-After and a
 // JSON error that says what to do; another address is not held back.
 func TestHostileRates(t *testing.T) {

@@ -82,7 +82,8 @@ func waitIn(t *testing.T, ctx context.Context, what, cond string) {
 // TestTeacherViewInBrowser: a teacher and three learners, each in a browser context of their
 // own. The roster fills as they join; a learner's run appears in the teacher's feed, and the
 // teacher opens it and sees the same bytes in the wire view; a code cell the teacher sends
-// appears on every learner's page; the CSV holds the progress; and after a restart with the
+// appears on every learner's page as a cell that runs, and a learner's run of it reaches the
+// teacher's feed with its console; the CSV holds the progress; and after a restart with the
 // same --state the teacher's view still has the class and the learners need not join again.
 func TestTeacherViewInBrowser(t *testing.T) {
 	root := browser.New(t)
@@ -159,8 +160,39 @@ func TestTeacherViewInBrowser(t *testing.T) {
 	if _, err := chromedp.Run(teacher, chromedp.Evaluate[bool](send)); err != nil {
 		t.Fatal(err)
 	}
+	const noteCell = `document.querySelector('section.cell.class-cell')`
 	for _, name := range names {
-		waitIn(t, learners[name], "the teacher's cell on "+name+"'s page", `Array.from(document.querySelectorAll('.class-note-code')).some(p => p.textContent === `+strconv.Quote(cellCode)+`)`)
+		waitIn(t, learners[name], "the teacher's cell on "+name+"'s page, ready to run", noteCell+` !== null && /^note-[0-9]+$/.test(`+noteCell+`.dataset.cell) &&
+			`+noteCell+`.querySelector('textarea.code').value === `+strconv.Quote(cellCode)+` && !`+noteCell+`.querySelector('button.run').disabled &&
+			`+noteCell+`.dataset.state === 'idle' && !!document.querySelector('.class-note button.class-note-go')`)
+	}
+
+	// Bob runs it from his page: the gateway compiles it, it prints, and the run with its
+	// console reaches the teacher's feed as a run of the teacher's cell.
+	bob := learners["bob"]
+	if err := chromedp.Do(bob, chromedp.Click(chromedp.CSS(`.class-note button.class-note-go`)), chromedp.Click(chromedp.CSS(`section.cell.class-cell button.run`))); err != nil {
+		t.Fatal(err)
+	}
+	waitIn(t, bob, "bob's run of the teacher's cell to end", noteCell+`.dataset.state === 'exited'`)
+	if got := evalString(t, bob, noteCell+`.querySelector('pre.console').textContent`); !strings.Contains(got, "from the teacher") || !strings.Contains(got, "exit status 0") {
+		t.Fatalf("bob's run of the teacher's cell printed:\n%s", got)
+	}
+	noteID := evalString(t, bob, noteCell+`.dataset.cell`)
+	waitIn(t, teacher, "bob's run of the teacher's cell in the feed", `!!document.querySelector('ol.feed li[data-name="bob"][data-state="exited"][data-cell="`+noteID+`"]')`)
+	if got := evalString(t, teacher, `document.querySelector('ol.feed li[data-name="bob"]').textContent`); !strings.Contains(got, "your cell (note ") {
+		t.Errorf("the feed words bob's run as %q", got)
+	}
+	if err := chromedp.Do(teacher, chromedp.Click(chromedp.CSS(`ol.feed li[data-name="bob"] button.open`))); err != nil {
+		t.Fatal(err)
+	}
+	waitIn(t, teacher, "bob's run opened", `document.querySelector('.teacher-run').dataset.name === 'bob' &&
+		/from the teacher/.test(document.querySelector('.teacher-run .run-console').textContent)`)
+	if got := evalString(t, teacher, `document.querySelector('.teacher-run .run-code').textContent`); strings.TrimRight(got, "\n") != cellCode {
+		t.Errorf("the teacher sees bob ran:\n%s", got)
+	}
+	// The lesson's own cells stay first: the teacher's cell goes after them.
+	if got := evalString(t, bob, `document.querySelector('section.cell').dataset.cell`); strings.HasPrefix(got, "note-") {
+		t.Errorf("the teacher's cell came before the lesson's cells")
 	}
 
 	// The CSV holds ada's try at the lesson's exercise (her page's checks counted).
@@ -207,6 +239,6 @@ func TestTeacherViewInBrowser(t *testing.T) {
 	waitIn(t, ada, "ada's page after the restart", `document.body.dataset.classmate === 'ada'`)
 	// The teacher's cell is still there, kept with the class, but ada saw it already: the box
 	// stays closed behind its button.
-	waitIn(t, ada, "the note ada saw, behind its button", `document.querySelectorAll('.class-note-code').length === 1 &&
+	waitIn(t, ada, "the note ada saw, behind its button", `document.querySelectorAll('section.cell.class-cell').length === 1 && document.querySelectorAll('.class-note').length === 1 &&
 		document.querySelector('.class-notes').hidden && !document.querySelector('.class-notes-open').hidden`)
 }

@@ -73,9 +73,12 @@ func TestClassInChineseInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitIn(t, teacher, "the note sent", `document.querySelector('form.note .sent').textContent.startsWith('已于 ')`)
-	waitIn(t, mei, "the teacher's note on mei's page", `!!document.querySelector('.class-note-code')`)
+	waitIn(t, mei, "the teacher's note on mei's page", `!!document.querySelector('.class-note-go')`)
 	is(mei, "the notes' heading", `document.querySelector('.class-notes-head strong').textContent`, "老师发来的消息")
-	is(mei, "the copy button", `document.querySelector('.class-note-copy').textContent`, "复制")
+	is(mei, "the button to the teacher's cell", `document.querySelector('.class-note-go').textContent`, "转到这个单元")
+	is(mei, "the teacher's cells' heading", `document.querySelector('.class-cells h2').textContent`, "老师发来的单元")
+	waitIn(t, mei, "the teacher's cell made runnable", `!!document.querySelector('#cell-note-1 button.run')`)
+	is(mei, "the teacher's cell's Run button", `document.querySelector('#cell-note-1 button.run').textContent`, "运行")
 	if when := evalString(t, mei, `document.querySelector('.class-note-when').textContent`); !strings.HasPrefix(when, "老师发来的消息，") {
 		t.Errorf("the note is headed %q", when)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -299,6 +300,33 @@ func TestUDPTimeServer(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^4 bytes from 127\.0\.0\.1\nserver time is .*\nlocal clock is -?[01] seconds off\n$`).MatchString(r.stdout) {
 		t.Errorf("the client printed:\n%s", r.stdout)
+	}
+	srv.wait(t)
+	if !regexp.MustCompile(`^waiting for datagrams on port 8037\na 0-byte datagram from 127\.0\.0\.1\n$`).MatchString(srv.out.String()) {
+		t.Errorf("the server printed:\n%s", srv.out.String())
+	}
+}
+
+// TestUDPTimeServerFromHost runs the UDP time server in the lab and the UDP time client on
+// plain python3 on the gateway host, sending to the host address the server's bind event
+// gives: the server sees the client by its real address and its answer reaches it there.
+func TestUDPTimeServerFromHost(t *testing.T) {
+	py := python3(t)
+	l := startLab(t)
+	srv := startServer(t, l, "p11_udp_time_server.py", "1")
+	host, port, err := net.SplitHostPort(srv.listen.Host)
+	if err != nil {
+		t.Fatalf("the bind event's host address %q: %v", srv.listen.Host, err)
+	}
+	prog, _ := filepath.Abs(filepath.Join("testdata", "programs", "p11_udp_time_client.py"))
+	var out, errb bytes.Buffer
+	cmd := exec.Command(py, prog, host, port)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the host client: %v\n%s%s\nthe server printed:\n%s%s", err, out.String(), errb.String(), srv.out.String(), srv.err.String())
+	}
+	if !regexp.MustCompile(`^4 bytes from 127\.0\.0\.1\nserver time is .*\nlocal clock is -?[01] seconds off\n$`).MatchString(out.String()) {
+		t.Errorf("the host client printed:\n%s", out.String())
 	}
 	srv.wait(t)
 	if !regexp.MustCompile(`^waiting for datagrams on port 8037\na 0-byte datagram from 127\.0\.0\.1\n$`).MatchString(srv.out.String()) {

@@ -1,7 +1,9 @@
 // Classroom mode on a lesson page: the page tells the gateway about each run it finishes,
 // so the teacher's view shows it (POST /api/class/run), and shows what the teacher sends the
 // class (GET /api/class/notes, asked every few seconds; the same request tells the gateway
-// the page is open, and on which lesson).
+// the page is open, and on which lesson). A note's words go in a box of notes; its code
+// becomes a runnable cell at the end of the lesson ("note-SEQ"), with the lesson cells'
+// editor, Run and Stop, console and wire view, and its runs reach the teacher as theirs do.
 //
 // Outside a class the gateway has no /api/class/ and answers 404 (or 401 to someone who has
 // not joined): the module then does nothing more. lesson.js imports it, and dispatches
@@ -10,7 +12,6 @@
 // program never started (a compile error).
 //
 // Under node (no document) it touches no DOM; the pure helpers are tested there.
-
 import { t } from "./i18n.js";
 
 export const NOTES_URL = "/api/class/notes";
@@ -128,6 +129,21 @@ function showMoved() {
   document.body.dataset.classMoved = String(Number(document.body.dataset.classMoved || 0) + 1);
 }
 
+// noteCellID names the cell a note's code becomes: "note-7". It is the cell the teacher's
+// feed shows for its runs.
+export function noteCellID(note) {
+  return `note-${Number(note.seq) || 0}`;
+}
+
+// The page (lesson.js) says how it makes a working cell of cell markup (cell.js's mountCell
+// with the page's own workers and gateway); cells that come before it has are mounted then.
+let mountCell = null;
+const unmounted = [];
+export function useCells(mount) {
+  mountCell = mount;
+  for (const c of unmounted.splice(0)) mount(c);
+}
+
 function el(tag, className, text) {
   const e = document.createElement(tag);
   if (className) e.className = className;
@@ -135,24 +151,72 @@ function el(tag, className, text) {
   return e;
 }
 
-// showNote puts one of the teacher's notes on the page: words, a code cell with a Copy
-// button, or both. A note seen before (on another page of the lesson) goes in the list with
-// the box left as it is.
-function showNote(box, note, fresh) {
+// noteCell builds the markup of a lesson cell (the shape lessons/render.go writes, which
+// cell.js makes work) holding the code of a teacher's note.
+function noteCell(note) {
+  const id = noteCellID(note);
+  const cell = el("section", "cell class-cell");
+  cell.id = `cell-${id}`;
+  cell.dataset.cell = id;
+  const editor = el("div", "editor");
+  const code = el("textarea", "code");
+  code.spellcheck = false;
+  code.setAttribute("aria-label", t("class.cell-label"));
+  code.defaultValue = note.code;
+  editor.append(code);
+  const controls = el("div", "controls");
+  const run = el("button", "run", t("cell.run"));
+  const stop = el("button", "stop", t("cell.stop"));
+  stop.disabled = true;
+  const args = el("label", "", t("cell.args") + " ");
+  args.append(el("input", "args"));
+  const faults = el("label", "", t("cell.faults") + " ");
+  const fin = el("input", "faults");
+  fin.placeholder = t("cell.faults-none");
+  fin.spellcheck = false;
+  faults.append(fin);
+  controls.append(run, " ", stop, " ", args, " ", faults, " ", el("span", "status"));
+  const out = el("pre", "console");
+  out.setAttribute("aria-live", "polite");
+  cell.append(editor, controls, out, el("div", "bytes"));
+  return cell;
+}
+
+// cellsHere is where the teacher's cells go: a section at the end of the lesson, made on the
+// first one, newest cell first.
+function cellsHere() {
+  let here = document.querySelector("section.class-cells");
+  if (here) return here;
+  here = el("section", "class-cells");
+  here.append(el("h2", "", t("class.cells-title")));
+  (document.querySelector("main.lesson") || document.querySelector("main") || document.body).append(here);
+  return here;
+}
+
+// showNote puts one of the teacher's notes on the page: words in the box of notes, code as a
+// cell at the end of the lesson (with a button in the box that goes to it), or both. A note
+// seen before (on another page of the lesson) goes in the list with the box left as it is.
+function showNote(box, note, fresh, reportRuns) {
   const item = el("article", "class-note");
   item.dataset.seq = String(note.seq);
   const when = new Date(note.at);
-  item.append(el("p", "class-note-when", t("class.from-at", { time: when.toLocaleTimeString() })));
+  item.append(el("p", "class-note-when", t("class.note-when", { time: when.toLocaleTimeString() })));
   if (note.text) item.append(el("p", "class-note-text", note.text));
-  if (note.code) {
-    const pre = el("pre", "class-note-code");
-    pre.append(el("code", "", note.code));
-    const copy = el("button", "class-note-copy", t("class.copy"));
-    copy.type = "button";
-    copy.addEventListener("click", () => {
-      navigator.clipboard.writeText(note.code).then(() => { copy.textContent = t("class.copied"); }, () => { copy.textContent = t("class.select-copy"); });
+  if (note.code && !document.getElementById(`cell-${noteCellID(note)}`)) {
+    const cell = noteCell(note);
+    const here = cellsHere();
+    here.querySelector("h2").after(cell);
+    if (mountCell) mountCell(cell);
+    else unmounted.push(cell);
+    reportRuns(cell);
+    const go = el("button", "class-note-go", t("class.go-to-cell"));
+    go.type = "button";
+    go.addEventListener("click", () => {
+      cell.scrollIntoView({ block: "start", behavior: "smooth" });
+      const ta = cell.querySelector(".cm-content") || cell.querySelector("textarea.code");
+      if (ta) ta.focus({ preventScroll: true });
     });
-    item.append(pre, copy);
+    item.append(go);
   }
   const list = box.querySelector(".class-notes-list");
   list.prepend(item);
@@ -163,24 +227,24 @@ function showNote(box, note, fresh) {
 function notesBox() {
   const box = el("aside", "class-notes");
   box.setAttribute("aria-live", "polite");
-  box.setAttribute("aria-label", t("class.notes"));
+  box.setAttribute("aria-label", t("class.notes-title"));
   box.hidden = true;
   const head = el("div", "class-notes-head");
   const close = el("button", "class-notes-close", "\u00d7");
   close.type = "button";
-  close.title = t("class.hide");
+  close.title = t("class.notes-hide");
   const open = el("button", "class-notes-open");
   open.type = "button";
   open.hidden = true;
   const sync = () => {
     const n = box.querySelectorAll(".class-note").length;
-    open.textContent = t("class.notes-n", { n });
+    open.textContent = t("class.notes-open", { n });
     open.hidden = !box.hidden || n === 0;
   };
   close.addEventListener("click", () => { box.hidden = true; sync(); });
   open.addEventListener("click", () => { box.hidden = false; sync(); });
   box.addEventListener("socketlab:notes-changed", sync);
-  head.append(el("strong", "", t("class.from")), close);
+  head.append(el("strong", "", t("class.notes-title")), close);
   box.append(head, el("div", "class-notes-list"));
   document.body.append(box, open);
   return box;
@@ -220,15 +284,18 @@ function setup() {
   let name = "";
   let server = "";
 
+  // reportRuns tells the gateway of each run of cell that ends.
+  function reportRuns(cell) {
+    cell.addEventListener("socketlab:run-ended", (e) => {
+      const pre = cell.querySelector("pre.console");
+      const body = report(lesson, cell.dataset.cell || cell.id, e.detail || {}, pre ? pre.textContent : "");
+      fetch(RUN_URL, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+        .then((r) => { document.body.dataset.classReported = String(r.ok ? Number(document.body.dataset.classReported || 0) + 1 : -1); }, () => {});
+    });
+  }
+
   function listen() {
-    for (const cell of document.querySelectorAll("section.cell")) {
-      cell.addEventListener("socketlab:run-ended", (e) => {
-        const pre = cell.querySelector("pre.console");
-        const body = report(lesson, cell.dataset.cell || cell.id, e.detail || {}, pre ? pre.textContent : "");
-        fetch(RUN_URL, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
-          .then((r) => { document.body.dataset.classReported = String(r.ok ? Number(document.body.dataset.classReported || 0) + 1 : -1); }, () => {});
-      });
-    }
+    for (const cell of document.querySelectorAll("section.cell")) reportRuns(cell);
   }
 
   async function poll() {
@@ -258,7 +325,7 @@ function setup() {
     const fresh = freshNotes(notes, seen);
     for (const n of notes) {
       after = Math.max(after, Number(n.seq) || 0);
-      showNote(box, n, fresh.includes(n));
+      showNote(box, n, fresh.includes(n), reportRuns);
     }
     if (fresh.length > 0) {
       seen = Math.max(seen, ...fresh.map((n) => Number(n.seq) || 0));

@@ -5,7 +5,7 @@ import { gatewayURL, learnerID, mountCell, perfMark, workerPool } from "./cell.j
 import { pythonPool } from "./python-run.js";
 import { loadCodeMirror } from "./editor.js";
 import { pageStore } from "./keep.js";
-import "./classroom.js"; // in a class: runs reported to the teacher's view, the teacher's notes shown
+import { useCells } from "./classroom.js"; // in a class: runs reported to the teacher's view, the teacher's notes shown
 
 // Programs the gateway has compiled already, cell id → "/wasm/HASH.wasm" (data-programs,
 // lessons/handler.go): an unchanged cell runs one of these without asking /api/build.
@@ -54,6 +54,12 @@ function hashText(s) {
 
 const cells = Array.from(document.querySelectorAll("section.cell"), (cell) => mountCell(cell, env));
 perfMark("socketlab:cells-ready");
+// A cell the teacher sends the class works as the lesson's do, with its edits not kept: the
+// teacher may send the same cell again, changed.
+useCells((cell) => {
+  mountCell(cell, { ...env, keep: false, programs: {} });
+  loadCodeMirror();
+});
 
 // The page is interactive when every Run button works and the first cell can start at once:
 // its program downloaded and compiled, a worker waiting (socketlab:interactive, with

@@ -38,6 +38,12 @@ const STATES = {
   stopped: () => t("teacher.state-stopped"),
   running: () => t("teacher.state-running"),
 };
+// cellText names a run's cell for the roster and the feed: "cell client", or "your cell
+// (note 3)" for a cell the teacher sent (classroom.js names those "note-SEQ").
+export function cellText(cell) {
+  const m = /^note-(\d+)$/.exec(String(cell || ""));
+  return m ? t("teacher.note-cell", { n: m[1] }) : t("teacher.cell", { cell });
+}
 
 // timeText is a clock time for the feed.
 export function timeText(at) {
@@ -107,7 +113,7 @@ function setup() {
     runBox.dataset.seq = String(r.seq);
     runBox.querySelector(".who").textContent = name;
     runBox.querySelector(".run-facts").textContent =
-      t("teacher.run-facts", { lesson: r.lesson, cell: r.cell, time: timeText(r.at), run: runText({ state: r.state, exit: r.exit }) }) + (r.truncated ? t("teacher.truncated") : "");
+      t("teacher.run-facts", { lesson: r.lesson, cell: cellText(r.cell), time: timeText(r.at), run: runText({ state: r.state, exit: r.exit }) }) + (r.truncated ? t("teacher.truncated") : "");
     runBox.querySelector(".run-code").textContent = r.code || "";
     runBox.querySelector(".run-console").textContent = r.compile_error || r.console || "";
     wire.reset(false);
@@ -154,7 +160,8 @@ function setup() {
       const li = el("li", "feed-item");
       li.dataset.name = f.name;
       li.dataset.state = f.state;
-      li.append(t("teacher.feed", { time: timeText(f.at), name: f.name, lesson: f.lesson, cell: f.cell, run: runText(f) }) + " ", button("open", t("teacher.open"), () => openRun(f.name)));
+      li.dataset.cell = f.cell;
+      li.append(t("teacher.feed", { time: timeText(f.at), name: f.name, lesson: f.lesson, cell: cellText(f.cell), run: runText(f) }) + " ", button("open", t("teacher.open"), () => openRun(f.name)));
       return li;
     }));
   }

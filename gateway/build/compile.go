@@ -333,7 +333,12 @@ func (s *Service) writeMeta(hash string, r *Result) error {
 // reaches 3.0 MB, the page's budget for such a program.
 const gzipLevel = 5
 
+// gzipFile compresses src into dst, as batch work (batch.go).
 func gzipFile(src, dst string) error {
+	return batch(func() error { return gzipNow(src, dst) })
+}
+
+func gzipNow(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err

@@ -247,10 +247,13 @@ func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	zw, _ := gzip.NewWriterLevel(w, gzipLevel)
-	if _, err := io.Copy(zw, f); err == nil {
-		zw.Close()
-	}
+	batch(func() error {
+		zw, _ := gzip.NewWriterLevel(w, gzipLevel)
+		if _, err := io.Copy(zw, f); err == nil {
+			zw.Close()
+		}
+		return nil
+	})
 }
 
 // gzipTwin opens the compressed twin of the wasm file at path (fi is its FileInfo). The twin

@@ -13,9 +13,18 @@ import (
 
 func (n *Network) serveDiscard(c net.Conn) {
 	defer c.Close()
-	_, err := io.Copy(io.Discard, n.idleConn(c))
-	if err != nil {
-		n.note("discard.lab", c.RemoteAddr(), "connection failed", "err", err)
+	ic := n.idleConn(c)
+	cb := newConnBuf() // small while the client is quiet (echo.go)
+	defer cb.release()
+	for {
+		k, err := ic.Read(cb.get())
+		cb.read(k)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				n.note("discard.lab", c.RemoteAddr(), "connection failed", "err", err)
+			}
+			return
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -568,4 +569,53 @@ func (w lineWriter) Write(p []byte) (int, error) {
 	default:
 	}
 	return len(p), nil
+}
+
+// TestConnServerTableShrinks: once the connections a server's table grew for are gone, the
+// table is made anew, so that a burst of connections held open leaves no large map behind.
+func TestConnServerTableShrinks(t *testing.T) {
+	const conns = shrinkFrom + 44
+	srv := NewConnServer(func(c net.Conn) { io.Copy(io.Discard, c) }, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	table := func() (uintptr, int, int) {
+		srv.mu.Lock()
+		defer srv.mu.Unlock()
+		return uintptr(reflect.ValueOf(srv.conns).UnsafePointer()), len(srv.conns), srv.peak
+	}
+	var open []net.Conn
+	for range conns {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, c)
+	}
+	waitFor := func(what string, ok func(n int) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if _, n, _ := table(); ok(n) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s", what)
+			}
+		}
+	}
+	waitFor("every connection in the table", func(n int) bool { return n == conns })
+	grown, _, peak := table()
+	if peak != conns {
+		t.Fatalf("peak %d, want %d", peak, conns)
+	}
+	for _, c := range open {
+		c.Close()
+	}
+	waitFor("the table to empty", func(n int) bool { return n == 0 })
+	if now, _, peak := table(); now == grown || peak > conns/8 {
+		t.Errorf("the table grown for %d connections was kept after they closed (peak %d)", conns, peak)
+	}
 }

@@ -25,6 +25,7 @@ type ConnServer struct {
 	mu     sync.Mutex
 	lns    map[net.Listener]struct{}
 	conns  map[net.Conn]struct{}
+	peak   int // the most connections conns held since it was last made anew
 	closed bool
 	wg     sync.WaitGroup // one per running handler
 }
@@ -96,6 +97,7 @@ func (s *ConnServer) Serve(l net.Listener) error {
 			return ErrServerClosed
 		}
 		s.conns[c] = struct{}{}
+		s.peak = max(s.peak, len(s.conns))
 		s.wg.Add(1)
 		s.mu.Unlock()
 		go s.run(c)
@@ -113,10 +115,28 @@ func (s *ConnServer) run(c net.Conn) {
 		c.Close()
 		s.mu.Lock()
 		delete(s.conns, c)
+		s.shrinkLocked()
 		s.mu.Unlock()
 	}()
 	s.handle(c)
 }
+
+// shrinkLocked makes the table of connections anew once most of those it grew for are gone:
+// a Go map keeps the room it grew to, and thousands of connections held open for a while
+// (a hostile client's) would leave it behind for good. Call with mu held.
+func (s *ConnServer) shrinkLocked() {
+	if s.peak < shrinkFrom || len(s.conns) > s.peak/8 {
+		return
+	}
+	m := make(map[net.Conn]struct{}, len(s.conns))
+	for c := range s.conns {
+		m[c] = struct{}{}
+	}
+	s.conns, s.peak = m, len(m)
+}
+
+// shrinkFrom is the least peak worth making the table anew for.
+const shrinkFrom = 256
 
 // Close stops accepting, closes every open connection and waits for the handlers to return.
 func (s *ConnServer) Close() error {

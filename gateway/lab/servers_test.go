@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -542,5 +543,38 @@ func TestLog(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("no log line after a limit was hit")
+	}
+}
+
+// TestEchoIdleConnectionsHoldLittle: connections that wait, after a little traffic or a lot,
+// hold a small buffer each, not echo's 32 KiB one: clients holding hundreds of connections
+// open do not make the gateway's heap grow by 32 KiB each, nor leave that behind.
+func TestEchoIdleConnectionsHoldLittle(t *testing.T) {
+	const conns = 200
+	n := startLab(t, &Options{MaxConnsPerPeer: conns + 10})
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC() // and the buffers pooled, which a second collection drops
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	burst := bytes.Repeat([]byte("0123456789abcdef"), 4<<10) // 64 KiB: the connection is busy for a moment
+	for i := range conns {
+		c := dialLab(t, n, "tcp", "echo.lab", 7)
+		c.SetDeadline(time.Now().Add(time.Minute))
+		send := []byte("ping")
+		if i%4 == 0 {
+			send = burst
+		}
+		go c.Write(send)
+		if _, err := io.ReadFull(c, make([]byte, len(send))); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+	}
+	grew := int64(heap()) - int64(before)
+	if per := grew / conns; per > 8<<10 {
+		t.Errorf("%d echo connections waiting grew the heap by %d KiB, %d bytes each; want under 8 KiB each", conns, grew>>10, per)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"socketlab/wire"
 )
@@ -30,6 +31,62 @@ type udpSock struct {
 	loopOnly bool // bound to loopback: for the learner's own programs
 
 	fx *udpFaults // the lab's faults on this socket, or nil
+
+	heardMu sync.Mutex
+	heard   map[string]time.Time // host senders by their real address, and when each was last heard
+}
+
+// A UDP socket may answer a client on the gateway host (nc -u, a Python or Go program there)
+// at the address its datagram came from, as a stateful firewall lets a reply through: the
+// program sees that sender by its real address (127.0.0.1:PORT), which would otherwise mean
+// the learner's own machine. A sender is remembered for heardFor after its last datagram, and
+// a socket remembers at most heardMost of them, the oldest forgotten first.
+const (
+	heardFor  = 2 * time.Minute
+	heardMost = 64
+)
+
+// heardFrom remembers a host sender, by its real address.
+func (u *udpSock) heardFrom(real string, now time.Time) {
+	u.heardMu.Lock()
+	defer u.heardMu.Unlock()
+	if u.heard == nil {
+		u.heard = map[string]time.Time{}
+	}
+	if _, ok := u.heard[real]; !ok && len(u.heard) >= heardMost {
+		oldest, at := "", now
+		for a, t := range u.heard {
+			if now.Sub(t) >= heardFor {
+				delete(u.heard, a)
+			} else if !t.After(at) {
+				oldest, at = a, t
+			}
+		}
+		if len(u.heard) >= heardMost {
+			delete(u.heard, oldest)
+		}
+	}
+	u.heard[real] = now
+}
+
+// heardPeer is the real address of a host sender the program names by addr, if the socket
+// heard from it within heardFor; nil otherwise.
+func (u *udpSock) heardPeer(addr string, now time.Time) *net.UDPAddr {
+	u.heardMu.Lock()
+	t, ok := u.heard[addr]
+	if ok && now.Sub(t) >= heardFor {
+		delete(u.heard, addr)
+		ok = false
+	}
+	u.heardMu.Unlock()
+	if !ok {
+		return nil
+	}
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return nil
+	}
+	return net.UDPAddrFromAddrPort(ap)
 }
 
 func (s *session) openUDP(id uint32, m wire.ConnectMsg) {
@@ -123,7 +180,11 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 		return nil
 	}
 	to := u.target
-	if m.Addr != "" && (m.Addr != u.remote || to == nil) {
+	switch {
+	case m.Addr != "" && (m.Addr != u.remote || to == nil):
+		if to = u.heardPeer(m.Addr, time.Now()); to != nil {
+			break // an answer to a client on the gateway host
+		}
 		d := u.s.route(u.s.ctx, "udp", m.Addr)
 		if !d.ok() {
 			// A connected socket's next call returns it; an unconnected one only shows it.
@@ -131,6 +192,8 @@ func (u *udpSock) fromProgram(f wire.Frame) error {
 			return nil
 		}
 		to, _ = net.ResolveUDPAddr("udp", d.targets[0])
+	case to == nil && u.remote != "":
+		to = u.heardPeer(u.remote, time.Now())
 	}
 	if to == nil {
 		u.s.sendError(u.id, wire.CodeInvalid, "this socket is not connected: give each datagram an address (WriteTo)")
@@ -188,6 +251,9 @@ func (u *udpSock) readLoop() {
 			continue // the datagram is dropped, as a full socket would
 		}
 		msg := wire.DatagramMsg{Addr: u.s.labAddr(from), Data: buf[:n]}
+		if msg.Addr == from.String() {
+			u.heardFrom(msg.Addr, time.Now()) // a client on the gateway host: it may be answered
+		}
 		if u.fx != nil {
 			if !u.toProgramFaulty(msg) {
 				return

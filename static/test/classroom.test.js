@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { LIMITS, freshNotes, mergeProgress, moved, report, tail } from "../classroom.js";
-import { keyFrom, runText } from "../teacher.js";
+import { LIMITS, freshNotes, mergeProgress, moved, noteCellID, report, tail } from "../classroom.js";
+import { cellText, keyFrom, runText } from "../teacher.js";
 
 test("tail keeps the end", () => {
   assert.equal(tail("abcdef", 3), "def");
@@ -71,4 +71,12 @@ test("moved: the notes come from another server than before", () => {
   assert.equal(moved("a1", "a1"), false);
   assert.equal(moved("a1", "b2"), true);
   assert.equal(moved("a1", undefined), false); // an older gateway says nothing
+});
+
+test("a note's code is the cell note-SEQ, which the teacher's feed calls their cell", () => {
+  assert.equal(noteCellID({ seq: 7 }), "note-7");
+  assert.equal(noteCellID({}), "note-0");
+  assert.equal(cellText(noteCellID({ seq: 7 })), "your cell (note 7)");
+  assert.equal(cellText("client"), "cell client");
+  assert.equal(cellText("note-x"), "cell note-x");
 });

@@ -18,7 +18,7 @@ function used() {
       // t("key", ...) and keys chosen before the call: t(n === 1 ? "key-one" : "key"); share.js
       // passes its keys through linkError.
       if (!/\b(t|linkError)\(/.test(line)) return;
-      for (const m of line.matchAll(/"((?:run|ex|wire|wv|wm|st|keep|files|progress|ed|teacher|class|embed|share|py)\.[a-z-]+)"/g)) {
+      for (const m of line.matchAll(/"((?:run|ex|wire|wv|wm|st|keep|files|progress|ed|teacher|class|embed|share|py|cell)\.[a-z-]+)"/g)) {
         if (!keys.has(m[1])) keys.set(m[1], `static/${f}:${i + 1}`);
       }
     });
