@@ -77,8 +77,8 @@ func TestClassInChineseInBrowser(t *testing.T) {
 	is(mei, "the notes' heading", `document.querySelector('.class-notes-head strong').textContent`, "老师发来的消息")
 	is(mei, "the button to the teacher's cell", `document.querySelector('.class-note-go').textContent`, "转到这个单元")
 	is(mei, "the teacher's cells' heading", `document.querySelector('.class-cells h2').textContent`, "老师发来的单元")
-	waitIn(t, mei, "the teacher's cell made runnable", `!!document.querySelector('#cell-note-1 button.run')`)
-	is(mei, "the teacher's cell's Run button", `document.querySelector('#cell-note-1 button.run').textContent`, "运行")
+	waitIn(t, mei, "the teacher's cell made runnable", `!!document.querySelector('[id^="cell-note-"] button.run')`)
+	is(mei, "the teacher's cell's Run button", `document.querySelector('[id^="cell-note-"] button.run').textContent`, "运行")
 	if when := evalString(t, mei, `document.querySelector('.class-note-when').textContent`); !strings.HasPrefix(when, "老师发来的消息，") {
 		t.Errorf("the note is headed %q", when)
 	}
