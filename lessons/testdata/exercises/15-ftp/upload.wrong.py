@@ -10,5 +10,11 @@ import io
 ftp = ftplib.FTP("ftp.lab", timeout=10)
 ftp.login()
 ftp.cwd("/home/student/work/")
-print(ftp.storbinary("STOR notes.txt", io.BytesIO(b"hello from me\n")))
+try:
+    print(ftp.storbinary("STOR notes.txt", io.BytesIO(b"hello from me\n")))
+except ftplib.error_perm as e:
+    # Said in a line of its own: an uncaught error's traceback would name the run's temporary
+    # folder, whose random digits could hold the "226" this solution must not print.
+    print("refused:", e)
+    raise SystemExit(1)
 ftp.quit()
