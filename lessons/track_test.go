@@ -10,7 +10,9 @@ import (
 
 // TestPythonTrackPages serves the built-in lessons: the Python track has its own index at
 // /python/ and its lessons at /python/SLUG, their cells marked data-lang="python", and each
-// lesson links its Go lesson and back; /zh/python/ serves it too, in English with a note.
+// lesson links its Go lesson and back; /zh/python/ serves it too, each lesson in Chinese when
+// content/python/zh/ has it, else in English with a note, and the language switch of each
+// page goes to the same Python lesson in the other language.
 func TestPythonTrackPages(t *testing.T) {
 	ls, err := Default()
 	if err != nil {
@@ -63,6 +65,7 @@ func TestPythonTrackPages(t *testing.T) {
 			t.Errorf("%s: %d", path, code)
 			continue
 		}
+		body0 := body
 		has(path, body, `data-lesson="py-`+l.Slug+`"`, `data-lang="python"`,
 			`<a href="/lessons/`+l.Slug+`">This lesson in Go</a>`, `<a class="up" href="/python/">`)
 		if i+1 < len(py) {
@@ -73,8 +76,24 @@ func TestPythonTrackPages(t *testing.T) {
 		}
 		_, body = fetch("/lessons/" + l.Slug)
 		has("/lessons/"+l.Slug, body, `<a href="/python/`+l.Slug+`">This lesson in Python</a>`)
-		_, body = fetch("/zh/python/" + l.Slug)
-		has("/zh/python/"+l.Slug, body, `<a href="/zh/lessons/`+l.Slug+`">这一课的 Go 版</a>`, `class="lang-fallback"`)
+		zpath := "/zh/python/" + l.Slug
+		_, body = fetch(zpath)
+		has(zpath, body, `<a href="/zh/lessons/`+l.Slug+`">这一课的 Go 版</a>`, `data-lesson="py-`+l.Slug+`"`, `data-lang="python"`,
+			`<a class="up" href="/zh/python/">`, `href="/lang/en?to=%2Fpython%2F`+l.Slug+`"`)
+		if zh := l.In(Chinese); zh != nil {
+			// A translated Python lesson: its own Chinese title, no fallback note, and the
+			// next lesson on the Chinese Python track.
+			has(zpath, body, zh.Title)
+			if strings.Contains(body, `class="lang-fallback"`) {
+				t.Errorf("%s is translated (%s) but shows the note of a lesson in English", zpath, zh.File())
+			}
+			if i+1 < len(py) {
+				has(zpath, body, `<a class="next" rel="next" href="/zh/python/`+py[i+1].Slug+`">`)
+			}
+		} else {
+			has(zpath, body, `class="lang-fallback"`)
+		}
+		has(path, body0, `href="/lang/zh?to=%2Fzh%2Fpython%2F`+l.Slug+`"`)
 		_, body = fetch("/zh/lessons/" + l.Slug)
 		has("/zh/lessons/"+l.Slug, body, `<a href="/zh/python/`+l.Slug+`">这一课的 Python 版</a>`)
 	}
