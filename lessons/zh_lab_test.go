@@ -24,9 +24,6 @@ var notYetInChinese = []string{}
 // (content/python/zh/SLUG.md): /zh/python/SLUG shows them in English, with a note. Take a
 // lesson off the list when its translation lands.
 var notYetInChinesePython = []string{
-	"02-sockets",
-	"03-port-checker",
-	"04-http-by-hand",
 	"05-line-helper",
 	"06-http-library",
 	"07-file-server",
