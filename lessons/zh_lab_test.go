@@ -24,8 +24,6 @@ var notYetInChinese = []string{}
 // (content/python/zh/SLUG.md): /zh/python/SLUG shows them in English, with a note. Take a
 // lesson off the list when its translation lands.
 var notYetInChinesePython = []string{
-	"07-file-server",
-	"08-time-server",
 	"08b-byte-stream",
 	"09-udp",
 	"10-waiting",
