@@ -24,7 +24,6 @@ var notYetInChinese = []string{}
 // (content/python/zh/SLUG.md): /zh/python/SLUG shows them in English, with a note. Take a
 // lesson off the list when its translation lands.
 var notYetInChinesePython = []string{
-	"09-udp",
 	"10-waiting",
 	"11-goroutines",
 	"12-chat",
