@@ -1,6 +1,7 @@
 package lessons
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -57,6 +58,26 @@ func TestPythonTrackPages(t *testing.T) {
 	}
 	_, body = fetch("/")
 	has("/", body, `<a href="/python/">The same lessons in Python</a>`)
+
+	// The Chinese Python index: each lesson under /zh/python/, by its Chinese title when it
+	// has one, and a link to the Chinese Go lessons.
+	code, body = fetch("/zh/python/")
+	if code != 200 {
+		t.Fatalf("/zh/python/: %d", code)
+	}
+	translated := 0
+	for _, l := range py {
+		link := `<a href="/zh/python/` + l.Slug + `" hreflang="en" lang="en">` + template.HTMLEscapeString(l.Title) + `</a>`
+		if zh := l.In(Chinese); zh != nil {
+			link = `<a href="/zh/python/` + l.Slug + `">` + template.HTMLEscapeString(zh.Title) + `</a>`
+			translated++
+		}
+		has("/zh/python/", body, `<li data-lesson="py-`+l.Slug+`"`, link)
+	}
+	has("/zh/python/", body, `<a href="/zh/">`)
+	if translated == 0 {
+		t.Errorf("no lesson of the Python track is in Chinese (content/python/zh/)")
+	}
 
 	for i, l := range py {
 		path := "/python/" + l.Slug
