@@ -182,3 +182,43 @@ func TestPythonTrackShape(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonTrackChecksInChinese: the Chinese page of a Python lesson posts its runs as
+// py-SLUG with lang=zh, and they are judged by the Chinese lesson's checks, which look for its
+// Chinese output and say why in Chinese; in English the same run fails the English check.
+func TestPythonTrackChecksInChinese(t *testing.T) {
+	ls, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls[0].InPython == nil || ls[0].InPython.In(Chinese) == nil {
+		t.Fatal("01-time has no Chinese Python lesson (content/python/zh/01-time.md)")
+	}
+	srv := httptest.NewServer(CheckHandler(ls))
+	defer srv.Close()
+	post := func(query string) string {
+		t.Helper()
+		resp, err := http.Post(srv.URL+"/api/check"+query, "application/json",
+			strings.NewReader(`{"lesson":"py-01-time","exercise":"show-bytes","output":"服务器时间：x\n","exit":0,"events":[]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("checking py-01-time%s: %d %s", query, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	body := post("?lang=zh")
+	if !strings.Contains(body, "输出中没有一行用十六进制表示的四个字节") {
+		t.Errorf("in Chinese, the failed check does not say why in Chinese: %s", body)
+	}
+	if strings.Count(body, `{"ok":true`) != 2 {
+		t.Errorf("in Chinese, want the Chinese output and the exit status to pass: %s", body)
+	}
+	body = post("")
+	if strings.Count(body, `{"ok":true`) != 1 || !strings.Contains(body, "the output does not show a line of the four bytes in hex") {
+		t.Errorf("in English, want only the exit status to pass: %s", body)
+	}
+}
