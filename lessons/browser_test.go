@@ -215,6 +215,11 @@ func TestLessonsInBrowser(t *testing.T) {
 		chineseInBrowser(t, p, ts.URL, ls)
 	})
 
+	t.Run("chinese-python", func(t *testing.T) {
+		p.t = t
+		chinesePythonInBrowser(t, p, ts.URL, ls)
+	})
+
 	t.Run("python-track", func(t *testing.T) {
 		p.t = t
 		pythonTrackInBrowser(t, p, ts.URL, ls)

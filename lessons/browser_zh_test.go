@@ -204,3 +204,52 @@ func exerciseInChinese(t *testing.T, p *page, base string, l *lessons.Lesson) {
 		t.Errorf("the Chinese index shows %q for 02-sockets, want 1 个练习待完成", got)
 	}
 }
+
+// chinesePythonInBrowser runs the first cell of every Chinese lesson of the Python track in its
+// page under /zh/python/ (in Pyodide, as a learner's browser does), comparing what the page
+// reports with the Chinese lesson's output block, and follows the language switch of a Python
+// page to the same Python lesson in English and back.
+func chinesePythonInBrowser(t *testing.T, p *page, base string, ls []*lessons.Lesson) {
+	n := 0
+	for _, l := range lessons.PythonTrack(ls) {
+		zh := l.In(lessons.Chinese)
+		if zh == nil {
+			continue
+		}
+		n++
+		t.Run(l.Slug, func(t *testing.T) {
+			p.t = t
+			runFirstCell(t, p, base+"/zh/python/"+l.Slug, zh)
+		})
+	}
+	p.t = t
+	if n == 0 {
+		t.Fatal("no Chinese lesson in the Python track (content/python/zh/)")
+	}
+	for _, step := range []struct{ from, want string }{
+		{"/zh/python/01-time", "/python/01-time"},
+		{"/python/01-time", "/zh/python/01-time"},
+	} {
+		if err := chromedp.Do(p.ctx, chromedp.Navigate(base+step.from), chromedp.WaitReady(chromedp.CSS("a.lang-switch"))); err != nil {
+			t.Fatal(err)
+		}
+		href, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.querySelector('a.lang-switch').href`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(p.ctx, chromedp.Navigate(href), chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`location.pathname + ' ' + document.documentElement.lang`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(got, step.want+" ") {
+			t.Errorf("the switch on %s leads to %s, want %s", step.from, got, step.want)
+		}
+	}
+	// Leave the choice as a first visit has it, for the tests after this one.
+	if err := chromedp.Do(p.ctx, chromedp.Navigate(base+"/lang/en?to=/")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -9,7 +9,7 @@ import (
 
 // content holds the lab's lessons, content/*.md.
 //
-//go:embed content/*.md content/zh/*.md content/python/*.md
+//go:embed content/*.md content/zh/*.md content/python/*.md content/python/zh/*.md
 var content embed.FS
 
 // Content returns the lessons embedded in the binary: one NAME.md file per

@@ -42,7 +42,8 @@ func readGlossary(t *testing.T) []glossaryTerm {
 	return terms
 }
 
-// chineseTexts are the files whose Chinese follows the glossary: the Chinese lessons and the
+// chineseTexts are the files whose Chinese follows the glossary: the Chinese lessons (the Go
+// track's and the Python track's) and the
 // pages' Chinese words (the lesson pages and their scripts, the check details, the join page,
 // the teacher's view, the wire view's notes).
 func chineseTexts(t *testing.T) []string {
@@ -51,6 +52,11 @@ func chineseTexts(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	py, err := filepath.Glob("content/python/zh/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, py...)
 	return append(files, "choose.go", "words.go", "grade/words_zh.go", "grade/detail_zh.go", "../static/i18n.js",
 		"../dissect/zh.go", "../gateway/relay/class.go", "../gateway/classroom/http.go")
 }

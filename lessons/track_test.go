@@ -1,6 +1,7 @@
 package lessons
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +11,9 @@ import (
 
 // TestPythonTrackPages serves the built-in lessons: the Python track has its own index at
 // /python/ and its lessons at /python/SLUG, their cells marked data-lang="python", and each
-// lesson links its Go lesson and back; /zh/python/ serves it too, in English with a note.
+// lesson links its Go lesson and back; /zh/python/ serves it too, each lesson in Chinese when
+// content/python/zh/ has it, else in English with a note, and the language switch of each
+// page goes to the same Python lesson in the other language.
 func TestPythonTrackPages(t *testing.T) {
 	ls, err := Default()
 	if err != nil {
@@ -56,6 +59,26 @@ func TestPythonTrackPages(t *testing.T) {
 	_, body = fetch("/")
 	has("/", body, `<a href="/python/">The same lessons in Python</a>`)
 
+	// The Chinese Python index: each lesson under /zh/python/, by its Chinese title when it
+	// has one, and a link to the Chinese Go lessons.
+	code, body = fetch("/zh/python/")
+	if code != 200 {
+		t.Fatalf("/zh/python/: %d", code)
+	}
+	translated := 0
+	for _, l := range py {
+		link := `<a href="/zh/python/` + l.Slug + `" hreflang="en" lang="en">` + template.HTMLEscapeString(l.Title) + `</a>`
+		if zh := l.In(Chinese); zh != nil {
+			link = `<a href="/zh/python/` + l.Slug + `">` + template.HTMLEscapeString(zh.Title) + `</a>`
+			translated++
+		}
+		has("/zh/python/", body, `<li data-lesson="py-`+l.Slug+`"`, link)
+	}
+	has("/zh/python/", body, `<a href="/zh/">`)
+	if translated == 0 {
+		t.Errorf("no lesson of the Python track is in Chinese (content/python/zh/)")
+	}
+
 	for i, l := range py {
 		path := "/python/" + l.Slug
 		code, body := fetch(path)
@@ -63,6 +86,7 @@ func TestPythonTrackPages(t *testing.T) {
 			t.Errorf("%s: %d", path, code)
 			continue
 		}
+		body0 := body
 		has(path, body, `data-lesson="py-`+l.Slug+`"`, `data-lang="python"`,
 			`<a href="/lessons/`+l.Slug+`">This lesson in Go</a>`, `<a class="up" href="/python/">`)
 		if i+1 < len(py) {
@@ -73,8 +97,24 @@ func TestPythonTrackPages(t *testing.T) {
 		}
 		_, body = fetch("/lessons/" + l.Slug)
 		has("/lessons/"+l.Slug, body, `<a href="/python/`+l.Slug+`">This lesson in Python</a>`)
-		_, body = fetch("/zh/python/" + l.Slug)
-		has("/zh/python/"+l.Slug, body, `<a href="/zh/lessons/`+l.Slug+`">这一课的 Go 版</a>`, `class="lang-fallback"`)
+		zpath := "/zh/python/" + l.Slug
+		_, body = fetch(zpath)
+		has(zpath, body, `<a href="/zh/lessons/`+l.Slug+`">这一课的 Go 版</a>`, `data-lesson="py-`+l.Slug+`"`, `data-lang="python"`,
+			`<a class="up" href="/zh/python/">`, `href="/lang/en?to=%2Fpython%2F`+l.Slug+`"`)
+		if zh := l.In(Chinese); zh != nil {
+			// A translated Python lesson: its own Chinese title, no fallback note, and the
+			// next lesson on the Chinese Python track.
+			has(zpath, body, zh.Title)
+			if strings.Contains(body, `class="lang-fallback"`) {
+				t.Errorf("%s is translated (%s) but shows the note of a lesson in English", zpath, zh.File())
+			}
+			if i+1 < len(py) {
+				has(zpath, body, `<a class="next" rel="next" href="/zh/python/`+py[i+1].Slug+`">`)
+			}
+		} else {
+			has(zpath, body, `class="lang-fallback"`)
+		}
+		has(path, body0, `href="/lang/zh?to=%2Fzh%2Fpython%2F`+l.Slug+`"`)
 		_, body = fetch("/zh/lessons/" + l.Slug)
 		has("/zh/lessons/"+l.Slug, body, `<a href="/zh/python/`+l.Slug+`">这一课的 Python 版</a>`)
 	}
@@ -140,5 +180,45 @@ func TestPythonTrackShape(t *testing.T) {
 		if len(p.Exercises) == 0 {
 			t.Errorf("%s has no exercise", p.File())
 		}
+	}
+}
+
+// TestPythonTrackChecksInChinese: the Chinese page of a Python lesson posts its runs as
+// py-SLUG with lang=zh, and they are judged by the Chinese lesson's checks, which look for its
+// Chinese output and say why in Chinese; in English the same run fails the English check.
+func TestPythonTrackChecksInChinese(t *testing.T) {
+	ls, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls[0].InPython == nil || ls[0].InPython.In(Chinese) == nil {
+		t.Fatal("01-time has no Chinese Python lesson (content/python/zh/01-time.md)")
+	}
+	srv := httptest.NewServer(CheckHandler(ls))
+	defer srv.Close()
+	post := func(query string) string {
+		t.Helper()
+		resp, err := http.Post(srv.URL+"/api/check"+query, "application/json",
+			strings.NewReader(`{"lesson":"py-01-time","exercise":"show-bytes","output":"服务器时间：x\n","exit":0,"events":[]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("checking py-01-time%s: %d %s", query, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	body := post("?lang=zh")
+	if !strings.Contains(body, "输出中没有一行用十六进制表示的四个字节") {
+		t.Errorf("in Chinese, the failed check does not say why in Chinese: %s", body)
+	}
+	if strings.Count(body, `{"ok":true`) != 2 {
+		t.Errorf("in Chinese, want the Chinese output and the exit status to pass: %s", body)
+	}
+	body = post("")
+	if strings.Count(body, `{"ok":true`) != 1 || !strings.Contains(body, "the output does not show a line of the four bytes in hex") {
+		t.Errorf("in English, want only the exit status to pass: %s", body)
 	}
 }
