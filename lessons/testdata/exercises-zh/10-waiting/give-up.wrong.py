@@ -1,0 +1,26 @@
+# Counts the quiet seconds but never starts again after a client, and never stops either:
+# the comparison is the wrong way round.
+#
+# fails: output contains "5 秒没有客户端，放弃等待" => the output does not contain
+# fails: exit 0 => the program did not exit: it was stopped
+import select
+import socket
+import struct
+import time
+
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", 8037))
+s.listen(5)
+print("正在 8037 端口上监听", flush=True)
+quiet = 0
+while quiet > -5:
+    readable, _, _ = select.select([s], [], [], 1.0)
+    if not readable:
+        quiet += 1
+        print("仍在等待", flush=True)
+        continue
+    conn, addr = s.accept()
+    conn.sendall(struct.pack("!I", int(time.time()) + 2208988800))
+    conn.close()
+print("5 秒没有客户端，放弃等待")
