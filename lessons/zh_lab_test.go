@@ -23,15 +23,7 @@ var notYetInChinese = []string{}
 // notYetInChinesePython are the lessons of the Python track with no Chinese translation yet
 // (content/python/zh/SLUG.md): /zh/python/SLUG shows them in English, with a note. Take a
 // lesson off the list when its translation lands.
-var notYetInChinesePython = []string{
-	"10-waiting",
-	"11-goroutines",
-	"12-chat",
-	"13-count-server",
-	"14-gopher",
-	"15-ftp",
-	"16-choosing",
-}
+var notYetInChinesePython = []string{}
 
 // chinese returns the built-in lessons that have a Chinese translation, as translations: the
 // Go track's, then the Python track's (keyed py-SLUG).
