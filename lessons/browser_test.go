@@ -225,6 +225,12 @@ func TestLessonsInBrowser(t *testing.T) {
 		pythonTrackInBrowser(t, p, ts.URL, ls)
 	})
 
+	// Every cell and exercise of the Python track (browser_python_test.go).
+	t.Run("python-lessons", func(t *testing.T) {
+		p.t = t
+		pythonTrackInPage(t, p, ts.URL, ls)
+	})
+
 	t.Run("step-read", func(t *testing.T) {
 		p.t = t
 		stepThroughRead(t, p, ts.URL, lessonNamed(t, ls, "01-time"))

@@ -8,6 +8,7 @@ TimeoutError("timed out"), ConnectionResetError, BrokenPipeError.
 """
 
 import errno as _errno
+import ipaddress as _ipaddress
 import os as _os
 import struct as _struct
 import time as _time
@@ -128,13 +129,15 @@ def _join(host, port):
 
 
 def _is_ip(host):
-    for fam in (_real.AF_INET, _real.AF_INET6):
-        try:
-            _real.inet_pton(fam, host)
-            return True
-        except (OSError, ValueError):
-            pass
-    return False
+    # ipaddress, not the real inet_pton: Pyodide's is built without IPv6 and refuses "::1",
+    # which would then be looked up as a name.
+    if "%" in host:
+        return False
+    try:
+        _ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
 
 
 def _network(family):
