@@ -32,7 +32,7 @@ func (e labError) Unwrap() error { return e.errno }
 func errnoErr(errno syscall.Errno, reason string) error { return labError{errno, reason} }
 
 func init() {
-	gatewayURL = func() string { return withFaults(os.Getenv("SOCKETLAB_GATEWAY"), os.Getenv("SOCKETLAB_FAULTS")) }
+	gatewayURL = func() string { return wire.WithFaults(os.Getenv("SOCKETLAB_GATEWAY"), os.Getenv("SOCKETLAB_FAULTS")) }
 	dialGateway = dialNative
 }
 

@@ -27,7 +27,7 @@ func netErrno(errno syscall.Errno, reason string) error
 func errnoErr(errno syscall.Errno, reason string) error { return netErrno(errno, reason) }
 
 func init() {
-	gatewayURL = func() string { return withFaults(os.Getenv("SOCKETLAB_GATEWAY"), os.Getenv("SOCKETLAB_FAULTS")) }
+	gatewayURL = func() string { return wire.WithFaults(os.Getenv("SOCKETLAB_GATEWAY"), os.Getenv("SOCKETLAB_FAULTS")) }
 	dialGateway = dialRawWebSocket
 	observer = eventWriter(os.Getenv("SOCKETLAB_EVENTS"))
 	netInstall(driver{})

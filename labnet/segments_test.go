@@ -73,18 +73,7 @@ func TestReceiveQueueKeepsPieces(t *testing.T) {
 	q.reset()
 }
 
-func TestFaultsInURL(t *testing.T) {
-	tests := []struct{ url, spec, want string }{
-		{"ws://127.0.0.1:1/ws", "", "ws://127.0.0.1:1/ws"},
-		{"", "segment=1", ""},
-		{"ws://127.0.0.1:1/ws", "segment=1,delay=200ms", "ws://127.0.0.1:1/ws?faults=segment=1,delay=200ms"},
-		{"ws://127.0.0.1:1/ws?learner=a", "loss=0.5 & x", "ws://127.0.0.1:1/ws?learner=a&faults=loss=0.5%20%26%20x"},
-	}
-	for _, tt := range tests {
-		if got := withFaults(tt.url, tt.spec); got != tt.want {
-			t.Errorf("withFaults(%q, %q) = %q, want %q", tt.url, tt.spec, got, tt.want)
-		}
-	}
+func TestSegmentOf(t *testing.T) {
 	for spec, want := range map[string]int{"": 0, "segment=1": 1, "delay=1s,segment=12,seed=3": 12, "loss=1": 0, "segment=x": 0} {
 		if got := segmentOf(spec); got != want {
 			t.Errorf("segmentOf(%q) = %d, want %d", spec, got, want)

@@ -11,6 +11,7 @@ import (
 
 	"socketlab/gateway/faults"
 	"socketlab/internal/runner"
+	"socketlab/wire"
 )
 
 const runUsage = `usage: socketlab run [flags] FILE.go|FILE.py [ARGS...]
@@ -167,7 +168,7 @@ func runPython(ctx context.Context, file string, args []string, wsURL, spec, cac
 		return 1
 	}
 	// The Python module takes the faults in the gateway's URL, as labnet puts them there.
-	status := runner.RunArgv(argv, dir, append(env, "SOCKETLAB_GATEWAY="+runner.WithFaults(wsURL, spec)), stdin, stdout, stderr)
+	status := runner.RunArgv(argv, dir, append(env, "SOCKETLAB_GATEWAY="+wire.WithFaults(wsURL, spec)), stdin, stdout, stderr)
 	runner.ReportFiles(stderr, dir)
 	return status
 }

@@ -14,6 +14,7 @@ import (
 
 	"socketlab/event"
 	"socketlab/lessons/grade"
+	"socketlab/wire"
 )
 
 // Options say how [Start] runs a program.
@@ -95,7 +96,7 @@ func Start(path string, o *Options) (*Proc, error) {
 		cmd = exec.Command(argv[0], append(argv[1:], o.Args...)...)
 		// The Python module reads only the gateway's URL: the faults go in it. Output is
 		// unbuffered, so that what the program prints keeps its order with its errors.
-		env = append(env, "SOCKETLAB_GATEWAY="+WithFaults(o.Gateway, o.Faults), "PYTHONUNBUFFERED=1")
+		env = append(env, "SOCKETLAB_GATEWAY="+wire.WithFaults(o.Gateway, o.Faults), "PYTHONUNBUFFERED=1")
 	}
 	cmd.Dir = o.Dir
 	cmd.Env = env

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"socketlab/python"
 )
@@ -48,37 +47,4 @@ func PythonCommand(moduleDir, argv0, file string) ([]string, error) {
 	}
 	// -B: no bytecode files in the module's directory or beside the learner's.
 	return []string{py, "-B", filepath.Join(moduleDir, python.Boot), "--argv0", argv0, abs}, nil
-}
-
-// WithFaults adds the faults spec (a faults spec, "" for none) to the gateway's URL as its
-// "faults" query parameter, which the gateway checks. Go programs do this themselves from
-// SOCKETLAB_FAULTS; the Python module takes the URL as it is.
-func WithFaults(url, spec string) string {
-	if url == "" || spec == "" {
-		return url
-	}
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	return url + sep + "faults=" + queryEscape(spec)
-}
-
-// queryEscape escapes s for a query value: what is not a letter, digit or one of -._~,= is
-// written as %XX (as labnet does).
-func queryEscape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("-._~,=", c) >= 0:
-			b.WriteByte(c)
-		default:
-			b.WriteByte('%')
-			b.WriteByte(hex[c>>4])
-			b.WriteByte(hex[c&15])
-		}
-	}
-	return b.String()
 }
