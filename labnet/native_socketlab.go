@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	_ "unsafe" // for go:linkname
+
+	"socketlab/wire"
 )
 
 // This file is compiled only into native learner programs (go build -tags socketlab with the
