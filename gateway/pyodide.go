@@ -11,9 +11,7 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"time"
 
-	"socketlab/gateway/build"
 	"socketlab/python"
 	"socketlab/static"
 )
@@ -136,19 +134,5 @@ func (s *Server) servePyodide(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such file of the Python runtime", http.StatusNotFound)
 		return
 	}
-	if r.PathValue("version") == rt.version {
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		w.Header().Set("Cache-Control", "no-cache")
-	}
-	body, etag := a.body, `"`+a.version+`"`
-	if a.gz != nil {
-		w.Header().Add("Vary", "Accept-Encoding")
-		if build.AcceptsGzip(r.Header.Get("Accept-Encoding")) {
-			w.Header().Set("Content-Encoding", "gzip")
-			body, etag = a.gz, `"`+a.version+`-gz"`
-		}
-	}
-	w.Header().Set("ETag", etag)
-	http.ServeContent(w, r, r.PathValue("file"), time.Time{}, bytes.NewReader(body))
+	a.serve(w, r, r.PathValue("file"), r.PathValue("version") == rt.version)
 }

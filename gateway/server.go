@@ -368,7 +368,14 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.URL.Query().Get("v") == a.version {
+	a.serve(w, r, path.Base(name), r.URL.Query().Get("v") == a.version)
+}
+
+// serve writes the asset, compressed when the client takes gzip and it helps, with its
+// version as its ETag. An address that names the version (current) may be kept for good;
+// any other is checked again each time.
+func (a asset) serve(w http.ResponseWriter, r *http.Request, name string, current bool) {
+	if current {
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
@@ -382,7 +389,7 @@ func (s *Server) serveAsset(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("ETag", etag)
-	http.ServeContent(w, r, path.Base(name), time.Time{}, bytes.NewReader(body))
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
 }
 
 // ServeHTTP serves every route of the gateway.
