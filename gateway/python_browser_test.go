@@ -205,6 +205,14 @@ func TestPythonConsoleInBrowser(t *testing.T) {
 			if r.Stderr != nerr {
 				t.Errorf("the page's stderr\n%s\npython3's\n%s", r.Stderr, nerr)
 			}
+			if c.name == "syntax error" {
+				// The editor marks the error the run printed (editor.js, markPythonErrors):
+				// listed under the code, at the bracket never closed.
+				waitFor(t, ctx, "the syntax error listed under the code", cellN(0)+`.querySelector('ul.diagnostics:not([hidden]) li') !== null`)
+				if got := evalString(t, ctx, cellN(0)+`.querySelector('ul.diagnostics li').textContent`); !strings.HasPrefix(got, "2:6 SyntaxError: ") {
+					t.Errorf("the error list says %q, want 2:6 SyntaxError: ... (the bracket opened on line 2)", got)
+				}
+			}
 		})
 	}
 }
