@@ -229,3 +229,47 @@ func TestTeacherKey(t *testing.T) {
 		t.Errorf("GET /teacher: %d\n%s", w.Code, w.Body)
 	}
 }
+
+// TestAnswersInChinese: the teacher's API and the learner's say what went wrong in the
+// language the page asked in (the switch's cookie, else Accept-Language), English otherwise.
+func TestAnswersInChinese(t *testing.T) {
+	st, c, _ := open(t, t.TempDir(), "monday")
+	defer st.Close()
+	teacher, learner := c.TeacherHandler(func(s string) string { return s }), c.LearnerHandler()
+	ask := func(h http.Handler, method, path, body, lang string, key bool) string {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if lang != "" {
+			req.Header.Set("Accept-Language", lang)
+		}
+		if key {
+			req.Header.Set(KeyHeader, c.TeacherKey())
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		var answer struct{ Error string }
+		if err := json.Unmarshal(w.Body.Bytes(), &answer); err != nil || answer.Error == "" {
+			t.Fatalf("%s %s: %d %s, want an error in JSON", method, path, w.Code, w.Body)
+		}
+		return answer.Error
+	}
+	for _, c := range []struct {
+		h          http.Handler
+		method     string
+		path, body string
+		key        bool
+		en, zh     string
+	}{
+		{teacher, "POST", "/api/teacher/note", `{"text": " "}`, true, "the note is empty", "消息是空的"},
+		{teacher, "POST", "/api/teacher/remove", `{"name": "nobody"}`, true, `"nobody" is not in the class`, `"nobody" 不在这个班级里`},
+		{teacher, "GET", "/api/teacher/view", "", false, "this is the teacher's view", "这是老师的视图"},
+		{learner, "GET", "/api/class/notes", "", false, "join the class first", "请先加入班级"},
+	} {
+		if got := ask(c.h, c.method, c.path, c.body, "zh-CN,zh;q=0.9,en;q=0.5", c.key); !strings.Contains(got, c.zh) {
+			t.Errorf("%s in Chinese: %q, want %q in it", c.path, got, c.zh)
+		}
+		if got := ask(c.h, c.method, c.path, c.body, "", c.key); !strings.Contains(got, c.en) {
+			t.Errorf("%s in English: %q, want %q in it", c.path, got, c.en)
+		}
+	}
+}

@@ -61,6 +61,15 @@ func (c *Classroom) IsTeacher(r *http.Request) bool {
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
+// say picks the words of an answer in the language of the page that asked (the join page's
+// and the teacher's view's choice: the switch's cookie, else Accept-Language).
+func say(r *http.Request, en, zh string) string {
+	if pagelang.Of(r) == pagelang.Chinese {
+		return zh
+	}
+	return en
+}
+
 func jsonError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
@@ -80,7 +89,7 @@ func (c *Classroom) LearnerHandler() http.Handler {
 	mux.HandleFunc("GET /api/class/notes", func(w http.ResponseWriter, r *http.Request) {
 		name, ok := c.class.Identify(r)
 		if !ok {
-			jsonError(w, http.StatusUnauthorized, "join the class first")
+			jsonError(w, http.StatusUnauthorized, say(r, "join the class first", "请先加入班级"))
 			return
 		}
 		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
@@ -94,16 +103,16 @@ func (c *Classroom) LearnerHandler() http.Handler {
 	mux.HandleFunc("POST /api/class/run", func(w http.ResponseWriter, r *http.Request) {
 		name, ok := c.class.Identify(r)
 		if !ok {
-			jsonError(w, http.StatusUnauthorized, "join the class first")
+			jsonError(w, http.StatusUnauthorized, say(r, "join the class first", "请先加入班级"))
 			return
 		}
 		var run Run
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxRunBody)).Decode(&run); err != nil {
 			if _, big := errors.AsType[*http.MaxBytesError](err); big {
-				jsonError(w, http.StatusRequestEntityTooLarge, "the run is too large to report")
+				jsonError(w, http.StatusRequestEntityTooLarge, say(r, "the run is too large to report", "这次运行的记录太大，无法上报"))
 				return
 			}
-			jsonError(w, http.StatusBadRequest, "the run could not be read: "+err.Error())
+			jsonError(w, http.StatusBadRequest, say(r, "the run could not be read: ", "这次运行的记录读不出来：")+err.Error())
 			return
 		}
 		run.Seq, run.Truncated = 0, false
@@ -124,7 +133,7 @@ func (c *Classroom) ObserveChecks(h http.Handler) http.Handler {
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, grade.MaxRequest))
 		if err != nil {
-			jsonError(w, http.StatusRequestEntityTooLarge, "the run is too large to check")
+			jsonError(w, http.StatusRequestEntityTooLarge, say(r, "the run is too large to check", "这次运行的记录太大，无法检查"))
 			return
 		}
 		var which struct{ Lesson, Exercise string }
@@ -169,7 +178,8 @@ func (c *Classroom) TeacherHandler(assetURL func(string) string) http.Handler {
 	api.HandleFunc("POST /api/teacher/remove", c.serveEnd)
 	mux.Handle("/api/teacher/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !c.teacher(r) {
-			jsonError(w, http.StatusForbidden, "this is the teacher's view: open it with the URL socketlab printed when it started (the teacher's key is in it)")
+			jsonError(w, http.StatusForbidden, say(r, "this is the teacher's view: open it with the URL socketlab printed when it started (the teacher's key is in it)",
+				"这是老师的视图：请用 socketlab 启动时打印出的网址打开（老师的密钥就在网址里）"))
 			return
 		}
 		if !c.IsTeacher(r) {
@@ -202,7 +212,8 @@ func (c *Classroom) serveRun(w http.ResponseWriter, r *http.Request) {
 	name := r.URL.Query().Get("name")
 	run, ok := c.LastRun(name)
 	if !ok {
-		jsonError(w, http.StatusNotFound, "no run of "+strconv.Quote(name)+" is known: has the learner pressed Run yet?")
+		jsonError(w, http.StatusNotFound, say(r, "no run of "+strconv.Quote(name)+" is known: has the learner pressed Run yet?",
+			"还没有 "+strconv.Quote(name)+" 的运行记录：这位同学按过“运行”了吗？"))
 		return
 	}
 	c.did("open-run")
@@ -220,19 +231,21 @@ func (c *Classroom) serveCSV(w http.ResponseWriter, r *http.Request) {
 func (c *Classroom) serveNote(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Text, Code string }
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		jsonError(w, http.StatusBadRequest, "send {\"text\": ..., \"code\": ...}: "+err.Error())
+		jsonError(w, http.StatusBadRequest, say(r, "send {\"text\": ..., \"code\": ...}: ", "请发送 {\"text\": ..., \"code\": ...}：")+err.Error())
 		return
 	}
 	in.Text, in.Code = strings.TrimSpace(in.Text), strings.TrimRight(in.Code, " \n\t")
 	switch {
 	case in.Text == "" && in.Code == "":
-		jsonError(w, http.StatusBadRequest, "the note is empty: write some words or some code")
+		jsonError(w, http.StatusBadRequest, say(r, "the note is empty: write some words or some code", "消息是空的：写几句话或者一段代码吧"))
 		return
 	case len(in.Text) > MaxNote:
-		jsonError(w, http.StatusRequestEntityTooLarge, "the note is longer than "+strconv.Itoa(MaxNote)+" bytes: say it in fewer words")
+		jsonError(w, http.StatusRequestEntityTooLarge, say(r, "the note is longer than "+strconv.Itoa(MaxNote)+" bytes: say it in fewer words",
+			"消息超过了 "+strconv.Itoa(MaxNote)+" 字节：请说得简短一些"))
 		return
 	case len(in.Code) > MaxNoteCode:
-		jsonError(w, http.StatusRequestEntityTooLarge, "the code is longer than "+strconv.Itoa(MaxNoteCode)+" bytes: send a shorter program")
+		jsonError(w, http.StatusRequestEntityTooLarge, say(r, "the code is longer than "+strconv.Itoa(MaxNoteCode)+" bytes: send a shorter program",
+			"代码超过了 "+strconv.Itoa(MaxNoteCode)+" 字节：请发一个短一些的程序"))
 		return
 	}
 	c.did("note")
@@ -244,12 +257,12 @@ func (c *Classroom) serveNote(w http.ResponseWriter, r *http.Request) {
 func (c *Classroom) serveEnd(w http.ResponseWriter, r *http.Request) {
 	var in struct{ Name string }
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Name == "" {
-		jsonError(w, http.StatusBadRequest, "send {\"name\": LEARNER}")
+		jsonError(w, http.StatusBadRequest, say(r, "send {\"name\": LEARNER}", "请发送 {\"name\": 学生名}"))
 		return
 	}
 	if strings.HasSuffix(r.URL.Path, "/remove") {
 		if !c.Remove(in.Name) {
-			jsonError(w, http.StatusNotFound, strconv.Quote(in.Name)+" is not in the class")
+			jsonError(w, http.StatusNotFound, strconv.Quote(in.Name)+say(r, " is not in the class", " 不在这个班级里"))
 			return
 		}
 		c.did("remove")
