@@ -435,10 +435,12 @@ for i in range(3):
 		before := evalString(t, ctx, `String(window.pyRuns.length)`)
 		evalString(t, ctx, cellN(0)+`.querySelector('.run').click() || ''`)
 		waitFor(t, ctx, "the server to serve", cellN(0)+`.querySelector('.console').textContent.includes('serving')`)
-		c := runRecorded(t, ctx, 1, "", time.Minute)
+		runRecorded(t, ctx, 1, "", time.Minute)
 		waitFor(t, ctx, "the server to end", `window.pyRuns.length > `+before+` + 1`)
-		var s pyRun
-		json.Unmarshal([]byte(evalString(t, ctx, `JSON.stringify(window.pyRuns.find((r) => r.stdout.includes('serving')))`)), &s)
+		// The server may end before the client's run is told: find each run by what it printed.
+		var s, c pyRun
+		json.Unmarshal([]byte(evalString(t, ctx, `JSON.stringify(window.pyRuns.slice(`+before+`).find((r) => r.stdout.includes('serving')))`)), &s)
+		json.Unmarshal([]byte(evalString(t, ctx, `JSON.stringify(window.pyRuns.slice(`+before+`).find((r) => !r.stdout.includes('serving')))`)), &c)
 		if want := "b'HELLO NUMBER 0\\n'\nb'HELLO NUMBER 1\\n'\nb'HELLO NUMBER 2\\n'\n"; c.Stdout != want {
 			t.Errorf("the client cell printed\n%s\nwant\n%s", c.Output, want)
 		}

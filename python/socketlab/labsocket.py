@@ -127,6 +127,31 @@ def _join(host, port):
     return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
 
 
+_WILDCARDS = ("", "0.0.0.0", "::")
+_IPPROTO_IPV6 = getattr(_real, "IPPROTO_IPV6", 41)
+_IPV6_V6ONLY = getattr(_real, "IPV6_V6ONLY", 26)
+
+
+def _twin_of(st, host, port):
+    """The program's own listener on every address of the other family and the same port,
+    when st (on every address too) may share the port with it as on Linux: the IPv6 one of
+    the two is IPV6_V6ONLY. None when there is none."""
+    if host not in _WILDCARDS or port == 0:
+        return None
+    for other in list(_fds.values()) + list(_accepted.values()):
+        ln = other.obj
+        if other is st or other.closed or other.family == st.family or not isinstance(ln, _session.Listener):
+            continue
+        if ln.closed or getattr(ln, "twin", False) or not other.bound or not other.bound.endswith(":%d" % port):
+            continue
+        if other.bound.rsplit(":", 1)[0].strip("[]") not in _WILDCARDS:
+            continue
+        v6 = st if st.family == _real.AF_INET6 else other
+        if v6.opts.get((_IPPROTO_IPV6, _IPV6_V6ONLY)):
+            return ln
+    return None
+
+
 def _is_ip(host):
     for fam in (_real.AF_INET, _real.AF_INET6):
         try:
@@ -283,8 +308,20 @@ class socket:
         st.bound = _join(host, port) if host else ":%d" % port
         if st.type == _real.SOCK_DGRAM:
             self._open_udp("")
-        else:
+            return
+        try:
             self._open_listener()
+        except OSError as e:
+            twin = _twin_of(st, host, port) if e.errno == _errno.EADDRINUSE else None
+            if twin is None:
+                raise
+            # Linux lets an IPv6 socket that is IPV6_V6ONLY share a port with an IPv4 one on
+            # every address (asyncio.start_server and socketserver with host None or "" do
+            # this). The lab has one listener per port, which the first socket holds: this
+            # one is its twin, which has the port but never receives a connection.
+            ln = _session.Listener(twin.s, 0)
+            ln.ready, ln.local, ln.host, ln.twin = True, twin.local, twin.host, True
+            st.bound, st.obj = _join(host or ("::" if st.family == _real.AF_INET6 else "0.0.0.0"), port), ln
 
     def _open_listener(self):
         st = self._st
@@ -705,6 +742,8 @@ def _close_obj(s, obj, reset):
         kind, code = ("reset-sent", _wire.RESET) if reset else ("close", _wire.CLOSED)
         s.emit(stream=obj.id, kind=kind, addr=obj.addr)
         s.send(_wire.CLOSE, obj.id, _wire.close(code))
+    elif isinstance(obj, _session.Listener) and getattr(obj, "twin", False):
+        obj.closed = True  # the lab never knew it: nothing to tell the gateway
     elif isinstance(obj, _session.Listener):
         obj.closed = True
         for c in obj.queue:

@@ -386,6 +386,7 @@ class Listener:
         self.queue = deque()
         self.err = None
         self.closed = False
+        self.twin = False  # shares its port with another of the program's listeners (labsocket)
 
     def handle(self, t, p):
         s = self.s
