@@ -70,10 +70,14 @@ func Handler(ls []*Lesson, page Page) http.Handler {
 	mux.HandleFunc("GET /zh", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/zh/", http.StatusMovedPermanently) })
 	mux.HandleFunc("GET /zh/{$}", h.index)
 	mux.HandleFunc("GET /zh/lessons/{slug}", h.lesson)
-	mux.HandleFunc("GET /python", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/python/", http.StatusMovedPermanently) })
+	mux.HandleFunc("GET /python", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/python/", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("GET /python/{$}", h.index)
 	mux.HandleFunc("GET /python/{slug}", h.lesson)
-	mux.HandleFunc("GET /zh/python", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/zh/python/", http.StatusMovedPermanently) })
+	mux.HandleFunc("GET /zh/python", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/zh/python/", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("GET /zh/python/{$}", h.index)
 	mux.HandleFunc("GET /zh/python/{slug}", h.lesson)
 	mux.HandleFunc("GET /lang/{code}", h.setLang)
