@@ -50,11 +50,14 @@ func writeCell(b *strings.Builder, w *words, c *cellView) {
 	if c.With != "" {
 		fmt.Fprintf(b, w.needs+"\n", html.EscapeString(c.With))
 	}
+	fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s"`, id, id)
 	if c.Lang == "python" {
-		fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s" data-lang="python">`+"\n", id, id)
-	} else {
-		fmt.Fprintf(b, `<section class="cell" id="cell-%s" data-cell="%s">`+"\n", id, id)
+		b.WriteString(` data-lang="python"`)
 	}
+	if c.With != "" { // a client of the server cell c.With (static/lesson.js)
+		fmt.Fprintf(b, ` data-needs="%s"`, html.EscapeString(c.With))
+	}
+	b.WriteString(">\n")
 	b.WriteString(`  <div class="editor"><div class="gutter" aria-hidden="true">`)
 	for i := 1; i <= lines; i++ {
 		fmt.Fprintf(b, `<div class="line">%d</div>`, i)

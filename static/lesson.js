@@ -20,11 +20,13 @@ const pool = workerPool(document.body.dataset.worker || "/static/worker.js");
 // Python cells run in a pair of workers of their own (python-run.js), started only on pages
 // that have one: Pyodide is ten times the size of a Go program.
 const hasPython = document.querySelector('section.cell[data-lang="python"]') !== null;
+// A page whose client cells run beside a server cell (data-needs) keeps two pairs ready.
+const pythonSpares = document.querySelector('section.cell[data-lang="python"][data-needs]') !== null ? 2 : 1;
 const env = {
   url: (p) => p,
   gateway: () => gatewayURL(location.href, learnerID()),
   pool,
-  pythonPool: hasPython ? pythonPool() : null,
+  pythonPool: hasPython ? pythonPool(undefined, pythonSpares) : null,
   programs,
   compileHere: true,
   keep: true,

@@ -12,15 +12,23 @@ import { language, t } from "./i18n.js";
 
 const STDIN_CHUNK = 16 << 10;
 
-export function pythonPool(urls = { python: "/static/python-worker.js", net: "/static/python-net.js" }) {
-  let spare = null;
+// spares is how many pairs it keeps started ahead (lesson.js asks for two on a page where a
+// client cell runs beside a server cell: the server takes one, and its client starts at once
+// with the other). How many are ready is in document.body.dataset.pythonReady.
+export function pythonPool(urls = { python: "/static/python-worker.js", net: "/static/python-net.js" }, spares = 1) {
+  let kept = [];
+
+  function showReady() {
+    if (typeof document === "undefined" || !document.body) return;
+    document.body.dataset.pythonReady = String(kept.filter((p) => p.isReady && !p.failed).length);
+  }
 
   function start() {
     // The workers speak the page's language: they read it from their address.
     const lang = "?lang=" + language();
     const py = new Worker(urls.python + lang, { type: "module" });
     const net = new Worker(urls.net + lang, { type: "module" });
-    const pair = { py, net, failed: false, why: "" };
+    const pair = { py, net, failed: false, isReady: false, why: "" };
     pair.ready = new Promise((resolve) => {
       py.addEventListener("message", function first(e) {
         const m = e.data || {};
@@ -30,35 +38,50 @@ export function pythonPool(urls = { python: "/static/python-worker.js", net: "/s
           pair.failed = true;
           pair.why = m.message;
         }
+        pair.isReady = !pair.failed;
         resolve(!pair.failed);
+        showReady();
         // For the benchmark (bench/python.go): when a pair is ready to run at once.
         if (!pair.failed && typeof performance.mark === "function") performance.mark("socketlab:python-spare");
       });
       py.addEventListener("error", () => {
         pair.failed = true;
         resolve(false);
+        showReady();
       });
     });
     return pair;
   }
 
-  function keepSpare() {
-    if (typeof SharedArrayBuffer !== "function" || !self.crossOriginIsolated) return null;
-    if (spare && !spare.failed) return spare;
-    try {
-      spare = start();
-    } catch (e) {
-      spare = null;
-    }
-    return spare;
+  function isolated() {
+    return typeof SharedArrayBuffer === "function" && self.crossOriginIsolated;
   }
 
+  // keepSpare starts pairs until spares of them are kept, and returns the one a run would
+  // take next.
+  function keepSpare() {
+    if (!isolated()) return null;
+    kept = kept.filter((p) => !p.failed);
+    try {
+      while (kept.length < spares) kept.push(start());
+    } catch (e) {
+      // No workers here: take() says why.
+    }
+    showReady();
+    return kept[0] || null;
+  }
+
+  // take gives a run the pair that is ready (or the oldest one), and starts another in its
+  // place when more than one is kept, so that a second run soon after finds one.
   function take() {
-    if (typeof SharedArrayBuffer !== "function" || !self.crossOriginIsolated) {
+    if (!isolated()) {
       throw new Error(t("py.not-isolated"));
     }
-    const pair = spare && !spare.failed ? spare : start();
-    spare = null;
+    kept = kept.filter((p) => !p.failed);
+    const i = Math.max(0, kept.findIndex((p) => p.isReady));
+    const pair = kept.length > 0 ? kept.splice(i, 1)[0] : start();
+    if (spares > 1) keepSpare();
+    showReady();
     return runOf(pair);
   }
 
