@@ -25,11 +25,7 @@ var pythonNotInPage = map[string]string{}
 
 // pythonExercisesNotInPage lists the Python exercises whose solutions are not run in the page,
 // each with the reason; their checks run natively (TestExercises).
-var pythonExercisesNotInPage = map[string]string{
-	"py-10-waiting-give-up": "the correct server gives up 5 s after it listens unless a client comes, and the " +
-		"client cell started after it waits for a fresh pair of Python workers (the server took the spare one), " +
-		"which takes longer than that on a busy machine",
-}
+var pythonExercisesNotInPage = map[string]string{}
 
 // pythonTrackInPage opens each lesson of the Python track at /python/SLUG, once, and in that
 // page runs every cell with every run its output blocks describe, as internal/check runs them
@@ -64,8 +60,11 @@ func pythonTrackInPage(t *testing.T, p *page, base string, ls []*lessons.Lesson)
 		t.Fatal(err)
 	}
 	tabs := make(chan *page, 2)
-	tabs <- &page{ctx: p.ctx}
-	tabs <- &page{ctx: other}
+	for _, ctx := range []context.Context{p.ctx, other} {
+		tab := &page{ctx: ctx}
+		tab.watchCrash()
+		tabs <- tab
+	}
 	for _, l := range py {
 		t.Run(l.Slug, func(t *testing.T) {
 			t.Parallel()
@@ -90,6 +89,14 @@ func pythonTrackInPage(t *testing.T, p *page, base string, ls []*lessons.Lesson)
 			t.Logf("%s: %d cells, %d runs, %d exercises in %s", l.Slug, cells, runs, len(l.Exercises), time.Since(start).Round(time.Second))
 		})
 	}
+}
+
+// pythonReady waits until the page has two pairs of Python workers ready, as a page with
+// a server and its clients keeps them (static/python-run.js): the server takes one and its
+// client starts at once with the other, as a learner's does once the page has settled.
+func (p *page) pythonReady() {
+	p.t.Helper()
+	p.wait("two pairs of Python workers", `Number(document.body.dataset.pythonReady || 0) >= 2`, 2*time.Minute)
 }
 
 // pyRunsOf is what to run a cell with: its output blocks, or its own settings when it has none
@@ -123,6 +130,7 @@ func pythonCellsInPage(t *testing.T, p *page, l *lessons.Lesson) (cells, runs in
 			continue // runs with its server
 		case slices.Contains(servers, c.ID):
 			rs := pyRunsOf(c)
+			p.pythonReady()
 			p.start(c, rs[0])
 			p.listening(c.ID)
 			cells++
@@ -162,13 +170,6 @@ func pythonCellsInPage(t *testing.T, p *page, l *lessons.Lesson) (cells, runs in
 		}
 	}
 	return cells, runs
-}
-
-// listening waits for a server cell to be ready for its clients: every server in the lessons
-// prints its first line once it listens (or has ended: the run's check says why).
-func (p *page) listening(id string) {
-	p.t.Helper()
-	p.waitCell(id, "to listen", `.querySelector('pre.console').textContent.length > 0 || ['exited', 'error', 'stopped'].includes(`+cellSel(id)+`.dataset.state)`, time.Minute)
 }
 
 // openPython opens a Python lesson's page as open does, but gives the page two minutes to
@@ -271,6 +272,7 @@ func pythonExerciseRun(p *page, l *lessons.Lesson, ex *lessons.Exercise, cell *l
 	run := lessons.Run{Args: ex.Args, Stdin: ex.Stdin, Faults: ex.Faults}
 	switch {
 	case slices.Contains(l.Servers(), cell.ID):
+		p.pythonReady()
 		p.start(cell, run)
 		p.listening(cell.ID)
 		for i := range l.Cells {

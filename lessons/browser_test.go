@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/chromedp"
 
 	"socketlab/event"
@@ -32,8 +34,21 @@ type pageRun struct {
 
 // page drives one lesson page in the browser.
 type page struct {
-	t   *testing.T
-	ctx context.Context
+	t       *testing.T
+	ctx     context.Context
+	crashed *atomic.Bool // set when the tab's renderer crashed (watchCrash)
+}
+
+// watchCrash notes in p.crashed when the tab's renderer crashes: every later call to the
+// tab would wait for an answer that never comes.
+func (p *page) watchCrash() {
+	p.crashed = new(atomic.Bool)
+	crashed := p.crashed
+	chromedp.Listen(p.ctx, func(ev any) {
+		if _, ok := ev.(*inspector.EventTargetCrashed); ok {
+			crashed.Store(true)
+		}
+	})
 }
 
 func (p *page) eval(js string) {
@@ -59,10 +74,29 @@ func (p *page) waitCell(id, what, cond string, d time.Duration) {
 	ctx, cancel := context.WithTimeout(p.ctx, d)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](cellSel(id)+cond, chromedp.WithPollingTimeout(0))); err != nil {
-		text, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](cellSel(id)+`.dataset.state + '\n--- console ---\n' + `+
+		// A page that does not answer (its renderer hung or gone) must not hang the test too.
+		look, cancel := context.WithTimeout(p.ctx, 15*time.Second)
+		defer cancel()
+		text, lookErr := chromedp.Run(look, chromedp.Evaluate[string](cellSel(id)+`.dataset.state + ' (' + `+cellSel(id)+`.querySelector('.status').textContent + ')\n--- console ---\n' + `+
 			cellSel(id)+`.querySelector('pre.console').textContent + '\n--- bytes ---\n' + `+cellSel(id)+`.querySelector('.bytes').textContent`))
+		if lookErr != nil {
+			text = "the page does not answer: " + lookErr.Error()
+		}
+		if p.crashed != nil && p.crashed.Load() {
+			text = "the tab crashed: its renderer is gone"
+		}
 		p.t.Fatalf("waiting for %s %s: %v\nstate: %s", id, what, err, text)
 	}
+}
+
+// listening waits for a server cell to be ready for its clients: every server in the lessons
+// prints its first line once it listens (or has ended: the run's check says why). What the
+// test typed is echoed in the console too (span.stdin), before the server says anything: it
+// is not the server's first line.
+func (p *page) listening(id string) {
+	p.t.Helper()
+	p.waitCell(id, "to listen", `.querySelector('pre.console').textContent.length > Array.from(`+cellSel(id)+`.querySelectorAll('pre.console span.stdin')).reduce((n, s) => n + s.textContent.length, 0)`+
+		` || ['exited', 'error', 'stopped'].includes(`+cellSel(id)+`.dataset.state)`, time.Minute)
 }
 
 // open loads a lesson page and records every cell's finished runs in window.__runs.
@@ -107,7 +141,7 @@ func (p *page) start(c *lessons.Cell, r lessons.Run) {
 // finished waits for a cell's run to end and returns what lesson.js reported.
 func (p *page) finished(id string, d time.Duration) pageRun {
 	p.t.Helper()
-	p.wait(id+" to finish", `window.__runs[`+strconv.Quote(id)+`] !== undefined`, d)
+	p.waitCell(id, "to finish", ` && window.__runs[`+strconv.Quote(id)+`] !== undefined`, d)
 	js, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`JSON.stringify(window.__runs[`+strconv.Quote(id)+`])`))
 	if err != nil {
 		p.t.Fatal(err)
@@ -373,8 +407,7 @@ func runFirstCell(t *testing.T, p *page, url string, l *lessons.Lesson) {
 	}
 	// A server: run it, wait for it to listen, run its first client, then stop it.
 	p.start(first, r)
-	// Every server in the lessons prints its first line once it listens.
-	p.waitCell(first.ID, "to listen", `.querySelector('pre.console').textContent.length > 0`, time.Minute)
+	p.listening(first.ID)
 	cr := client.Runs[0]
 	p.start(client, cr)
 	checkPageRun(t, fmt.Sprintf("%s.md:%d (cell %s)", l.Slug, client.Line, client.ID), cr, p.finished(client.ID, 2*time.Minute), false)
