@@ -27,8 +27,8 @@ var pythonNotInPage = map[string]string{}
 // each with the reason; their checks run natively (TestExercises).
 var pythonExercisesNotInPage = map[string]string{}
 
-// pythonTrackInPage opens each lesson of the Python track at /python/SLUG, once, and in that
-// page runs every cell with every run its output blocks describe, as internal/check runs them
+// pythonTrackInPage opens each lesson of the Python track at /python/SLUG, and its Chinese
+// version at /zh/python/SLUG, once each, and in that page runs every cell with every run its output blocks describe, as internal/check runs them
 // natively (a server first, with the cells that need it; stopped after them), and every
 // exercise against its typical wrong solution (the checks fail as the solution's "# fails:"
 // lines say) and its correct one (they all pass). Two lessons run at a time, each in a tab of
@@ -65,14 +65,30 @@ func pythonTrackInPage(t *testing.T, p *page, base string, ls []*lessons.Lesson)
 		tab.watchCrash()
 		tabs <- tab
 	}
+	// Each lesson in English at /python/SLUG, and in Chinese at /zh/python/SLUG with the
+	// Chinese solutions where its cell reads differently (as TestChineseExercises judges them).
+	type lessonPage struct {
+		name, path, solutions string
+		l                     *lessons.Lesson
+	}
+	var pages []lessonPage
 	for _, l := range py {
-		t.Run(l.Slug, func(t *testing.T) {
+		pages = append(pages, lessonPage{l.Slug, "/python/" + l.Slug, exercisesDir, l})
+	}
+	for _, l := range py {
+		if zh := l.In(lessons.Chinese); zh != nil {
+			pages = append(pages, lessonPage{"zh/" + l.Slug, "/zh/python/" + l.Slug, exercisesZhDir, zh})
+		}
+	}
+	for _, lp := range pages {
+		l := lp.l
+		t.Run(lp.name, func(t *testing.T) {
 			t.Parallel()
 			p := <-tabs
 			defer func() { tabs <- p }()
 			p.t = t
 			start := time.Now()
-			p.openPython(base + "/python/" + l.Slug)
+			p.openPython(base + lp.path)
 			cells, runs := pythonCellsInPage(t, p, l)
 			for i := range l.Exercises {
 				ex := &l.Exercises[i]
@@ -80,15 +96,24 @@ func pythonTrackInPage(t *testing.T, p *page, base string, ls []*lessons.Lesson)
 					t.Logf("exercise %s: not run in the page: %s", ex.ID, why)
 					continue
 				}
+				dir := exercisesDir
+				if good, _ := check.SolutionFiles(l, ex, lp.solutions); fileExists(good) {
+					dir = lp.solutions
+				}
 				t.Run("exercise-"+ex.Name, func(t *testing.T) {
 					p.t = t
-					pythonExerciseInPage(t, p, l, ex)
+					pythonExerciseInPage(t, p, l, ex, dir)
 				})
 				p.t = t
 			}
-			t.Logf("%s: %d cells, %d runs, %d exercises in %s", l.Slug, cells, runs, len(l.Exercises), time.Since(start).Round(time.Second))
+			t.Logf("%s: %d cells, %d runs, %d exercises in %s", lp.path, cells, runs, len(l.Exercises), time.Since(start).Round(time.Second))
 		})
 	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // pythonReady waits until the page has two pairs of Python workers ready, as a page with
@@ -208,13 +233,13 @@ func (p *page) setCode(id, src string) {
 }
 
 // pythonExerciseInPage runs exercise ex's typical wrong solution in its cell, then its correct
-// one, as a learner would in the page: the cell's server first when the cell needs one, the
+// one (from the folder solutions), as a learner would in the page: the cell's server first when the cell needs one, the
 // cells that need the cell when it is a server. The wrong one fails exactly the checks its
 // "# fails:" lines name; the correct one passes them all.
-func pythonExerciseInPage(t *testing.T, p *page, l *lessons.Lesson, ex *lessons.Exercise) {
+func pythonExerciseInPage(t *testing.T, p *page, l *lessons.Lesson, ex *lessons.Exercise, solutions string) {
 	cell := l.Cell(ex.Cell)
 	panel := `document.getElementById(` + strconv.Quote("exercise-"+ex.ID) + `)`
-	good, wrong := check.SolutionFiles(l, ex, exercisesDir)
+	good, wrong := check.SolutionFiles(l, ex, solutions)
 	defer p.eval(`(() => { const b = ` + cellSel(cell.ID) + `.querySelector('button.reset'); if (b) b.click(); })()`)
 	for _, try := range []struct{ file, state string }{{wrong, "failed"}, {good, "passed"}} {
 		src, err := os.ReadFile(try.file)

@@ -205,24 +205,16 @@ func exerciseInChinese(t *testing.T, p *page, base string, l *lessons.Lesson) {
 	}
 }
 
-// chinesePythonInBrowser runs the first cell of every Chinese lesson of the Python track in its
-// page under /zh/python/ (in Pyodide, as a learner's browser does), comparing what the page
-// reports with the Chinese lesson's output block, and follows the language switch of a Python
-// page to the same Python lesson in English and back.
+// chinesePythonInBrowser follows the language switch of a Python page to the same Python
+// lesson in English and back. Every cell and exercise of the Chinese Python lessons runs in
+// its page under /zh/python/ in python-lessons (pythonTrackInPage).
 func chinesePythonInBrowser(t *testing.T, p *page, base string, ls []*lessons.Lesson) {
 	n := 0
 	for _, l := range lessons.PythonTrack(ls) {
-		zh := l.In(lessons.Chinese)
-		if zh == nil {
-			continue
+		if l.In(lessons.Chinese) != nil {
+			n++
 		}
-		n++
-		t.Run(l.Slug, func(t *testing.T) {
-			p.t = t
-			runFirstCell(t, p, base+"/zh/python/"+l.Slug, zh)
-		})
 	}
-	p.t = t
 	if n == 0 {
 		t.Fatal("no Chinese lesson in the Python track (content/python/zh/)")
 	}
