@@ -60,11 +60,8 @@ func pythonTrackInPage(t *testing.T, p *page, base string, ls []*lessons.Lesson)
 		t.Fatal(err)
 	}
 	tabs := make(chan *page, 2)
-	for _, ctx := range []context.Context{p.ctx, other} {
-		tab := &page{ctx: ctx}
-		tab.watchCrash()
-		tabs <- tab
-	}
+	tabs <- &page{ctx: p.ctx}
+	tabs <- &page{ctx: other}
 	// Each lesson in English at /python/SLUG, and in Chinese at /zh/python/SLUG with the
 	// Chinese solutions where its cell reads differently (as TestChineseExercises judges them).
 	type lessonPage struct {
@@ -84,9 +81,14 @@ func pythonTrackInPage(t *testing.T, p *page, base string, ls []*lessons.Lesson)
 		l := lp.l
 		t.Run(lp.name, func(t *testing.T) {
 			t.Parallel()
-			p := <-tabs
-			defer func() { tabs <- p }()
-			p.t = t
+			tab := <-tabs
+			defer func() { tabs <- tab }()
+			// Each lesson in a new tab of the learner's browser context, closed after it: the
+			// Python workers of one lesson end with their tab rather than with a navigation.
+			ctx, cancel := chromedp.NewContext(tab.ctx)
+			defer cancel()
+			p := &page{t: t, ctx: ctx}
+			p.watchCrash()
 			start := time.Now()
 			p.openPython(base + lp.path)
 			cells, runs := pythonCellsInPage(t, p, l)
