@@ -198,6 +198,9 @@ type Service struct {
 	wsMu sync.Mutex
 	ws   *workspace
 
+	touchMu  sync.Mutex
+	touching map[string]bool // programs being touched in the background (touchLater)
+
 	stdMu sync.Mutex
 	std   map[string]bool // import path → is a standard-library package
 
@@ -587,7 +590,7 @@ func (s *Service) cached(hash string) (*Result, error) {
 			return nil, fmt.Errorf("cached wasm %s: %d bytes, expected %d", hash, fi.Size(), m.Size)
 		}
 	}
-	s.touch(hash)
+	s.touchLater(hash)
 	return &Result{Hash: hash, OK: m.OK, Diagnostics: m.Diagnostics, Output: m.Output, Size: m.Size, Limit: m.Limit}, nil
 }
 

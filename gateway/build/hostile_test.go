@@ -465,3 +465,45 @@ func TestHostileProgramFlood(t *testing.T) {
 		t.Errorf("the evicted program: err %v, result %+v; want it compiled again", err, r)
 	}
 }
+
+// A cached answer touches its program in the background: the program is marked as used soon
+// after, and nothing is left running.
+func TestTouchLater(t *testing.T) {
+	s := &Service{outDir: t.TempDir()}
+	h := strings.Repeat("a", 64)
+	p := s.metaFile(h)
+	if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(p, old, old)
+	for range 10 {
+		s.touchLater(h)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.ModTime().After(old.Add(time.Minute)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the program was not marked as used")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for {
+		s.touchMu.Lock()
+		n := len(s.touching)
+		s.touchMu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d touches still running", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
