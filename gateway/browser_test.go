@@ -29,6 +29,21 @@ func startGateway(t *testing.T) (*gateway.Server, string) {
 			t.Errorf("compiling lesson cell %d/%d: %v", done, total, err)
 		}
 	})
+	// The lesson cells' programs are downloaded without a build: Warm compressed them
+	// already, in both codings the gateway sends.
+	for _, src := range s.Cells() {
+		hash, _ := s.Build.Compiled(src)
+		path, ok := s.Build.WasmPath(hash)
+		if !ok {
+			t.Errorf("lesson cell %.12s has no program after Warm", hash)
+			continue
+		}
+		for _, ext := range []string{".zst", ".gz"} {
+			if _, err := os.Stat(path + ext); err != nil {
+				t.Errorf("lesson cell %.12s has no %s twin after Warm: %v", hash, ext, err)
+			}
+		}
+	}
 	return s, url
 }
 

@@ -442,6 +442,9 @@ func (s *Server) Warm(ctx context.Context, progress func(done, total int, err er
 		if err == nil && !res.OK {
 			err = fmt.Errorf("a lesson cell does not compile: %s", res.Output)
 		}
+		if err == nil {
+			s.Build.KeepReady(res.Hash)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		done++

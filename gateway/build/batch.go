@@ -2,8 +2,8 @@ package build
 
 import "runtime"
 
-// The gateway's own share of a build, compressing its program (gzipFile, 0.3 s of CPU for
-// a net/http program), runs in the gateway's process, beside the relay. A flood of builds
+// The gateway's own share of a build, compressing its program (compressFile, 0.05-0.3 s of
+// CPU for a net/http program), runs in the gateway's process, beside the relay. A flood of builds
 // (the soak's hostile addresses) made it three quarters of the gateway's CPU, on every
 // processor Go had when builds finished together, and healthy learners' socket operations
 // waited for a processor behind it. batch runs such work on at most all processors but one,

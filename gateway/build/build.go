@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Options configure a [Service]. A nil *Options means all defaults.
@@ -199,7 +201,10 @@ type Service struct {
 	ws   *workspace
 
 	touchMu  sync.Mutex
-	touching map[string]bool // programs being touched in the background (touchLater)
+	touching map[string]bool      // programs being touched in the background (touchLater)
+	lastHit  map[string]time.Time // each cached program's last cache hit, since the start
+	warmed   map[string]bool      // the programs kept ready: the lesson cells (KeepReady)
+	twins    singleflight.Group   // compressed twins being written (twin in http.go)
 
 	stdMu sync.Mutex
 	std   map[string]bool // import path → is a standard-library package
@@ -525,8 +530,8 @@ func (s *Service) ProgramPath(hash string) (string, bool) {
 }
 
 // Warm compiles sources one at a time, so that interactive builds still find a free slot,
-// and logs every failure. It returns when all are built or ctx ends; run it in a goroutine to
-// warm in the background.
+// logs every failure, and keeps the programs ready (KeepReady). It returns when all are
+// built or ctx ends; run it in a goroutine to warm in the background.
 func (s *Service) Warm(ctx context.Context, sources [][]byte) {
 	start := time.Now()
 	var cached, failed int
@@ -546,8 +551,25 @@ func (s *Service) Warm(ctx context.Context, sources [][]byte) {
 		case r.Cached:
 			cached++
 		}
+		if err == nil && r.OK {
+			s.KeepReady(r.Hash)
+		}
 	}
 	s.logf("build: warmed %d programs in %v (%d from cache, %d failed)", len(sources), time.Since(start).Round(time.Millisecond), cached, failed)
+}
+
+// KeepReady keeps the program for hash ready for pages that run it without a build (a
+// lesson's cells): it is compressed in every coding the gateway sends now, not at its first
+// download, which in a compile storm would wait behind the builds' own compressions; and
+// eviction removes it last, since a lesson cell evicted is a compile a learner waits for.
+func (s *Service) KeepReady(hash string) {
+	s.touchMu.Lock()
+	if s.warmed == nil {
+		s.warmed = map[string]bool{}
+	}
+	s.warmed[hash] = true
+	s.touchMu.Unlock()
+	s.compressAll(hash)
 }
 
 // meta is what the cache keeps beside a compiled program (or instead of one, for a program

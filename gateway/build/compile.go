@@ -2,12 +2,10 @@ package build
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,8 +241,8 @@ func (s *Service) overLimit(hash, limit, msg string, cmd *exec.Cmd) *Result {
 	return r
 }
 
-// store moves a compiled program into the cache with its result file, and a wasm module with
-// its gzip twin.
+// store moves a compiled program into the cache with its result file. A wasm module's
+// compressed twins are written when a client first asks for them (encode.go).
 func (s *Service) store(hash, tmp, output string) (*Result, error) {
 	fi, err := os.Stat(tmp)
 	if err != nil {
@@ -255,24 +253,8 @@ func (s *Service) store(hash, tmp, output string) (*Result, error) {
 			ErrOutputTooBig, fi.Size()>>20, s.maxOutput>>20)
 	}
 	prog := s.programFile(hash)
-	if s.goarch != "wasm" {
-		if err := os.Rename(tmp, prog); err != nil {
-			return nil, fmt.Errorf("build: %w", err)
-		}
-	} else {
-		// The gzip file is written after the wasm file, so its modification time is never
-		// older; the handler trusts a .gz only when that holds.
-		if err := gzipFile(tmp, tmp+".gz"); err != nil {
-			os.Remove(tmp + ".gz")
-			return nil, fmt.Errorf("build: compressing: %w", err)
-		}
-		if err := os.Rename(tmp, prog); err != nil {
-			return nil, fmt.Errorf("build: %w", err)
-		}
-		if err := os.Rename(tmp+".gz", prog+".gz"); err != nil {
-			os.Remove(tmp + ".gz")
-			s.logf("build: %v (the wasm file will be compressed on the fly)", err)
-		}
+	if err := os.Rename(tmp, prog); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
 	}
 	r := &Result{Hash: hash, OK: true, Output: output, Size: fi.Size()}
 	if err := s.writeMeta(hash, r); err != nil {
@@ -324,38 +306,6 @@ func (s *Service) writeMeta(hash string, r *Result) error {
 		return err
 	}
 	return os.Rename(f.Name(), s.metaFile(hash))
-}
-
-// gzipLevel compresses the programs. The learner waits for it after every edit (the page asks
-// for the program only when the build answers): for a 10.6 MB net/http program level 5 gives
-// 2.88 MB in about 0.3 s here, where the default level (6) saves 1% more and takes twice as
-// long, and the best (9) saves 2% and takes five times as long. Level 4 is faster still but
-// reaches 3.0 MB, the page's budget for such a program.
-const gzipLevel = 5
-
-// gzipFile compresses src into dst, as batch work (batch.go).
-func gzipFile(src, dst string) error {
-	return batch(func() error { return gzipNow(src, dst) })
-}
-
-func gzipNow(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	zw, _ := gzip.NewWriterLevel(out, gzipLevel)
-	_, err = io.Copy(zw, in)
-	for _, c := range []io.Closer{zw, out} {
-		if err2 := c.Close(); err == nil {
-			err = err2
-		}
-	}
-	return err
 }
 
 // cleanOutput rewrites the compiler's text for the learner: the package header goes, the

@@ -27,6 +27,7 @@ func (s *Service) evict() {
 // cacheEntry is one thing eviction may remove: a program with its files, or a file of the
 // Go build cache.
 type cacheEntry struct {
+	hash  string // a program's; "" for the Go build cache
 	paths []string
 	size  int64
 	used  time.Time
@@ -54,8 +55,9 @@ func trim(entries []cacheEntry, max int64, remove func(cacheEntry)) {
 
 // evictPrograms removes the compiled programs used longest ago. A program's result file is
 // removed first: without it the program is a cache miss, so nothing serves a half-removed
-// entry. A program's last use is the modification time of its result file, which a cache hit
-// renews (see touch).
+// entry. A program's last use is its last cache hit since the start, or else the
+// modification time of its result file, which a cache hit renews (see touch) for the next
+// start.
 func (s *Service) evictPrograms() {
 	if s.maxPrograms <= 0 {
 		return
@@ -91,6 +93,27 @@ func (s *Service) evictPrograms() {
 		}
 		ce.size += fi.Size()
 	}
+	// The file times say when a program was last used to within a minute (touch); a
+	// program asked for every second looked older than the programs of a compile storm, and
+	// was evicted. The cache hits since the start say it exactly. The lesson cells' programs
+	// (Warm) go last.
+	now := time.Now()
+	s.touchMu.Lock()
+	for h, ce := range byHash {
+		ce.hash = h
+		if t, ok := s.lastHit[h]; ok && t.After(ce.used) {
+			ce.used = t
+		}
+		if s.warmed[h] {
+			ce.used = now
+		}
+	}
+	for h := range s.lastHit {
+		if byHash[h] == nil {
+			delete(s.lastHit, h)
+		}
+	}
+	s.touchMu.Unlock()
 	list := make([]cacheEntry, 0, len(byHash))
 	for _, ce := range byHash {
 		list = append(list, *ce)
@@ -99,11 +122,14 @@ func (s *Service) evictPrograms() {
 		for _, p := range e.paths {
 			os.Remove(p)
 		}
+		s.touchMu.Lock()
+		delete(s.lastHit, e.hash)
+		s.touchMu.Unlock()
 	})
 }
 
-// touchLater touches the program for hash in the background: a cached answer must not wait
-// for a write. Setting a file's time is a journal write, which on ext4 may wait for the data
+// touchLater notes a cache hit of the program for hash, and touches the program in the
+// background: a cached answer must not wait for a write. Setting a file's time is a journal write, which on ext4 may wait for the data
 // the builds wrote before it; in a compile storm a precompiled cell's answer waited 3.4 to
 // 3.9 s for it. At most one touch a program, and maxTouching in all, run at once; a touch
 // left out is made by a later answer.
@@ -111,7 +137,9 @@ func (s *Service) touchLater(hash string) {
 	s.touchMu.Lock()
 	if s.touching == nil {
 		s.touching = map[string]bool{}
+		s.lastHit = map[string]time.Time{}
 	}
+	s.lastHit[hash] = time.Now()
 	if s.touching[hash] || len(s.touching) >= maxTouching {
 		s.touchMu.Unlock()
 		return

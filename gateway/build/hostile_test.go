@@ -507,3 +507,47 @@ func TestTouchLater(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// In a compile storm, eviction keeps the programs in use: one asked for every second whose
+// file times are up to a minute old (touch renews them once a minute), and the lesson cells'
+// programs (Warm), which pages run without a build.
+func TestEvictionKeepsProgramsInUse(t *testing.T) {
+	s := &Service{outDir: t.TempDir(), logf: t.Logf, maxPrograms: 10 << 20}
+	write := func(h string, age time.Duration) {
+		for _, name := range []string{h + ".wasm", h + ".json"} {
+			p := filepath.Join(s.outDir, name)
+			if err := os.WriteFile(p, make([]byte, 1<<20), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			when := time.Now().Add(-age)
+			os.Chtimes(p, when, when)
+		}
+	}
+	hot, lesson := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	write(hot, 30*time.Second)
+	write(lesson, time.Hour)
+	s.warmed = map[string]bool{lesson: true}
+	var storm []string
+	for i := range 6 {
+		h := strings.Repeat(strconv.Itoa(i), 64)
+		write(h, time.Duration(20-3*i)*time.Second)
+		storm = append(storm, h)
+	}
+	s.touchLater(hot) // a cache hit now; its files are too recent to be touched again
+	s.evict()
+	for _, keep := range []string{hot, lesson, storm[4], storm[5]} {
+		if !exists(filepath.Join(s.outDir, keep+".wasm")) {
+			t.Errorf("%.8s was evicted, before the storm's older programs", keep)
+		}
+	}
+	for _, gone := range storm[:2] {
+		if exists(filepath.Join(s.outDir, gone+".wasm")) {
+			t.Errorf("%.8s, the storm's oldest, was kept", gone)
+		}
+	}
+	s.touchMu.Lock()
+	defer s.touchMu.Unlock()
+	if _, ok := s.lastHit[hot]; !ok || len(s.lastHit) != 1 {
+		t.Errorf("the cache hits remembered: %v; want the one program still cached", s.lastHit)
+	}
+}

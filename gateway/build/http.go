@@ -1,14 +1,13 @@
 package build
 
 import (
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -17,7 +16,7 @@ import (
 //
 //	POST /api/build       {"source": "...", "ticket": "..."} → {ok, hash, wasm, diagnostics, output, cached, elapsed_ms}
 //	GET  /api/build/queue?ticket=T → {waiting, ahead, estimate_ms}: where that build waits
-//	GET  /wasm/HASH.wasm  the compiled program (application/wasm, gzip when accepted)
+//	GET  /wasm/HASH.wasm  the compiled program (application/wasm; zstd or gzip when accepted)
 //	GET  /api/build/progress  {compiling, done, total}: how far the builds running now are (Progress)
 //	POST /api/vet         {"source": "..."} → {ok, diagnostics, cached}: go vet's findings in a
 //	                      program built before (409 when it was not; see Vet)
@@ -227,16 +226,17 @@ func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/wasm")
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Add("Vary", "Accept-Encoding")
-	if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
+	c := codingFor(r.Header.Get("Accept-Encoding"))
+	if c == nil {
 		h.Set("ETag", `"`+hash+`"`)
 		http.ServeContent(w, r, "", fi.ModTime(), f)
 		return
 	}
-	h.Set("Content-Encoding", "gzip")
-	h.Set("ETag", `"`+hash+`.gz"`)
-	if gz, gi := s.gzipTwin(path, fi); gz != nil {
-		defer gz.Close()
-		http.ServeContent(w, r, "", gi.ModTime(), gz)
+	h.Set("Content-Encoding", c.name)
+	h.Set("ETag", `"`+hash+c.ext+`"`)
+	if tw, ti := s.twin(c, path, fi); tw != nil {
+		defer tw.Close()
+		http.ServeContent(w, r, "", ti.ModTime(), tw)
 		return
 	}
 	// No twin could be written (a read-only cache, a full disk): compress on the fly.
@@ -247,74 +247,53 @@ func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	batch(func() error {
-		zw, _ := gzip.NewWriterLevel(w, gzipLevel)
-		if _, err := io.Copy(zw, f); err == nil {
-			zw.Close()
-		}
-		return nil
-	})
+	batch(func() error { return c.compress(w, f) })
 }
 
-// gzipTwin opens the compressed twin of the wasm file at path (fi is its FileInfo). The twin
-// is trusted only if it is not older than the wasm file: a wasm file rebuilt under the same
-// hash with the old .gz beside it, or a .gz that is missing, gets a new twin here, written
-// once and served from then on. It returns nil when there is none and none could be written.
-func (s *Service) gzipTwin(path string, fi os.FileInfo) (*os.File, os.FileInfo) {
-	for try := 0; try < 2; try++ {
-		if gz, err := os.Open(path + ".gz"); err == nil {
-			if gi, err := gz.Stat(); err == nil && !gi.ModTime().Before(fi.ModTime()) {
-				return gz, gi
-			}
-			gz.Close()
-		}
-		if try > 0 {
-			break
-		}
-		tmp, err := os.CreateTemp(s.outDir, ".tmp-*.gz")
+// twin opens the twin of the wasm file at path (fi is its FileInfo) in coding c. A twin is
+// trusted only if it is not older than the wasm file: a wasm file rebuilt under the same hash
+// with an old twin beside it, or a twin that is missing, gets a new one here, written once
+// (however many clients ask for it at the same time: a cell the teacher sends the class is
+// asked for by every learner at once) and served from then on. It returns nil when there is
+// none and none could be written.
+func (s *Service) twin(c *coding, path string, fi os.FileInfo) (*os.File, os.FileInfo) {
+	open := func() (*os.File, os.FileInfo) {
+		tw, err := os.Open(path + c.ext)
 		if err != nil {
-			break
+			return nil, nil
+		}
+		if ti, err := tw.Stat(); err == nil && !ti.ModTime().Before(fi.ModTime()) {
+			return tw, ti
+		}
+		tw.Close()
+		return nil, nil
+	}
+	if tw, ti := open(); tw != nil {
+		return tw, ti
+	}
+	s.twins.Do(path+c.ext, func() (any, error) {
+		if tw, _ := open(); tw != nil { // written while this one waited for the flight
+			tw.Close()
+			return nil, nil
+		}
+		tmp, err := os.CreateTemp(s.outDir, ".tmp-*"+c.ext)
+		if err != nil {
+			return nil, err
 		}
 		tmp.Close()
-		if err := gzipFile(path, tmp.Name()); err != nil {
+		if err := compressFile(c, path, tmp.Name()); err != nil {
 			os.Remove(tmp.Name())
-			break
+			s.logf("build: compressing %s: %v (sent compressed on the fly)", filepath.Base(path), err)
+			return nil, err
 		}
-		if err := os.Rename(tmp.Name(), path+".gz"); err != nil {
+		if err := os.Rename(tmp.Name(), path+c.ext); err != nil {
 			os.Remove(tmp.Name())
-			break
+			s.logf("build: %v (sent compressed on the fly)", err)
+			return nil, err
 		}
-	}
-	return nil, nil
-}
-
-// AcceptsGzip reports whether an Accept-Encoding header admits gzip; the gateway's static
-// assets are served by the same rule.
-func AcceptsGzip(header string) bool { return acceptsGzip(header) }
-
-// acceptsGzip reports whether an Accept-Encoding header admits gzip (and does not refuse it
-// with q=0).
-func acceptsGzip(header string) bool {
-	for part := range strings.SplitSeq(header, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "*" {
-			continue
-		}
-		q := 1.0
-		for p := range strings.SplitSeq(params, ";") {
-			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "q="); ok {
-				q, _ = strconv.ParseFloat(v, 64)
-			}
-		}
-		if coding == "gzip" {
-			return q > 0
-		}
-		if q > 0 && !strings.Contains(strings.ToLower(header), "gzip") {
-			return true
-		}
-	}
-	return false
+		return nil, nil
+	})
+	return open()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -9,8 +9,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 func TestHandler(t *testing.T) {
@@ -119,7 +122,10 @@ func TestHandler(t *testing.T) {
 				resp.Header.Get("Content-Encoding"), len(body), len(want))
 		}
 	})
-	t.Run("precompressed", func(t *testing.T) {
+	t.Run("gzip twin", func(t *testing.T) {
+		if _, err := os.Stat(path + ".gz"); err == nil {
+			t.Fatal("a gzip twin was written before anyone asked for one")
+		}
 		resp, body := get(t, wasmURL, "br, gzip;q=0.9, deflate")
 		checkWasmHeaders(t, resp)
 		if ce := resp.Header.Get("Content-Encoding"); ce != "gzip" {
@@ -127,7 +133,14 @@ func TestHandler(t *testing.T) {
 		}
 		gz, _ := os.ReadFile(path + ".gz")
 		if !bytes.Equal(body, gz) || !bytes.Equal(gunzip(t, body), want) {
-			t.Error("gzip body is not the precompressed wasm file")
+			t.Error("gzip body is not the twin written for it, or not the wasm file")
+		}
+		before := compressions.Load()
+		if _, again := get(t, wasmURL, "gzip"); !bytes.Equal(again, body) {
+			t.Error("the second ask got another gzip body")
+		}
+		if n := compressions.Load() - before; n != 0 {
+			t.Errorf("the second ask compressed the program again (%d times)", n)
 		}
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+wasmURL, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
@@ -139,6 +152,48 @@ func TestHandler(t *testing.T) {
 		resp2.Body.Close()
 		if resp2.StatusCode != http.StatusNotModified {
 			t.Errorf("revalidation: status %d, want 304", resp2.StatusCode)
+		}
+	})
+	t.Run("zstd twin", func(t *testing.T) {
+		// What Chromium sends on HTTPS and on loopback.
+		resp, body := get(t, wasmURL, "gzip, deflate, br, zstd")
+		checkWasmHeaders(t, resp)
+		if ce := resp.Header.Get("Content-Encoding"); ce != "zstd" {
+			t.Fatalf("Content-Encoding = %q, want zstd", ce)
+		}
+		zr, err := zstd.NewReader(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		plain, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(plain, want) {
+			t.Fatalf("the zstd body is not the wasm file (%v)", err)
+		}
+		if tw, _ := os.ReadFile(path + ".zst"); !bytes.Equal(tw, body) {
+			t.Error("the zstd body is not its twin on disk")
+		}
+		if etag := resp.Header.Get("ETag"); etag == "" || strings.Contains(etag, ".gz") {
+			t.Errorf("ETag = %q: the zstd body needs its own", etag)
+		}
+	})
+	t.Run("one twin for many asks", func(t *testing.T) {
+		// A cell the teacher sends the class: every learner's page asks for it at once.
+		os.Remove(path + ".zst")
+		before := compressions.Load()
+		bodies := make([][]byte, 20)
+		var wg sync.WaitGroup
+		for i := range bodies {
+			wg.Go(func() { _, bodies[i] = get(t, wasmURL, "gzip, deflate, br, zstd") })
+		}
+		wg.Wait()
+		for i, b := range bodies {
+			if !bytes.Equal(b, bodies[0]) || len(b) == 0 {
+				t.Fatalf("ask %d got a different body (%d bytes, first %d)", i, len(b), len(bodies[0]))
+			}
+		}
+		if n := compressions.Load() - before; n != 1 {
+			t.Errorf("20 asks at once compressed the program %d times, want once", n)
 		}
 	})
 	t.Run("gzip refused", func(t *testing.T) {

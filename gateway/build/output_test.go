@@ -69,27 +69,36 @@ func TestCleanOutput(t *testing.T) {
 	}
 }
 
-func TestAcceptsGzip(t *testing.T) {
+func TestAccepts(t *testing.T) {
 	tests := []struct {
-		header string
-		want   bool
+		header     string
+		gzip, zstd bool
 	}{
-		{"", false},
-		{"gzip", true},
-		{"gzip, deflate, br, zstd", true},
-		{"br;q=1.0, GZIP;q=0.5", true},
-		{"gzip;q=0", false},
-		{"gzip; q=0.0", false},
-		{"deflate, br", false},
-		{"identity", false},
-		{"*", true},
-		{"*;q=0", false},
-		{"*, gzip;q=0", false},
-		{"x-gzip", false},
+		{"", false, false},
+		{"gzip", true, false},
+		{"gzip, deflate, br, zstd", true, true}, // Chromium on HTTPS and loopback
+		{"gzip, deflate", true, false},          // Chromium on plain HTTP elsewhere
+		{"br;q=1.0, GZIP;q=0.5", true, false},
+		{"gzip;q=0", false, false},
+		{"gzip; q=0.0", false, false},
+		{"deflate, br", false, false},
+		{"identity", false, false},
+		{"*", true, true},
+		{"*;q=0", false, false},
+		{"*, gzip;q=0", false, true},
+		{"zstd;q=0, *", true, false},
+		{"x-gzip, zstdx", false, false},
 	}
 	for _, tt := range tests {
-		if got := acceptsGzip(tt.header); got != tt.want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", tt.header, got, tt.want)
+		if got := accepts(tt.header, "gzip"); got != tt.gzip {
+			t.Errorf("accepts(%q, gzip) = %v, want %v", tt.header, got, tt.gzip)
+		}
+		if got := accepts(tt.header, "zstd"); got != tt.zstd {
+			t.Errorf("accepts(%q, zstd) = %v, want %v", tt.header, got, tt.zstd)
+		}
+		want := map[[2]bool]*coding{{false, false}: nil, {true, false}: gzipCoding, {false, true}: zstdCoding, {true, true}: zstdCoding}[[2]bool{tt.gzip, tt.zstd}]
+		if got := codingFor(tt.header); got != want {
+			t.Errorf("codingFor(%q) = %v, want %v", tt.header, got, want)
 		}
 	}
 }
