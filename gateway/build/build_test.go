@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -514,4 +515,16 @@ func alive(pid string) bool {
 	}
 	_, rest, _ := strings.Cut(string(stat), ") ")
 	return !strings.HasPrefix(rest, "Z")
+}
+
+// TestToolchainGC checks that the toolchain's processes collect garbage less often than by
+// default, and still under a limit that lets a large program build within the memory limit.
+func TestToolchainGC(t *testing.T) {
+	s := newService(t, func(o *Options) { o.Memory = 1 << 30 })
+	if !slices.Contains(s.env, "GOGC=400") || !slices.Contains(s.env, "GOMEMLIMIT=536870912") {
+		t.Errorf("the builds' environment has no GOGC=400 and GOMEMLIMIT at half of 1 GiB: %q", s.env)
+	}
+	if got := gcEnv(0); !slices.Equal(got, []string{"GOGC=400"}) {
+		t.Errorf("gcEnv(0) = %q: without a memory limit there is no GOMEMLIMIT", got)
+	}
 }
