@@ -54,7 +54,7 @@ type figure []float64
 func main() {
 	serve := flag.String("serve", "", "internal: run a relay (plain, gateway) for the benchmark")
 	target := flag.String("target", "", "internal: the relay's target")
-	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the gateway process to `file`")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the gateway process to `file` (the classroom's, or with -storm the storm's)")
 	sizeFlag := flag.String("size", "256MiB", "bytes each throughput run moves each way")
 	rounds := flag.Int("rounds", 3, "rounds of every measurement")
 	pings := flag.Int("pings", 20000, "round trips in the latency test")
@@ -80,6 +80,7 @@ func main() {
 	flag.IntVar(&sc.rounds, "storm-rounds", 3, "rounds of the compile storm")
 	flag.DurationVar(&sc.within, "storm-within", 5*time.Second, "every learner of the storm presses Run within this time of the round's start")
 	flag.IntVar(&sc.jobs, "storm-jobs", 2, "the storm gateway's --compile-jobs, and plain go build's workers")
+	flag.BoolVar(&sc.runHere, "storm-run-here", false, "in the compile storm, run each learner's program beside the builds as soon as it arrives (default: alone after the round, as on the learner's own machine)")
 	flag.StringVar(&sc.cache, "storm-cache", "", "keep the storm gateway's caches in `dir` between runs (default: a temporary directory, removed after)")
 	flag.Parse()
 	if *serve == "soak" {
@@ -119,6 +120,7 @@ func main() {
 		return
 	}
 	if *storm {
+		sc.cpuprofile = *cpuprofile
 		res, err := runStorm(sc)
 		if err != nil {
 			fatal(fmt.Errorf("storm: %w", err))

@@ -21,6 +21,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -40,6 +41,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"socketlab/lessons"
 )
 
@@ -50,6 +53,9 @@ type stormConfig struct {
 	within   time.Duration // every learner submits within this time of the round's start
 	jobs     int           // the gateway's --compile-jobs, and plain go build's workers
 	cache    string        // kept cache directory; "" for a temporary one
+	runHere  bool          // run each learner's program beside the builds, as it comes
+
+	cpuprofile string // a file for a CPU profile of the storm's gateway; "" for none
 }
 
 // stormRun is one learner's Run in one round.
@@ -103,6 +109,29 @@ func (r stormRound) waits() []float64 {
 	return w
 }
 
+// start is when the round's first learner pressed Run.
+func (r stormRound) start() time.Time {
+	var t time.Time
+	for _, x := range r.runs {
+		if !x.submit.IsZero() && (t.IsZero() || x.submit.Before(t)) {
+			t = x.submit
+		}
+	}
+	return t
+}
+
+// slowest is the run that worked and waited longest.
+func (r stormRound) slowest() (stormRun, bool) {
+	var worst stormRun
+	ok := false
+	for _, x := range r.runs {
+		if x.err == nil && (!ok || x.wait() > worst.wait()) {
+			worst, ok = x, true
+		}
+	}
+	return worst, ok
+}
+
 func (r stormRound) failed() int {
 	n := 0
 	for _, x := range r.runs {
@@ -113,12 +142,20 @@ func (r stormRound) failed() int {
 	return n
 }
 
+// slowAsk is the precompiled cell's slowest ask: its round, when it started in the round,
+// how long the build took to answer and how long the whole ask took.
+type slowAsk struct {
+	round            int
+	at, answer, took time.Duration
+}
+
 type stormResult struct {
 	cfg         stormConfig
 	gateway     []stormRound
 	plain       []stormRound
 	cell        []float64 // ms for the precompiled cell, build answer and module downloaded
 	cellFailed  int
+	cellSlowest slowAsk
 	failures    []string
 	machineBusy float64
 }
@@ -206,7 +243,7 @@ func runStorm(cfg stormConfig) (*stormResult, error) {
 	defer os.RemoveAll(work)
 
 	logf("starting a gateway with a build cache of its own in %s; it compiles its lesson cells first (minutes with an empty cache)...", dir)
-	gw, _, err := startLabGateway("", []string{"XDG_CACHE_HOME=" + xdg},
+	gw, _, err := startLabGateway(cfg.cpuprofile, []string{"XDG_CACHE_HOME=" + xdg},
 		"--cache-dir", filepath.Join(dir, "build"), "--compile-jobs", strconv.Itoa(cfg.jobs))
 	if err != nil {
 		return nil, err
@@ -253,14 +290,14 @@ func runStorm(cfg stormConfig) (*stormResult, error) {
 		cellDone := make(chan struct{})
 		go func() {
 			defer close(cellDone)
-			probeCell(ctx, gw.addr, cell, res)
+			probeCell(ctx, gw.addr, cell, r+1, res)
 		}()
-		g := gatewayRound(gw.addr, srcs, offsets, nodeExec, filepath.Join(work, "gw"), func(n int, err error) { fail("gateway", n, err) })
+		g := gatewayRound(gw.addr, srcs, offsets, &programRunner{nodeExec: nodeExec, here: cfg.runHere, fail: func(n int, err error) { fail("gateway", n, err) }}, filepath.Join(work, "gw"))
 		stop()
 		<-cellDone
 		res.gateway = append(res.gateway, g)
 		logf("round %d/%d: %.2f compiles/s, p50 %.1f s; now plain go build", r+1, cfg.rounds, g.throughput(), quantile(g.waits(), 0.5))
-		p := plainRound(plain, srcs, offsets, cfg.jobs, nodeExec, filepath.Join(work, "plainrun"), func(n int, err error) { fail("go build", n, err) })
+		p := plainRound(plain, srcs, offsets, cfg.jobs, &programRunner{nodeExec: nodeExec, here: cfg.runHere, fail: func(n int, err error) { fail("go build", n, err) }})
 		res.plain = append(res.plain, p)
 		logf("round %d/%d: plain go build %.2f compiles/s, p50 %.1f s", r+1, cfg.rounds, p.throughput(), quantile(p.waits(), 0.5))
 	}
@@ -295,52 +332,115 @@ func learnerClient(n int) *http.Client {
 	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}, Timeout: 10 * time.Minute}
 }
 
+// programRunner runs the learners' programs of a round under Node, to their first line.
+//
+// In a workshop each learner's program runs in the learner's own browser, on the learner's
+// own machine, which the class's compile storm does not slow down. Here there is one
+// machine: run beside the builds, the 60 programs of a round took about a third of its two
+// processors (0.18 s of CPU each, V8 compiling up to 10 MB of WebAssembly), even at
+// niceness 19, so the storm measured this machine's Node as much as the gateway. By default
+// each program therefore runs alone once the round's builds are done, and its first line
+// counts as printed that long after its module was downloaded, as on an idle machine of the
+// learner's. With runHere (-storm-run-here) each runs as soon as it is downloaded, beside the
+// builds, as before.
+type programRunner struct {
+	nodeExec string
+	here     bool
+	fail     func(int, error)
+	mu       sync.Mutex
+	later    []laterRun
+	wg       sync.WaitGroup
+}
+
+type laterRun struct {
+	run     *stormRun
+	path    string
+	cleanup func()
+}
+
+// run runs the program at path for run, whose build answered (and module arrived) at
+// run.built, or keeps it for finish; cleanup removes its file after.
+func (p *programRunner) run(run *stormRun, path string, cleanup func()) {
+	if !p.here {
+		p.mu.Lock()
+		p.later = append(p.later, laterRun{run, path, cleanup})
+		p.mu.Unlock()
+		return
+	}
+	p.wg.Add(1)
+	go func() { // the program runs while the next one compiles
+		defer p.wg.Done()
+		defer cleanup()
+		run.first, run.err = firstOutput(p.nodeExec, path)
+		if run.err != nil {
+			p.fail(run.learner, run.err)
+		}
+	}()
+}
+
+// finish waits for the programs running beside the builds, and runs the others one at a
+// time.
+func (p *programRunner) finish() {
+	p.wg.Wait()
+	for _, l := range p.later {
+		start := time.Now()
+		at, err := firstOutput(p.nodeExec, l.path)
+		l.cleanup()
+		if l.run.err = err; err != nil {
+			p.fail(l.run.learner, err)
+			continue
+		}
+		l.run.first = l.run.built.Add(at.Sub(start))
+	}
+	p.later = nil
+}
+
 // gatewayRound has every learner press Run at start+offsets[n] with srcs[n].
-func gatewayRound(addr string, srcs []string, offsets []time.Duration, nodeExec, dir string, fail func(int, error)) stormRound {
+func gatewayRound(addr string, srcs []string, offsets []time.Duration, progs *programRunner, dir string) stormRound {
 	runs := make([]stormRun, len(srcs))
 	start := time.Now()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		for n := range runs {
+			runs[n] = stormRun{learner: n, err: err}
+		}
+		return stormRound{runs: runs}
+	}
 	var wg sync.WaitGroup
 	for n := range srcs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			time.Sleep(time.Until(start.Add(offsets[n])))
-			run := stormRun{learner: n, submit: time.Now()}
-			run.err = func() error {
-				c := learnerClient(n)
-				defer c.CloseIdleConnections()
-				wasm, err := gatewayBuild(c, addr, srcs[n])
-				run.built = time.Now()
-				if err != nil {
-					return err
-				}
+			run := &runs[n]
+			run.learner, run.submit = n, time.Now()
+			c := learnerClient(n)
+			defer c.CloseIdleConnections()
+			wasm, _, err := gatewayBuild(c, addr, srcs[n])
+			run.built = time.Now()
+			if err == nil {
 				file := filepath.Join(dir, fmt.Sprintf("%d.wasm", n))
-				if err := os.MkdirAll(dir, 0o755); err != nil {
-					return err
+				if err = os.WriteFile(file, wasm, 0o644); err == nil {
+					progs.run(run, file, func() { os.Remove(file) })
 				}
-				if err := os.WriteFile(file, wasm, 0o644); err != nil {
-					return err
-				}
-				defer os.Remove(file)
-				run.first, err = firstOutput(nodeExec, file)
-				return err
-			}()
-			if run.err != nil {
-				fail(n, run.err)
 			}
-			runs[n] = run
+			if err != nil {
+				run.err = err
+				progs.fail(n, err)
+			}
 		}()
 	}
 	wg.Wait()
+	progs.finish()
 	return stormRound{runs: runs}
 }
 
 // gatewayBuild posts src to /api/build and downloads the program it names, as the page does.
-func gatewayBuild(c *http.Client, addr, src string) ([]byte, error) {
+// It returns the program and when the build answered.
+func gatewayBuild(c *http.Client, addr, src string) (wasm []byte, answered time.Time, err error) {
 	body, _ := json.Marshal(map[string]string{"source": src})
 	resp, err := c.Post("http://"+addr+"/api/build", "application/json", bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, answered, err
 	}
 	defer resp.Body.Close()
 	var br struct {
@@ -350,23 +450,54 @@ func gatewayBuild(c *http.Client, addr, src string) ([]byte, error) {
 		Error  string `json:"error"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
-		return nil, fmt.Errorf("POST /api/build: %s: %w", resp.Status, err)
+		return nil, answered, fmt.Errorf("POST /api/build: %s: %w", resp.Status, err)
 	}
+	answered = time.Now()
 	switch {
 	case resp.StatusCode != http.StatusOK:
-		return nil, fmt.Errorf("POST /api/build: %s: %s", resp.Status, br.Error)
+		return nil, answered, fmt.Errorf("POST /api/build: %s: %s", resp.Status, br.Error)
 	case !br.OK:
-		return nil, fmt.Errorf("the program does not compile: %s", br.Output)
+		return nil, answered, fmt.Errorf("the program does not compile: %s", br.Output)
 	}
-	wresp, err := c.Get("http://" + addr + br.Wasm) // gzip, decompressed by the transport
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr+br.Wasm, nil)
+	req.Header.Set("Accept-Encoding", chromiumAcceptEncoding)
+	wresp, err := c.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, answered, err
 	}
 	defer wresp.Body.Close()
 	if wresp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", br.Wasm, wresp.Status)
+		return nil, answered, fmt.Errorf("GET %s: %s", br.Wasm, wresp.Status)
 	}
-	return io.ReadAll(wresp.Body)
+	wasm, err = decodeBody(wresp)
+	return wasm, answered, err
+}
+
+// chromiumAcceptEncoding is what Chromium asks a loopback or HTTPS gateway for.
+const chromiumAcceptEncoding = "gzip, deflate, br, zstd"
+
+// decodeBody reads a response's body as the browser would, undoing its Content-Encoding.
+func decodeBody(resp *http.Response) ([]byte, error) {
+	var r io.Reader = resp.Body
+	switch ce := resp.Header.Get("Content-Encoding"); ce {
+	case "":
+	case "gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		r = zr
+	case "zstd":
+		zr, err := zstd.NewReader(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		return nil, fmt.Errorf("GET %s: Content-Encoding %q, which the benchmark cannot read", resp.Request.URL.Path, ce)
+	}
+	return io.ReadAll(r)
 }
 
 // firstOutput runs a js/wasm program under Node and returns when it printed its first line.
@@ -397,7 +528,8 @@ func firstOutput(nodeExec, wasm string) (time.Time, error) {
 
 // probeCell asks for the precompiled lesson cell every half second until ctx ends, and
 // notes how long the build's answer and the module's download took.
-func probeCell(ctx context.Context, addr, src string, res *stormResult) {
+func probeCell(ctx context.Context, addr, src string, round int, res *stormResult) {
+	roundStart := time.Now()
 	// From 16 addresses in turn (127.0.2.N), each far below the gateway's compile request
 	// rate per address.
 	var clients []*http.Client
@@ -419,11 +551,16 @@ func probeCell(ctx context.Context, addr, src string, res *stormResult) {
 		}
 		c := clients[(len(res.cell)+res.cellFailed)%len(clients)]
 		t0 := time.Now()
-		if _, err := gatewayBuild(c, addr, src); err != nil {
+		_, answered, err := gatewayBuild(c, addr, src)
+		if err != nil {
 			res.cellFailed++
 			continue
 		}
-		res.cell = append(res.cell, float64(time.Since(t0).Microseconds())/1000)
+		took := time.Since(t0)
+		res.cell = append(res.cell, float64(took.Microseconds())/1000)
+		if took > res.cellSlowest.took {
+			res.cellSlowest = slowAsk{took: took, round: round, at: t0.Sub(roundStart), answer: answered.Sub(t0)}
+		}
 	}
 }
 
@@ -473,7 +610,7 @@ func (b *plainBuilder) build(src string) (string, error) {
 
 // plainRound releases srcs[n] at start+offsets[n] to jobs workers running plain go build,
 // first come first served, and runs each program as the gateway round does.
-func plainRound(b *plainBuilder, srcs []string, offsets []time.Duration, jobs int, nodeExec, dir string, fail func(int, error)) stormRound {
+func plainRound(b *plainBuilder, srcs []string, offsets []time.Duration, jobs int, progs *programRunner) stormRound {
 	runs := make([]stormRun, len(srcs))
 	order := make([]int, len(srcs))
 	for i := range order {
@@ -490,7 +627,7 @@ func plainRound(b *plainBuilder, srcs []string, offsets []time.Duration, jobs in
 		}
 		close(queue)
 	}()
-	var wg, running sync.WaitGroup
+	var wg sync.WaitGroup
 	for range jobs {
 		wg.Add(1)
 		go func() {
@@ -500,30 +637,25 @@ func plainRound(b *plainBuilder, srcs []string, offsets []time.Duration, jobs in
 				runs[n].built = time.Now()
 				if err != nil {
 					runs[n].err = err
-					fail(n, err)
+					progs.fail(n, err)
 					continue
 				}
-				running.Add(1)
-				go func() { // the program runs while the next one compiles, as on the gateway
-					defer running.Done()
-					defer os.RemoveAll(filepath.Dir(path))
-					runs[n].first, runs[n].err = firstOutput(nodeExec, path)
-					if runs[n].err != nil {
-						fail(n, runs[n].err)
-					}
-				}()
+				progs.run(&runs[n], path, func() { os.RemoveAll(filepath.Dir(path)) })
 			}
 		}()
 	}
 	wg.Wait()
-	running.Wait()
+	progs.finish()
 	return stormRound{runs: runs}
 }
 
-// printStorm writes the storm's table and its targets.
 func printStorm(w io.Writer, r *stormResult) {
-	fmt.Fprintf(w, "\n## Compile storm\n\n%d learners each press Run on an edited program of their own (half use net/http) within %v, %d rounds; the gateway has %d compile jobs and plain go build as many workers. Run to first output: POST /api/build answered, the module downloaded, and the program run under Node until its first line. Compiles per second: programs over the time from the first Run to the last build's answer. The machine was %.0f%% busy (all cores) during the storm.\n\n",
-		r.cfg.learners, r.cfg.within, r.cfg.rounds, r.cfg.jobs, 100*r.machineBusy)
+	where := "each program alone once the round's builds were done, as on the learner's own machine, its time to first line added to when its module arrived"
+	if r.cfg.runHere {
+		where = "each program as soon as it arrived, on this machine beside the builds, at niceness 19"
+	}
+	fmt.Fprintf(w, "\n## Compile storm\n\n%d learners each press Run on an edited program of their own (half use net/http) within %v, %d rounds; the gateway has %d compile jobs and plain go build as many workers. Run to first output: POST /api/build answered, the module downloaded, and the program run under Node until its first line (%s). Compiles per second: programs over the time from the first Run to the last build's answer. The machine was %.0f%% busy (all cores) during the storm.\n\n",
+		r.cfg.learners, r.cfg.within, r.cfg.rounds, r.cfg.jobs, where, 100*r.machineBusy)
 	fmt.Fprintln(w, "| round | gateway p50 / p99, s | gateway compiles/s | go build p50 / p99, s | go build compiles/s | gateway ÷ go build | worst learner ÷ round median | failed |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	var ratios, worst []float64
@@ -546,6 +678,16 @@ func printStorm(w io.Writer, r *stormResult) {
 	slices.Sort(gAll)
 	slices.Sort(pAll)
 	fmt.Fprintf(w, "| all | %.1f / %.1f | | %.1f / %.1f | | %.2f× (median) | | |\n\n", quantile(gAll, 0.5), quantile(gAll, 0.99), quantile(pAll, 0.5), quantile(pAll, 0.99), median(ratios))
+	for i, g := range r.gateway {
+		if x, ok := g.slowest(); ok {
+			kind := "without net/http"
+			if x.learner%2 == 1 {
+				kind = "with net/http"
+			}
+			fmt.Fprintf(w, "Round %d's slowest learner on the gateway (%s) pressed Run %.1f s into the round; the build answered and the module arrived %.2f s later, and the first line %.2f s after that.\n", i+1, kind, x.submit.Sub(g.start()).Seconds(), x.built.Sub(x.submit).Seconds(), x.first.Sub(x.built).Seconds())
+		}
+	}
+	fmt.Fprintln(w)
 	slices.Sort(r.cell)
 	metNot := func(ok bool) string {
 		if ok {
@@ -555,6 +697,10 @@ func printStorm(w io.Writer, r *stormResult) {
 	}
 	fmt.Fprintf(w, "Precompiled lesson cell asked for every 0.5 s during the gateway's rounds (build answer and module download): %d asks, p50 %.0f ms, p99 %.0f ms, max %.0f ms, %d failed.\n\n",
 		len(r.cell), quantile(r.cell, 0.5), quantile(r.cell, 0.99), quantile(r.cell, 1), r.cellFailed)
+	if sl := r.cellSlowest; sl.took > 0 {
+		fmt.Fprintf(w, "The slowest ask: round %d, %.1f s into it; the build answered after %d ms, the module was downloaded %d ms later.\n\n",
+			sl.round, sl.at.Seconds(), sl.answer.Milliseconds(), (sl.took - sl.answer).Milliseconds())
+	}
 	fmt.Fprintln(w, "| target | measured | |")
 	fmt.Fprintln(w, "|---|---|---|")
 	fmt.Fprintf(w, "| gateway throughput ≥ 0.9× plain go build | %.2f× (median of rounds; worst %.2f×) | %s |\n", median(ratios), slices.Min(ratios), metNot(median(ratios) >= 0.9))
