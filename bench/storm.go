@@ -277,6 +277,9 @@ func runStorm(cfg stormConfig) (*stormResult, error) {
 			logf("FAILED %s, learner %d: %v", side, n, err)
 		}
 	}
+	runner := func(side string) *programRunner {
+		return &programRunner{nodeExec: nodeExec, here: cfg.runHere, fail: func(n int, err error) { fail(side, n, err) }}
+	}
 	busy0, total0 := machineCPU()
 	for r := range cfg.rounds {
 		srcs := make([]string, cfg.learners)
@@ -292,12 +295,12 @@ func runStorm(cfg stormConfig) (*stormResult, error) {
 			defer close(cellDone)
 			probeCell(ctx, gw.addr, cell, r+1, res)
 		}()
-		g := gatewayRound(gw.addr, srcs, offsets, &programRunner{nodeExec: nodeExec, here: cfg.runHere, fail: func(n int, err error) { fail("gateway", n, err) }}, filepath.Join(work, "gw"))
+		g := gatewayRound(gw.addr, srcs, offsets, runner("gateway"), filepath.Join(work, "gw"))
 		stop()
 		<-cellDone
 		res.gateway = append(res.gateway, g)
 		logf("round %d/%d: %.2f compiles/s, p50 %.1f s; now plain go build", r+1, cfg.rounds, g.throughput(), quantile(g.waits(), 0.5))
-		p := plainRound(plain, srcs, offsets, cfg.jobs, &programRunner{nodeExec: nodeExec, here: cfg.runHere, fail: func(n int, err error) { fail("go build", n, err) }})
+		p := plainRound(plain, srcs, offsets, cfg.jobs, runner("go build"))
 		res.plain = append(res.plain, p)
 		logf("round %d/%d: plain go build %.2f compiles/s, p50 %.1f s", r+1, cfg.rounds, p.throughput(), quantile(p.waits(), 0.5))
 	}

@@ -528,3 +528,18 @@ func TestToolchainGC(t *testing.T) {
 		t.Errorf("gcEnv(0) = %q: without a memory limit there is no GOMEMLIMIT", got)
 	}
 }
+
+// eventually polls cond until it holds, and fails the test with what cond last said if it
+// does not within d.
+func eventually(t testing.TB, d time.Duration, cond func() (ok bool, why string)) {
+	t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(why)
+		}
+	}
+}

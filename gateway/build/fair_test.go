@@ -127,19 +127,11 @@ func TestFairCompiles(t *testing.T) {
 	}
 	waitQueued := func(n int) {
 		t.Helper()
-		deadline := time.Now().Add(time.Minute)
-		for {
+		eventually(t, time.Minute, func() (bool, string) {
 			s.queue.mu.Lock()
-			got := s.queue.n
-			s.queue.mu.Unlock()
-			if got >= n {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d compiles waiting after a minute, want %d", got, n)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
+			defer s.queue.mu.Unlock()
+			return s.queue.n >= n, fmt.Sprintf("%d compiles waiting after a minute, want %d", s.queue.n, n)
+		})
 	}
 	start("greedy", "g1", "ticket-g1")
 	waitQueued(0)
@@ -253,15 +245,11 @@ func TestFairQueueSpare(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); r, err := q.acquireSpare(ctx); done("vet", r, err) }()
-	for {
+	eventually(t, time.Minute, func() (bool, string) {
 		q.mu.Lock()
-		n := len(q.spare)
-		q.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer q.mu.Unlock()
+		return len(q.spare) == 1, "the spare slot was never taken"
+	})
 	queued := make(chan struct{})
 	go func() {
 		defer wg.Done()

@@ -480,32 +480,18 @@ func TestTouchLater(t *testing.T) {
 	for range 10 {
 		s.touchLater(h)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	eventually(t, 10*time.Second, func() (bool, string) {
 		fi, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fi.ModTime().After(old.Add(time.Minute)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the program was not marked as used")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	for {
+		return fi.ModTime().After(old.Add(time.Minute)), "the program was not marked as used"
+	})
+	eventually(t, 10*time.Second, func() (bool, string) {
 		s.touchMu.Lock()
-		n := len(s.touching)
-		s.touchMu.Unlock()
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d touches still running", n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		defer s.touchMu.Unlock()
+		return len(s.touching) == 0, fmt.Sprintf("%d touches still running", len(s.touching))
+	})
 }
 
 // In a compile storm, eviction keeps the programs in use: one asked for every second whose

@@ -234,16 +234,17 @@ func (s *Service) serveWasm(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Encoding", c.name)
 	h.Set("ETag", `"`+hash+c.ext+`"`)
+	// A client that holds the program already is told so without a twin being written.
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, h.Get("ETag")) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
 	if tw, ti := s.twin(c, path, fi); tw != nil {
 		defer tw.Close()
 		http.ServeContent(w, r, "", ti.ModTime(), tw)
 		return
 	}
 	// No twin could be written (a read-only cache, a full disk): compress on the fly.
-	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, h.Get("ETag")) {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
 	if r.Method == http.MethodHead {
 		return
 	}
