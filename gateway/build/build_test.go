@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -521,8 +522,8 @@ func alive(pid string) bool {
 // default, and still under a limit that lets a large program build within the memory limit.
 func TestToolchainGC(t *testing.T) {
 	s := newService(t, func(o *Options) { o.Memory = 1 << 30 })
-	if !slices.Contains(s.env, "GOGC=400") || !slices.Contains(s.env, "GOMEMLIMIT=536870912") {
-		t.Errorf("the builds' environment has no GOGC=400 and GOMEMLIMIT at half of 1 GiB: %q", s.env)
+	if !slices.Contains(s.env, "GOGC=400") || !slices.Contains(s.env, "GOMEMLIMIT="+strconv.FormatInt((1<<30)/10*9, 10)) {
+		t.Errorf("the builds' environment has no GOGC=400 and GOMEMLIMIT at nine tenths of 1 GiB: %q", s.env)
 	}
 	if got := gcEnv(0); !slices.Equal(got, []string{"GOGC=400"}) {
 		t.Errorf("gcEnv(0) = %q: without a memory limit there is no GOMEMLIMIT", got)
