@@ -77,7 +77,13 @@ func serve(ctx context.Context, addr string, opts *gateway.Options, stdout io.Wr
 
 // showFirstBuild prints, while ctx lasts, how far the standard library has got when it is
 // being compiled (a first start): the line the page shows in a cell's status, at most every
-// few seconds and when it has changed.
+// firstBuildEvery and when it has changed.
+// firstBuildEvery is how often the terminal may say how far a first start has got. At 5 s a
+// build of the standard library that took 5 to 11 s on a quiet machine (the toolchain at
+// GOGC=400) showed one count only, which says nothing about progress; a minute-long build on
+// a busy machine prints about sixty lines, once.
+const firstBuildEvery = time.Second
+
 func showFirstBuild(ctx context.Context, s *gateway.Server, stdout io.Writer) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -91,7 +97,7 @@ func showFirstBuild(ctx context.Context, s *gateway.Server, stdout io.Writer) {
 		}
 		p := s.Build.Progress()
 		text := p.String()
-		if text == "" || text == shown || (time.Since(at) < 5*time.Second && p.Done < p.Total) {
+		if text == "" || text == shown || (time.Since(at) < firstBuildEvery && p.Done < p.Total) {
 			continue
 		}
 		fmt.Fprintln(stdout, text)
